@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# ztos: `make` builds build/ztosd and build/ztos, `make test` runs every test layer,
+# `make demo` runs the agent on a lab of network namespaces, `make install` installs.
+
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+DESTDIR ?=
+
+.DEFAULT_GOAL := all
+include common.mk
+
+CONFIG_SRCS := $(wildcard agent/config/*.c)
+ZTOSD_SRCS := $(filter-out $(CONFIG_SRCS),$(wildcard agent/*.c agent/api/*.c))
+ZTOS_SRCS := $(wildcard cli/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+
+LIBCONFIG := $(BUILD)/libztosconfig.a
+ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf) -lpthread
+ZTOS_LIBS := $(call lib,yaml-0.1 libcjson libcurl)
+
+all: $(BUILD)/ztosd $(BUILD)/ztos examples
+.PHONY: all test demo install clean examples
+
+$(LIBCONFIG): $(call objs,$(CONFIG_SRCS))
+
+$(BUILD)/ztosd: $(call objs,$(ZTOSD_SRCS)) $(LIBCONFIG)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOSD_LIBS)
+
+$(BUILD)/ztos: $(call objs,$(ZTOS_SRCS)) $(LIBCONFIG)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOS_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCONFIG)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call lib,yaml-0.1 libcjson cmocka)
+
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+# The full example references secret files; git cannot keep their 0600 mode, so the
+# demo keys are made here, never committed (config/examples/keys/ is ignored).
+examples: config/examples/keys/.made
+config/examples/keys/.made: scripts/example-keys.sh
+	scripts/example-keys.sh config/examples/keys
+	@touch $@
+
+test: all $(UNIT_BINS)
+	BUILD=$(BUILD) tests/run.sh
+
+demo: all
+	scripts/demo.sh
+
+install: all
+	install -D -m 0755 $(BUILD)/ztosd $(DESTDIR)$(PREFIX)/sbin/ztosd
+	install -D -m 0755 $(BUILD)/ztos $(DESTDIR)$(PREFIX)/bin/ztos
+	install -D -m 0644 config/ztosd.service $(DESTDIR)$(UNITDIR)/ztosd.service
+	install -D -m 0644 cli/ztos.bash-completion $(DESTDIR)/usr/share/bash-completion/completions/ztos
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/ztos
+	test -e $(DESTDIR)$(SYSCONFDIR)/ztos/ztos.yaml || \
+		install -m 0600 config/examples/minimal.yaml $(DESTDIR)$(SYSCONFDIR)/ztos/ztos.yaml
+
+clean:
+	rm -rf $(BUILD) config/examples/keys

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Install every Debian package ztos needs to build, test, demo and benchmark.
+# Idempotent: installs only what is missing. `deps.sh --check` installs nothing and
+# exits 1 when something is missing (the Makefile uses it to decide).
+set -euo pipefail
+
+pkgs=(
+	# build
+	build-essential pkg-config libyaml-dev libcjson-dev libmicrohttpd-dev
+	libcurl4-openssl-dev libcmocka-dev libbpf-dev
+	# tests and demo
+	iproute2 iputils-ping curl jq python3 python3-yaml procps psmisc util-linux sudo openssl
+	# benchmark
+	wrk nginx-light
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "${1:-}" = "--check" ]; then
+	echo "ztos: missing packages: ${missing[*]}" >&2
+	exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ztos: missing packages: ${missing[*]}; run: sudo scripts/deps.sh" >&2
+	exit 1
+fi
+echo "ztos: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# nginx is only a benchmark peer: never let its package start a server on port 80.
+if printf '%s\n' "${missing[@]}" | grep -q '^nginx'; then
+	mkdir -p /usr/sbin
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
