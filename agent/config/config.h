@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The ztos config model: a typed, validated view of ztos.yaml (version 1).
+ *
+ * YAML (libyaml) and JSON (cJSON, for POST /api/v1/network/configure) are both
+ * parsed into one generic tree (struct cfg_node) first; one schema walker then
+ * turns the tree into struct ztos_config and validates it, so both inputs give
+ * the same errors. Errors carry a location: "FILE:LINE:COL" for nodes that came
+ * from a file, a path such as "tenants[1].vni" for nodes that came from JSON.
+ *
+ * This library knows no transport and no kernel: it reads files (the config, and
+ * the secret files it references, to check their length and mode) and nothing else.
+ */
+#ifndef ZTOS_CONFIG_H
+#define ZTOS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#define ZTOS_NAME_MAX 32	/* tenant and peer names, without the NUL */
+#define ZTOS_VNI_MAX 16777215u
+
+struct ztos_addr {
+	int family;		/* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+};
+
+struct ztos_cidr {
+	struct ztos_addr addr;
+	uint8_t prefixlen;
+};
+
+struct ztos_endpoint {
+	struct ztos_addr addr;
+	uint16_t port;
+};
+
+enum ztos_action { ZTOS_ALLOW, ZTOS_DENY, ZTOS_INSPECT };
+enum ztos_xdp_mode { ZTOS_XDP_AUTO, ZTOS_XDP_NATIVE, ZTOS_XDP_GENERIC };
+enum ztos_dpi_engine { ZTOS_DPI_AUTO, ZTOS_DPI_CPU, ZTOS_DPI_CUDA };
+enum ztos_on_alert { ZTOS_ON_ALERT_LOG, ZTOS_ON_ALERT_BLOCK };
+enum ztos_macsec_cipher { ZTOS_GCM_AES_128, ZTOS_GCM_AES_256 };
+
+struct ztos_rule {
+	enum ztos_action action;
+	uint8_t proto;		/* 0 any, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 */
+	bool has_src, has_dst;
+	struct ztos_cidr src, dst;
+	uint16_t sport, dport;	/* 0: any */
+};
+
+struct ztos_tenant {
+	char name[ZTOS_NAME_MAX + 1];
+	uint32_t vni;
+	struct ztos_addr *vteps;
+	size_t n_vteps;
+	char (*interfaces)[IF_NAMESIZE];
+	size_t n_interfaces;
+	struct ztos_cidr *subnets;
+	size_t n_subnets;
+	bool has_vrf;
+	uint32_t vrf_table;	/* 1..0xffffffff, not 253/254/255 (default/main/local) */
+	uint32_t l3vni;		/* 0: none */
+	enum ztos_action policy_default;	/* ZTOS_ALLOW or ZTOS_DENY */
+	struct ztos_rule *rules;
+	size_t n_rules;
+};
+
+struct ztos_wg_peer {
+	char name[ZTOS_NAME_MAX + 1];
+	uint8_t public_key[32];
+	bool has_endpoint;
+	struct ztos_endpoint endpoint;
+	struct ztos_cidr *allowed_ips;
+	size_t n_allowed_ips;
+	uint16_t persistent_keepalive;	/* seconds, 0: off */
+};
+
+struct ztos_wireguard {
+	char interface[IF_NAMESIZE];
+	char *private_key_file;	/* absolute path; the key itself is never kept here */
+	uint16_t listen_port;	/* 0: kernel picks */
+	bool has_address;
+	struct ztos_cidr address;
+	struct ztos_wg_peer *peers;
+	size_t n_peers;
+};
+
+#define ZTOS_MACSEC_KEYID_MAX 16	/* bytes, MACSEC_KEYID_LEN in linux/if_macsec.h */
+
+struct ztos_macsec_sa {
+	uint8_t an;		/* 0..3 */
+	uint8_t key_id[ZTOS_MACSEC_KEYID_MAX];
+	uint8_t key_id_len;
+	char *key_file;		/* absolute path */
+};
+
+struct ztos_macsec_peer {
+	uint8_t mac[6];
+	uint16_t port;		/* SCI port, 1..65535 */
+	struct ztos_macsec_sa rx_sa;
+};
+
+struct ztos_macsec {
+	char interface[IF_NAMESIZE];
+	char parent[IF_NAMESIZE];
+	enum ztos_macsec_cipher cipher;
+	bool encrypt;
+	uint32_t replay_window;	/* 0: replay protection off */
+	struct ztos_macsec_sa tx_sa;
+	struct ztos_macsec_peer *peers;
+	size_t n_peers;
+};
+
+struct ztos_bgp_peer {
+	struct ztos_addr address;
+	uint32_t asn;
+};
+
+struct ztos_bgp {
+	uint32_t asn;
+	struct in_addr router_id;
+	struct ztos_bgp_peer *peers;
+	size_t n_peers;
+	bool advertise_all_vni;
+};
+
+struct ztos_dpi {
+	bool enabled;
+	enum ztos_dpi_engine engine;
+	char **rules;		/* absolute paths */
+	size_t n_rules;
+	enum ztos_on_alert on_alert;
+};
+
+struct ztos_config {
+	int version;
+	struct {
+		char *listen;		/* "HOST:PORT", "[V6]:PORT"; NULL or "" disables TCP */
+		char *socket;		/* unix socket path; NULL disables it */
+		char *token_file;
+		char *tls_cert, *tls_key;	/* both or neither */
+	} api;
+	char *state_dir;
+	char *bpffs;
+	struct {
+		char *file;
+		bool syslog;
+		uint64_t max_bytes;	/* rotate when the file grows past this */
+		uint32_t keep;		/* rotated files kept: file.1 .. file.N */
+		char *level;		/* "warn", "info" or "debug" */
+	} log;
+
+	bool has_underlay;
+	struct {
+		char interface[IF_NAMESIZE];
+		struct ztos_addr address;
+		enum ztos_xdp_mode xdp_mode;
+		uint16_t vxlan_port;
+	} underlay;
+
+	struct ztos_tenant *tenants;
+	size_t n_tenants;
+
+	bool has_wireguard;
+	struct ztos_wireguard wireguard;
+	bool has_macsec;
+	struct ztos_macsec macsec;
+	bool has_bgp;
+	struct ztos_bgp bgp;
+	bool has_dpi;
+	struct ztos_dpi dpi;
+};
+
+/* ---- errors ---- */
+
+struct cfg_error {
+	char *where;		/* "FILE:LINE:COL" or "tenants[1].vni" or "FILE" */
+	char *message;		/* says what is wrong and what to change */
+};
+
+struct cfg_errors {
+	struct cfg_error *v;
+	size_t n;
+};
+
+void cfg_errors_print(FILE *f, const struct cfg_errors *errs);	/* "WHERE: MESSAGE\n" each */
+void cfg_errors_free(struct cfg_errors *errs);
+
+/* ---- generic tree ---- */
+
+struct cfg_node;	/* map, sequence or scalar, with its source location */
+
+/* Parse only (syntax); errors go to errs. Return 0 or -EINVAL / -errno. */
+int cfg_parse_yaml_file(const char *path, struct cfg_node **root, struct cfg_errors *errs);
+int cfg_parse_yaml(const char *name, const char *buf, size_t len, struct cfg_node **root,
+		   struct cfg_errors *errs);
+int cfg_parse_json(const char *buf, size_t len, struct cfg_node **root, struct cfg_errors *errs);
+
+/*
+ * Merge patch into base (base is changed, patch is copied): maps merge key by key,
+ * scalars replace, and the lists of named objects merge by their key (tenants and
+ * wireguard peers by name, bgp peers by address, macsec peers by mac); an element of
+ * such a list with "remove: true" removes the element with that key.
+ * Other lists replace. Return 0 or -ENOMEM.
+ */
+int cfg_merge(struct cfg_node *base, const struct cfg_node *patch);
+struct cfg_node *cfg_node_clone(const struct cfg_node *n);
+void cfg_node_free(struct cfg_node *n);
+
+/*
+ * Schema walk and validation. Relative paths in the config (key files, rules) are
+ * resolved against base_dir (the config file's folder). On error *out is NULL,
+ * every error found is in errs and -EINVAL is returned.
+ */
+int cfg_build(const struct cfg_node *root, const char *base_dir, struct ztos_config **out,
+	      struct cfg_errors *errs);
+
+/* Parse + build a YAML file. */
+int cfg_load_file(const char *path, struct cfg_node **tree, struct ztos_config **out,
+		  struct cfg_errors *errs);
+
+void cfg_free(struct ztos_config *cfg);
+
+/* ---- differences, for dry runs and events ---- */
+
+enum cfg_change_op { CFG_ADD, CFG_REMOVE, CFG_CHANGE };
+
+struct cfg_change {
+	enum cfg_change_op op;
+	char *object;		/* "tenant blue", "wireguard peer host-b", "bgp", "agent.api", ... */
+	char *detail;		/* "vni 100 -> 200, vteps +192.0.2.3"; may be NULL */
+};
+
+int cfg_diff(const struct ztos_config *old, const struct ztos_config *new,
+	     struct cfg_change **changes, size_t *n);
+void cfg_changes_free(struct cfg_change *changes, size_t n);
+const char *cfg_change_op_str(enum cfg_change_op op);
+
+/* ---- small helpers shared with the agent and the CLI ---- */
+
+const char *ztos_action_str(enum ztos_action a);
+const char *ztos_xdp_mode_str(enum ztos_xdp_mode m);
+const char *ztos_dpi_engine_str(enum ztos_dpi_engine e);
+/* "10.0.0.1", "2001:db8::1"; buf at least INET6_ADDRSTRLEN */
+const char *ztos_addr_str(const struct ztos_addr *a, char *buf, size_t len);
+/* A WireGuard key in base64 (44 characters); buf at least 45 */
+const char *ztos_key_str(const uint8_t key[32], char *buf, size_t len);
+/* "10.0.0.0/24"; buf at least INET6_ADDRSTRLEN + 4 */
+const char *ztos_cidr_str(const struct ztos_cidr *c, char *buf, size_t len);
+
+#endif

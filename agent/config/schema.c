@@ -1,0 +1,553 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cfg_build: the config tree into struct ztos_config, validated. The top level,
+ * agent:, underlay:, bgp: and dpi: live here; tenants.c and security.c hold the
+ * larger sections. Every error is collected: one run shows them all.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "walk.h"
+
+/* ---- agent ---- */
+
+static int set_str(struct bctx *c, char **dst, const char *s)
+{
+	char *copy = strdup(s);
+
+	if (!copy)
+		return c->err = -ENOMEM;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+static int listen_host_ok(const char *host, bool bracketed)
+{
+	struct in6_addr a;
+
+	if (bracketed)
+		return inet_pton(AF_INET6, host, &a) == 1;
+	return !strcmp(host, "localhost") || inet_pton(AF_INET, host, &a) == 1;
+}
+
+static int a_listen(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_config *cfg = obj;
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *s;
+	uint16_t port;
+	bool br;
+	int err = get_str(c, v, &s);
+
+	if (err)
+		return err;
+	if (*s)
+		err = cfg_split_hostport(s, host, sizeof(host), &br, &port);
+	if (err == -ERANGE)
+		return b_err(c, v, "'%.60s': the port is out of range; a port is 1..65535", s);
+	if (err || (*s && !listen_host_ok(host, br)))
+		return b_err(c, v, "'%.60s' is not HOST:PORT with an IPv4 address, [IPv6] or localhost; write 127.0.0.1:8080, [::1]:8080 or \"\" to turn TCP off",
+			     s);
+	return set_str(c, &cfg->api.listen, s);
+}
+
+static int a_socket(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_config *cfg = obj;
+	struct sockaddr_un sun;
+	const char *s;
+	int err = get_str(c, v, &s);
+
+	if (err)
+		return err;
+	if (!*s) {
+		free(cfg->api.socket);
+		cfg->api.socket = NULL;
+		return 0;
+	}
+	err = get_path(c, v, &cfg->api.socket);
+	if (!err && strlen(cfg->api.socket) >= sizeof(sun.sun_path))
+		return b_err(c, v, "%s is too long for a unix socket (at most %zu bytes)",
+			     cfg->api.socket, sizeof(sun.sun_path) - 1);
+	return err;
+}
+
+static int a_token_file(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_config *cfg = obj;
+	int err = get_path(c, v, &cfg->api.token_file);
+
+	if (err)
+		return err;
+	/* a missing token file is fine: the agent writes one on first start */
+	err = check_secret_mode(c, v, cfg->api.token_file, false);
+	if (err == -ENOENT)
+		return 0;
+	if (err && err != -EINVAL && err != -ENOMEM)
+		return b_err(c, v, "cannot check %s: %s", cfg->api.token_file, strerror(-err));
+	return err;
+}
+
+static int tls_cert(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_config *cfg = obj;
+	int err = get_path(c, v, &cfg->api.tls_cert);
+
+	return err ? err : check_readable(c, v, cfg->api.tls_cert);
+}
+
+static int tls_key(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_config *cfg = obj;
+	int err = get_path(c, v, &cfg->api.tls_key);
+
+	if (err)
+		return err;
+	err = check_secret_mode(c, v, cfg->api.tls_key, true);
+	if (err == -EINVAL || err == -ENOMEM)
+		return err;
+	return check_readable(c, v, cfg->api.tls_key);
+}
+
+static const struct field tls_fields[] = {
+	{ "cert", tls_cert, "add the certificate file (PEM); cert and key go together" },
+	{ "key", tls_key, "add the private key file (PEM); cert and key go together" },
+	{ 0 },
+};
+
+static int a_tls(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return walk_map(c, v, tls_fields, obj);
+}
+
+static const struct field api_fields[] = {
+	{ "listen", a_listen, NULL },
+	{ "socket", a_socket, NULL },
+	{ "token_file", a_token_file, NULL },
+	{ "tls", a_tls, NULL },
+	{ 0 },
+};
+
+static int l_file(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_path(c, v, &((struct ztos_config *)obj)->log.file);
+}
+
+static int l_syslog(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_bool(c, v, &((struct ztos_config *)obj)->log.syslog);
+}
+
+#define LOG_SIZE_MIN 4096
+
+static int l_max_size(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_config *cfg = obj;
+	char buf[80];
+	int err;
+
+	if (v->type == CFG_SCALAR && v->kind == CFG_NUMBER)
+		return get_uint(c, v, LOG_SIZE_MIN, UINT64_MAX, "max_size (bytes)", &cfg->log.max_bytes);
+	if (v->type != CFG_SCALAR || v->kind != CFG_STRING)
+		return b_err(c, v, "expected a size such as 64M or a number of bytes, got %s",
+			     cfg_node_describe(v, buf, sizeof(buf)));
+	err = cfg_parse_size(v->text, &cfg->log.max_bytes);
+	if (err == -ERANGE)
+		return b_err(c, v, "'%.40s' is too large", v->text);
+	if (err)
+		return b_err(c, v, "'%.40s' is not a size; write bytes (1048576) or a number with K, M or G (64M)",
+			     v->text);
+	if (cfg->log.max_bytes < LOG_SIZE_MIN)
+		return b_err(c, v, "'%s' is too small; max_size is at least %d bytes", v->text,
+			     LOG_SIZE_MIN);
+	return 0;
+}
+
+static int l_keep(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 0, 100, "keep (rotated files)", &x);
+
+	if (!err)
+		((struct ztos_config *)obj)->log.keep = (uint32_t)x;
+	return err;
+}
+
+static int l_level(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	static const char *const names[] = { "warn", "info", "debug", NULL };
+	int i, err = get_enum(c, v, names, &i);
+
+	return err ? err : set_str(c, &((struct ztos_config *)obj)->log.level, names[i]);
+}
+
+static const struct field log_fields[] = {
+	{ "file", l_file, NULL },
+	{ "syslog", l_syslog, NULL },
+	{ "max_size", l_max_size, NULL },
+	{ "keep", l_keep, NULL },
+	{ "level", l_level, NULL },
+	{ 0 },
+};
+
+static int a_api(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return walk_map(c, v, api_fields, obj);
+}
+
+static int a_state_dir(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_path(c, v, &((struct ztos_config *)obj)->state_dir);
+}
+
+static int a_bpffs(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_path(c, v, &((struct ztos_config *)obj)->bpffs);
+}
+
+static int a_log(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return walk_map(c, v, log_fields, obj);
+}
+
+static const struct field agent_fields[] = {
+	{ "api", a_api, NULL },
+	{ "state_dir", a_state_dir, NULL },
+	{ "bpffs", a_bpffs, NULL },
+	{ "log", a_log, NULL },
+	{ 0 },
+};
+
+static int agent_defaults(struct ztos_config *cfg)
+{
+	cfg->api.listen = strdup("127.0.0.1:8080");
+	cfg->api.socket = strdup("/run/ztos/api.sock");
+	cfg->api.token_file = strdup("/etc/ztos/token");
+	cfg->state_dir = strdup("/var/lib/ztos");
+	cfg->bpffs = strdup("/sys/fs/bpf/ztos");
+	cfg->log.file = strdup("/var/log/ztos/events.json");
+	cfg->log.level = strdup("info");
+	cfg->log.max_bytes = 64u << 20;
+	cfg->log.keep = 5;
+	if (!cfg->api.listen || !cfg->api.socket || !cfg->api.token_file || !cfg->state_dir ||
+	    !cfg->bpffs || !cfg->log.file || !cfg->log.level)
+		return -ENOMEM;
+	return 0;
+}
+
+static int f_agent(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return walk_map(c, v, agent_fields, obj);
+}
+
+/* ---- underlay ---- */
+
+static int u_interface(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_ifname(c, v, ((struct ztos_config *)obj)->underlay.interface);
+}
+
+static int u_address(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_addr(c, v, &((struct ztos_config *)obj)->underlay.address);
+}
+
+static int u_xdp_mode(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	static const char *const names[] = { "auto", "native", "generic", NULL };
+	int i, err = get_enum(c, v, names, &i);
+
+	if (!err)
+		((struct ztos_config *)obj)->underlay.xdp_mode = (enum ztos_xdp_mode)i;
+	return err;
+}
+
+static int u_vxlan_port(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 1, 65535, "a port", &x);
+
+	if (!err)
+		((struct ztos_config *)obj)->underlay.vxlan_port = (uint16_t)x;
+	return err;
+}
+
+static const struct field underlay_fields[] = {
+	{ "interface", u_interface, "add the interface VXLAN arrives on, such as eth0" },
+	{ "address", u_address, "add this host's VTEP address, such as 192.0.2.1" },
+	{ "xdp_mode", u_xdp_mode, NULL },
+	{ "vxlan_port", u_vxlan_port, NULL },
+	{ 0 },
+};
+
+static int f_underlay(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_config *cfg = obj;
+
+	cfg->has_underlay = true;
+	cfg->underlay.vxlan_port = 4789;
+	return walk_map(c, v, underlay_fields, cfg);
+}
+
+/* ---- bgp ---- */
+
+static int get_asn(struct bctx *c, const struct cfg_node *v, uint32_t *asn)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 1, UINT32_MAX, "an AS number", &x);
+
+	if (!err)
+		*asn = (uint32_t)x;
+	return err;
+}
+
+static int bp_address(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_addr(c, v, &((struct ztos_bgp_peer *)obj)->address);
+}
+
+static int bp_asn(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_asn(c, v, &((struct ztos_bgp_peer *)obj)->asn);
+}
+
+static const struct field bgp_peer_fields[] = {
+	{ "address", bp_address, "add the peer's address" },
+	{ "asn", bp_asn, "add the peer's AS number" },
+	{ 0 },
+};
+
+static int bgp_peer_item(struct bctx *c, const struct cfg_node *v, void *elem)
+{
+	return walk_map(c, v, bgp_peer_fields, elem);
+}
+
+static void bgp_peer_key(const void *elem, char *buf, size_t len)
+{
+	const struct ztos_bgp_peer *p = elem;
+
+	buf[0] = '\0';
+	if (p->address.family)
+		ztos_addr_str(&p->address, buf, len);
+}
+
+static int b_asn(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_asn(c, v, &((struct ztos_bgp *)obj)->asn);
+}
+
+static int b_router_id(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_addr a;
+	int err = get_addr(c, v, &a);
+
+	if (err)
+		return err;
+	if (a.family != AF_INET)
+		return b_err(c, v, "a router ID is 32 bits, written as an IPv4 address; '%s' is IPv6",
+			     v->text);
+	((struct ztos_bgp *)obj)->router_id = a.v4;
+	return 0;
+}
+
+static int b_peers(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_bgp *b = obj;
+	void *arr = NULL;
+	int err = walk_list(c, v, sizeof(*b->peers), &arr, &b->n_peers, bgp_peer_item);
+
+	b->peers = arr;
+	unique_by(c, v, "address", b->peers, b->n_peers, sizeof(*b->peers), bgp_peer_key);
+	return err;
+}
+
+static int e_advertise_all_vni(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_bool(c, v, &((struct ztos_bgp *)obj)->advertise_all_vni);
+}
+
+static const struct field evpn_fields[] = {
+	{ "advertise_all_vni", e_advertise_all_vni, NULL },
+	{ 0 },
+};
+
+static int b_evpn(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return walk_map(c, v, evpn_fields, obj);
+}
+
+static const struct field bgp_fields[] = {
+	{ "asn", b_asn, "add this host's AS number (1..4294967295)" },
+	{ "router_id", b_router_id, "add a router ID, an IPv4 address such as 192.0.2.1" },
+	{ "peers", b_peers, NULL },
+	{ "evpn", b_evpn, NULL },
+	{ 0 },
+};
+
+static int f_bgp(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_config *cfg = obj;
+
+	cfg->has_bgp = true;
+	cfg->bgp.advertise_all_vni = true;
+	return walk_map(c, v, bgp_fields, &cfg->bgp);
+}
+
+/* ---- dpi ---- */
+
+static int d_enabled(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_bool(c, v, &((struct ztos_dpi *)obj)->enabled);
+}
+
+static int d_engine(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	static const char *const names[] = { "auto", "cpu", "cuda", NULL };
+	int i, err = get_enum(c, v, names, &i);
+
+	if (!err)
+		((struct ztos_dpi *)obj)->engine = (enum ztos_dpi_engine)i;
+	return err;
+}
+
+static int rule_file_item(struct bctx *c, const struct cfg_node *v, void *elem)
+{
+	char **path = elem;
+	int err = get_path(c, v, path);
+
+	return err ? err : check_readable(c, v, *path);
+}
+
+static int d_rules(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_dpi *d = obj;
+	void *arr = NULL;
+	int err = walk_list(c, v, sizeof(*d->rules), &arr, &d->n_rules, rule_file_item);
+
+	d->rules = arr;
+	return err;
+}
+
+static int d_on_alert(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	static const char *const names[] = { "log", "block", NULL };
+	int i, err = get_enum(c, v, names, &i);
+
+	if (!err)
+		((struct ztos_dpi *)obj)->on_alert = (enum ztos_on_alert)i;
+	return err;
+}
+
+static const struct field dpi_fields[] = {
+	{ "enabled", d_enabled, NULL },
+	{ "engine", d_engine, NULL },
+	{ "rules", d_rules, NULL },
+	{ "on_alert", d_on_alert, NULL },
+	{ 0 },
+};
+
+static int f_dpi(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_config *cfg = obj;
+
+	cfg->has_dpi = true;
+	cfg->dpi.enabled = true;
+	return walk_map(c, v, dpi_fields, &cfg->dpi);
+}
+
+/* ---- top level ---- */
+
+static int f_version(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 0, UINT64_MAX, "version", &x);
+
+	if (err)
+		return err;
+	if (x != 1)
+		return b_err(c, v, "%s is not supported; this ztos reads version 1", v->text);
+	((struct ztos_config *)obj)->version = 1;
+	return 0;
+}
+
+static const struct field top_fields[] = {
+	{ "version", f_version, "add 'version: 1' at the top" },
+	{ "agent", f_agent, NULL },
+	{ "underlay", f_underlay, NULL },
+	{ "tenants", f_tenants, NULL },
+	{ "wireguard", f_wireguard, NULL },
+	{ "macsec", f_macsec, NULL },
+	{ "bgp", f_bgp, NULL },
+	{ "dpi", f_dpi, NULL },
+	{ 0 },
+};
+
+/* The underlay is this host: its address and port belong to no tenant. */
+static void underlay_vs_tenants(struct bctx *c, const struct cfg_node *root,
+				const struct ztos_config *cfg)
+{
+	const struct cfg_node *seq = cfg_map_get(root, "tenants"), *list;
+	const struct ztos_tenant *t;
+	char suffix[96];
+	size_t i, k;
+
+	for (i = 0; i < cfg->n_tenants; i++) {
+		t = &cfg->tenants[i];
+		list = cfg_map_get(seq->items[i], "vteps");
+		for (k = 0; k < t->n_vteps; k++) {
+			if (!cfg_addr_equal(&t->vteps[k], &cfg->underlay.address))
+				continue;
+			snprintf(suffix, sizeof(suffix), "tenants[%zu].vteps[%zu]", i, k);
+			b_err_at(c, list->items[k], suffix,
+				 "%s is this host's underlay address; a tenant's VTEPs are the other hosts",
+				 list->items[k]->text);
+		}
+		list = cfg_map_get(seq->items[i], "interfaces");
+		for (k = 0; k < t->n_interfaces; k++) {
+			if (!t->interfaces[k][0] ||
+			    strcmp(t->interfaces[k], cfg->underlay.interface))
+				continue;
+			snprintf(suffix, sizeof(suffix), "tenants[%zu].interfaces[%zu]", i, k);
+			b_err_at(c, list->items[k], suffix,
+				 "%s is the underlay interface; it cannot be a tenant's port",
+				 t->interfaces[k]);
+		}
+	}
+}
+
+int cfg_build(const struct cfg_node *root, const char *base_dir, struct ztos_config **out,
+	      struct cfg_errors *errs)
+{
+	struct bctx c = { .errs = errs };
+	struct ztos_config *cfg;
+	size_t n_errs = errs->n;
+	int err = -ENOMEM;
+
+	*out = NULL;
+	if (!root)
+		return -EINVAL;
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return -ENOMEM;
+	if (base_dir && !(c.base_dir = cfg_path_resolve(NULL, base_dir)))
+		goto cleanup;
+	if (agent_defaults(cfg))
+		goto cleanup;
+	walk_map(&c, root, top_fields, cfg);
+	if (!c.err && cfg->has_underlay && cfg->underlay.address.family)
+		underlay_vs_tenants(&c, root, cfg);
+	err = c.err ? c.err : errs->n > n_errs ? -EINVAL : 0;
+	/* cross-checks run after the walk: put their errors where they belong */
+	cfg_errors_sort(errs, n_errs);
+cleanup:
+	free(c.base_dir);
+	if (err)
+		cfg_free(cfg);
+	else
+		*out = cfg;
+	return err;
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Files that hold secrets (keys, the API token): checked for their mode and, for
+ * keys, their length, so that a bad key fails at --check-config and not at apply.
+ * Their content never reaches a message, and buffers that held it are wiped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "walk.h"
+
+#define KEY_FILE_MAX 256	/* a key file is one line; more means the wrong file */
+
+int check_readable(struct bctx *c, const struct cfg_node *v, const char *path)
+{
+	struct stat st;
+
+	if (access(path, R_OK) || stat(path, &st))
+		return b_err(c, v, "cannot read %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return b_err(c, v, "%s is not a regular file", path);
+	return 0;
+}
+
+/* 0, -EINVAL when reported, or -errno from stat() (unreported: the caller decides). */
+int check_secret_mode(struct bctx *c, const struct cfg_node *v, const char *path,
+		      bool group_write_too)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return b_err(c, v, "%s is not a regular file", path);
+	if (st.st_mode & S_IROTH)
+		return b_err(c, v, "%s can be read by every user but holds a secret; run: chmod 600 %s",
+			     path, path);
+	if (group_write_too && (st.st_mode & S_IWGRP))
+		return b_err(c, v, "%s can be changed by its group but holds a secret; run: chmod 600 %s",
+			     path, path);
+	return 0;
+}
+
+static int read_secret(const char *path, char *buf, size_t cap, size_t *len)
+{
+	ssize_t r;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do
+		r = read(fd, buf, cap);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		err = -errno;
+	else if ((size_t)r == cap)
+		err = -EFBIG;
+	else
+		*len = (size_t)r;
+	close(fd);
+	return err;
+}
+
+/* Check mode, then read and trim the file into buf; everything is reported. */
+static int load_key_file(struct bctx *c, const struct cfg_node *v, const char *path, char *buf,
+			 size_t cap, const char **key, size_t *len)
+{
+	int err = check_secret_mode(c, v, path, false);
+
+	if (err == -EINVAL || err == -ENOMEM)
+		return err;
+	if (!err)
+		err = read_secret(path, buf, cap, len);
+	if (err == -EFBIG)
+		return b_err(c, v, "%s is larger than a key file can be (%d bytes)", path, KEY_FILE_MAX);
+	if (err)
+		return b_err(c, v, "cannot read %s: %s", path, strerror(-err));
+	*key = buf;
+	while (*len && strchr(" \t\r\n", buf[*len - 1]))
+		(*len)--;
+	while (*len && strchr(" \t\r\n", **key)) {
+		(*key)++;
+		(*len)--;
+	}
+	return 0;
+}
+
+int check_wg_key_file(struct bctx *c, const struct cfg_node *v, const char *path)
+{
+	char buf[KEY_FILE_MAX];
+	uint8_t key[32];
+	const char *text;
+	size_t len;
+	int err = load_key_file(c, v, path, buf, sizeof(buf), &text, &len);
+
+	if (!err && cfg_base64_decode(text, len, key, sizeof(key)) != (int)sizeof(key))
+		err = b_err(c, v, "%s does not hold a WireGuard private key: expected 44 base64 characters for 32 bytes, as 'wg genkey' writes",
+			    path);
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(key, sizeof(key));
+	return err;
+}
+
+static const char *cipher_name(enum ztos_macsec_cipher cipher)
+{
+	return cipher == ZTOS_GCM_AES_256 ? "gcm-aes-256" : "gcm-aes-128";
+}
+
+int check_macsec_key_file(struct bctx *c, const struct cfg_node *v, const char *path)
+{
+	char buf[KEY_FILE_MAX];
+	uint8_t key[32];
+	const char *text;
+	size_t len, need = c->cipher == ZTOS_GCM_AES_256 ? 32 : 16;
+	int n, err = load_key_file(c, v, path, buf, sizeof(buf), &text, &len);
+
+	if (err)
+		goto cleanup;
+	n = cfg_hex_decode(text, len, key, sizeof(key));
+	if (n != 16 && n != 32)
+		err = b_err(c, v, "%s does not hold a MACsec key: expected 32 hex digits (gcm-aes-128) or 64 (gcm-aes-256)",
+			    path);
+	else if (c->cipher_known && (size_t)n != need)
+		err = b_err(c, v, "%s holds a %d-byte key but %s needs %zu bytes (%zu hex digits)", path,
+			    n, cipher_name(c->cipher), need, need * 2);
+cleanup:
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(key, sizeof(key));
+	return err;
+}
+
+int get_wg_public_key(struct bctx *c, const struct cfg_node *v, uint8_t key[32])
+{
+	const char *s;
+	int err = get_str(c, v, &s);
+
+	if (err)
+		return err;
+	if (cfg_base64_decode(s, strlen(s), key, 32) != 32)
+		return b_err(c, v, "is not a WireGuard public key: expected 44 base64 characters for 32 bytes, as 'wg pubkey' writes");
+	return 0;
+}

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The tenants: list: VNIs, VTEPs, ports, subnets, VRFs and policy. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "walk.h"
+
+static int t_name(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+
+	return get_name(c, v, t->name);
+}
+
+static int t_vni(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+	uint64_t x;
+	int err = get_uint(c, v, 1, ZTOS_VNI_MAX, "a VNI", &x);
+
+	if (!err)
+		t->vni = (uint32_t)x;
+	return err;
+}
+
+static int addr_item(struct bctx *c, const struct cfg_node *v, void *elem)
+{
+	return get_addr(c, v, elem);
+}
+
+static void addr_key(const void *elem, char *buf, size_t len)
+{
+	const struct ztos_addr *a = elem;
+
+	buf[0] = '\0';
+	if (a->family)
+		ztos_addr_str(a, buf, len);
+}
+
+static int t_vteps(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+	void *arr = NULL;
+	int err = walk_list(c, v, sizeof(*t->vteps), &arr, &t->n_vteps, addr_item);
+
+	t->vteps = arr;
+	unique_by(c, v, NULL, t->vteps, t->n_vteps, sizeof(*t->vteps), addr_key);
+	return err;
+}
+
+static int ifname_item(struct bctx *c, const struct cfg_node *v, void *elem)
+{
+	return get_ifname(c, v, elem);
+}
+
+static int t_interfaces(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+	void *arr = NULL;
+	int err = walk_list(c, v, sizeof(*t->interfaces), &arr, &t->n_interfaces, ifname_item);
+
+	t->interfaces = arr;
+	return err;
+}
+
+static int subnet_item(struct bctx *c, const struct cfg_node *v, void *elem)
+{
+	return get_cidr(c, v, true, elem);
+}
+
+static int t_subnets(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+	void *arr = NULL;
+	int err = walk_list(c, v, sizeof(*t->subnets), &arr, &t->n_subnets, subnet_item);
+
+	t->subnets = arr;
+	return err;
+}
+
+static int vrf_table(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+	uint64_t x;
+	int err = get_uint(c, v, 1, UINT32_MAX, "a routing table", &x);
+
+	if (err)
+		return err;
+	if (x >= 253 && x <= 255)
+		return b_err(c, v, "table %s is reserved (253 default, 254 main, 255 local); pick another",
+			     v->text);
+	t->vrf_table = (uint32_t)x;
+	return 0;
+}
+
+static int vrf_l3vni(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+	uint64_t x;
+	int err = get_uint(c, v, 1, ZTOS_VNI_MAX, "an L3 VNI", &x);
+
+	if (!err)
+		t->l3vni = (uint32_t)x;
+	return err;
+}
+
+static const struct field vrf_fields[] = {
+	{ "table", vrf_table, "add the VRF's routing table (1..4294967295, not 253..255)" },
+	{ "l3vni", vrf_l3vni, NULL },
+	{ 0 },
+};
+
+static int t_vrf(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+
+	t->has_vrf = true;
+	return walk_map(c, v, vrf_fields, t);
+}
+
+/* ---- policy ---- */
+
+static const char *const action_names[] = { "allow", "deny", "inspect", NULL };
+static const char *const default_names[] = { "allow", "deny", NULL };
+static const char *const proto_names[] = { "any", "tcp", "udp", "icmp", "icmpv6", NULL };
+static const uint8_t proto_numbers[] = { 0, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP,
+					 IPPROTO_ICMPV6 };
+
+static int r_action(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_rule *r = obj;
+	int i, err = get_enum(c, v, action_names, &i);
+
+	if (!err)
+		r->action = (enum ztos_action)i;
+	return err;
+}
+
+static int r_proto(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_rule *r = obj;
+	int i, err = get_enum(c, v, proto_names, &i);
+
+	if (!err)
+		r->proto = proto_numbers[i];
+	return err;
+}
+
+static int r_src(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_rule *r = obj;
+	int err = get_cidr(c, v, true, &r->src);
+
+	r->has_src = !err;
+	return err;
+}
+
+static int r_dst(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_rule *r = obj;
+	int err = get_cidr(c, v, true, &r->dst);
+
+	r->has_dst = !err;
+	return err;
+}
+
+static int get_port(struct bctx *c, const struct cfg_node *v, uint16_t *port)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 1, 65535, "a port", &x);
+
+	if (!err)
+		*port = (uint16_t)x;
+	return err;
+}
+
+static int r_sport(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_port(c, v, &((struct ztos_rule *)obj)->sport);
+}
+
+static int r_dport(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_port(c, v, &((struct ztos_rule *)obj)->dport);
+}
+
+static const struct field rule_fields[] = {
+	{ "action", r_action, "add allow, deny or inspect" },
+	{ "proto", r_proto, NULL },
+	{ "src", r_src, NULL },
+	{ "dst", r_dst, NULL },
+	{ "sport", r_sport, NULL },
+	{ "dport", r_dport, NULL },
+	{ 0 },
+};
+
+static const char *proto_name(uint8_t proto)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(proto_numbers); i++)
+		if (proto_numbers[i] == proto)
+			return proto_names[i];
+	return "?";
+}
+
+/* What one key cannot say alone: ports need a protocol that has them. */
+static void rule_check(struct bctx *c, const struct cfg_node *v, const struct ztos_rule *r)
+{
+	static const char *const ports[] = { "sport", "dport" };
+	const struct cfg_node *n;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		n = cfg_map_get(v, ports[i]);
+		if (n && !cfg_is_null(n) && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
+			b_err_at(c, n, i ? ".dport" : ".sport",
+				 "a port needs proto tcp or udp (proto is %s)", proto_name(r->proto));
+	}
+	if (r->has_src && r->has_dst && r->src.addr.family != r->dst.addr.family)
+		b_err_at(c, cfg_map_get(v, "dst"), ".dst",
+			 "src and dst are of different address families; a rule matches one");
+}
+
+static int rule_item(struct bctx *c, const struct cfg_node *v, void *elem)
+{
+	int err = walk_map(c, v, rule_fields, elem);
+
+	if (!err && v->type == CFG_MAP)
+		rule_check(c, v, elem);
+	return c->err;
+}
+
+static int p_default(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+	int i, err = get_enum(c, v, default_names, &i);
+
+	if (!err)
+		t->policy_default = (enum ztos_action)i;
+	return err;
+}
+
+static int p_rules(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+	void *arr = NULL;
+	int err = walk_list(c, v, sizeof(*t->rules), &arr, &t->n_rules, rule_item);
+
+	t->rules = arr;
+	return err;
+}
+
+static const struct field policy_fields[] = {
+	{ "default", p_default, NULL },
+	{ "rules", p_rules, NULL },
+	{ 0 },
+};
+
+static int t_policy(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return walk_map(c, v, policy_fields, obj);
+}
+
+static const struct field tenant_fields[] = {
+	{ "name", t_name, "add a name (1 to 32 letters, digits, '_', '.' or '-')" },
+	{ "vni", t_vni, "add the tenant's VNI (1..16777215)" },
+	{ "vteps", t_vteps, NULL },
+	{ "interfaces", t_interfaces, NULL },
+	{ "subnets", t_subnets, NULL },
+	{ "vrf", t_vrf, NULL },
+	{ "policy", t_policy, NULL },
+	{ 0 },
+};
+
+static int tenant_item(struct bctx *c, const struct cfg_node *v, void *elem)
+{
+	struct ztos_tenant *t = elem;
+
+	t->policy_default = ZTOS_ALLOW;
+	return walk_map(c, v, tenant_fields, t);
+}
+
+/* ---- checks across tenants ---- */
+
+static void name_key(const void *elem, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", ((const struct ztos_tenant *)elem)->name);
+}
+
+/* "" (skipped) for 0, the value of a field that did not parse or is not set */
+static void u32_key(uint32_t x, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (x)
+		snprintf(buf, len, "%u", x);
+}
+
+static void vni_key(const void *elem, char *buf, size_t len)
+{
+	u32_key(((const struct ztos_tenant *)elem)->vni, buf, len);
+}
+
+static void table_key(const void *elem, char *buf, size_t len)
+{
+	u32_key(((const struct ztos_tenant *)elem)->vrf_table, buf, len);
+}
+
+static void l3vni_key(const void *elem, char *buf, size_t len)
+{
+	u32_key(((const struct ztos_tenant *)elem)->l3vni, buf, len);
+}
+
+/* An L3 VNI carries routed traffic of a VRF: it cannot also be some tenant's L2 VNI. */
+static void l3vni_vs_vni(struct bctx *c, const struct cfg_node *seq, const struct ztos_tenant *t,
+			 size_t n)
+{
+	char suffix[96];
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; t[i].l3vni && j < n && t[j].vni != t[i].l3vni; j++)
+			;
+		if (!t[i].l3vni || j == n)
+			continue;
+		snprintf(suffix, sizeof(suffix), "[%zu].vrf.l3vni", i);
+		b_err_at(c, cfg_map_path(seq->items[i], "vrf.l3vni"), suffix,
+			 "%u is already the VNI of tenant %s; an L3 VNI needs a number of its own",
+			 t[i].l3vni, t[j].name);
+	}
+}
+
+static const struct cfg_node *list_item(const struct cfg_node *map, const char *key, size_t k)
+{
+	const struct cfg_node *seq = cfg_map_get(map, key);
+
+	return seq && seq->type == CFG_SEQ && k < seq->n ? seq->items[k] : map;
+}
+
+/* An interface sits in one tenant's bridge: report where else it was claimed. */
+static void interface_once(struct bctx *c, const struct cfg_node *seq, const struct ztos_tenant *t,
+			   size_t i, size_t k)
+{
+	const char *name = t[i].interfaces[k];
+	char suffix[96];
+	size_t j, m;
+
+	for (j = 0; j <= i; j++) {
+		for (m = 0; m < (j == i ? k : t[j].n_interfaces); m++) {
+			if (!name[0] || strcmp(name, t[j].interfaces[m]))
+				continue;
+			snprintf(suffix, sizeof(suffix), "[%zu].interfaces[%zu]", i, k);
+			b_err_at(c, list_item(seq->items[i], "interfaces", k), suffix,
+				 "%s already belongs to tenant %s; an interface serves one tenant",
+				 name, t[j].name);
+			return;
+		}
+	}
+}
+
+static void tenants_check(struct bctx *c, const struct cfg_node *seq, const struct ztos_tenant *t,
+			  size_t n)
+{
+	size_t i, k;
+
+	unique_by(c, seq, "name", t, n, sizeof(*t), name_key);
+	unique_by(c, seq, "vni", t, n, sizeof(*t), vni_key);
+	unique_by(c, seq, "vrf.table", t, n, sizeof(*t), table_key);
+	unique_by(c, seq, "vrf.l3vni", t, n, sizeof(*t), l3vni_key);
+	l3vni_vs_vni(c, seq, t, n);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < t[i].n_interfaces; k++)
+			interface_once(c, seq, t, i, k);
+}
+
+int f_tenants(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_config *cfg = obj;
+	void *arr = NULL;
+	int err = walk_list(c, v, sizeof(*cfg->tenants), &arr, &cfg->n_tenants, tenant_item);
+
+	cfg->tenants = arr;
+	if (!err && cfg->n_tenants)
+		tenants_check(c, v, cfg->tenants, cfg->n_tenants);
+	return c->err;
+}
