@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What the API's route handlers share with the server. */
+#ifndef ZTOS_API_INTERNAL_H
+#define ZTOS_API_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+
+#include "agent.h"
+
+#define API_BODY_MAX (1024 * 1024)
+
+struct api_request {
+	struct agent *agent;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path;
+	const char *body;
+	size_t body_len;
+};
+
+/* A handler fills exactly one of json, text or raw. */
+struct api_response {
+	unsigned int status;
+	cJSON *json;
+	char *text;		/* malloc'd, with content_type */
+	const char *content_type;
+	struct MHD_Response *raw;	/* streamed responses (SSE) */
+};
+
+typedef void (*api_handler_fn)(struct api_request *req, struct api_response *resp);
+
+struct api_route {
+	const char *method;
+	const char *path;
+	api_handler_fn fn;
+};
+
+extern const struct api_route api_routes[];
+
+void api_error(struct api_response *resp, unsigned int status, const char *code, const char *fmt,
+	       ...) __attribute__((format(printf, 4, 5)));
+/* A query parameter, or NULL. */
+const char *api_query(struct api_request *req, const char *key);
+
+void api_status(struct api_request *req, struct api_response *resp);
+void api_network(struct api_request *req, struct api_response *resp);
+void api_configure(struct api_request *req, struct api_response *resp);
+void api_security(struct api_request *req, struct api_response *resp);
+void api_flows(struct api_request *req, struct api_response *resp);
+void api_alerts(struct api_request *req, struct api_response *resp);
+void api_logs(struct api_request *req, struct api_response *resp);
+void api_metrics_json(struct api_request *req, struct api_response *resp);
+void api_metrics_prometheus(struct api_request *req, struct api_response *resp);
+void api_web(struct api_request *req, struct api_response *resp);
+
+#endif

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The event log (query and Server-Sent Events) and metrics (JSON and Prometheus). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eventlog.h"
+#include "internal.h"
+
+#define LOGS_DEFAULT_LIMIT 1000
+#define LOGS_MAX_LIMIT 4096
+#define KEEPALIVE_US (15 * 1000000LL)
+
+struct follower {
+	uint64_t seq;
+	uint64_t lost;
+	char type_match[64];	/* "\"event_type\":\"alert\"" or "" for all */
+	char *pending;		/* a frame not yet handed to MHD in full */
+	size_t off, len;
+	int64_t last_write_us;
+};
+
+static int parse_limit(struct api_request *req, struct api_response *resp, unsigned int *limit)
+{
+	const char *s = api_query(req, "limit");
+	char *end;
+	unsigned long v;
+
+	*limit = LOGS_DEFAULT_LIMIT;
+	if (!s)
+		return 0;
+	v = strtoul(s, &end, 10);
+	if (*end || !*s || v == 0 || v > LOGS_MAX_LIMIT) {
+		api_error(resp, 400, "bad_request", "limit: '%s' is not a number in 1..%d", s,
+			  LOGS_MAX_LIMIT);
+		return -1;
+	}
+	*limit = v;
+	return 0;
+}
+
+static bool frame_next(struct follower *f)
+{
+	char *line;
+
+	for (;;) {
+		line = eventlog_next(&f->seq, 1000, &f->lost);
+		if (!line)
+			return false;
+		if (!f->type_match[0] || strstr(line, f->type_match))
+			break;
+		free(line);
+	}
+	free(f->pending);
+	f->pending = NULL;
+	if (f->lost) {
+		f->len = asprintf(&f->pending, ": %llu events were lost (reader too slow)\ndata: %s\n\n",
+				  (unsigned long long)f->lost, line);
+		f->lost = 0;
+	} else {
+		f->len = asprintf(&f->pending, "data: %s\n\n", line);
+	}
+	free(line);
+	if ((ssize_t)f->len < 0) {
+		f->pending = NULL;
+		f->len = 0;
+		return false;
+	}
+	f->off = 0;
+	return true;
+}
+
+/* Blocks at most a second per call (thread per connection), so shutdown is prompt. */
+static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct follower *f = cls;
+	size_t n;
+
+	if (f->off >= f->len && !frame_next(f)) {
+		if (eventlog_stopped())
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (eventlog_now_us() - f->last_write_us < KEEPALIVE_US)
+			return 0;
+		f->last_write_us = eventlog_now_us();
+		n = sizeof(": keepalive\n\n") - 1;
+		memcpy(buf, ": keepalive\n\n", n);
+		return n;
+	}
+	n = f->len - f->off < max ? f->len - f->off : max;
+	memcpy(buf, f->pending + f->off, n);
+	f->off += n;
+	f->last_write_us = eventlog_now_us();
+	return n;
+}
+
+static void follow_free(void *cls)
+{
+	struct follower *f = cls;
+
+	free(f->pending);
+	free(f);
+}
+
+static void follow(struct api_request *req, struct api_response *resp, cJSON *backlog,
+		   const char *type)
+{
+	struct follower *f = calloc(1, sizeof(*f));
+	size_t cap = 0;
+	cJSON *ev;
+	FILE *mem;
+
+	if (!f) {
+		api_error(resp, 500, "internal", "out of memory");
+		return;
+	}
+	f->seq = eventlog_head();
+	f->last_write_us = eventlog_now_us();
+	if (type)
+		snprintf(f->type_match, sizeof(f->type_match), "\"event_type\":\"%s\"", type);
+	/* The backlog (?since=) goes out first, as the first frames of the stream. */
+	mem = open_memstream(&f->pending, &cap);
+	cJSON_ArrayForEach(ev, backlog) {
+		char *line = cJSON_PrintUnformatted(ev);
+
+		if (line)
+			fprintf(mem, "data: %s\n\n", line);
+		free(line);
+	}
+	fprintf(mem, ": following the event log\n\n");
+	fclose(mem);
+	f->len = strlen(f->pending);
+	resp->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, follow_read, f,
+						      follow_free);
+	if (!resp->raw) {
+		follow_free(f);
+		api_error(resp, 500, "internal", "cannot create the event stream");
+		return;
+	}
+	MHD_add_response_header(resp->raw, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	resp->status = 200;
+}
+
+void api_logs(struct api_request *req, struct api_response *resp)
+{
+	const char *since = api_query(req, "since"), *type = api_query(req, "event_type");
+	const char *fol = api_query(req, "follow");
+	int64_t since_us = 0;
+	unsigned int limit;
+	cJSON *events;
+
+	if (since && eventlog_parse_time(since, &since_us)) {
+		api_error(resp, 400, "bad_request",
+			  "since: '%s' is not a time; use RFC 3339 (2026-11-25T10:00:00Z) or "
+			  "seconds since the epoch", since);
+		return;
+	}
+	if (type && (strlen(type) > 32 || strpbrk(type, "\"\\"))) {
+		api_error(resp, 400, "bad_request", "event_type: not an event type name");
+		return;
+	}
+	if (parse_limit(req, resp, &limit))
+		return;
+	if (fol && (!strcmp(fol, "1") || !strcmp(fol, "true"))) {
+		events = since ? eventlog_query(since_us, type, limit) : cJSON_CreateArray();
+		follow(req, resp, events, type);
+		cJSON_Delete(events);
+		return;
+	}
+	events = eventlog_query(since_us, type, limit);
+	resp->json = cJSON_CreateObject();
+	cJSON_AddItemToObject(resp->json, "events", events);
+}
+
+void api_metrics_json(struct api_request *req, struct api_response *resp)
+{
+	resp->json = cJSON_CreateObject();
+	cJSON_AddItemToObject(resp->json, "metrics", metrics_collect(req->agent));
+}
+
+void api_metrics_prometheus(struct api_request *req, struct api_response *resp)
+{
+	cJSON *m = metrics_collect(req->agent);
+
+	resp->text = metrics_prometheus(m);
+	cJSON_Delete(m);
+	if (!resp->text) {
+		api_error(resp, 500, "internal", "out of memory");
+		return;
+	}
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}

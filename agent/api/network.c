@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* GET /api/v1/network and POST /api/v1/network/configure. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+static cJSON *addrs(const struct ztos_addr *v, size_t n)
+{
+	char buf[INET6_ADDRSTRLEN];
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(ztos_addr_str(&v[i], buf, sizeof(buf))));
+	return arr;
+}
+
+static cJSON *cidr_or_null(bool has, const struct ztos_cidr *c)
+{
+	char buf[INET6_ADDRSTRLEN + 4];
+
+	return has ? cJSON_CreateString(ztos_cidr_str(c, buf, sizeof(buf))) : cJSON_CreateNull();
+}
+
+static cJSON *tenant_json(const struct ztos_tenant *t)
+{
+	static const char *const protos[256] = { [0] = "any", [IPPROTO_TCP] = "tcp",
+						 [IPPROTO_UDP] = "udp", [IPPROTO_ICMP] = "icmp",
+						 [IPPROTO_ICMPV6] = "icmpv6" };
+	cJSON *o = cJSON_CreateObject(), *arr, *pol, *rules;
+	char buf[INET6_ADDRSTRLEN + 4];
+
+	cJSON_AddStringToObject(o, "name", t->name);
+	cJSON_AddNumberToObject(o, "vni", t->vni);
+	cJSON_AddItemToObject(o, "vteps", addrs(t->vteps, t->n_vteps));
+	arr = cJSON_AddArrayToObject(o, "interfaces");
+	for (size_t i = 0; i < t->n_interfaces; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(t->interfaces[i]));
+	arr = cJSON_AddArrayToObject(o, "subnets");
+	for (size_t i = 0; i < t->n_subnets; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(ztos_cidr_str(&t->subnets[i], buf,
+									  sizeof(buf))));
+	if (t->has_vrf) {
+		cJSON *vrf = cJSON_AddObjectToObject(o, "vrf");
+
+		cJSON_AddNumberToObject(vrf, "table", t->vrf_table);
+		if (t->l3vni)
+			cJSON_AddNumberToObject(vrf, "l3vni", t->l3vni);
+	} else {
+		cJSON_AddNullToObject(o, "vrf");
+	}
+	pol = cJSON_AddObjectToObject(o, "policy");
+	cJSON_AddStringToObject(pol, "default", ztos_action_str(t->policy_default));
+	rules = cJSON_AddArrayToObject(pol, "rules");
+	for (size_t i = 0; i < t->n_rules; i++) {
+		const struct ztos_rule *r = &t->rules[i];
+		cJSON *ro = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(ro, "action", ztos_action_str(r->action));
+		cJSON_AddStringToObject(ro, "proto", protos[r->proto] ? protos[r->proto] : "any");
+		cJSON_AddItemToObject(ro, "src", cidr_or_null(r->has_src, &r->src));
+		cJSON_AddItemToObject(ro, "dst", cidr_or_null(r->has_dst, &r->dst));
+		cJSON_AddNumberToObject(ro, "sport", r->sport);
+		cJSON_AddNumberToObject(ro, "dport", r->dport);
+		cJSON_AddItemToArray(rules, ro);
+	}
+	return o;
+}
+
+static cJSON *bgp_json(const struct ztos_config *c)
+{
+	char buf[INET6_ADDRSTRLEN];
+	cJSON *o = cJSON_CreateObject(), *peers;
+
+	cJSON_AddBoolToObject(o, "configured", c->has_bgp);
+	if (!c->has_bgp)
+		return o;
+	cJSON_AddNumberToObject(o, "asn", c->bgp.asn);
+	cJSON_AddStringToObject(o, "router_id", inet_ntop(AF_INET, &c->bgp.router_id, buf,
+							   sizeof(buf)));
+	cJSON_AddBoolToObject(o, "advertise_all_vni", c->bgp.advertise_all_vni);
+	peers = cJSON_AddArrayToObject(o, "peers");
+	for (size_t i = 0; i < c->bgp.n_peers; i++) {
+		cJSON *p = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(p, "address", ztos_addr_str(&c->bgp.peers[i].address, buf,
+								     sizeof(buf)));
+		cJSON_AddNumberToObject(p, "asn", c->bgp.peers[i].asn);
+		cJSON_AddItemToArray(peers, p);
+	}
+	cJSON_AddStringToObject(o, "state", "not loaded");
+	cJSON_AddStringToObject(o, "reason", not_built_reason);
+	return o;
+}
+
+void api_network(struct api_request *req, struct api_response *resp)
+{
+	struct agent *a = req->agent;
+	const struct ztos_config *c;
+	cJSON *o = cJSON_CreateObject(), *tenants;
+	char buf[INET6_ADDRSTRLEN];
+
+	pthread_rwlock_rdlock(&a->lock);
+	c = a->cfg;
+	if (c->has_underlay) {
+		cJSON *u = cJSON_AddObjectToObject(o, "underlay");
+
+		cJSON_AddStringToObject(u, "interface", c->underlay.interface);
+		cJSON_AddStringToObject(u, "address", ztos_addr_str(&c->underlay.address, buf,
+								     sizeof(buf)));
+		cJSON_AddStringToObject(u, "xdp_mode", ztos_xdp_mode_str(c->underlay.xdp_mode));
+		cJSON_AddNumberToObject(u, "vxlan_port", c->underlay.vxlan_port);
+	} else {
+		cJSON_AddNullToObject(o, "underlay");
+	}
+	tenants = cJSON_AddArrayToObject(o, "tenants");
+	for (size_t i = 0; i < c->n_tenants; i++)
+		cJSON_AddItemToArray(tenants, tenant_json(&c->tenants[i]));
+	cJSON_AddItemToObject(o, "bgp", bgp_json(c));
+	cJSON_AddNumberToObject(o, "generation", (double)a->generation);
+	pthread_rwlock_unlock(&a->lock);
+	cJSON_AddItemToObject(o, "overlay", agent_subsystem_state("not loaded", not_built_reason));
+	cJSON_AddItemToObject(o, "datapath", agent_subsystem_state("not loaded", not_built_reason));
+	resp->json = o;
+}
+
+static void invalid(struct api_response *resp, const struct cfg_errors *errs, bool parse)
+{
+	cJSON *details = cJSON_CreateArray();
+
+	for (size_t i = 0; i < errs->n; i++) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(d, "location", errs->v[i].where);
+		cJSON_AddStringToObject(d, "message", errs->v[i].message);
+		cJSON_AddItemToArray(details, d);
+	}
+	if (parse)
+		api_error(resp, 400, "bad_request", "the body is not valid JSON: %s: %s",
+			  errs->n ? errs->v[0].where : "?", errs->n ? errs->v[0].message : "?");
+	else
+		api_error(resp, 422, "invalid_config",
+			  "%zu error%s in the configuration; nothing was applied", errs->n,
+			  errs->n == 1 ? "" : "s");
+	cJSON_AddItemToObject(cJSON_GetObjectItem(resp->json, "error"), "details", details);
+}
+
+/* The agent's own settings come from its file only: an API client may not move them. */
+static const char *forbidden_key(const char *body, size_t len)
+{
+	static const char *const keys[] = { "agent", "version" };
+	cJSON *j = cJSON_ParseWithLength(body, len);
+	const char *bad = NULL;
+
+	for (size_t i = 0; j && i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (cJSON_GetObjectItemCaseSensitive(j, keys[i]))
+			bad = keys[i];
+	cJSON_Delete(j);
+	return bad;
+}
+
+void api_configure(struct api_request *req, struct api_response *resp)
+{
+	struct agent *a = req->agent;
+	struct cfg_errors errs = { 0 };
+	struct cfg_node *patch = NULL;
+	const char *dry = api_query(req, "dry_run"), *bad;
+	bool dry_run = dry && (!strcmp(dry, "1") || !strcmp(dry, "true"));
+	cJSON *changes = NULL;
+	int err;
+
+	err = cfg_parse_json(req->body, req->body_len, &patch, &errs);
+	if (err) {
+		invalid(resp, &errs, true);
+		goto out;
+	}
+	bad = forbidden_key(req->body, req->body_len);
+	if (bad) {
+		api_error(resp, 422, "invalid_config",
+			  "%s: is set in the agent's config file only, not over the API; remove "
+			  "it from the request", bad);
+		goto out;
+	}
+	err = agent_update(a, patch, dry_run, &changes, &errs);
+	if (err == -EINVAL) {
+		invalid(resp, &errs, false);
+	} else if (err == -EBUSY) {
+		api_error(resp, 409, "conflict",
+			  "another configuration change is being applied; retry");
+	} else if (err) {
+		api_error(resp, 500, "internal", "applying the configuration failed: %s",
+			  strerror(-err));
+	} else {
+		resp->json = cJSON_CreateObject();
+		cJSON_AddBoolToObject(resp->json, "dry_run", dry_run);
+		cJSON_AddBoolToObject(resp->json, "applied", !dry_run);
+		pthread_rwlock_rdlock(&a->lock);
+		cJSON_AddNumberToObject(resp->json, "generation", (double)a->generation);
+		pthread_rwlock_unlock(&a->lock);
+		cJSON_AddItemToObject(resp->json, "changes", changes);
+		changes = NULL;
+	}
+	if (!dry_run)
+		atomic_fetch_add(err ? &a->metrics.configures_failed : &a->metrics.configures_ok, 1);
+out:
+	cJSON_Delete(changes);
+	cfg_node_free(patch);
+	cfg_errors_free(&errs);
+}

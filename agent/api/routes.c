@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The route table (the contract in ARCHITECTURE.md; agent/openapi.yaml describes it). */
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "eventlog.h"
+#include "internal.h"
+
+const struct api_route api_routes[] = {
+	{ "GET", "/api/v1/status", api_status },
+	{ "POST", "/api/v1/network/configure", api_configure },
+	{ "GET", "/api/v1/network", api_network },
+	{ "GET", "/api/v1/security/status", api_security },
+	{ "GET", "/api/v1/flows", api_flows },
+	{ "GET", "/api/v1/alerts", api_alerts },
+	{ "GET", "/api/v1/monitoring/logs", api_logs },
+	{ "GET", "/api/v1/monitoring/metrics", api_metrics_json },
+	{ "GET", "/metrics", api_metrics_prometheus },
+	{ "GET", "/", api_web },
+	{ 0 }
+};
+
+void api_list_routes(FILE *f)
+{
+	for (const struct api_route *rt = api_routes; rt->path; rt++)
+		fprintf(f, "%s %s\n", rt->method, rt->path);
+}
+
+void api_status(struct api_request *req, struct api_response *resp)
+{
+	struct agent *a = req->agent;
+	char started[48], loaded[48];
+	cJSON *o = cJSON_CreateObject(), *c, *subs, *s;
+	const char *health = "ok";
+
+	eventlog_timestamp(a->started_us, started, sizeof(started));
+	cJSON_AddStringToObject(o, "version", ZTOS_VERSION);
+	cJSON_AddNumberToObject(o, "pid", getpid());
+	cJSON_AddNumberToObject(o, "uptime_s", (double)((eventlog_now_us() - a->started_us) / 1000000));
+	cJSON_AddStringToObject(o, "started", started);
+
+	pthread_rwlock_rdlock(&a->lock);
+	eventlog_timestamp(a->config_loaded_us, loaded, sizeof(loaded));
+	c = cJSON_AddObjectToObject(o, "config");
+	cJSON_AddStringToObject(c, "file", a->config_path);
+	cJSON_AddNumberToObject(c, "generation", (double)a->generation);
+	cJSON_AddStringToObject(c, "loaded", loaded);
+	subs = agent_subsystems(a);
+	pthread_rwlock_unlock(&a->lock);
+
+	/* Degraded: something is configured that this agent does not (yet) put in place. */
+	cJSON_ArrayForEach(s, subs) {
+		const char *st = cJSON_GetObjectItem(s, "state")->valuestring;
+
+		if (!strcmp(st, "error"))
+			health = "error";
+		else if (!strcmp(st, "not loaded") && strcmp(health, "error"))
+			health = "degraded";
+	}
+	cJSON_AddStringToObject(o, "health", health);
+	cJSON_AddItemToObject(o, "subsystems", subs);
+	resp->json = o;
+}
+
+void api_flows(struct api_request *req, struct api_response *resp)
+{
+	resp->json = cJSON_CreateObject();
+	cJSON_AddItemToObject(resp->json, "datapath",
+			      agent_subsystem_state("not loaded", not_built_reason));
+}
+
+void api_alerts(struct api_request *req, struct api_response *resp)
+{
+	resp->json = cJSON_CreateObject();
+	cJSON_AddItemToObject(resp->json, "dpi",
+			      agent_subsystem_state("not loaded", not_built_reason));
+}
+
+void api_web(struct api_request *req, struct api_response *resp)
+{
+	api_error(resp, 404, "not_found",
+		  "the web dashboard is not part of this build of ztosd; the API is under /api/v1/");
+}

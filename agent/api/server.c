@@ -1,0 +1,600 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The HTTP side of the API: listeners, authentication, body limits, routing and the
+ * error format. Handlers (routes.c and friends) see only api_request/api_response.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "eventlog.h"
+#include "internal.h"
+#include "log.h"
+
+#define TOKEN_BYTES 32
+#define TOKEN_HEX (2 * TOKEN_BYTES)
+
+struct api;
+
+/* What MHD hands back to handle(): which listener a request came in on. */
+struct listener {
+	struct api *api;
+	bool tcp;
+};
+
+struct api {
+	struct agent *agent;
+	struct listener tcp_l, unix_l;
+	struct MHD_Daemon *tcp;
+	struct MHD_Daemon *unix_sock;
+	char *socket_path;
+	char token[TOKEN_HEX + 1];
+};
+
+/* Per-connection request state, between MHD's calls for one request. */
+struct req_state {
+	const struct api_route *route;
+	char *body;
+	size_t len;
+	bool too_large;
+	bool denied;
+};
+
+void api_error(struct api_response *resp, unsigned int status, const char *code, const char *fmt,
+	       ...)
+{
+	char msg[1024];
+	va_list ap;
+	cJSON *err;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cJSON_Delete(resp->json);
+	resp->json = cJSON_CreateObject();
+	err = cJSON_AddObjectToObject(resp->json, "error");
+	cJSON_AddStringToObject(err, "code", code);
+	cJSON_AddStringToObject(err, "message", msg);
+	resp->status = status;
+}
+
+const char *api_query(struct api_request *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, struct api_response *resp,
+			     const struct api_route *allow_for)
+{
+	struct MHD_Response *r = resp->raw;
+	enum MHD_Result ret;
+
+	if (!r) {
+		char *body = resp->text;
+		const char *type = resp->content_type;
+
+		if (!body) {
+			body = cJSON_PrintUnformatted(resp->json);
+			type = "application/json";
+		}
+		if (!body)
+			return MHD_NO;
+		size_t len = strlen(body);
+
+		if (!resp->text) {
+			/* A newline after the JSON document: friendlier to curl and shells. */
+			char *nl = realloc(body, len + 2);
+
+			if (nl) {
+				body = nl;
+				body[len++] = '\n';
+				body[len] = '\0';
+			}
+		}
+		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (!r) {
+			free(body);
+			return MHD_NO;
+		}
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+		resp->text = NULL;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (resp->status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"ztos\"");
+	if (allow_for) {
+		char allow[64] = "";
+
+		for (const struct api_route *rt = api_routes; rt->path; rt++) {
+			if (strcmp(rt->path, allow_for->path))
+				continue;
+			if (*allow)
+				strncat(allow, ", ", sizeof(allow) - strlen(allow) - 1);
+			strncat(allow, rt->method, sizeof(allow) - strlen(allow) - 1);
+		}
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	}
+	ret = MHD_queue_response(conn, resp->status, r);
+	MHD_destroy_response(r);
+	cJSON_Delete(resp->json);
+	resp->json = NULL;
+	return ret;
+}
+
+static enum MHD_Result queue_error(struct api *api, struct MHD_Connection *conn,
+				   unsigned int status, const char *code, const char *msg,
+				   const struct api_route *allow_for)
+{
+	struct api_response resp = { 0 };
+
+	api_error(&resp, status, code, "%s", msg);
+	atomic_fetch_add(&api->agent->metrics.requests[status / 100], 1);
+	return queue(conn, &resp, allow_for);
+}
+
+/* Constant time in the token's length: no early exit on the first differing byte. */
+static bool token_ok(const struct api *api, const char *header)
+{
+	static const char prefix[] = "Bearer ";
+	unsigned char diff = 0;
+
+	if (!header || strncmp(header, prefix, sizeof(prefix) - 1))
+		return false;
+	header += sizeof(prefix) - 1;
+	if (strlen(header) != TOKEN_HEX)
+		return false;
+	for (int i = 0; i < TOKEN_HEX; i++)
+		diff |= (unsigned char)header[i] ^ (unsigned char)api->token[i];
+	return diff == 0;
+}
+
+/* The unix socket is root-only by its mode; check the peer as well, in case of a bind mount. */
+static bool peer_is_root(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci || getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return false;
+	return cred.uid == 0;
+}
+
+static const struct api_route *find_route(const char *method, const char *url, bool *path_known)
+{
+	*path_known = false;
+	for (const struct api_route *rt = api_routes; rt->path; rt++) {
+		if (strcmp(rt->path, url))
+			continue;
+		*path_known = true;
+		if (!strcmp(rt->method, method))
+			return rt;
+	}
+	return NULL;
+}
+
+static void auth_event(struct MHD_Connection *conn, const char *url, const char *why)
+{
+	const union MHD_ConnectionInfo *ci;
+	char host[NI_MAXHOST] = "-";
+	cJSON *body = cJSON_CreateObject();
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr)
+		getnameinfo(ci->client_addr, sizeof(struct sockaddr_in6), host, sizeof(host), NULL,
+			    0, NI_NUMERICHOST);
+	cJSON_AddStringToObject(body, "result", "denied");
+	cJSON_AddStringToObject(body, "reason", why);
+	cJSON_AddStringToObject(body, "client", host);
+	cJSON_AddStringToObject(body, "url", url);
+	event_emit("auth", 0, NULL, body);
+}
+
+static enum MHD_Result first_call(struct api *api, bool tcp, struct MHD_Connection *conn,
+				  const char *url, const char *method, struct req_state *st)
+{
+	const char *len_hdr, *auth;
+	bool path_known;
+
+	if (tcp) {
+		auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						   MHD_HTTP_HEADER_AUTHORIZATION);
+		if (!token_ok(api, auth)) {
+			st->denied = true;
+			atomic_fetch_add(&api->agent->metrics.auth_failures, 1);
+			auth_event(conn, url, auth ? "bad token" : "no token");
+			return queue_error(api, conn, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+					   auth ? "the bearer token is not valid"
+						: "missing 'Authorization: Bearer <token>'; the "
+						  "token is in the agent's token_file",
+					   NULL);
+		}
+	} else if (!peer_is_root(conn)) {
+		st->denied = true;
+		return queue_error(api, conn, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+				   "the API socket is for root only", NULL);
+	}
+
+	st->route = find_route(method, url, &path_known);
+	if (!st->route && path_known) {
+		const struct api_route *any = find_route("GET", url, &path_known);
+
+		if (!any)
+			any = find_route("POST", url, &path_known);
+		st->denied = true;
+		return queue_error(api, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+				   "this route does not take that method; see the Allow header",
+				   any);
+	}
+	if (!st->route) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "no route %s %.400s; the routes are in agent/openapi.yaml",
+			 method, url);
+		st->denied = true;
+		return queue_error(api, conn, MHD_HTTP_NOT_FOUND, "not_found", msg, NULL);
+	}
+	len_hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					      MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (len_hdr && strtoull(len_hdr, NULL, 10) > API_BODY_MAX) {
+		st->denied = true;
+		return queue_error(api, conn, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large",
+				   "the body is larger than 1 MiB", NULL);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	const struct listener *l = cls;
+	struct api *api = l->api;
+	bool tcp = l->tcp;
+	struct req_state *st = *con_cls;
+	struct api_response resp = { .status = MHD_HTTP_OK };
+
+	if (!st) {
+		st = calloc(1, sizeof(*st));
+		if (!st)
+			return MHD_NO;
+		*con_cls = st;
+		return first_call(api, tcp, conn, url, method, st);
+	}
+	if (st->denied)
+		return MHD_YES;
+	if (*upload_data_size) {
+		if (!st->too_large && st->len + *upload_data_size <= API_BODY_MAX) {
+			char *b = realloc(st->body, st->len + *upload_data_size + 1);
+
+			if (!b)
+				return MHD_NO;
+			memcpy(b + st->len, upload_data, *upload_data_size);
+			st->body = b;
+			st->len += *upload_data_size;
+			st->body[st->len] = '\0';
+		} else {
+			st->too_large = true;
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (st->too_large)
+		return queue_error(api, conn, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large",
+				   "the body is larger than 1 MiB", NULL);
+
+	struct api_request req = {
+		.agent = api->agent,
+		.conn = conn,
+		.method = method,
+		.path = url,
+		.body = st->body ? st->body : "",
+		.body_len = st->len,
+	};
+	st->route->fn(&req, &resp);
+	atomic_fetch_add(&api->agent->metrics.requests[resp.status / 100 % 6], 1);
+	return queue(conn, &resp, NULL);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct req_state *st = *con_cls;
+
+	if (st) {
+		free(st->body);
+		free(st);
+		*con_cls = NULL;
+	}
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	pr_debug("api: %s", msg);
+}
+
+static int write_new_token(const char *path, char *token)
+{
+	unsigned char raw[TOKEN_BYTES];
+	char dir[PATH_MAX], *slash;
+	int fd, err = 0;
+
+	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+		return -EIO;
+	for (int i = 0; i < TOKEN_BYTES; i++)
+		sprintf(token + 2 * i, "%02x", raw[i]);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return -errno;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (dprintf(fd, "%s\n", token) != TOKEN_HEX + 1)
+		err = -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+static int load_token(const char *path, char *token)
+{
+	char buf[TOKEN_HEX + 8];
+	struct stat st;
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		err = write_new_token(path, token);
+		if (err)
+			pr_warn("cannot create token_file %s: %s", path, strerror(-err));
+		else
+			pr_info("api: generated a new token in %s (mode 0600)", path);
+		return err;
+	}
+	if (fd < 0) {
+		pr_warn("cannot read token_file %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	err = -EINVAL;
+	if (fstat(fd, &st) || (st.st_mode & 0077)) {
+		pr_warn("token_file %s is readable by others; run: chmod 600 %s", path, path);
+		goto out;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, " \t\r\n")] = '\0';
+	if (strlen(buf) != TOKEN_HEX || strspn(buf, "0123456789abcdef") != TOKEN_HEX) {
+		pr_warn("token_file %s does not hold a token (64 lower-case hex digits); delete "
+			"it and the agent makes a new one", path);
+		goto out;
+	}
+	memcpy(token, buf, TOKEN_HEX + 1);
+	err = 0;
+out:
+	close(fd);
+	return err;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t size = 0;
+
+	if (!f)
+		return NULL;
+	if (getdelim(&buf, &size, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	char host[256], *port;
+	struct addrinfo *res;
+	const char *h;
+
+	snprintf(host, sizeof(host), "%s", listen);
+	port = strrchr(host, ':');
+	if (!port)
+		return -EINVAL;
+	*port++ = '\0';
+	h = host;
+	if (host[0] == '[') {
+		host[strlen(host) - 1] = '\0';
+		h = host + 1;
+	}
+	if (getaddrinfo(h, port, &hints, &res))
+		return -EINVAL;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+}
+
+static const unsigned int mhd_flags = MHD_USE_THREAD_PER_CONNECTION |
+				      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+				      MHD_USE_ERROR_LOG;
+
+/* Thread per connection: a follower of the event stream may block its thread for hours. */
+static int start_tcp(struct api *api, const struct ztos_config *cfg)
+{
+	char *cert = NULL, *key = NULL;
+	struct sockaddr_storage ss;
+	unsigned int flags = mhd_flags;
+	int err = 0;
+
+	if (parse_listen(cfg->api.listen, &ss)) {
+		pr_warn("api: cannot resolve agent.api.listen '%s'", cfg->api.listen);
+		return -EINVAL;
+	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (cfg->api.tls_cert) {
+		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+			pr_warn("api: agent.api.tls is set but this libmicrohttpd has no TLS");
+			return -ENOTSUP;
+		}
+		cert = read_file(cfg->api.tls_cert);
+		key = read_file(cfg->api.tls_key);
+		if (!cert || !key) {
+			pr_warn("api: cannot read TLS cert %s or key %s", cfg->api.tls_cert,
+				cfg->api.tls_key);
+			err = -EINVAL;
+			goto out;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	api->tcp = MHD_start_daemon(flags, 0, NULL, NULL, handle, &api->tcp_l,
+				    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+				    MHD_OPTION_CONNECTION_LIMIT, 512,
+				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 256,
+				    MHD_OPTION_CONNECTION_TIMEOUT, 120,
+				    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+				    MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
+	if (!api->tcp) {
+		pr_warn("api: cannot listen on %s (is the port taken, or the address not on "
+			"this host? change agent.api.listen)", cfg->api.listen);
+		err = -EADDRINUSE;
+	}
+out:
+	if (key)
+		explicit_bzero(key, strlen(key));
+	free(cert);
+	free(key);
+	return err;
+}
+
+static int unix_listener(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+	mode_t old;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return -errno;
+	}
+	/* We hold the single-instance lock, so a socket left there is stale. */
+	if (!lstat(path, &st) && S_ISSOCK(st.st_mode))
+		unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 128)) {
+		int err = -errno;
+
+		umask(old);
+		close(fd);
+		return err;
+	}
+	umask(old);
+	return fd;
+}
+
+static int start_unix(struct api *api, const char *path)
+{
+	int fd = unix_listener(path);
+
+	if (fd < 0) {
+		pr_warn("api: cannot listen on unix socket %s: %s (change agent.api.socket)", path,
+			strerror(-fd));
+		return fd;
+	}
+	api->unix_sock = MHD_start_daemon(mhd_flags, 0, NULL, NULL, handle, &api->unix_l,
+					  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+					  MHD_OPTION_LISTEN_SOCKET, fd,
+					  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+					  MHD_OPTION_CONNECTION_LIMIT, 256,
+					  MHD_OPTION_CONNECTION_TIMEOUT, 120, MHD_OPTION_END);
+	if (!api->unix_sock) {
+		close(fd);
+		unlink(path);
+		pr_warn("api: cannot serve unix socket %s", path);
+		return -EIO;
+	}
+	api->socket_path = strdup(path);
+	return 0;
+}
+
+int api_start(struct agent *a, struct api **out)
+{
+	const struct ztos_config *cfg = a->cfg;
+	struct api *api = calloc(1, sizeof(*api));
+	int err = 0;
+
+	if (!api)
+		return -ENOMEM;
+	api->agent = a;
+	api->tcp_l = (struct listener){ .api = api, .tcp = true };
+	api->unix_l = (struct listener){ .api = api, .tcp = false };
+	if (cfg->api.listen && *cfg->api.listen) {
+		err = load_token(cfg->api.token_file, api->token);
+		if (!err)
+			err = start_tcp(api, cfg);
+	}
+	if (!err && cfg->api.socket && *cfg->api.socket)
+		err = start_unix(api, cfg->api.socket);
+	if (err) {
+		api_stop(api);
+		return err;
+	}
+	if (api->tcp)
+		pr_info("api: listening on %s%s (bearer token in %s)", cfg->api.listen,
+			cfg->api.tls_cert ? " with TLS" : "", cfg->api.token_file);
+	if (api->unix_sock)
+		pr_info("api: listening on unix socket %s (root only)", cfg->api.socket);
+	*out = api;
+	return 0;
+}
+
+void api_stop(struct api *api)
+{
+	if (!api)
+		return;
+	if (api->tcp)
+		MHD_stop_daemon(api->tcp);
+	if (api->unix_sock)
+		MHD_stop_daemon(api->unix_sock);
+	if (api->socket_path)
+		unlink(api->socket_path);
+	explicit_bzero(api->token, sizeof(api->token));
+	free(api->socket_path);
+	free(api);
+}

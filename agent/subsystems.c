@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What the agent knows of each subsystem. A subsystem that this build does not have
+ * says so ("not loaded" and why); it never reports state it cannot see.
+ */
+#include "agent.h"
+#include "eventlog.h"
+
+const char *const not_built_reason =
+	"not built into ztosd " ZTOS_VERSION " yet: its config is validated and kept, "
+	"nothing is applied to the kernel";
+
+cJSON *agent_subsystem_state(const char *state, const char *reason)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "state", state);
+	if (reason)
+		cJSON_AddStringToObject(o, "reason", reason);
+	return o;
+}
+
+static cJSON *configured_only(bool configured)
+{
+	return configured ? agent_subsystem_state("not loaded", not_built_reason)
+			  : agent_subsystem_state("not configured", NULL);
+}
+
+/* Call with a->lock held for reading. */
+cJSON *agent_subsystems(struct agent *a)
+{
+	const struct ztos_config *c = a->cfg;
+	cJSON *s = cJSON_CreateObject(), *o;
+
+	o = agent_subsystem_state("running", NULL);
+	cJSON_AddStringToObject(o, "file", a->config_path);
+	cJSON_AddNumberToObject(o, "generation", (double)a->generation);
+	cJSON_AddItemToObject(s, "config", o);
+
+	o = agent_subsystem_state("running", NULL);
+	if (c->api.listen && *c->api.listen)
+		cJSON_AddStringToObject(o, "listen", c->api.listen);
+	if (c->api.socket && *c->api.socket)
+		cJSON_AddStringToObject(o, "socket", c->api.socket);
+	cJSON_AddBoolToObject(o, "tls", c->api.tls_cert != NULL);
+	cJSON_AddItemToObject(s, "api", o);
+
+	o = agent_subsystem_state("running", NULL);
+	if (c->log.file)
+		cJSON_AddStringToObject(o, "file", c->log.file);
+	cJSON_AddBoolToObject(o, "syslog", c->log.syslog);
+	cJSON_AddItemToObject(s, "event_log", o);
+
+	cJSON_AddItemToObject(s, "datapath", configured_only(c->has_underlay || c->n_tenants));
+	cJSON_AddItemToObject(s, "overlay", configured_only(c->n_tenants > 0));
+	cJSON_AddItemToObject(s, "wireguard", configured_only(c->has_wireguard));
+	cJSON_AddItemToObject(s, "macsec", configured_only(c->has_macsec));
+	cJSON_AddItemToObject(s, "bgp", configured_only(c->has_bgp));
+	if (c->has_dpi && !c->dpi.enabled)
+		cJSON_AddItemToObject(s, "dpi", agent_subsystem_state("disabled", NULL));
+	else
+		cJSON_AddItemToObject(s, "dpi", configured_only(c->has_dpi));
+	return s;
+}

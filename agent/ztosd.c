@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ztosd: turns ztos.yaml into kernel state and keeps it there.
+ *
+ *   ztosd [--config FILE]            run (default /etc/ztos/ztos.yaml)
+ *   ztosd --check-config FILE        validate only: exit 0, or 1 with FILE:LINE:COL errors
+ *   ztosd --cleanup [--config FILE]  remove everything ztos put in the kernel
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "api/api.h"
+#include "eventlog.h"
+#include "log.h"
+
+#define DEFAULT_CONFIG "/etc/ztos/ztos.yaml"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ztosd [--config FILE] [--log-level warn|info|debug]\n"
+		"       ztosd --check-config FILE\n"
+		"       ztosd --cleanup [--config FILE]\n"
+		"\n"
+		"  -c, --config FILE        config to run (default " DEFAULT_CONFIG ")\n"
+		"      --check-config FILE  validate FILE; exit 0, or 1 with FILE:LINE:COL errors\n"
+		"      --cleanup            detach and unpin everything ztos put in the kernel\n"
+		"  -l, --log-level LEVEL    diagnostics on stderr (overrides agent.log.level)\n"
+		"      --list-routes        print the REST routes this binary serves\n"
+		"  -V, --version            print the version\n"
+		"  -h, --help               this help\n"
+		"\n"
+		"Signals: SIGHUP reloads the config (a config with errors is refused and the\n"
+		"running one kept), SIGTERM/SIGINT stop the agent.\n");
+}
+
+static int check_config(const char *path)
+{
+	struct cfg_errors errs = { 0 };
+	struct ztos_config *cfg = NULL;
+	struct cfg_node *tree = NULL;
+	int err;
+
+	err = cfg_load_file(path, &tree, &cfg, &errs);
+	if (err) {
+		cfg_errors_print(stderr, &errs);
+		fprintf(stderr, "%s: %zu error%s; nothing was applied\n", path, errs.n,
+			errs.n == 1 ? "" : "s");
+	} else {
+		printf("%s: ok\n", path);
+	}
+	cfg_errors_free(&errs);
+	cfg_node_free(tree);
+	cfg_free(cfg);
+	return err ? 1 : 0;
+}
+
+/* One agent per host: a lock file in state_dir, held for the agent's life. */
+static int take_lock(const char *state_dir, int *fd_out)
+{
+	char path[PATH_MAX], pid[32] = "";
+	int fd;
+
+	if (mkdir(state_dir, 0700) && errno != EEXIST) {
+		pr_warn("cannot create state_dir %s: %s", state_dir, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/ztosd.lock", state_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		pr_warn("cannot open lock %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = errno;
+
+		if (read(fd, pid, sizeof(pid) - 1) < 0)
+			pid[0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		pr_warn("another ztosd is running (pid %s, lock %s): %s", pid[0] ? pid : "?",
+			path, strerror(err));
+		close(fd);
+		return -err;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+
+		if (pwrite(fd, pid, n, 0) != n)
+			pr_debug("lock %s: cannot record pid", path);
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+static void emit_agent_event(const char *action, cJSON *extra)
+{
+	cJSON *body = extra ? extra : cJSON_CreateObject();
+
+	cJSON_AddStringToObject(body, "action", action);
+	cJSON_AddStringToObject(body, "version", ZTOS_VERSION);
+	cJSON_AddNumberToObject(body, "pid", getpid());
+	event_emit("agent", 0, NULL, body);
+}
+
+static cJSON *errors_json(const struct cfg_errors *errs)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < errs->n; i++) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "location", errs->v[i].where);
+		cJSON_AddStringToObject(e, "message", errs->v[i].message);
+		cJSON_AddItemToArray(arr, e);
+	}
+	return arr;
+}
+
+static cJSON *changes_json(const struct cfg_change *changes, size_t n)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(c, "op", cfg_change_op_str(changes[i].op));
+		cJSON_AddStringToObject(c, "object", changes[i].object);
+		if (changes[i].detail)
+			cJSON_AddStringToObject(c, "detail", changes[i].detail);
+		cJSON_AddItemToArray(arr, c);
+	}
+	return arr;
+}
+
+int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJSON **changes_out,
+		 struct cfg_errors *errs)
+{
+	struct ztos_config *cfg = NULL, *old;
+	struct cfg_node *tree = NULL, *old_tree;
+	struct cfg_change *changes = NULL;
+	size_t n_changes = 0;
+	int err;
+
+	if (pthread_mutex_trylock(&a->configure_lock))
+		return -EBUSY;
+	if (patch) {
+		pthread_rwlock_rdlock(&a->lock);
+		tree = cfg_node_clone(a->tree);
+		pthread_rwlock_unlock(&a->lock);
+		err = tree ? cfg_merge(tree, patch) : -ENOMEM;
+		if (!err)
+			err = cfg_build(tree, a->config_dir, &cfg, errs);
+	} else {
+		err = cfg_load_file(a->config_path, &tree, &cfg, errs);
+	}
+	if (err)
+		goto out;
+
+	pthread_rwlock_rdlock(&a->lock);
+	err = cfg_diff(a->cfg, cfg, &changes, &n_changes);
+	pthread_rwlock_unlock(&a->lock);
+	if (err)
+		goto out;
+	if (changes_out)
+		*changes_out = changes_json(changes, n_changes);
+	if (dry_run)
+		goto out;
+
+	pthread_rwlock_wrlock(&a->lock);
+	old = a->cfg;
+	old_tree = a->tree;
+	a->cfg = cfg;
+	a->tree = tree;
+	a->generation++;
+	a->config_loaded_us = eventlog_now_us();
+	pthread_rwlock_unlock(&a->lock);
+	cfg = old;
+	tree = old_tree;
+	if (changes_out && n_changes) {
+		cJSON *body = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(body, "action", patch ? "configure" : "reload");
+		cJSON_AddNumberToObject(body, "generation", (double)a->generation);
+		cJSON_AddItemToObject(body, "changes", cJSON_Duplicate(*changes_out, true));
+		event_emit("config", 0, NULL, body);
+	}
+out:
+	pthread_mutex_unlock(&a->configure_lock);
+	cfg_changes_free(changes, n_changes);
+	cfg_node_free(tree);
+	cfg_free(cfg);
+	return err;
+}
+
+static void reload(struct agent *a)
+{
+	struct cfg_errors errs = { 0 };
+	cJSON *changes = NULL;
+	int err;
+
+	pr_info("SIGHUP: reloading %s", a->config_path);
+	err = agent_update(a, NULL, false, &changes, &errs);
+	if (err) {
+		cJSON *body = cJSON_CreateObject();
+
+		cfg_errors_print(stderr, &errs);
+		pr_warn("reload of %s refused (%s); the running config (generation %llu) stays",
+			a->config_path, err == -EINVAL ? "invalid config" : strerror(-err),
+			(unsigned long long)a->generation);
+		cJSON_AddStringToObject(body, "action", "reload");
+		cJSON_AddStringToObject(body, "result", "error");
+		cJSON_AddItemToObject(body, "errors", errors_json(&errs));
+		event_emit("config", 0, NULL, body);
+		atomic_fetch_add(&a->metrics.reloads_failed, 1);
+	} else {
+		pr_info("reloaded %s: generation %llu, %d change%s", a->config_path,
+			(unsigned long long)a->generation, cJSON_GetArraySize(changes),
+			cJSON_GetArraySize(changes) == 1 ? "" : "s");
+		atomic_fetch_add(&a->metrics.reloads_ok, 1);
+	}
+	cJSON_Delete(changes);
+	cfg_errors_free(&errs);
+}
+
+static int make_fds(int *sfd, int *tfd, int *efd)
+{
+	struct itimerspec tick = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	/* Blocked in every thread (the API threads inherit the mask); read via signalfd. */
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	*sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	*efd = epoll_create1(EPOLL_CLOEXEC);
+	if (*sfd < 0 || *tfd < 0 || *efd < 0 || timerfd_settime(*tfd, 0, &tick, NULL))
+		return -errno;
+	ev.data.fd = *sfd;
+	if (epoll_ctl(*efd, EPOLL_CTL_ADD, *sfd, &ev))
+		return -errno;
+	ev.data.fd = *tfd;
+	if (epoll_ctl(*efd, EPOLL_CTL_ADD, *tfd, &ev))
+		return -errno;
+	return 0;
+}
+
+/* The event loop: signals now; netlink, ring buffer and flow aging join it later. */
+static int run_loop(struct agent *a, int sfd, int tfd, int efd)
+{
+	struct epoll_event evs[8];
+
+	for (;;) {
+		int n = epoll_wait(efd, evs, 8, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd == tfd) {
+				uint64_t ticks;
+
+				if (read(tfd, &ticks, sizeof(ticks)) < 0)
+					pr_debug("timerfd read: %s", strerror(errno));
+				continue;
+			}
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				reload(a);
+				continue;
+			}
+			pr_info("%s: stopping", strsignal(si.ssi_signo));
+			return 0;
+		}
+	}
+}
+
+static int cleanup(const char *config_path)
+{
+	struct cfg_errors errs = { 0 };
+	struct ztos_config *cfg = NULL;
+	struct cfg_node *tree = NULL;
+	int err;
+
+	err = cfg_load_file(config_path, &tree, &cfg, &errs);
+	if (err) {
+		cfg_errors_print(stderr, &errs);
+		fprintf(stderr, "%s: cannot read the config, so cannot tell what ztos created\n",
+			config_path);
+		goto out;
+	}
+	/*
+	 * This version attaches no program and creates no link: the datapath and the
+	 * overlay come with later subsystems. What it leaves is the API socket and the
+	 * (empty) pin folder, if a previous run made one.
+	 */
+	if (cfg->api.socket && *cfg->api.socket && !unlink(cfg->api.socket))
+		printf("removed %s\n", cfg->api.socket);
+	if (!rmdir(cfg->bpffs))
+		printf("removed %s\n", cfg->bpffs);
+	else if (errno == ENOTEMPTY)
+		fprintf(stderr, "%s is not empty: left alone (not pinned by this ztos)\n",
+			cfg->bpffs);
+	printf("cleanup done: no datapath or overlay state exists in this version\n");
+out:
+	cfg_errors_free(&errs);
+	cfg_node_free(tree);
+	cfg_free(cfg);
+	return err ? 1 : 0;
+}
+
+static int load_initial(struct agent *a)
+{
+	struct cfg_errors errs = { 0 };
+	int err;
+
+	err = cfg_load_file(a->config_path, &a->tree, &a->cfg, &errs);
+	if (err) {
+		cfg_errors_print(stderr, &errs);
+		pr_warn("%s: %zu error%s; not starting", a->config_path, errs.n,
+			errs.n == 1 ? "" : "s");
+	}
+	cfg_errors_free(&errs);
+	a->generation = 1;
+	a->config_loaded_us = eventlog_now_us();
+	return err;
+}
+
+static int run(struct agent *a, const char *level_override)
+{
+	int sfd = -1, tfd = -1, efd = -1, lock_fd = -1, err;
+	enum log_level level;
+
+	err = load_initial(a);
+	if (err)
+		return 1;
+	if (!level_override && !log_parse_level(a->cfg->log.level, &level))
+		log_set_level(level);
+	err = make_fds(&sfd, &tfd, &efd);
+	if (err) {
+		pr_warn("event loop setup: %s", strerror(-err));
+		goto out;
+	}
+	err = take_lock(a->cfg->state_dir, &lock_fd);
+	if (err)
+		goto out;
+	struct eventlog_opts eo = {
+		.file = a->cfg->log.file,
+		.syslog = a->cfg->log.syslog,
+		.max_bytes = a->cfg->log.max_bytes,
+		.keep = a->cfg->log.keep,
+	};
+	err = eventlog_open(&eo);
+	if (err) {
+		pr_warn("cannot open event log %s: %s (change agent.log.file)", eo.file,
+			strerror(-err));
+		goto out;
+	}
+	err = api_start(a, &a->api);
+	if (err)
+		goto out_log;
+	emit_agent_event("start", NULL);
+	pr_info("ztosd %s running with %s (%zu tenant%s)", ZTOS_VERSION, a->config_path,
+		a->cfg->n_tenants, a->cfg->n_tenants == 1 ? "" : "s");
+
+	err = run_loop(a, sfd, tfd, efd);
+
+	emit_agent_event("stop", NULL);
+	eventlog_shutdown();
+	api_stop(a->api);
+out_log:
+	eventlog_close();
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	if (efd >= 0)
+		close(efd);
+	return err ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, 'C' },
+		{ "cleanup", no_argument, NULL, 'X' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "list-routes", no_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct agent a = {
+		.config_path = DEFAULT_CONFIG,
+		.lock = PTHREAD_RWLOCK_INITIALIZER,
+		.configure_lock = PTHREAD_MUTEX_INITIALIZER,
+	};
+	const char *check = NULL, *level_override = NULL;
+	bool do_cleanup = false;
+	enum log_level level;
+	char dir[PATH_MAX];
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "c:l:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			a.config_path = optarg;
+			break;
+		case 'C':
+			check = optarg;
+			break;
+		case 'X':
+			do_cleanup = true;
+			break;
+		case 'l':
+			if (log_parse_level(optarg, &level)) {
+				fprintf(stderr, "ztosd: --log-level takes warn, info or debug, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			log_set_level(level);
+			level_override = optarg;
+			break;
+		case 'R':
+			api_list_routes(stdout);
+			return 0;
+		case 'V':
+			printf("ztosd %s\n", ZTOS_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ztosd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (check)
+		return check_config(check);
+	if (do_cleanup)
+		return cleanup(a.config_path);
+
+	log_route_libbpf();
+	snprintf(dir, sizeof(dir), "%s", a.config_path);
+	a.config_dir = strdup(dirname(dir));
+	a.started_us = eventlog_now_us();
+	ret = run(&a, level_override);
+	cfg_node_free(a.tree);
+	cfg_free(a.cfg);
+	free(a.config_dir);
+	return ret;
+}
