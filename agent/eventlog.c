@@ -370,23 +370,38 @@ uint64_t eventlog_head(void)
 	return seq;
 }
 
-char *eventlog_next(uint64_t *seq, int timeout_ms, uint64_t *lost)
+static void deadline_in(struct timespec *t, int timeout_ms)
+{
+	clock_gettime(CLOCK_REALTIME, t);
+	t->tv_sec += timeout_ms / 1000;
+	t->tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+uint64_t eventlog_wait(uint64_t seq, int timeout_ms)
 {
 	struct timespec deadline;
-	char *line = NULL;
+	uint64_t head;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline_in(&deadline, timeout_ms);
 	pthread_mutex_lock(&elog.lock);
-	while (!elog.shutdown && *seq >= elog.next_seq)
+	while (!elog.shutdown && seq >= elog.next_seq)
 		if (pthread_cond_timedwait(&elog.cond, &elog.lock, &deadline) == ETIMEDOUT)
 			break;
-	if (!elog.shutdown && *seq < elog.next_seq) {
+	head = elog.next_seq;
+	pthread_mutex_unlock(&elog.lock);
+	return head;
+}
+
+char *eventlog_next(uint64_t *seq, uint64_t *lost)
+{
+	char *line = NULL;
+
+	pthread_mutex_lock(&elog.lock);
+	if (*seq < elog.next_seq) {
 		if (*seq < oldest_seq()) {
 			*lost += oldest_seq() - *seq;
 			*seq = oldest_seq();

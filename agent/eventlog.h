@@ -35,12 +35,14 @@ void event_emit(const char *event_type, uint64_t flow_id, cJSON *fields, cJSON *
 cJSON *eventlog_query(int64_t since_us, const char *type, unsigned int limit);
 
 /*
- * Wait up to timeout_ms for the event after *seq; returns its JSON line (free it) and
- * advances *seq, or NULL on time-out or shutdown. *lost counts events that scrolled out
- * of the ring before the reader got to them.
+ * The event after *seq, or NULL when there is none yet: its JSON line (free it), and
+ * *seq advanced. *lost counts events that scrolled out of the ring before the reader
+ * got to them.
  */
-char *eventlog_next(uint64_t *seq, int timeout_ms, uint64_t *lost);
+char *eventlog_next(uint64_t *seq, uint64_t *lost);
 uint64_t eventlog_head(void);	/* seq of the next event to come */
+/* Wait up to timeout_ms for an event at or after seq (or shutdown); returns the head. */
+uint64_t eventlog_wait(uint64_t seq, int timeout_ms);
 void eventlog_shutdown(void);	/* wake every follower; eventlog_next returns NULL */
 bool eventlog_stopped(void);
 uint64_t eventlog_count(const char *type);	/* events emitted since start, by type */

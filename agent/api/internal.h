@@ -46,6 +46,10 @@ void api_error(struct api_response *resp, unsigned int status, const char *code,
 /* A query parameter, or NULL. */
 const char *api_query(struct api_request *req, const char *key);
 
+/* The waker of suspended event-stream followers (monitoring.c). */
+int api_followers_start(void);
+void api_followers_stop(void);
+
 void api_status(struct api_request *req, struct api_response *resp);
 void api_network(struct api_request *req, struct api_response *resp);
 void api_configure(struct api_request *req, struct api_response *resp);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The event log (query and Server-Sent Events) and metrics (JSON and Prometheus). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +12,77 @@
 #define LOGS_MAX_LIMIT 4096
 #define KEEPALIVE_US (15 * 1000000LL)
 
+/*
+ * Followers of the event stream (?follow=1). The API runs on a small thread pool, so a
+ * follower with nothing to send must not hold a thread: its connection is suspended,
+ * and one waker thread resumes the suspended ones when an event arrives (and once a
+ * second, for keepalives, disconnects and shutdown).
+ */
 struct follower {
+	struct MHD_Connection *conn;
 	uint64_t seq;
 	uint64_t lost;
 	char type_match[64];	/* "\"event_type\":\"alert\"" or "" for all */
 	char *pending;		/* a frame not yet handed to MHD in full */
 	size_t off, len;
 	int64_t last_write_us;
+	struct follower *next;	/* on the suspended list */
+	bool suspended;
 };
+
+static struct {
+	pthread_mutex_t lock;
+	struct follower *suspended;
+	bool stopping;
+	bool running;
+	pthread_t waker;
+} followers = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Call with followers.lock held. */
+static void resume_all(void)
+{
+	for (struct follower *f = followers.suspended; f; f = f->next) {
+		f->suspended = false;
+		MHD_resume_connection(f->conn);
+	}
+	followers.suspended = NULL;
+}
+
+static void *waker(void *arg)
+{
+	uint64_t seen = eventlog_head();
+
+	for (;;) {
+		seen = eventlog_wait(seen, 1000);
+		pthread_mutex_lock(&followers.lock);
+		resume_all();
+		bool stop = followers.stopping;
+		pthread_mutex_unlock(&followers.lock);
+		if (stop)
+			return NULL;
+	}
+}
+
+int api_followers_start(void)
+{
+	int err = pthread_create(&followers.waker, NULL, waker, NULL);
+
+	followers.running = !err;
+	return -err;
+}
+
+/* Before MHD_stop_daemon: no connection may stay suspended. */
+void api_followers_stop(void)
+{
+	pthread_mutex_lock(&followers.lock);
+	followers.stopping = true;
+	resume_all();
+	pthread_mutex_unlock(&followers.lock);
+	eventlog_shutdown();
+	if (followers.running)
+		pthread_join(followers.waker, NULL);
+	followers.running = false;
+}
 
 static int parse_limit(struct api_request *req, struct api_response *resp, unsigned int *limit)
 {
@@ -44,7 +108,7 @@ static bool frame_next(struct follower *f)
 	char *line;
 
 	for (;;) {
-		line = eventlog_next(&f->seq, 1000, &f->lost);
+		line = eventlog_next(&f->seq, &f->lost);
 		if (!line)
 			return false;
 		if (!f->type_match[0] || strstr(line, f->type_match))
@@ -70,33 +134,64 @@ static bool frame_next(struct follower *f)
 	return true;
 }
 
-/* Blocks at most a second per call (thread per connection), so shutdown is prompt. */
-static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
+static ssize_t copy_out(struct follower *f, const char *src, size_t len, char *buf, size_t max)
 {
-	struct follower *f = cls;
-	size_t n;
+	size_t n = len < max ? len : max;
 
-	if (f->off >= f->len && !frame_next(f)) {
-		if (eventlog_stopped())
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (eventlog_now_us() - f->last_write_us < KEEPALIVE_US)
-			return 0;
-		f->last_write_us = eventlog_now_us();
-		n = sizeof(": keepalive\n\n") - 1;
-		memcpy(buf, ": keepalive\n\n", n);
-		return n;
-	}
-	n = f->len - f->off < max ? f->len - f->off : max;
-	memcpy(buf, f->pending + f->off, n);
-	f->off += n;
+	memcpy(buf, src, n);
 	f->last_write_us = eventlog_now_us();
 	return n;
+}
+
+/* Returns 0 after suspending the connection; the waker resumes it. */
+static ssize_t suspend(struct follower *f)
+{
+	pthread_mutex_lock(&followers.lock);
+	if (followers.stopping) {
+		pthread_mutex_unlock(&followers.lock);
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	}
+	/* An event that came after our look: don't sleep through it, MHD calls again. */
+	if (eventlog_head() <= f->seq) {
+		f->suspended = true;
+		f->next = followers.suspended;
+		followers.suspended = f;
+		MHD_suspend_connection(f->conn);
+	}
+	pthread_mutex_unlock(&followers.lock);
+	return 0;
+}
+
+static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	static const char keepalive[] = ": keepalive\n\n";
+	struct follower *f = cls;
+	ssize_t n;
+
+	if (f->off < f->len || frame_next(f)) {
+		n = copy_out(f, f->pending + f->off, f->len - f->off, buf, max);
+		f->off += n;
+		return n;
+	}
+	if (eventlog_stopped())
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (eventlog_now_us() - f->last_write_us >= KEEPALIVE_US)
+		return copy_out(f, keepalive, sizeof(keepalive) - 1, buf, max);
+	return suspend(f);
 }
 
 static void follow_free(void *cls)
 {
 	struct follower *f = cls;
 
+	pthread_mutex_lock(&followers.lock);
+	for (struct follower **p = &followers.suspended; *p; p = &(*p)->next) {
+		if (*p == f) {
+			*p = f->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&followers.lock);
 	free(f->pending);
 	free(f);
 }
@@ -113,6 +208,7 @@ static void follow(struct api_request *req, struct api_response *resp, cJSON *ba
 		api_error(resp, 500, "internal", "out of memory");
 		return;
 	}
+	f->conn = req->conn;
 	f->seq = eventlog_head();
 	f->last_write_us = eventlog_now_us();
 	if (type)

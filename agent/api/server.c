@@ -437,11 +437,20 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss)
 	return 0;
 }
 
-static const unsigned int mhd_flags = MHD_USE_THREAD_PER_CONNECTION |
-				      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+/*
+ * epoll and a pool of threads, one per core: followers of the event stream are
+ * suspended while they wait (monitoring.c), so they hold no thread.
+ */
+static const unsigned int mhd_flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 				      MHD_USE_ERROR_LOG;
 
-/* Thread per connection: a follower of the event stream may block its thread for hours. */
+static unsigned int pool_size(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 16 ? 16 : n;
+}
+
 static int start_tcp(struct api *api, const struct ztos_config *cfg)
 {
 	char *cert = NULL, *key = NULL;
@@ -475,6 +484,7 @@ static int start_tcp(struct api *api, const struct ztos_config *cfg)
 				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 				    MHD_OPTION_CONNECTION_LIMIT, 512,
+				    MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
 				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 256,
 				    MHD_OPTION_CONNECTION_TIMEOUT, 120,
 				    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
@@ -563,6 +573,11 @@ int api_start(struct agent *a, struct api **out)
 		return -ENOMEM;
 	api->agent = a;
 	api->tcp_l = (struct listener){ .api = api, .tcp = true };
+	err = api_followers_start();
+	if (err) {
+		free(api);
+		return err;
+	}
 	api->unix_l = (struct listener){ .api = api, .tcp = false };
 	if (cfg->api.listen && *cfg->api.listen) {
 		err = load_token(cfg->api.token_file, api->token);
@@ -588,6 +603,7 @@ void api_stop(struct api *api)
 {
 	if (!api)
 		return;
+	api_followers_stop();
 	if (api->tcp)
 		MHD_stop_daemon(api->tcp);
 	if (api->unix_sock)

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# ztosd --check-config and ztos config validate: exit codes and FILE:LINE:COL errors.
+set -u
+. "$(dirname "$0")/../lib.sh"
+cd "$TOP"
+T=$(mktemp -d /tmp/ztos-check.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+for f in config/examples/minimal.yaml config/examples/full.yaml; do
+	check "ztosd --check-config $f exits 0" "$ZTOSD" --check-config "$f"
+	check "ztos config validate $f exits 0" "$ZTOS" config validate "$f"
+done
+
+# A wrong VNI on line 7.
+cat >"$T/bad-vni.yaml" <<'YAML'
+version: 1
+tenants:
+  - name: blue
+    vni: 100
+    vteps: [192.0.2.2]
+  - name: red
+    vni: 16777216
+YAML
+out=$("$ZTOSD" --check-config "$T/bad-vni.yaml" 2>&1)
+expect_eq "wrong VNI: exit 1" 1 $?
+check "wrong VNI: the error is at $T/bad-vni.yaml:7:COL" grep -qE "^$T/bad-vni.yaml:7:[0-9]+: " <<<"$out"
+check "wrong VNI: the message gives the range" grep -q "16777215" <<<"$out"
+out=$("$ZTOS" config validate "$T/bad-vni.yaml" 2>&1)
+expect_eq "ztos config validate, wrong VNI: exit 1" 1 $?
+check "ztos config validate prints the same location" grep -qE "bad-vni.yaml:7:[0-9]+: " <<<"$out"
+
+printf 'version: 1\ntenants:\n  - name: blue\n    vni: 100\n    vtep: [192.0.2.2]\n' >"$T/typo.yaml"
+out=$("$ZTOSD" --check-config "$T/typo.yaml" 2>&1)
+expect_eq "unknown key: exit 1" 1 $?
+check "unknown key: did you mean 'vteps'" grep -qE "typo.yaml:5:5: .*vteps" <<<"$out"
+
+printf 'version: 1\ntenants:\n  - name: blue\n    vni: [100\n' >"$T/broken.yaml"
+out=$("$ZTOSD" --check-config "$T/broken.yaml" 2>&1)
+expect_eq "malformed YAML: exit 1" 1 $?
+check "malformed YAML: FILE:LINE:COL" grep -qE "broken.yaml:[0-9]+:[0-9]+: " <<<"$out"
+
+printf 'version: 1\ntenants:\n  - {name: a, vni: 100}\n  - {name: b, vni: 100}\n' >"$T/dup.yaml"
+out=$("$ZTOSD" --check-config "$T/dup.yaml" 2>&1)
+expect_eq "duplicate VNI: exit 1" 1 $?
+check "duplicate VNI: reported at line 4" grep -qE "dup.yaml:4:[0-9]+: " <<<"$out"
+
+printf 'version: 1\ndpi:\n  rules: [missing.rules]\n' >"$T/missing.yaml"
+out=$("$ZTOSD" --check-config "$T/missing.yaml" 2>&1)
+expect_eq "missing rules file: exit 1" 1 $?
+check "missing rules file: named with its path" grep -q "$T/missing.rules" <<<"$out"
+
+head -c 32 /dev/urandom | base64 >"$T/wg.key"
+chmod 644 "$T/wg.key"
+printf 'version: 1\nwireguard:\n  interface: ztwg0\n  private_key_file: wg.key\n' >"$T/wg.yaml"
+out=$("$ZTOSD" --check-config "$T/wg.yaml" 2>&1)
+expect_eq "world-readable private key: exit 1" 1 $?
+check "world-readable private key: says chmod 600" grep -q "chmod 600" <<<"$out"
+check "the key never appears in the error" bash -c "! grep -qF '$(cat "$T/wg.key")' <<<'$out'"
+chmod 600 "$T/wg.key"
+check "private key with mode 0600: exit 0" "$ZTOSD" --check-config "$T/wg.yaml"
+
+out=$("$ZTOSD" --check-config "$T/nonexistent.yaml" 2>&1)
+expect_eq "missing config file: exit 1" 1 $?
+check "missing config file: names the file" grep -q "nonexistent.yaml" <<<"$out"

@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared by the shell tests: TAP output and an agent started in a scratch folder.
+# shellcheck shell=bash
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD:-$TOP/build}
+case $BUILD_DIR in /*) ;; *) BUILD_DIR=$TOP/$BUILD_DIR ;; esac
+ZTOSD=$BUILD_DIR/ztosd
+ZTOS=$BUILD_DIR/ztos
+_tap_n=0
+
+ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
+not_ok() { _tap_n=$((_tap_n + 1)); echo "not ok $_tap_n - $*"; }
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
+
+# check NAME CMD...: one case, passing when CMD exits 0; prints CMD's output on failure.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		not_ok "$name"
+		printf '%s\n' "$out" | sed 's/^/#   /' | tail -n 20
+	fi
+}
+
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "#   expected: $2"
+		echo "#   got:      $3"
+	fi
+}
+
+# A scratch agent: its own config, token, socket, state and log, on a free loopback port.
+agent_setup() {
+	WORK=$(mktemp -d /tmp/ztos-test.XXXXXX)
+	chmod 700 "$WORK"
+	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	API=http://127.0.0.1:$PORT
+	SOCK=$WORK/api.sock
+	CONFIG=$WORK/ztos.yaml
+	EVENTS=$WORK/log/events.json
+	cat >"$CONFIG" <<YAML
+version: 1
+agent:
+  api: {listen: "127.0.0.1:$PORT", socket: $SOCK, token_file: $WORK/token}
+  state_dir: $WORK/state
+  bpffs: $WORK/bpffs
+  log: {file: $EVENTS, syslog: false${LOG_EXTRA:-}}
+${CONFIG_EXTRA:-}
+YAML
+	trap agent_teardown EXIT
+}
+
+# start_agent_case NAME: agent_start as a test case; stops the script when it fails.
+start_agent_case() {
+	if agent_start; then
+		ok "$1"
+	else
+		not_ok "$1"
+		sed 's/^/#   /' "$WORK/ztosd.log"
+		exit 1
+	fi
+}
+
+agent_start() {
+	"$ZTOSD" --config "$CONFIG" --log-level debug >"$WORK/ztosd.log" 2>&1 &
+	AGENT_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$SOCK" ] && [ -s "$WORK/token" ] && break
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	TOKEN=$(cat "$WORK/token" 2>/dev/null)
+	[ -S "$SOCK" ]
+}
+
+agent_stop() {
+	[ -n "${AGENT_PID:-}" ] || return 0
+	kill -TERM "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID"
+	AGENT_RC=$?
+	AGENT_PID=
+	return 0
+}
+
+agent_teardown() {
+	if [ -n "${AGENT_PID:-}" ]; then
+		kill -KILL "$AGENT_PID" 2>/dev/null
+		wait "$AGENT_PID" 2>/dev/null
+	fi
+	[ -n "${WORK:-}" ] && rm -rf "$WORK"
+}
+
+# api METHOD PATH [curl args...]: prints the body, then the status code on the last line.
+api() {
+	local method=$1 path=$2
+	shift 2
+	curl -s -o - -w '\n%{http_code}' -X "$method" -H "Authorization: Bearer $TOKEN" \
+		"$@" "$API$path"
+}
+
+# sock METHOD PATH [curl args...]: the same over the unix socket, without a token.
+sock() {
+	local method=$1 path=$2
+	shift 2
+	curl -s -o - -w '\n%{http_code}' -X "$method" --unix-socket "$SOCK" "$@" \
+		"http://localhost$path"
+}
+
+status_of() { tail -n 1 <<<"$1"; }
+body_of() { sed '$d' <<<"$1"; }

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The one test runner: every layer (unit, api, cli, and later bpf, netns, vm, web),
+# each test program speaking TAP ("ok N - name", "not ok N - name",
+# "ok N - name # SKIP reason"). Ends with one line: "N passed, N failed, N skipped".
+# Usage: tests/run.sh [FILTER]   (runs the programs whose path contains FILTER)
+set -u
+cd "$(dirname "$0")/.."
+
+filter=${1:-}
+passed=0 failed=0 skipped=0
+failures=()
+logdir=$(mktemp -d /tmp/ztos-tests.XXXXXX)
+
+programs=()
+for t in "${BUILD:-build}"/tests/test_*; do
+	[ -x "$t" ] && programs+=("$t")
+done
+for layer in config api cli bpf netns vm web; do
+	for t in tests/"$layer"/*-test.sh; do
+		[ -f "$t" ] && programs+=("$t")
+	done
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "tests need root (network namespaces, BPF, the root-only API socket): run sudo make test" >&2
+	exit 1
+fi
+
+for t in "${programs[@]}"; do
+	[ -n "$filter" ] && [[ "$t" != *"$filter"* ]] && continue
+	log="$logdir/$(echo "$t" | tr / _).log"
+	echo "== $t"
+	start=$SECONDS
+	CMOCKA_MESSAGE_OUTPUT=TAP timeout 900 "$t" >"$log" 2>&1
+	rc=$?
+	p=0 f=0 s=0
+	while IFS= read -r line; do
+		case "$line" in
+		"not ok "*)
+			f=$((f + 1)); echo "   $line"; failures+=("$t: ${line#not ok }") ;;
+		"ok "*"# SKIP"* | "ok "*"# skip"*)
+			s=$((s + 1)); echo "   $line" ;;
+		"ok "*)
+			p=$((p + 1)) ;;
+		esac
+	done <"$log"
+	if [ $rc -ne 0 ] && [ $f -eq 0 ]; then
+		f=1
+		failures+=("$t: exited $rc without reporting a failing case")
+		echo "   not ok - $t exited $rc"
+	fi
+	if [ $f -gt 0 ]; then
+		echo "   --- output of $t (last 40 lines; whole log: $log)"
+		tail -n 40 "$log" | sed 's/^/   | /'
+	fi
+	echo "   $p passed, $f failed, $s skipped ($((SECONDS - start)) s)"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo
+	echo "Failures:"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
