@@ -388,7 +388,6 @@ static int run(struct agent *a, const char *level_override)
 	err = run_loop(a, sfd, tfd, efd);
 
 	emit_agent_event("stop", NULL);
-	eventlog_shutdown();
 	api_stop(a->api);
 out_log:
 	eventlog_close();

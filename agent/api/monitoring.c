@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "eventlog.h"
 #include "internal.h"
@@ -32,11 +33,13 @@ struct follower {
 
 static struct {
 	pthread_mutex_t lock;
+	pthread_cond_t gone;	/* signalled when a follower's stream is freed */
+	unsigned int active;
 	struct follower *suspended;
 	bool stopping;
 	bool running;
 	pthread_t waker;
-} followers = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} followers = { .lock = PTHREAD_MUTEX_INITIALIZER, .gone = PTHREAD_COND_INITIALIZER };
 
 /* Call with followers.lock held. */
 static void resume_all(void)
@@ -71,14 +74,24 @@ int api_followers_start(void)
 	return -err;
 }
 
-/* Before MHD_stop_daemon: no connection may stay suspended. */
+/*
+ * Before MHD_stop_daemon: no connection may stay suspended. Followers get a moment to
+ * send what is left (the agent's stop event) and end their streams cleanly.
+ */
 void api_followers_stop(void)
 {
+	struct timespec deadline;
+
+	eventlog_shutdown();
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 2;
 	pthread_mutex_lock(&followers.lock);
 	followers.stopping = true;
 	resume_all();
+	while (followers.active)
+		if (pthread_cond_timedwait(&followers.gone, &followers.lock, &deadline))
+			break;
 	pthread_mutex_unlock(&followers.lock);
-	eventlog_shutdown();
 	if (followers.running)
 		pthread_join(followers.waker, NULL);
 	followers.running = false;
@@ -191,6 +204,8 @@ static void follow_free(void *cls)
 			break;
 		}
 	}
+	followers.active--;
+	pthread_cond_broadcast(&followers.gone);
 	pthread_mutex_unlock(&followers.lock);
 	free(f->pending);
 	free(f);
@@ -225,6 +240,10 @@ static void follow(struct api_request *req, struct api_response *resp, cJSON *ba
 	fprintf(mem, ": following the event log\n\n");
 	fclose(mem);
 	f->len = strlen(f->pending);
+	/* follow_free, called when MHD lets the stream go, counts it out */
+	pthread_mutex_lock(&followers.lock);
+	followers.active++;
+	pthread_mutex_unlock(&followers.lock);
 	resp->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, follow_read, f,
 						      follow_free);
 	if (!resp->raw) {
