@@ -203,3 +203,8 @@ wait
 check "followers saw the stream end with the agent's stop event" grep -q '"action":"stop"' "$WORK/follower1.txt"
 check "SIGTERM: the unix socket is removed" test ! -e "$SOCK"
 check "SIGTERM: a stop event is logged" bash -c "tail -n 1 '$EVENTS' | jq -e '.agent.action == \"stop\"'"
+
+mkdir -p "$WORK/bpffs"
+out=$("$ZTOSD" --cleanup --config "$CONFIG" 2>&1)
+expect_eq "ztosd --cleanup: exit 0" 0 $?
+check "ztosd --cleanup removes the (empty) pin folder" test ! -e "$WORK/bpffs"
