@@ -48,7 +48,7 @@ enum ztos_dpi_engine { ZTOS_DPI_AUTO, ZTOS_DPI_CPU, ZTOS_DPI_CUDA };
 enum ztos_on_alert { ZTOS_ON_ALERT_LOG, ZTOS_ON_ALERT_BLOCK };
 enum ztos_macsec_cipher { ZTOS_GCM_AES_128, ZTOS_GCM_AES_256 };
 
-struct ztos_rule {
+struct ztos_policy_rule {
 	enum ztos_action action;
 	uint8_t proto;		/* 0 any, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 */
 	bool has_src, has_dst;
@@ -69,7 +69,7 @@ struct ztos_tenant {
 	uint32_t vrf_table;	/* 1..0xffffffff, not 253/254/255 (default/main/local) */
 	uint32_t l3vni;		/* 0: none */
 	enum ztos_action policy_default;	/* ZTOS_ALLOW or ZTOS_DENY */
-	struct ztos_rule *rules;
+	struct ztos_policy_rule *rules;
 	size_t n_rules;
 };
 

@@ -248,7 +248,7 @@ static const char *proto_str(uint8_t proto)
 /* "inspect tcp src 10.0.0.0/8 dport 80": a rule as one comparable word group */
 static const char *rule_fmt(const void *e, char *buf, size_t len)
 {
-	const struct ztos_rule *r = e;
+	const struct ztos_policy_rule *r = e;
 	char src[INET6_ADDRSTRLEN + 4] = "", dst[INET6_ADDRSTRLEN + 4] = "";
 
 	if (r->has_src)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "walk.h"
+#include "ztos_common.h"
 
 static int t_name(struct bctx *c, const struct cfg_node *v, void *obj)
 {
@@ -130,7 +131,7 @@ static const uint8_t proto_numbers[] = { 0, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IC
 
 static int r_action(struct bctx *c, const struct cfg_node *v, void *obj)
 {
-	struct ztos_rule *r = obj;
+	struct ztos_policy_rule *r = obj;
 	int i, err = get_enum(c, v, action_names, &i);
 
 	if (!err)
@@ -140,7 +141,7 @@ static int r_action(struct bctx *c, const struct cfg_node *v, void *obj)
 
 static int r_proto(struct bctx *c, const struct cfg_node *v, void *obj)
 {
-	struct ztos_rule *r = obj;
+	struct ztos_policy_rule *r = obj;
 	int i, err = get_enum(c, v, proto_names, &i);
 
 	if (!err)
@@ -150,7 +151,7 @@ static int r_proto(struct bctx *c, const struct cfg_node *v, void *obj)
 
 static int r_src(struct bctx *c, const struct cfg_node *v, void *obj)
 {
-	struct ztos_rule *r = obj;
+	struct ztos_policy_rule *r = obj;
 	int err = get_cidr(c, v, true, &r->src);
 
 	r->has_src = !err;
@@ -159,7 +160,7 @@ static int r_src(struct bctx *c, const struct cfg_node *v, void *obj)
 
 static int r_dst(struct bctx *c, const struct cfg_node *v, void *obj)
 {
-	struct ztos_rule *r = obj;
+	struct ztos_policy_rule *r = obj;
 	int err = get_cidr(c, v, true, &r->dst);
 
 	r->has_dst = !err;
@@ -178,12 +179,12 @@ static int get_port(struct bctx *c, const struct cfg_node *v, uint16_t *port)
 
 static int r_sport(struct bctx *c, const struct cfg_node *v, void *obj)
 {
-	return get_port(c, v, &((struct ztos_rule *)obj)->sport);
+	return get_port(c, v, &((struct ztos_policy_rule *)obj)->sport);
 }
 
 static int r_dport(struct bctx *c, const struct cfg_node *v, void *obj)
 {
-	return get_port(c, v, &((struct ztos_rule *)obj)->dport);
+	return get_port(c, v, &((struct ztos_policy_rule *)obj)->dport);
 }
 
 static const struct field rule_fields[] = {
@@ -207,7 +208,7 @@ static const char *proto_name(uint8_t proto)
 }
 
 /* What one key cannot say alone: ports need a protocol that has them. */
-static void rule_check(struct bctx *c, const struct cfg_node *v, const struct ztos_rule *r)
+static void rule_check(struct bctx *c, const struct cfg_node *v, const struct ztos_policy_rule *r)
 {
 	static const char *const ports[] = { "sport", "dport" };
 	const struct cfg_node *n;
@@ -250,6 +251,9 @@ static int p_rules(struct bctx *c, const struct cfg_node *v, void *obj)
 	int err = walk_list(c, v, sizeof(*t->rules), &arr, &t->n_rules, rule_item);
 
 	t->rules = arr;
+	if (!err && t->n_rules > ZTOS_MAX_RULES)
+		return b_err(c, v, "%zu rules; the datapath holds %d per tenant: merge rules "
+			     "with wider prefixes", t->n_rules, ZTOS_MAX_RULES);
 	return err;
 }
 
@@ -375,6 +379,24 @@ static void tenants_check(struct bctx *c, const struct cfg_node *seq, const stru
 			interface_once(c, seq, t, i, k);
 }
 
+/* What the datapath's maps hold (bpf/ztos_common.h): refuse more here, not half-load it. */
+static void map_limits(struct bctx *c, const struct cfg_node *v, const struct ztos_config *cfg)
+{
+	size_t vteps = 0, ports = 0;
+
+	for (size_t i = 0; i < cfg->n_tenants; i++) {
+		vteps += cfg->tenants[i].n_vteps;
+		ports += cfg->tenants[i].n_interfaces;
+	}
+	if (cfg->n_tenants > ZTOS_MAX_TENANTS)
+		b_err(c, v, "%zu tenants; the datapath holds %d", cfg->n_tenants, ZTOS_MAX_TENANTS);
+	if (vteps > ZTOS_MAX_VTEPS)
+		b_err(c, v, "%zu VTEP entries in all; the datapath holds %d", vteps, ZTOS_MAX_VTEPS);
+	if (ports > ZTOS_MAX_PORTS)
+		b_err(c, v, "%zu tenant interfaces in all; the datapath holds %d", ports,
+		      ZTOS_MAX_PORTS);
+}
+
 int f_tenants(struct bctx *c, const struct cfg_node *v, void *obj)
 {
 	struct ztos_config *cfg = obj;
@@ -384,5 +406,7 @@ int f_tenants(struct bctx *c, const struct cfg_node *v, void *obj)
 	cfg->tenants = arr;
 	if (!err && cfg->n_tenants)
 		tenants_check(c, v, cfg->tenants, cfg->n_tenants);
+	if (!err)
+		map_limits(c, v, cfg);
 	return c->err;
 }

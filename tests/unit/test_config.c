@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "ztos_common.h"
 #include "config/internal.h"
 
 #define V1 "version: 1\n"
@@ -997,6 +998,30 @@ static void test_values(void **state)
 	free(p);
 }
 
+/* More than the datapath's maps hold is refused at validation, never half-loaded. */
+static void test_map_limits(void **state)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *json = malloc(cap);
+
+	assert_non_null(json);
+	n += snprintf(json + n, cap - n, "{\"version\": 1, \"tenants\": [{\"name\": \"a\", "
+		      "\"vni\": 1, \"policy\": {\"rules\": [");
+	for (int i = 0; i <= ZTOS_MAX_RULES; i++)
+		n += snprintf(json + n, cap - n, "%s{\"action\": \"deny\", \"proto\": \"tcp\", "
+			      "\"dport\": %d}", i ? "," : "", i + 1);
+	snprintf(json + n, cap - n, "]}}]}");
+	json_fails(json, "tenants[0].policy.rules", "65 rules; the datapath holds 64");
+
+	n = snprintf(json, cap, "{\"version\": 1, \"tenants\": [");
+	for (int i = 0; i <= ZTOS_MAX_TENANTS; i++)
+		n += snprintf(json + n, cap - n, "%s{\"name\": \"t%d\", \"vni\": %d}",
+			      i ? "," : "", i, i + 1);
+	snprintf(json + n, cap - n, "]}");
+	json_fails(json, "tenants", "4097 tenants; the datapath holds 4096");
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1043,6 +1068,7 @@ int main(void)
 		cmocka_unit_test(test_clone),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_map_limits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
