@@ -14,13 +14,22 @@ CONFIG_SRCS := $(wildcard agent/config/*.c)
 ZTOSD_SRCS := $(filter-out $(CONFIG_SRCS),$(wildcard agent/*.c agent/api/*.c))
 ZTOS_SRCS := $(wildcard cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
+BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 
 LIBCONFIG := $(BUILD)/libztosconfig.a
-ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf) -lpthread
+ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf) -lelf -lz -lpthread
 ZTOS_LIBS := $(call lib,yaml-0.1 libcjson libcurl)
 
-all: $(BUILD)/ztosd $(BUILD)/ztos examples
-.PHONY: all test demo install clean examples
+BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
+BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPF_TEST_SRCS))
+BENCH_SKELS := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(BENCH_BPF_SRCS))
+XDP_BENCH := $(BUILD)/bench/xdp_bench
+
+all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples
+.PHONY: all test demo install clean examples bench-tools
 
 $(LIBCONFIG): $(call objs,$(CONFIG_SRCS))
 
@@ -35,6 +44,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCONFIG)
 
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
+# What includes a skeleton waits for it.
+$(call objs,$(BPF_TEST_SRCS) agent/datapath.c): $(BPF_SKELS)
+$(BUILD)/bench/xdp_bench.o: $(BPF_SKELS) $(BENCH_SKELS)
+$(BUILD)/bench/xdp_bench.o: CFLAGS += -I$(BUILD)/bench
+bench-tools: $(XDP_BENCH)
+
 # The full example references secret files; git cannot keep their 0600 mode, so the
 # demo keys are made here, never committed (config/examples/keys/ is ignored).
 examples: config/examples/keys/.made
@@ -42,7 +57,7 @@ config/examples/keys/.made: scripts/example-keys.sh
 	scripts/example-keys.sh config/examples/keys
 	@touch $@
 
-test: all $(UNIT_BINS)
+test: all $(UNIT_BINS) $(BPF_TEST_BINS)
 	BUILD=$(BUILD) tests/run.sh
 
 demo: all

@@ -9,7 +9,7 @@ CFLAGS ?= -O2 -g
 VERSION := 0.1.0
 CFLAGS += -DZTOS_VERSION='"$(VERSION)"'
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
-	  -Wformat=2 -Wstrict-prototypes -D_GNU_SOURCE -MMD -MP -Iagent -Ibpf -Igpu
+	  -Wformat=2 -Wstrict-prototypes -D_GNU_SOURCE -MMD -MP -Iagent -Ibpf -Igpu -I$(BUILD)/bpf
 ifeq ($(SAN),1)
 CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
@@ -39,6 +39,32 @@ $(BUILD)/%.a:
 	$(AR) rcs $@ $^
 
 objs = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+# BPF: CO-RE objects against a vmlinux.h made from the running kernel's BTF, and a
+# libbpf skeleton per object (build/bpf/ztos_xdp.skel.h: struct ztos_xdp, ztos_xdp__open()).
+CLANG ?= clang
+BPFTOOL ?= bpftool
+BPF_CFLAGS ?= -g -O2
+BPF_CFLAGS += -target bpf -D__TARGET_ARCH_x86 -I$(BUILD)/bpf -Ibpf -Wall -Werror -MMD -MP
+BPF_LIBS = $(call lib,libbpf) -lelf -lz
+
+$(BUILD)/bpf/vmlinux.h: | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c >$@
+
+$(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/bpf/vmlinux.h | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(notdir $*) >$@
+
+# BPF tests (tests/bpf/test_*.c): libbpf and the skeletons, run as root by tests/run.sh.
+$(BUILD)/tests/%: $(BUILD)/tests/bpf/%.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:

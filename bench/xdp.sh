@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# ztos_xdp_ingress on its paths against a bare XDP_PASS program and xdp-tools' xdp-filter,
+# all under BPF_PROG_RUN on the same crafted VXLAN packet (156 bytes: VNI 100 from VTEP
+# 192.0.2.2, inner UDP), taking turns round by round so a busy machine slows them all
+# alike; each figure is the median over the rounds of the kernel's mean ns per run.
+# Compare with the peers measured in the same run, not across machines. The new-flow
+# figure makes a new inner source address on every run (bench/xdp_newflow.bpf.c rewrites
+# it, then tail-calls ztos_xdp_ingress) with the ring buffer drained as the agent does,
+# less the wrapper's own cost. Last lines:
+#   xdp_pass_floor_ns N / xdp_foreign_vni_drop_ns N / xdp_known_flow_ns N /
+#   xdp_new_flow_ns N / xdp_inspect_ns N / xdpfilter_udp_ns N / xdpfilter_all_ns N
+# Goals: foreign-VNI drop <= xdpfilter_udp_ns, known flow <= xdpfilter_all_ns.
+# Usage: sudo bench/xdp.sh [REPEAT] [ROUNDS]   (defaults 1000000 runs x 7 rounds)
+set -eu
+cd "$(dirname "$0")/.."
+repeat=${1:-1000000}
+rounds=${2:-7}
+build=${BUILD:-build}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench/xdp.sh: BPF_PROG_RUN needs root: sudo bench/xdp.sh" >&2
+	exit 1
+fi
+dpkg-query -W -f='${Status}' xdp-tools 2>/dev/null | grep -q "install ok installed" ||
+	scripts/deps.sh
+# Debian ships xdp-filter's BPF objects in libxdp1 (an xdp-tools dependency), under the
+# multiarch library folder.
+objs=$(dpkg -L libxdp1 xdp-tools 2>/dev/null || true)
+udp=$(grep '/xdpfilt_dny_udp\.o$' <<<"$objs" || true)
+all=$(grep '/xdpfilt_dny_all\.o$' <<<"$objs" || true)
+if [ -z "$udp" ] || [ -z "$all" ]; then
+	echo "bench/xdp.sh: xdp-tools' xdpfilt_dny_udp.o / xdpfilt_dny_all.o not found" \
+		"(apt-get install xdp-tools)" >&2
+	exit 1
+fi
+make -s BUILD="$build" "$build/bench/xdp_bench"
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+echo "machine: $(nproc) cores, $(uname -r), $cpu"
+echo "peer: xdp-filter (libxdp1 $(dpkg-query -W -f='${Version}' libxdp1)): $udp, $all"
+"$build/bench/xdp_bench" -n "$repeat" -k "$rounds" -u "$udp" -a "$all"

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * XDP programs on one crafted VXLAN packet under BPF_PROG_RUN: ztos_xdp_ingress on
+ * each of its paths, a bare XDP_PASS program, and xdp-tools' xdp-filter programs as
+ * the peer. Each figure is the kernel's own mean ns per run over REPEAT runs. The
+ * programs take turns, one batch of REPEAT each per round, and the median of ROUNDS
+ * rounds is printed: on a shared machine every program sees the same interference.
+ * Used by bench/xdp.sh.
+ *
+ * Usage: xdp_bench [-n REPEAT] [-k ROUNDS] [-u XDPFILT_DNY_UDP.o] [-a XDPFILT_DNY_ALL.o]
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ztos_common.h"
+#include "ztos_xdp.skel.h"
+#include "xdp_pass.skel.h"
+#include "xdp_newflow.skel.h"
+#include "../tests/bpf/pkt.h"
+
+#define VNI 100
+#define VTEP "192.0.2.2"
+#define MAX_ROUNDS 64
+
+static unsigned int repeat = 1000000, rounds = 7;
+
+struct subject {
+	const char *name;
+	int fd;
+	__u32 want;		/* the return code of the path meant: anything else is an error */
+	__u32 ns[MAX_ROUNDS];
+	__u32 median;
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int run(struct subject *s, const struct pkt *p, unsigned int round)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b, .data_size_in = (__u32)p->len,
+		    .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(s->fd, &o)) {
+		fprintf(stderr, "xdp_bench: BPF_PROG_RUN of %s: %s\n", s->name, strerror(errno));
+		return -1;
+	}
+	if (o.retval != s->want) {
+		fprintf(stderr, "xdp_bench: %s returned %u, not %u: not the path meant\n", s->name,
+			o.retval, s->want);
+		return -1;
+	}
+	s->ns[round] = o.duration;
+	return 0;
+}
+
+static void summarize(struct subject *s)
+{
+	__u32 d[MAX_ROUNDS];
+
+	memcpy(d, s->ns, sizeof(d));
+	qsort(d, rounds, sizeof(d[0]), cmp_u32);
+	s->median = d[rounds / 2];
+	printf("# %-22s %u rounds of %u runs: min %u, median %u, max %u ns\n", s->name, rounds,
+	       repeat, d[0], s->median, d[rounds - 1]);
+}
+
+/* Private maps: nothing under /sys/fs/bpf, nothing shared with a running agent. */
+static void no_pinning(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+		bpf_map__set_pin_path(map, NULL);
+}
+
+static __u64 counter(struct ztos_xdp *z, __u32 idx)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 v[ncpus], sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(z->maps.stats), &idx, v))
+		return 0;
+	for (int i = 0; i < ncpus; i++)
+		sum += v[i];
+	return sum;
+}
+
+/* A ztos_xdp instance of its own: with tenant VNI 100 (VTEP 192.0.2.2) or with none. */
+static struct ztos_xdp *ztos_instance(bool with_tenant, __u8 inspect)
+{
+	struct ztos_tenant_info tenant = { .tenant_id = 1, .policy_gen = 1 };
+	struct ztos_vtep_key vk = { .vni = VNI, .family = ZTOS_AF4 };
+	struct ztos_policy *pol;
+	__u32 vni = VNI, one = 1;
+	struct ztos_xdp *z;
+
+	z = ztos_xdp__open();
+	if (!z)
+		return NULL;
+	no_pinning(z->obj);
+	/* The size the agent loads by default: the new-flow rounds fill it. */
+	bpf_map__set_max_entries(z->maps.flows, ZTOS_FLOWS_DEFAULT);
+	if (ztos_xdp__load(z)) {
+		ztos_xdp__destroy(z);
+		return NULL;
+	}
+	if (!with_tenant)
+		return z;
+	bpf_map_update_elem(bpf_map__fd(z->maps.tenants), &vni, &tenant, BPF_ANY);
+	inet_pton(AF_INET, VTEP, vk.addr);
+	bpf_map_update_elem(bpf_map__fd(z->maps.vteps), &vk, &one, BPF_ANY);
+	if (inspect) {
+		pol = calloc(1, sizeof(*pol));
+		pol->default_verdict = ZTOS_VERDICT_ALLOW;
+		pol->n_rules = 1;
+		pol->rules[0].action = ZTOS_VERDICT_INSPECT;
+		pol->rules[0].proto = IPPROTO_UDP;
+		bpf_map_update_elem(bpf_map__fd(z->maps.policy), &tenant.tenant_id, pol, BPF_ANY);
+		free(pol);
+	}
+	return z;
+}
+
+/* The peer: an xdp-filter program, its maps empty, so every lookup misses. */
+static struct bpf_object *peer(const char *path, int *fd)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	int err;
+
+	if (!obj) {
+		fprintf(stderr, "xdp_bench: opening %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	no_pinning(obj);
+	err = bpf_object__load(obj);
+	if (err) {
+		fprintf(stderr, "xdp_bench: loading %s: %s\n", path, strerror(-err));
+		bpf_object__close(obj);
+		return NULL;
+	}
+	*fd = bpf_program__fd(bpf_object__next_program(obj, NULL));
+	return obj;
+}
+
+/* The agent drains the ring buffer while flows are made, as ztosd would: on wakeups
+ * and on a timer. */
+static atomic_bool draining;
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	(*(__u64 *)ctx)++;
+	return 0;
+}
+
+static void *drain(void *rb)
+{
+	while (atomic_load(&draining)) {
+		ring_buffer__poll(rb, 10);
+		ring_buffer__consume(rb);
+	}
+	ring_buffer__consume(rb);
+	return NULL;
+}
+
+/*
+ * A new flow on every run: xdp_newflow adds one to the inner source address (writes
+ * to the packet persist across BPF_PROG_RUN repeats) and tail-calls ztos_xdp_ingress.
+ * Round r starts at (11 + r).0.0.1, so no round meets an earlier round's flows. The
+ * wrapper's own cost is measured by tail-calling the bare XDP_PASS program instead,
+ * and comes off. Returns the ns of a new flow.
+ */
+static int new_flow(const struct pkt *p0, int pass_fd, __u32 pass_ns, __u32 *ns)
+{
+	struct subject wrap_pass = { "newflow_wrapper+pass", -1, XDP_PASS, { 0 }, 0 };
+	struct subject wrap_ztos = { "newflow_wrapper+ztos", -1, XDP_PASS, { 0 }, 0 };
+	struct ztos_xdp *z = ztos_instance(true, 0);
+	struct xdp_newflow *wpass = xdp_newflow__open(), *wztos = xdp_newflow__open();
+	struct ring_buffer *rb = NULL;
+	__u32 zero = 0, fd, extra;
+	__u64 events = 0;
+	pthread_t thread;
+	struct pkt p = *p0;
+	int err = -1;
+
+	if (!z || !wpass || !wztos)
+		goto out;
+	wpass->rodata->bump_off = wztos->rodata->bump_off = (__u32)(p.l3_off + 12);
+	if (xdp_newflow__load(wpass) || xdp_newflow__load(wztos))
+		goto out;
+	fd = (__u32)pass_fd;
+	bpf_map_update_elem(bpf_map__fd(wpass->maps.next), &zero, &fd, BPF_ANY);
+	fd = (__u32)bpf_program__fd(z->progs.ztos_xdp_ingress);
+	bpf_map_update_elem(bpf_map__fd(wztos->maps.next), &zero, &fd, BPF_ANY);
+	wrap_pass.fd = bpf_program__fd(wpass->progs.xdp_newflow);
+	wrap_ztos.fd = bpf_program__fd(wztos->progs.xdp_newflow);
+	rb = ring_buffer__new(bpf_map__fd(z->maps.events), on_event, &events, NULL);
+	if (!rb)
+		goto out;
+
+	atomic_store(&draining, true);
+	pthread_create(&thread, NULL, drain, rb);
+	err = 0;
+	for (unsigned int r = 0; r < rounds; r++) {
+		uint32_t a = htonl(((11 + r) << 24) | 1);
+
+		memcpy(p.b + p.l3_off + 12, &a, 4);
+		if (run(&wrap_pass, &p, r) || run(&wrap_ztos, &p, r)) {
+			err = -1;
+			break;
+		}
+	}
+	atomic_store(&draining, false);
+	pthread_join(thread, NULL);
+	if (err)
+		goto out;
+	summarize(&wrap_pass);
+	summarize(&wrap_ztos);
+	printf("# new flows: %llu made, %llu events read, %llu lost (ring buffer full)\n",
+	       (unsigned long long)counter(z, ZTOS_CNT_NEW_FLOWS), (unsigned long long)events,
+	       (unsigned long long)counter(z, ZTOS_CNT_EVENTS_LOST));
+	extra = wrap_pass.median > pass_ns ? wrap_pass.median - pass_ns : 0;
+	*ns = wrap_ztos.median - extra;
+	err = 0;
+out:
+	if (err)
+		fprintf(stderr, "xdp_bench: the new-flow measurement failed\n");
+	ring_buffer__free(rb);
+	xdp_newflow__destroy(wpass);
+	xdp_newflow__destroy(wztos);
+	ztos_xdp__destroy(z);
+	return err;
+}
+
+/* libbpf's warnings only: its notes on xdp-filter's libxdp sections are noise here. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+enum { PASS, FOREIGN, KNOWN, INSPECT, FILTER_UDP, FILTER_ALL, N_SUBJECTS };
+
+int main(int argc, char **argv)
+{
+	const char *dny_udp = "/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_dny_udp.o";
+	const char *dny_all = "/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_dny_all.o";
+	struct subject s[N_SUBJECTS] = {
+		[PASS] = { "xdp_pass_floor", -1, XDP_PASS, { 0 }, 0 },
+		[FOREIGN] = { "xdp_foreign_vni_drop", -1, XDP_DROP, { 0 }, 0 },
+		[KNOWN] = { "xdp_known_flow", -1, XDP_PASS, { 0 }, 0 },
+		[INSPECT] = { "xdp_inspect", -1, XDP_PASS, { 0 }, 0 },
+		/* xdp-filter in deny mode: a packet matching nothing allowed is dropped. */
+		[FILTER_UDP] = { "xdpfilter_udp", -1, XDP_DROP, { 0 }, 0 },
+		[FILTER_ALL] = { "xdpfilter_all", -1, XDP_DROP, { 0 }, 0 },
+	};
+	struct ztos_xdp *foreign, *known, *inspect;
+	struct bpf_object *udp, *all;
+	struct xdp_pass *pass;
+	__u32 fresh = 0;
+	struct pkt p = { 0 };
+	int opt;
+
+	libbpf_set_print(libbpf_print);
+	while ((opt = getopt(argc, argv, "n:k:u:a:")) != -1) {
+		switch (opt) {
+		case 'n':
+			repeat = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 'k':
+			rounds = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 'u':
+			dny_udp = optarg;
+			break;
+		case 'a':
+			dny_all = optarg;
+			break;
+		default:
+			fprintf(stderr,
+				"usage: %s [-n REPEAT] [-k ROUNDS] [-u DNY_UDP.o] [-a DNY_ALL.o]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (!repeat || !rounds || rounds > MAX_ROUNDS) {
+		fprintf(stderr, "xdp_bench: REPEAT must be > 0 and ROUNDS 1..%d\n", MAX_ROUNDS);
+		return 2;
+	}
+
+	/* The one packet: VXLAN from VTEP 192.0.2.2, VNI 100, inner UDP 10.100.0.1 -> .2:53. */
+	pkt_vxlan4_outer(&p, VTEP, ZTOS_VXLAN_PORT, VNI);
+	pkt_inner_udp4(&p, "10.100.0.1", 40000, "10.100.0.2", 53);
+	pkt_fix_lengths(&p);
+	printf("# packet: %zu bytes, VXLAN over IPv4, inner UDP\n", p.len);
+
+	pass = xdp_pass__open_and_load();
+	foreign = ztos_instance(false, 0);
+	known = ztos_instance(true, 0);
+	inspect = ztos_instance(true, 1);
+	udp = peer(dny_udp, &s[FILTER_UDP].fd);
+	all = peer(dny_all, &s[FILTER_ALL].fd);
+	if (!pass || !foreign || !known || !inspect || !udp || !all) {
+		fprintf(stderr, "xdp_bench: loading the programs failed\n");
+		return 1;
+	}
+	s[PASS].fd = bpf_program__fd(pass->progs.xdp_pass);
+	s[FOREIGN].fd = bpf_program__fd(foreign->progs.ztos_xdp_ingress);
+	s[KNOWN].fd = bpf_program__fd(known->progs.ztos_xdp_ingress);
+	s[INSPECT].fd = bpf_program__fd(inspect->progs.ztos_xdp_ingress);
+
+	for (unsigned int r = 0; r < rounds; r++)
+		for (int i = 0; i < N_SUBJECTS; i++)
+			if (run(&s[i], &p, r))
+				return 1;
+	for (int i = 0; i < N_SUBJECTS; i++)
+		summarize(&s[i]);
+	/* The flows must have been made once and then found: known and inspect paths. */
+	if (counter(known, ZTOS_CNT_NEW_FLOWS) != 1 || counter(inspect, ZTOS_CNT_NEW_FLOWS) != 1 ||
+	    counter(inspect, ZTOS_CNT_INSPECTED) != (__u64)rounds * repeat ||
+	    counter(foreign, ZTOS_DROP_UNKNOWN_VNI) != (__u64)rounds * repeat) {
+		fprintf(stderr, "xdp_bench: the counters say another path was measured\n");
+		return 1;
+	}
+	if (new_flow(&p, s[PASS].fd, s[PASS].median, &fresh))
+		return 1;
+
+	printf("xdp_pass_floor_ns %u\n", s[PASS].median);
+	printf("xdp_foreign_vni_drop_ns %u\n", s[FOREIGN].median);
+	printf("xdp_known_flow_ns %u\n", s[KNOWN].median);
+	printf("xdp_new_flow_ns %u\n", fresh);
+	printf("xdp_inspect_ns %u\n", s[INSPECT].median);
+	printf("xdpfilter_udp_ns %u\n", s[FILTER_UDP].median);
+	printf("xdpfilter_all_ns %u\n", s[FILTER_ALL].median);
+
+	bpf_object__close(all);
+	bpf_object__close(udp);
+	ztos_xdp__destroy(inspect);
+	ztos_xdp__destroy(known);
+	ztos_xdp__destroy(foreign);
+	xdp_pass__destroy(pass);
+	return 0;
+}

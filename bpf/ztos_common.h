@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The one contract between the eBPF programs and user space (the agent, the CLI's
+ * renderers through the API, bpftool readers): map keys and values, verdicts, drop
+ * reasons, events. Fixed-width types only; every struct is padded by hand so that
+ * BPF and user space agree on the layout without relying on the compiler.
+ */
+#ifndef ZTOS_COMMON_H
+#define ZTOS_COMMON_H
+
+#include <linux/types.h>
+
+#define ZTOS_MAX_TENANTS 4096	/* tenants map; the config is refused past it */
+#define ZTOS_MAX_VTEPS 65536	/* (vni, vtep) allowlist entries */
+#define ZTOS_MAX_RULES 64	/* policy rules per tenant */
+#define ZTOS_MAX_PORTS 1024	/* tenant-facing interfaces */
+#define ZTOS_FLOWS_DEFAULT 1048576
+#define ZTOS_VXLAN_PORT 4789
+
+/* Address family in keys: 4 or 6. IPv4 addresses sit in addr[0], network order. */
+#define ZTOS_AF4 4
+#define ZTOS_AF6 6
+
+enum ztos_verdict {
+	ZTOS_VERDICT_NONE = 0,
+	ZTOS_VERDICT_ALLOW = 1,
+	ZTOS_VERDICT_DENY = 2,
+	ZTOS_VERDICT_INSPECT = 3,	/* allowed, and copied to the DPI link */
+	ZTOS_VERDICT_BLOCK = 4,		/* set by the DPI engine: drop the rest of the flow */
+};
+
+/*
+ * Counters, in the PERCPU_ARRAY "stats". The drop reasons come first and are the one
+ * drop-reason table: the XDP and TC programs count them, the agent names them in
+ * /metrics, flow events and `ztos flows` through ztos_counter_names below.
+ */
+enum ztos_counter {
+	ZTOS_DROP_MALFORMED = 0,	/* to the VXLAN port, but not a valid VXLAN packet */
+	ZTOS_DROP_UNKNOWN_VNI = 1,	/* a VNI this host does not serve */
+	ZTOS_DROP_VTEP = 2,		/* a VTEP not allowed to send that VNI */
+	ZTOS_DROP_POLICY = 3,		/* the tenant's policy says deny */
+	ZTOS_DROP_BLOCKED = 4,		/* the DPI engine blocked the flow */
+	ZTOS_DROP_MAX = 5,
+	ZTOS_CNT_PASS_OTHER = 5,	/* not VXLAN to our port: passed untouched */
+	ZTOS_CNT_ALLOWED = 6,
+	ZTOS_CNT_INSPECTED = 7,
+	ZTOS_CNT_NEW_FLOWS = 8,
+	ZTOS_CNT_MIRRORED = 9,		/* copies sent to the DPI link */
+	ZTOS_CNT_MIRROR_FAILED = 10,
+	ZTOS_CNT_EVENTS_LOST = 11,	/* ring buffer full */
+	ZTOS_CNT_INNER_OTHER = 12,	/* tenant traffic that is not IPv4/IPv6 (ARP...) */
+	ZTOS_CNT_MAX = 13,
+};
+
+static const char *const ztos_counter_names[ZTOS_CNT_MAX] __attribute__((unused)) = {
+	[ZTOS_DROP_MALFORMED] = "malformed",
+	[ZTOS_DROP_UNKNOWN_VNI] = "unknown_vni",
+	[ZTOS_DROP_VTEP] = "vtep_not_allowed",
+	[ZTOS_DROP_POLICY] = "policy_deny",
+	[ZTOS_DROP_BLOCKED] = "dpi_blocked",
+	[ZTOS_CNT_PASS_OTHER] = "pass_other",
+	[ZTOS_CNT_ALLOWED] = "allowed",
+	[ZTOS_CNT_INSPECTED] = "inspected",
+	[ZTOS_CNT_NEW_FLOWS] = "new_flows",
+	[ZTOS_CNT_MIRRORED] = "mirrored",
+	[ZTOS_CNT_MIRROR_FAILED] = "mirror_failed",
+	[ZTOS_CNT_EVENTS_LOST] = "events_lost",
+	[ZTOS_CNT_INNER_OTHER] = "inner_other",
+};
+
+/* tenants: HASH, key __u32 vni */
+struct ztos_tenant_info {
+	__u32 tenant_id;	/* 0..ZTOS_MAX_TENANTS-1: index of tenant_stats and policy */
+	__u32 policy_gen;	/* bumped on each policy change: flows re-evaluate */
+};
+
+/* vteps: HASH, value __u32 (1) */
+struct ztos_vtep_key {
+	__u32 vni;
+	__u32 family;
+	__u32 addr[4];
+};
+
+/* policy: HASH, key __u32 tenant_id. A HASH update replaces the value whole (RCU),
+ * so readers never see a half-written policy. First matching rule wins. */
+struct ztos_rule {
+	__u32 src[4];
+	__u32 dst[4];
+	__u8 src_len;		/* prefix length; 0 with family 0: any */
+	__u8 dst_len;
+	__u8 family;		/* 0 any, ZTOS_AF4, ZTOS_AF6 */
+	__u8 proto;		/* 0 any, else IPPROTO_* */
+	__u16 sport;		/* host order; 0 any */
+	__u16 dport;
+	__u8 action;		/* enum ztos_verdict */
+	__u8 pad[3];
+};
+
+struct ztos_policy {
+	__u32 n_rules;
+	__u8 default_verdict;	/* ZTOS_VERDICT_ALLOW or ZTOS_VERDICT_DENY */
+	__u8 pad[3];
+	struct ztos_rule rules[ZTOS_MAX_RULES];
+};
+
+/*
+ * flows: LRU_HASH. The key is canonical: the lower (address, port) endpoint is "a",
+ * so both directions of a connection share one entry. Ports are host order; 0 for
+ * ICMP.
+ */
+struct ztos_flow_key {
+	__u32 vni;
+	__u8 family;
+	__u8 proto;
+	__u16 pad;
+	__u32 addr_a[4];
+	__u32 addr_b[4];
+	__u16 port_a;
+	__u16 port_b;
+};
+
+enum ztos_dir {
+	ZTOS_DIR_FWD = 0,	/* from the endpoint that opened the flow */
+	ZTOS_DIR_REV = 1,
+};
+
+struct ztos_flow {
+	__u64 packets[2];	/* by enum ztos_dir */
+	__u64 bytes[2];
+	__u64 first_seen_ns;	/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 last_seen_ns;
+	__u32 tenant_id;
+	__u32 policy_gen;	/* the policy generation the verdict came from */
+	__u8 verdict;		/* enum ztos_verdict */
+	__u8 opener_is_a;	/* 1: endpoint a opened the flow */
+	__u8 tcp_flags;		/* OR of the TCP flags seen, both ways */
+	__u8 pad[5];
+};
+
+/* tenant_stats: PERCPU_ARRAY indexed by tenant_id */
+struct ztos_tenant_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 drops;
+	__u64 inspected;
+};
+
+/* ports: HASH, key __u32 ifindex of a tenant-facing interface, value __u32 vni */
+
+/* dpi_target: ARRAY[1], value __u32 ifindex of ztos-dpi0 (0: no DPI link) */
+
+/* events: RINGBUF */
+enum ztos_event_type {
+	ZTOS_EV_NEW_FLOW = 1,
+	ZTOS_EV_FLOW_BLOCKED = 2,	/* a packet of a BLOCK flow was dropped (once per flow) */
+	ZTOS_EV_DROP = 3,		/* rate-limited per reason */
+};
+
+struct ztos_event {
+	__u64 ts_ns;
+	__u32 type;		/* enum ztos_event_type */
+	__u32 reason;		/* enum ztos_counter, for ZTOS_EV_DROP */
+	__u32 ifindex;
+	__u8 verdict;
+	__u8 outer_family;	/* for drops: the outer source (the VTEP) */
+	__u8 pad[2];
+	__u32 outer_src[4];
+	struct ztos_flow_key key;	/* vni set for drops when parsed that far */
+};
+
+#endif

@@ -1,0 +1,1434 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The eBPF datapath under BPF_PROG_RUN: crafted packets into ztos_xdp_ingress, the TC
+ * programs and ztos_dpi_redirect, then the return code, the counters, the flow entry
+ * and the events checked. Prints TAP. Runs as root in its own network and mount
+ * namespaces: a private bpffs over /sys/fs/bpf holds the pinned maps (the XDP and TC
+ * objects share them the way the agent's loader makes them), and nothing of it
+ * outlives the process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ztos_common.h"
+#include "ztos_xdp.skel.h"
+#include "ztos_tc.skel.h"
+#include "ztos_dpi.skel.h"
+#include "pkt.h"
+
+#define PIN_ROOT "/sys/fs/bpf/ztos-test"
+#define FLOWS_MAX 4096		/* what the loader's bpf_map__set_max_entries() would do */
+/* Long enough that a busy machine's scheduling hiccup does not open a second window. */
+#define DROP_EVENT_INTERVAL_NS 200000000ULL
+#define PORT "ztos-t0"		/* a tenant port for the TC programs (veth) */
+#define DPI "ztos-t1"		/* a stand-in for ztos-dpi0 (veth) */
+
+#define VNI 100
+#define TENANT 7
+#define FOREIGN_VNI 200
+#define VTEP4 "192.0.2.2"
+#define VTEP6 "2001:db8::2"
+#define A4 "10.100.0.1"		/* the lower inner address: endpoint a of canonical keys */
+#define B4 "10.100.0.2"
+#define A6 "fd00::1"
+#define B6 "fd00::2"
+
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
+
+static struct ztos_xdp *xdp;
+static struct ztos_xdp *xdp_l3;	/* the same program loaded with l3_device = 1 */
+static struct ztos_tc *tc;
+static struct ztos_dpi *dpi;
+static struct ring_buffer *rb;
+static int ncpus;
+static int port_ifindex, dpi_ifindex;
+
+static struct ztos_event evs[64];	/* the first events since reset() */
+static int n_evs;
+static int ev_total[4];			/* every event since reset(), by type */
+
+/* The current case: diagnostics collected, printed after its "ok"/"not ok" line. */
+static char diag[8192];
+static size_t diag_len;
+static bool case_failed;
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (diag_len >= sizeof(diag) - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(diag + diag_len, sizeof(diag) - diag_len, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n >= sizeof(diag) - diag_len)
+		n = (int)(sizeof(diag) - diag_len - 1);
+	if (n > 0)
+		diag_len += (size_t)n;
+}
+
+#define CHECK(cond, ...)                                                                   \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
+			note("%s:%d: %s: ", __FILE__, __LINE__, #cond);                    \
+			note(__VA_ARGS__);                                                 \
+			note("\n");                                                        \
+			case_failed = true;                                                \
+		}                                                                          \
+	} while (0)
+
+#define CHECK_EQ(actual, expected)                                                         \
+	do {                                                                               \
+		unsigned long long __a = (unsigned long long)(actual);                     \
+		unsigned long long __e = (unsigned long long)(expected);                   \
+		CHECK(__a == __e, "got %llu, want %llu", __a, __e);                        \
+	} while (0)
+
+/* ---- maps ---- */
+
+static void clear_hash(struct bpf_map *map)
+{
+	char key[64], next[64];
+	int fd = bpf_map__fd(map);
+
+	while (!bpf_map_get_next_key(fd, NULL, next)) {
+		memcpy(key, next, sizeof(key));
+		if (bpf_map_delete_elem(fd, key))
+			break;
+	}
+}
+
+static void clear_percpu_array(struct bpf_map *map)
+{
+	size_t sz = ((bpf_map__value_size(map) + 7) / 8 * 8) * ncpus;
+	void *zero = calloc(1, sz);
+
+	for (__u32 i = 0; i < bpf_map__max_entries(map); i++)
+		bpf_map_update_elem(bpf_map__fd(map), &i, zero, BPF_ANY);
+	free(zero);
+}
+
+/* The objects' .bss is mapped into this process: plain stores reach BPF at once. */
+static void clear_bss(void)
+{
+	memset(xdp->bss, 0, sizeof(*xdp->bss));
+	memset(xdp_l3->bss, 0, sizeof(*xdp_l3->bss));
+	memset(tc->bss, 0, sizeof(*tc->bss));
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	const struct ztos_event *e = data;
+
+	if (size >= sizeof(*e) && e->type < 4)
+		ev_total[e->type]++;
+	if (n_evs < (int)(sizeof(evs) / sizeof(evs[0])) && size >= sizeof(struct ztos_event))
+		memcpy(&evs[n_evs++], data, sizeof(struct ztos_event));
+	return 0;
+}
+
+static void drain_events(void)
+{
+	ring_buffer__consume(rb);
+}
+
+/*
+ * What the agent does after changing tenants or vteps to make the change immediate:
+ * without it, the per-CPU caches in front of them answer for the rest of the jiffy.
+ */
+static void clear_caches(void)
+{
+	clear_percpu_array(xdp->maps.tenant_cache);
+	clear_percpu_array(xdp->maps.vtep_cache);
+	memset(xdp->bss->ztos_vni_absent, 0, sizeof(xdp->bss->ztos_vni_absent));
+	memset(xdp_l3->bss->ztos_vni_absent, 0, sizeof(xdp_l3->bss->ztos_vni_absent));
+	memset(tc->bss->ztos_vni_absent, 0, sizeof(tc->bss->ztos_vni_absent));
+}
+
+/* Every map back to empty: each case starts from nothing but what it sets up. */
+static void reset(void)
+{
+	__u32 zero = 0;
+
+	clear_hash(xdp->maps.tenants);
+	clear_hash(xdp->maps.vteps);
+	clear_hash(xdp->maps.policy);
+	clear_hash(xdp->maps.flows);
+	clear_hash(xdp->maps.ports);
+	clear_percpu_array(xdp->maps.stats);
+	clear_percpu_array(xdp->maps.tenant_stats);
+	clear_caches();
+	/* The event rate limits: each object's own globals. */
+	clear_bss();
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.dpi_target), &zero, &zero, BPF_ANY);
+	drain_events();
+	n_evs = 0;
+	memset(ev_total, 0, sizeof(ev_total));
+}
+
+static __u64 counter(__u32 idx)
+{
+	__u64 v[ncpus], sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(xdp->maps.stats), &idx, v))
+		return ~0ULL;
+	for (int i = 0; i < ncpus; i++)
+		sum += v[i];
+	return sum;
+}
+
+static struct ztos_tenant_stats tenant_stats(__u32 tenant_id)
+{
+	struct ztos_tenant_stats v[ncpus], sum = { 0 };
+
+	if (bpf_map_lookup_elem(bpf_map__fd(xdp->maps.tenant_stats), &tenant_id, v))
+		return sum;
+	for (int i = 0; i < ncpus; i++) {
+		sum.packets += v[i].packets;
+		sum.bytes += v[i].bytes;
+		sum.drops += v[i].drops;
+		sum.inspected += v[i].inspected;
+	}
+	return sum;
+}
+
+/*
+ * exp: pairs of (counter, value), ended by -1. Every counter not named must be 0:
+ * a case also proves it counted nothing else.
+ */
+static void expect_counters(const int *exp)
+{
+	__u64 want[ZTOS_CNT_MAX] = { 0 };
+
+	for (int i = 0; exp[i] >= 0; i += 2)
+		want[exp[i]] = (__u64)exp[i + 1];
+	for (__u32 c = 0; c < ZTOS_CNT_MAX; c++) {
+		__u64 got = counter(c);
+
+		if (got != want[c]) {
+			note("counter %s: got %llu, want %llu\n", ztos_counter_names[c],
+			     (unsigned long long)got, (unsigned long long)want[c]);
+			case_failed = true;
+		}
+	}
+}
+
+#define COUNTERS(...) expect_counters((const int[]){ __VA_ARGS__, -1 })
+#define NO_COUNTERS() expect_counters((const int[]){ -1 })
+
+static void add_tenant(__u32 vni, __u32 tenant_id, __u32 gen)
+{
+	struct ztos_tenant_info t = { .tenant_id = tenant_id, .policy_gen = gen };
+
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.tenants), &vni, &t, BPF_ANY);
+	clear_caches();
+}
+
+static void allow_vtep(__u32 vni, const char *addr)
+{
+	struct ztos_vtep_key k = { .vni = vni };
+	__u32 one = 1;
+
+	if (strchr(addr, ':')) {
+		k.family = ZTOS_AF6;
+		inet_pton(AF_INET6, addr, k.addr);
+	} else {
+		k.family = ZTOS_AF4;
+		inet_pton(AF_INET, addr, k.addr);
+	}
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.vteps), &k, &one, BPF_ANY);
+	clear_caches();
+}
+
+/* The usual tenant: VNI 100, tenant 7, generation 1, VTEPs 192.0.2.2 and 2001:db8::2. */
+static void std_tenant(void)
+{
+	add_tenant(VNI, TENANT, 1);
+	allow_vtep(VNI, VTEP4);
+	allow_vtep(VNI, VTEP6);
+}
+
+static struct ztos_rule rule(__u8 action, __u8 proto, __u16 dport)
+{
+	struct ztos_rule r = { .action = action, .proto = proto, .dport = dport };
+
+	return r;
+}
+
+/* A rule on an IPv4 prefix: "src" or "dst" side, "10.0.0.0/24" style. */
+static struct ztos_rule rule4(__u8 action, const char *side, const char *cidr)
+{
+	struct ztos_rule r = { .action = action, .family = ZTOS_AF4 };
+	char buf[64];
+	char *slash;
+
+	snprintf(buf, sizeof(buf), "%s", cidr);
+	slash = strchr(buf, '/');
+	*slash = 0;
+	if (!strcmp(side, "src")) {
+		inet_pton(AF_INET, buf, r.src);
+		r.src_len = (__u8)atoi(slash + 1);
+	} else {
+		inet_pton(AF_INET, buf, r.dst);
+		r.dst_len = (__u8)atoi(slash + 1);
+	}
+	return r;
+}
+
+static void set_policy(__u32 tenant_id, __u8 dflt, const struct ztos_rule *rules, int n)
+{
+	struct ztos_policy *p = calloc(1, sizeof(*p));
+
+	p->default_verdict = dflt;
+	p->n_rules = n;
+	for (int i = 0; i < n; i++)
+		p->rules[i] = rules[i];
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.policy), &tenant_id, p, BPF_ANY);
+	free(p);
+}
+
+static struct ztos_flow_key key4(__u8 proto, const char *a, __u16 pa, const char *b, __u16 pb)
+{
+	struct ztos_flow_key k = { .vni = VNI, .family = ZTOS_AF4, .proto = proto };
+
+	inet_pton(AF_INET, a, k.addr_a);
+	inet_pton(AF_INET, b, k.addr_b);
+	k.port_a = pa;
+	k.port_b = pb;
+	return k;
+}
+
+static struct ztos_flow_key key6(__u8 proto, const char *a, __u16 pa, const char *b, __u16 pb)
+{
+	struct ztos_flow_key k = { .vni = VNI, .family = ZTOS_AF6, .proto = proto };
+
+	inet_pton(AF_INET6, a, k.addr_a);
+	inet_pton(AF_INET6, b, k.addr_b);
+	k.port_a = pa;
+	k.port_b = pb;
+	return k;
+}
+
+static bool get_flow(const struct ztos_flow_key *k, struct ztos_flow *f)
+{
+	return !bpf_map_lookup_elem(bpf_map__fd(xdp->maps.flows), k, f);
+}
+
+static int n_flows(void)
+{
+	struct ztos_flow_key k, next;
+	int n = 0, fd = bpf_map__fd(xdp->maps.flows);
+
+	for (int err = bpf_map_get_next_key(fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(fd, &k, &next)) {
+		k = next;
+		n++;
+	}
+	return n;
+}
+
+/* ---- running programs ---- */
+
+static int run_xdp_prog(struct bpf_program *prog, const void *data, size_t len, int repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = (__u32)len,
+		    .repeat = repeat);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o);
+
+	if (err) {
+		note("BPF_PROG_RUN of %s: %s\n", bpf_program__name(prog), strerror(errno));
+		case_failed = true;
+		return -1;
+	}
+	return (int)o.retval;
+}
+
+static int run_xdp(const struct pkt *p)
+{
+	return run_xdp_prog(xdp->progs.ztos_xdp_ingress, p->b, p->len, 1);
+}
+
+static int run_tc_prog(struct bpf_program *prog, const struct pkt *p, int ifindex)
+{
+	struct __sk_buff ctx = { .ifindex = (__u32)ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b, .data_size_in = (__u32)p->len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o);
+
+	if (err) {
+		note("BPF_PROG_RUN of %s: %s\n", bpf_program__name(prog), strerror(errno));
+		case_failed = true;
+		return -1;
+	}
+	return (int)o.retval;
+}
+
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+
+/* ---- packets ---- */
+
+/* VXLAN (outer IPv4 from vtep) carrying Ethernet + IPv4 + UDP src:sport -> dst:dport. */
+static struct pkt vx_udp4(const char *vtep, __u32 vni, const char *src, __u16 sport,
+			  const char *dst, __u16 dport)
+{
+	struct pkt p = { 0 };
+
+	pkt_vxlan4_outer(&p, vtep, ZTOS_VXLAN_PORT, vni);
+	pkt_inner_udp4(&p, src, sport, dst, dport);
+	pkt_fix_lengths(&p);
+	return p;
+}
+
+static struct pkt vx_tcp4(const char *src, __u16 sport, const char *dst, __u16 dport,
+			  __u8 flags)
+{
+	struct pkt p = { 0 };
+
+	pkt_vxlan4_outer(&p, VTEP4, ZTOS_VXLAN_PORT, VNI);
+	pkt_eth(&p, NULL, 0, 0x0800);
+	pkt_ip4(&p, src, dst, IPPROTO_TCP);
+	pkt_tcp(&p, sport, dport, flags);
+	pkt_bytes(&p, 32);
+	pkt_fix_lengths(&p);
+	return p;
+}
+
+/* Outer IPv6 from VTEP6, inner IPv6 TCP. */
+static struct pkt vx6_tcp6(__u8 flags)
+{
+	struct pkt p = { 0 };
+
+	pkt_eth(&p, NULL, 0, 0x86dd);
+	pkt_ip6(&p, VTEP6, "2001:db8::1", IPPROTO_UDP);
+	pkt_udp(&p, 49152, ZTOS_VXLAN_PORT);
+	pkt_vxlan(&p, 0x08, VNI);
+	pkt_eth(&p, NULL, 0, 0x86dd);
+	pkt_ip6(&p, B6, A6, IPPROTO_TCP);
+	pkt_tcp(&p, 40000, 443, flags);
+	pkt_bytes(&p, 16);
+	pkt_fix_lengths(&p);
+	return p;
+}
+
+/* The tenant frame at a tenant port: Ethernet + IPv4 + TCP. */
+static struct pkt frame_tcp4(const char *src, __u16 sport, const char *dst, __u16 dport)
+{
+	struct pkt p = { 0 };
+
+	pkt_eth(&p, NULL, 0, 0x0800);
+	pkt_ip4(&p, src, dst, IPPROTO_TCP);
+	pkt_tcp(&p, sport, dport, TCP_SYN);
+	pkt_bytes(&p, 32);
+	pkt_fix_lengths(&p);
+	return p;
+}
+
+/* Bytes the flow and tenant counters count: the tenant frame, from its Ethernet header. */
+static __u64 inner_len(const struct pkt *p)
+{
+	return p->len - (p->outer_udp_off + 16);
+}
+
+static void expect_flow(const struct ztos_flow_key *k, __u8 verdict, __u64 fwd, __u64 rev,
+			__u8 opener_is_a)
+{
+	struct ztos_flow f;
+
+	if (!get_flow(k, &f)) {
+		note("no flow entry for the expected key\n");
+		case_failed = true;
+		return;
+	}
+	CHECK_EQ(f.verdict, verdict);
+	CHECK_EQ(f.packets[ZTOS_DIR_FWD], fwd);
+	CHECK_EQ(f.packets[ZTOS_DIR_REV], rev);
+	CHECK_EQ(f.opener_is_a, opener_is_a);
+	CHECK_EQ(f.tenant_id, TENANT);
+	CHECK(f.first_seen_ns && f.last_seen_ns >= f.first_seen_ns, "first %llu last %llu",
+	      (unsigned long long)f.first_seen_ns, (unsigned long long)f.last_seen_ns);
+}
+
+/* ---- cases ---- */
+
+static void t_maps_shared(void)
+{
+	struct bpf_map_info a = { 0 }, b = { 0 };
+	__u32 la = sizeof(a), lb = sizeof(b);
+
+	bpf_obj_get_info_by_fd(bpf_map__fd(xdp->maps.flows), &a, &la);
+	bpf_obj_get_info_by_fd(bpf_map__fd(tc->maps.flows), &b, &lb);
+	CHECK(a.id && a.id == b.id, "xdp flows id %u, tc flows id %u", a.id, b.id);
+	CHECK_EQ(a.max_entries, FLOWS_MAX);
+	CHECK(access(PIN_ROOT "/flows", F_OK) == 0, "%s/flows not pinned", PIN_ROOT);
+}
+
+static void t_foreign_vni(void)
+{
+	struct pkt p = vx_udp4(VTEP4, FOREIGN_VNI, A4, 1000, B4, 53);
+
+	std_tenant();
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	COUNTERS(ZTOS_DROP_UNKNOWN_VNI, 1);
+	CHECK_EQ(n_flows(), 0);
+	CHECK_EQ(tenant_stats(TENANT).packets, 0);
+}
+
+static void t_spoofed_vtep(void)
+{
+	struct pkt p = vx_udp4("192.0.2.66", VNI, A4, 1000, B4, 53);
+
+	std_tenant();
+	allow_vtep(FOREIGN_VNI, "192.0.2.66");	/* allowed, but for another VNI */
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	COUNTERS(ZTOS_DROP_VTEP, 1);
+	CHECK_EQ(n_flows(), 0);
+	CHECK_EQ(tenant_stats(TENANT).drops, 1);
+}
+
+static void t_allowed_ipv4_outer(void)
+{
+	struct pkt p = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, 1000, B4, 53);
+	struct ztos_tenant_stats ts;
+	struct ztos_flow f;
+
+	std_tenant();
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	COUNTERS(ZTOS_CNT_ALLOWED, 1, ZTOS_CNT_NEW_FLOWS, 1);
+	expect_flow(&k, ZTOS_VERDICT_ALLOW, 1, 0, 1);
+	if (get_flow(&k, &f)) {
+		CHECK_EQ(f.bytes[ZTOS_DIR_FWD], inner_len(&p));
+		CHECK_EQ(f.policy_gen, 1);
+		CHECK_EQ(f.tcp_flags, 0);
+	}
+	ts = tenant_stats(TENANT);
+	CHECK_EQ(ts.packets, 1);
+	CHECK_EQ(ts.bytes, inner_len(&p));
+	CHECK_EQ(ts.drops, 0);
+}
+
+static void t_allowed_ipv6_outer(void)
+{
+	struct pkt p = vx6_tcp6(TCP_SYN);
+	struct ztos_flow_key k = key6(IPPROTO_TCP, A6, 443, B6, 40000);
+	struct ztos_flow f;
+
+	std_tenant();
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	COUNTERS(ZTOS_CNT_ALLOWED, 1, ZTOS_CNT_NEW_FLOWS, 1);
+	/* The opener (fd00::2) is the higher address: endpoint b. */
+	expect_flow(&k, ZTOS_VERDICT_ALLOW, 1, 0, 0);
+	if (get_flow(&k, &f))
+		CHECK_EQ(f.tcp_flags, TCP_SYN);
+}
+
+static void vlan_case(const uint16_t *tpids, int n)
+{
+	struct pkt p = { 0 };
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, 1000, B4, 53);
+
+	std_tenant();
+	pkt_eth(&p, tpids, n, 0x0800);
+	pkt_ip4(&p, VTEP4, "192.0.2.1", IPPROTO_UDP);
+	pkt_udp(&p, 49152, ZTOS_VXLAN_PORT);
+	pkt_vxlan(&p, 0x08, VNI);
+	pkt_inner_udp4(&p, A4, 1000, B4, 53);
+	pkt_fix_lengths(&p);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	COUNTERS(ZTOS_CNT_ALLOWED, 1, ZTOS_CNT_NEW_FLOWS, 1);
+	expect_flow(&k, ZTOS_VERDICT_ALLOW, 1, 0, 1);
+
+	/* The same, from a VNI this host does not serve: the tags do not hide it. */
+	p.b[p.outer_udp_off + 8 + 6] ^= 0x01;
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	CHECK_EQ(counter(ZTOS_DROP_UNKNOWN_VNI), 1);
+}
+
+static void t_outer_one_vlan(void)
+{
+	vlan_case((const uint16_t[]){ 0x8100 }, 1);
+}
+
+static void t_outer_two_vlans(void)
+{
+	vlan_case((const uint16_t[]){ 0x88a8, 0x8100 }, 2);
+}
+
+static void t_inner_vlan(void)
+{
+	struct pkt p = { 0 };
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, 1000, B4, 53);
+
+	std_tenant();
+	pkt_vxlan4_outer(&p, VTEP4, ZTOS_VXLAN_PORT, VNI);
+	pkt_eth(&p, (const uint16_t[]){ 0x8100 }, 1, 0x0800);
+	pkt_ip4(&p, A4, B4, IPPROTO_UDP);
+	pkt_udp(&p, 1000, 53);
+	pkt_fix_lengths(&p);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	COUNTERS(ZTOS_CNT_ALLOWED, 1, ZTOS_CNT_NEW_FLOWS, 1);
+	expect_flow(&k, ZTOS_VERDICT_ALLOW, 1, 0, 1);
+}
+
+static void t_vxlan_i_flag(void)
+{
+	struct pkt p = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
+
+	std_tenant();
+	p.b[p.outer_udp_off + 8] = 0x00;
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	COUNTERS(ZTOS_DROP_MALFORMED, 1);
+	CHECK_EQ(n_flows(), 0);
+}
+
+/*
+ * Cut the packet at every length from the Ethernet header to the end of the inner
+ * transport header. Before the UDP destination port is complete the packet cannot be
+ * known to be VXLAN: it passes as other traffic. From there on it must be dropped as
+ * malformed. With the headers whole (no payload) it is an ordinary allowed packet.
+ */
+static void truncation_sweep(const struct pkt *whole, size_t l4_end, __u8 l3)
+{
+	size_t dport_end = whole->outer_udp_off + 4;
+	struct bpf_program *prog = (l3 ? xdp_l3 : xdp)->progs.ztos_xdp_ingress;
+	__u32 counted;
+	int bad = 0;
+
+	for (size_t cut = 14; cut <= l4_end; cut++) {
+		bool known = cut >= dport_end, full = cut == l4_end;
+		int want = known && !full ? XDP_DROP : XDP_PASS;
+
+		counted = known ? ZTOS_DROP_MALFORMED : ZTOS_CNT_PASS_OTHER;
+		int got;
+
+		reset();
+		std_tenant();
+		got = run_xdp_prog(prog, whole->b, cut, 1);
+		if (got != want) {
+			note("cut at %zu of %zu: return %d, want %d\n", cut, l4_end, got, want);
+			bad++;
+		} else if (!full && counter(counted) != 1) {
+			note("cut at %zu: counter %s is %llu, want 1\n", cut,
+			     ztos_counter_names[counted], (unsigned long long)counter(counted));
+			bad++;
+		} else if (full && counter(ZTOS_CNT_ALLOWED) != 1) {
+			note("whole headers: not counted allowed\n");
+			bad++;
+		} else if (!full && n_flows() != 0) {
+			note("cut at %zu: a flow entry was made\n", cut);
+			bad++;
+		}
+		if (bad > 5)
+			break;
+	}
+	if (bad)
+		case_failed = true;
+}
+
+static void t_trunc_vxlan4_udp4(void)
+{
+	struct pkt p = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
+
+	truncation_sweep(&p, p.l4_off + 8, 0);
+}
+
+static void t_trunc_vxlan4_tcp4(void)
+{
+	struct pkt p = vx_tcp4(A4, 40000, B4, 80, TCP_SYN);
+
+	truncation_sweep(&p, p.l3_off + 20 + 20, 0);
+}
+
+static void t_trunc_vxlan6_tcp6(void)
+{
+	struct pkt p = vx6_tcp6(TCP_SYN);
+
+	truncation_sweep(&p, p.l3_off + 40 + 20, 0);
+}
+
+/* Outer 802.1ad + 802.1Q, inner VLAN-tagged ICMP echo. */
+static void t_trunc_vlans_icmp(void)
+{
+	struct pkt p = { 0 };
+
+	pkt_eth(&p, (const uint16_t[]){ 0x88a8, 0x8100 }, 2, 0x0800);
+	pkt_ip4(&p, VTEP4, "192.0.2.1", IPPROTO_UDP);
+	pkt_udp(&p, 49152, ZTOS_VXLAN_PORT);
+	pkt_vxlan(&p, 0x08, VNI);
+	pkt_eth(&p, (const uint16_t[]){ 0x8100 }, 1, 0x0800);
+	pkt_ip4(&p, A4, B4, IPPROTO_ICMP);
+	pkt_icmp_echo(&p);
+	pkt_fix_lengths(&p);
+	truncation_sweep(&p, p.len, 0);
+}
+
+/* An outer IPv4 header with options: the UDP header is found through ihl. */
+static void t_outer_ip_options(void)
+{
+	struct pkt p = { 0 };
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, 1000, B4, 53);
+
+	std_tenant();
+	pkt_eth(&p, NULL, 0, 0x0800);
+	pkt_ip4(&p, VTEP4, "192.0.2.1", IPPROTO_UDP);
+	p.b[p.l3_off] = 0x47;			/* 7 words: 8 bytes of options */
+	memset(pkt_put(&p, 8), 0x01, 8);	/* NOP options */
+	pkt_udp(&p, 49152, ZTOS_VXLAN_PORT);
+	pkt_vxlan(&p, 0x08, VNI);
+	pkt_inner_udp4(&p, A4, 1000, B4, 53);
+	pkt_fix_lengths(&p);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	COUNTERS(ZTOS_CNT_ALLOWED, 1, ZTOS_CNT_NEW_FLOWS, 1);
+	expect_flow(&k, ZTOS_VERDICT_ALLOW, 1, 0, 1);
+	truncation_sweep(&p, p.l4_off + 8, 0);
+}
+
+static void t_non_vxlan_udp(void)
+{
+	struct pkt p = { 0 };
+
+	std_tenant();
+	pkt_eth(&p, NULL, 0, 0x0800);
+	pkt_ip4(&p, VTEP4, "192.0.2.1", IPPROTO_UDP);
+	pkt_udp(&p, 4789, 53);		/* from the VXLAN port is not to it */
+	pkt_vxlan(&p, 0x08, FOREIGN_VNI);
+	pkt_fix_lengths(&p);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	COUNTERS(ZTOS_CNT_PASS_OTHER, 1);
+	CHECK_EQ(n_flows(), 0);
+}
+
+static void t_non_vxlan_tcp(void)
+{
+	struct pkt p = { 0 };
+
+	std_tenant();
+	pkt_eth(&p, NULL, 0, 0x0800);
+	pkt_ip4(&p, VTEP4, "192.0.2.1", IPPROTO_TCP);
+	pkt_tcp(&p, 40000, ZTOS_VXLAN_PORT, TCP_SYN);	/* TCP to 4789 is not VXLAN */
+	pkt_fix_lengths(&p);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	COUNTERS(ZTOS_CNT_PASS_OTHER, 1);
+
+	/* Not IP at all: ARP on the underlay. */
+	p.len = 0;
+	pkt_eth(&p, NULL, 0, 0x0806);
+	pkt_bytes(&p, 28);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	COUNTERS(ZTOS_CNT_PASS_OTHER, 2);
+}
+
+static void t_inner_arp(void)
+{
+	struct pkt p = { 0 };
+
+	std_tenant();
+	set_policy(TENANT, ZTOS_VERDICT_DENY, NULL, 0);	/* ARP is not subject to policy */
+	pkt_vxlan4_outer(&p, VTEP4, ZTOS_VXLAN_PORT, VNI);
+	pkt_eth(&p, NULL, 0, 0x0806);
+	pkt_bytes(&p, 28);
+	pkt_fix_lengths(&p);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	COUNTERS(ZTOS_CNT_INNER_OTHER, 1);
+	CHECK_EQ(n_flows(), 0);
+	CHECK_EQ(tenant_stats(TENANT).packets, 1);
+}
+
+static void t_inner_icmp(void)
+{
+	struct pkt p = { 0 };
+	struct ztos_flow_key k = key4(IPPROTO_ICMP, A4, 0, B4, 0);
+
+	std_tenant();
+	pkt_vxlan4_outer(&p, VTEP4, ZTOS_VXLAN_PORT, VNI);
+	pkt_eth(&p, NULL, 0, 0x0800);
+	pkt_ip4(&p, B4, A4, IPPROTO_ICMP);
+	pkt_icmp_echo(&p);
+	pkt_fix_lengths(&p);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	COUNTERS(ZTOS_CNT_ALLOWED, 1, ZTOS_CNT_NEW_FLOWS, 1);
+	expect_flow(&k, ZTOS_VERDICT_ALLOW, 1, 0, 0);
+}
+
+static void t_policy_default_deny(void)
+{
+	struct ztos_rule r[] = { rule(ZTOS_VERDICT_ALLOW, IPPROTO_UDP, 53) };
+	struct pkt dns = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
+	struct pkt other = vx_udp4(VTEP4, VNI, A4, 1000, B4, 54);
+	struct ztos_flow_key kd = key4(IPPROTO_UDP, A4, 1000, B4, 53);
+	struct ztos_flow_key ko = key4(IPPROTO_UDP, A4, 1000, B4, 54);
+
+	std_tenant();
+	set_policy(TENANT, ZTOS_VERDICT_DENY, r, 1);
+	CHECK_EQ(run_xdp(&dns), XDP_PASS);
+	CHECK_EQ(run_xdp(&other), XDP_DROP);
+	CHECK_EQ(run_xdp(&other), XDP_DROP);
+	COUNTERS(ZTOS_CNT_ALLOWED, 1, ZTOS_DROP_POLICY, 2, ZTOS_CNT_NEW_FLOWS, 2);
+	expect_flow(&kd, ZTOS_VERDICT_ALLOW, 1, 0, 1);
+	expect_flow(&ko, ZTOS_VERDICT_DENY, 2, 0, 1);
+	CHECK_EQ(tenant_stats(TENANT).drops, 2);
+	CHECK_EQ(tenant_stats(TENANT).packets, 3);
+}
+
+static void t_policy_default_allow(void)
+{
+	struct ztos_rule r[] = { rule4(ZTOS_VERDICT_DENY, "dst", "10.100.0.99/32") };
+	struct pkt bad = vx_udp4(VTEP4, VNI, A4, 1000, "10.100.0.99", 53);
+	struct pkt good = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
+
+	std_tenant();
+	set_policy(TENANT, ZTOS_VERDICT_ALLOW, r, 1);
+	CHECK_EQ(run_xdp(&bad), XDP_DROP);
+	CHECK_EQ(run_xdp(&good), XDP_PASS);
+	COUNTERS(ZTOS_CNT_ALLOWED, 1, ZTOS_DROP_POLICY, 1, ZTOS_CNT_NEW_FLOWS, 2);
+	/* The rule names the opener's destination, even though it is endpoint b here. */
+	struct ztos_flow_key kb = key4(IPPROTO_UDP, A4, 1000, "10.100.0.99", 53);
+	expect_flow(&kb, ZTOS_VERDICT_DENY, 1, 0, 1);
+}
+
+static void t_policy_src_prefix_opener(void)
+{
+	/* Deny from 10.100.0.0/31 (A4 only... B4 is .2): the opener B4 is not denied. */
+	struct ztos_rule r[] = { rule4(ZTOS_VERDICT_DENY, "src", "10.100.0.0/31") };
+	struct pkt from_b = vx_udp4(VTEP4, VNI, B4, 1000, A4, 53);
+	struct pkt from_a = vx_udp4(VTEP4, VNI, A4, 2000, B4, 53);
+
+	std_tenant();
+	set_policy(TENANT, ZTOS_VERDICT_ALLOW, r, 1);
+	CHECK_EQ(run_xdp(&from_b), XDP_PASS);
+	CHECK_EQ(run_xdp(&from_a), XDP_DROP);
+	COUNTERS(ZTOS_CNT_ALLOWED, 1, ZTOS_DROP_POLICY, 1, ZTOS_CNT_NEW_FLOWS, 2);
+}
+
+static void t_policy_inspect(void)
+{
+	struct ztos_rule r[] = { rule(ZTOS_VERDICT_INSPECT, IPPROTO_TCP, 80) };
+	struct pkt p = vx_tcp4(B4, 40000, A4, 80, TCP_SYN);
+	struct ztos_flow_key k = key4(IPPROTO_TCP, A4, 80, B4, 40000);
+
+	std_tenant();
+	set_policy(TENANT, ZTOS_VERDICT_DENY, r, 1);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	COUNTERS(ZTOS_CNT_INSPECTED, 1, ZTOS_CNT_NEW_FLOWS, 1);
+	expect_flow(&k, ZTOS_VERDICT_INSPECT, 1, 0, 0);
+	CHECK_EQ(tenant_stats(TENANT).inspected, 1);
+}
+
+static void t_policy_rule_order(void)
+{
+	struct ztos_rule deny_first[] = { rule4(ZTOS_VERDICT_DENY, "src", "10.100.0.0/24"),
+					  rule(ZTOS_VERDICT_ALLOW, IPPROTO_TCP, 80) };
+	struct ztos_rule allow_first[] = { deny_first[1], deny_first[0] };
+	struct pkt p1 = vx_tcp4(A4, 40001, B4, 80, TCP_SYN);
+	struct pkt p2 = vx_tcp4(A4, 40002, B4, 80, TCP_SYN);
+
+	std_tenant();
+	set_policy(TENANT, ZTOS_VERDICT_ALLOW, deny_first, 2);
+	CHECK_EQ(run_xdp(&p1), XDP_DROP);
+	set_policy(TENANT, ZTOS_VERDICT_DENY, allow_first, 2);
+	CHECK_EQ(run_xdp(&p2), XDP_PASS);
+	COUNTERS(ZTOS_CNT_ALLOWED, 1, ZTOS_DROP_POLICY, 1, ZTOS_CNT_NEW_FLOWS, 2);
+}
+
+static int count_events(__u32 type)
+{
+	drain_events();
+	return type < 4 ? ev_total[type] : 0;
+}
+
+static void t_dpi_block(void)
+{
+	struct pkt p = vx_tcp4(A4, 40000, B4, 80, TCP_ACK);
+	struct ztos_flow_key k = key4(IPPROTO_TCP, A4, 40000, B4, 80);
+	struct ztos_flow f;
+
+	std_tenant();
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	if (!get_flow(&k, &f)) {
+		note("no flow after the first packet\n");
+		case_failed = true;
+		return;
+	}
+	f.verdict = ZTOS_VERDICT_BLOCK;	/* what the DPI engine does on an alert */
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.flows), &k, &f, BPF_EXIST);
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	COUNTERS(ZTOS_CNT_ALLOWED, 1, ZTOS_CNT_NEW_FLOWS, 1, ZTOS_DROP_BLOCKED, 2);
+	expect_flow(&k, ZTOS_VERDICT_BLOCK, 3, 0, 1);
+	CHECK_EQ(count_events(ZTOS_EV_FLOW_BLOCKED), 1);
+	for (int i = 0; i < n_evs; i++)
+		if (evs[i].type == ZTOS_EV_FLOW_BLOCKED)
+			CHECK(!memcmp(&evs[i].key, &k, sizeof(k)), "FLOW_BLOCKED key differs");
+
+	/* A policy change does not lift a DPI block. */
+	add_tenant(VNI, TENANT, 2);
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	expect_flow(&k, ZTOS_VERDICT_BLOCK, 4, 0, 1);
+}
+
+static void t_reply_direction(void)
+{
+	struct pkt fwd = vx_tcp4(B4, 40000, A4, 80, TCP_SYN);
+	struct pkt rev = vx_tcp4(A4, 80, B4, 40000, TCP_SYN | TCP_ACK);
+	struct ztos_flow_key k = key4(IPPROTO_TCP, A4, 80, B4, 40000);
+	struct ztos_flow f;
+
+	std_tenant();
+	CHECK_EQ(run_xdp(&fwd), XDP_PASS);
+	CHECK_EQ(run_xdp(&rev), XDP_PASS);
+	CHECK_EQ(run_xdp(&rev), XDP_PASS);
+	COUNTERS(ZTOS_CNT_ALLOWED, 3, ZTOS_CNT_NEW_FLOWS, 1);
+	CHECK_EQ(n_flows(), 1);
+	expect_flow(&k, ZTOS_VERDICT_ALLOW, 1, 2, 0);
+	if (get_flow(&k, &f)) {
+		CHECK_EQ(f.bytes[ZTOS_DIR_REV], 2 * inner_len(&rev));
+		CHECK_EQ(f.tcp_flags, TCP_SYN | TCP_ACK);
+	}
+}
+
+static void t_counters_grow(void)
+{
+	struct pkt p = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, 1000, B4, 53);
+	struct ztos_flow f1, f2;
+
+	std_tenant();
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	get_flow(&k, &f1);
+	CHECK_EQ(run_xdp_prog(xdp->progs.ztos_xdp_ingress, p.b, p.len, 10), XDP_PASS);
+	CHECK_EQ(run_xdp_prog(xdp->progs.ztos_xdp_ingress, p.b, p.len, 5), XDP_PASS);
+	COUNTERS(ZTOS_CNT_ALLOWED, 16, ZTOS_CNT_NEW_FLOWS, 1);
+	expect_flow(&k, ZTOS_VERDICT_ALLOW, 16, 0, 1);
+	if (get_flow(&k, &f2)) {
+		CHECK_EQ(f2.bytes[ZTOS_DIR_FWD], 16 * inner_len(&p));
+		CHECK(f2.last_seen_ns > f1.last_seen_ns, "last_seen did not move");
+		CHECK_EQ(f2.first_seen_ns, f1.first_seen_ns);
+	}
+	CHECK_EQ(tenant_stats(TENANT).packets, 16);
+	CHECK_EQ(tenant_stats(TENANT).bytes, 16 * inner_len(&p));
+}
+
+static void t_policy_gen_bump(void)
+{
+	struct ztos_rule deny80[] = { rule(ZTOS_VERDICT_DENY, IPPROTO_TCP, 80) };
+	struct pkt p = vx_tcp4(A4, 40000, B4, 80, TCP_ACK);
+	struct pkt reply = vx_tcp4(B4, 80, A4, 40000, TCP_ACK);
+	struct ztos_flow_key k = key4(IPPROTO_TCP, A4, 40000, B4, 80);
+	struct ztos_flow f;
+
+	std_tenant();
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	/* A new policy without a generation bump leaves known flows alone... */
+	set_policy(TENANT, ZTOS_VERDICT_ALLOW, deny80, 1);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	/* ...the bump re-evaluates them, from the opener's side even on a reply. */
+	add_tenant(VNI, TENANT, 2);
+	CHECK_EQ(run_xdp(&reply), XDP_DROP);
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	COUNTERS(ZTOS_CNT_ALLOWED, 2, ZTOS_CNT_NEW_FLOWS, 1, ZTOS_DROP_POLICY, 2);
+	expect_flow(&k, ZTOS_VERDICT_DENY, 3, 1, 1);
+	if (get_flow(&k, &f))
+		CHECK_EQ(f.policy_gen, 2);
+}
+
+/* Long enough for any HZ (100 at least): the next packet is in another jiffy. */
+#define NEXT_JIFFY_US 25000
+
+static void t_caches_expire(void)
+{
+	struct pkt p = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
+	struct ztos_rule deny_all[] = { rule(ZTOS_VERDICT_DENY, 0, 0) };
+	struct ztos_vtep_key vk = { .vni = VNI, .family = ZTOS_AF4 };
+	__u32 vni = VNI;
+	struct ztos_tenant_info t = { .tenant_id = TENANT, .policy_gen = 2 };
+
+	std_tenant();
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	/* A policy_gen bump written without clearing the caches: seen the next jiffy. */
+	set_policy(TENANT, ZTOS_VERDICT_ALLOW, deny_all, 1);
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.tenants), &vni, &t, BPF_ANY);
+	usleep(NEXT_JIFFY_US);
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	CHECK_EQ(counter(ZTOS_DROP_POLICY), 1);
+	/* A VTEP taken off the allowlist, likewise. */
+	inet_pton(AF_INET, VTEP4, vk.addr);
+	bpf_map_delete_elem(bpf_map__fd(xdp->maps.vteps), &vk);
+	usleep(NEXT_JIFFY_US);
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	CHECK_EQ(counter(ZTOS_DROP_VTEP), 1);
+	/* And a tenant removed. */
+	bpf_map_delete_elem(bpf_map__fd(xdp->maps.tenants), &vni);
+	usleep(NEXT_JIFFY_US);
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	CHECK_EQ(counter(ZTOS_DROP_UNKNOWN_VNI), 1);
+}
+
+static void t_tc_unknown_port(void)
+{
+	struct pkt p = frame_tcp4(A4, 40000, B4, 80);
+
+	std_tenant();
+	set_policy(TENANT, ZTOS_VERDICT_DENY, NULL, 0);
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &p, port_ifindex), TC_ACT_OK);
+	NO_COUNTERS();
+	CHECK_EQ(n_flows(), 0);
+}
+
+static void add_port(void)
+{
+	__u32 ifindex = (__u32)port_ifindex, vni = VNI;
+
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.ports), &ifindex, &vni, BPF_ANY);
+}
+
+static void t_tc_ingress_deny(void)
+{
+	struct ztos_rule r[] = { rule(ZTOS_VERDICT_ALLOW, IPPROTO_TCP, 443) };
+	struct pkt p = frame_tcp4(A4, 40000, B4, 80);
+	struct pkt ok = frame_tcp4(A4, 40000, B4, 443);
+	struct ztos_flow_key k = key4(IPPROTO_TCP, A4, 40000, B4, 80);
+	struct ztos_flow f;
+
+	std_tenant();
+	add_port();
+	set_policy(TENANT, ZTOS_VERDICT_DENY, r, 1);
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &p, port_ifindex), TC_ACT_SHOT);
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &ok, port_ifindex), TC_ACT_OK);
+	COUNTERS(ZTOS_DROP_POLICY, 1, ZTOS_CNT_ALLOWED, 1, ZTOS_CNT_NEW_FLOWS, 2);
+	expect_flow(&k, ZTOS_VERDICT_DENY, 1, 0, 1);
+	if (get_flow(&k, &f))
+		CHECK_EQ(f.bytes[ZTOS_DIR_FWD], p.len);
+}
+
+static void tc_inspect(__u32 target, int mirrored, int failed)
+{
+	struct ztos_rule r[] = { rule(ZTOS_VERDICT_INSPECT, IPPROTO_TCP, 80) };
+	struct pkt p = frame_tcp4(A4, 40000, B4, 80);
+	struct ztos_flow_key k = key4(IPPROTO_TCP, A4, 40000, B4, 80);
+	__u32 zero = 0;
+
+	std_tenant();
+	add_port();
+	set_policy(TENANT, ZTOS_VERDICT_ALLOW, r, 1);
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.dpi_target), &zero, &target, BPF_ANY);
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &p, port_ifindex), TC_ACT_OK);
+	COUNTERS(ZTOS_CNT_INSPECTED, 1, ZTOS_CNT_NEW_FLOWS, 1, ZTOS_CNT_MIRRORED, mirrored,
+		 ZTOS_CNT_MIRROR_FAILED, failed);
+	expect_flow(&k, ZTOS_VERDICT_INSPECT, 1, 0, 1);
+}
+
+static void t_tc_inspect_no_target(void)
+{
+	tc_inspect(0, 0, 0);
+}
+
+static void t_tc_inspect_mirror(void)
+{
+	tc_inspect((__u32)dpi_ifindex, 1, 0);
+}
+
+static void t_tc_inspect_mirror_failed(void)
+{
+	tc_inspect(999999, 0, 1);	/* no such interface */
+}
+
+/*
+ * Towards a workload, TC egress sees packets that were counted where they entered
+ * (XDP on the underlay, TC ingress on another port): it enforces, counts nothing.
+ */
+static void t_tc_egress_reply(void)
+{
+	struct pkt out = frame_tcp4(A4, 40000, B4, 80);
+	struct pkt in = frame_tcp4(B4, 80, A4, 40000);
+	struct pkt vx_in = vx_tcp4(B4, 80, A4, 40000, TCP_ACK);
+	struct ztos_flow_key k = key4(IPPROTO_TCP, A4, 40000, B4, 80);
+
+	std_tenant();
+	add_port();
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &out, port_ifindex), TC_ACT_OK);
+	CHECK_EQ(run_xdp(&vx_in), XDP_PASS);
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_egress, &in, port_ifindex), TC_ACT_OK);
+	COUNTERS(ZTOS_CNT_ALLOWED, 2, ZTOS_CNT_NEW_FLOWS, 1);
+	expect_flow(&k, ZTOS_VERDICT_ALLOW, 1, 1, 1);
+}
+
+static void t_tc_egress_enforces(void)
+{
+	struct ztos_rule r[] = { rule(ZTOS_VERDICT_DENY, IPPROTO_TCP, 80) };
+	struct pkt in = frame_tcp4(B4, 80, A4, 40000);
+	struct ztos_flow_key k = key4(IPPROTO_TCP, A4, 40000, B4, 80);
+
+	std_tenant();
+	add_port();
+	set_policy(TENANT, ZTOS_VERDICT_ALLOW, r, 1);
+	/* A flow the egress hook is the first to see (no XDP on the underlay, say). */
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_egress, &in, port_ifindex), TC_ACT_OK);
+	COUNTERS(ZTOS_CNT_NEW_FLOWS, 1);
+	expect_flow(&k, ZTOS_VERDICT_ALLOW, 1, 0, 0);
+	/* The policy changes: egress drops the flow's next packet. */
+	set_policy(TENANT, ZTOS_VERDICT_DENY, NULL, 0);
+	add_tenant(VNI, TENANT, 2);
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_egress, &in, port_ifindex), TC_ACT_SHOT);
+}
+
+static void t_tc_underlay(void)
+{
+	struct pkt foreign = vx_udp4(VTEP4, FOREIGN_VNI, A4, 1000, B4, 53);
+	struct pkt spoofed = vx_udp4("192.0.2.66", VNI, A4, 1000, B4, 53);
+	struct pkt ok = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
+	struct pkt other = frame_tcp4(A4, 40000, B4, 80);
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, 1000, B4, 53);
+	struct bpf_program *prog = tc->progs.ztos_tc_underlay;
+
+	std_tenant();
+	CHECK_EQ(run_tc_prog(prog, &foreign, 0), TC_ACT_SHOT);
+	CHECK_EQ(run_tc_prog(prog, &spoofed, 0), TC_ACT_SHOT);
+	CHECK_EQ(run_tc_prog(prog, &ok, 0), TC_ACT_OK);
+	CHECK_EQ(run_tc_prog(prog, &other, 0), TC_ACT_OK);
+	COUNTERS(ZTOS_DROP_UNKNOWN_VNI, 1, ZTOS_DROP_VTEP, 1, ZTOS_CNT_ALLOWED, 1,
+		 ZTOS_CNT_NEW_FLOWS, 1, ZTOS_CNT_PASS_OTHER, 1);
+	expect_flow(&k, ZTOS_VERDICT_ALLOW, 1, 0, 1);
+	/* The XDP program on the same packets, for the same answers. */
+	reset();
+	std_tenant();
+	CHECK_EQ(run_xdp(&foreign), XDP_DROP);
+	CHECK_EQ(run_xdp(&spoofed), XDP_DROP);
+	CHECK_EQ(run_xdp(&ok), XDP_PASS);
+	CHECK_EQ(run_xdp(&other), XDP_PASS);
+	COUNTERS(ZTOS_DROP_UNKNOWN_VNI, 1, ZTOS_DROP_VTEP, 1, ZTOS_CNT_ALLOWED, 1,
+		 ZTOS_CNT_NEW_FLOWS, 1, ZTOS_CNT_PASS_OTHER, 1);
+}
+
+/* The underlay packet without its Ethernet header, as on a WireGuard device. */
+static struct pkt l3_packet(const char *vtep, __u32 vni)
+{
+	struct pkt p = { 0 };
+
+	if (strchr(vtep, ':'))
+		pkt_ip6(&p, vtep, "2001:db8::1", IPPROTO_UDP);
+	else
+		pkt_ip4(&p, vtep, "192.0.2.1", IPPROTO_UDP);
+	pkt_udp(&p, 49152, ZTOS_VXLAN_PORT);
+	pkt_vxlan(&p, 0x08, vni);
+	pkt_inner_udp4(&p, A4, 1000, B4, 53);
+	pkt_fix_lengths(&p);
+	return p;
+}
+
+static void t_l3_device(void)
+{
+	struct pkt ok = l3_packet(VTEP4, VNI), foreign = l3_packet(VTEP4, FOREIGN_VNI);
+	struct pkt ok6 = l3_packet(VTEP6, VNI), spoofed6 = l3_packet("2001:db8::66", VNI);
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, 1000, B4, 53);
+	struct bpf_program *prog = xdp_l3->progs.ztos_xdp_ingress;
+
+	std_tenant();
+	CHECK_EQ(run_xdp_prog(prog, ok.b, ok.len, 1), XDP_PASS);
+	CHECK_EQ(run_xdp_prog(prog, foreign.b, foreign.len, 1), XDP_DROP);
+	CHECK_EQ(run_xdp_prog(prog, ok6.b, ok6.len, 1), XDP_PASS);
+	CHECK_EQ(run_xdp_prog(prog, spoofed6.b, spoofed6.len, 1), XDP_DROP);
+	COUNTERS(ZTOS_CNT_ALLOWED, 2, ZTOS_CNT_NEW_FLOWS, 1, ZTOS_DROP_UNKNOWN_VNI, 1,
+		 ZTOS_DROP_VTEP, 1);
+	expect_flow(&k, ZTOS_VERDICT_ALLOW, 2, 0, 1);
+	/* The Ethernet-framed program reads the same bytes as garbage: not VXLAN. */
+	CHECK_EQ(run_xdp(&foreign), XDP_PASS);
+	CHECK_EQ(counter(ZTOS_CNT_PASS_OTHER), 1);
+}
+
+static void t_l3_truncation(void)
+{
+	struct pkt p = l3_packet(VTEP4, VNI);
+
+	truncation_sweep(&p, p.l4_off + 8, 1);
+}
+
+static void t_dpi_redirect(void)
+{
+	struct pkt p = frame_tcp4(A4, 40000, B4, 80);
+
+	CHECK_EQ(run_xdp_prog(dpi->progs.ztos_dpi_redirect, p.b, p.len, 1), XDP_PASS);
+	CHECK_EQ(bpf_map__max_entries(dpi->maps.xsks), 64);
+	CHECK_EQ(bpf_map__type(dpi->maps.xsks), BPF_MAP_TYPE_XSKMAP);
+}
+
+static void t_event_new_flow(void)
+{
+	struct pkt p = vx_tcp4(B4, 40000, A4, 80, TCP_SYN);
+	struct ztos_flow_key k = key4(IPPROTO_TCP, A4, 80, B4, 40000);
+	__u32 vtep = pkt_ip4_addr(VTEP4);
+	struct ztos_event *e = NULL;
+
+	std_tenant();
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	CHECK_EQ(count_events(ZTOS_EV_NEW_FLOW), 1);
+	for (int i = 0; i < n_evs; i++)
+		if (evs[i].type == ZTOS_EV_NEW_FLOW)
+			e = &evs[i];
+	if (!e)
+		return;
+	CHECK(!memcmp(&e->key, &k, sizeof(k)), "event key differs from the canonical key");
+	CHECK_EQ(e->key.vni, VNI);
+	CHECK_EQ(e->verdict, ZTOS_VERDICT_ALLOW);
+	CHECK_EQ(e->outer_family, ZTOS_AF4);
+	CHECK_EQ(e->outer_src[0], vtep);
+	CHECK_EQ(e->ifindex, 1);	/* BPF_PROG_RUN runs XDP on the namespace's lo */
+	CHECK(e->ts_ns != 0, "no timestamp");
+	COUNTERS(ZTOS_CNT_ALLOWED, 2, ZTOS_CNT_NEW_FLOWS, 1);
+}
+
+static void t_drop_events_rate_limited(void)
+{
+	struct pkt p = vx_udp4(VTEP4, FOREIGN_VNI, A4, 1000, B4, 53);
+	struct ztos_event *e = NULL;
+
+	std_tenant();
+	/* The process is pinned to one CPU: one per-CPU slot, one event per interval. */
+	CHECK_EQ(run_xdp_prog(xdp->progs.ztos_xdp_ingress, p.b, p.len, 100), XDP_DROP);
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	COUNTERS(ZTOS_DROP_UNKNOWN_VNI, 101);
+	CHECK_EQ(count_events(ZTOS_EV_DROP), 1);
+	for (int i = 0; i < n_evs; i++)
+		if (evs[i].type == ZTOS_EV_DROP)
+			e = &evs[i];
+	if (e) {
+		CHECK_EQ(e->reason, ZTOS_DROP_UNKNOWN_VNI);
+		CHECK_EQ(e->key.vni, FOREIGN_VNI);
+		CHECK_EQ(e->outer_src[0], pkt_ip4_addr(VTEP4));
+	}
+	/* Another reason has its own budget. */
+	struct pkt spoof = vx_udp4("192.0.2.66", VNI, A4, 1000, B4, 53);
+	CHECK_EQ(run_xdp(&spoof), XDP_DROP);
+	CHECK_EQ(count_events(ZTOS_EV_DROP), 2);
+	/* After the interval, the next drop is reported again. */
+	usleep(DROP_EVENT_INTERVAL_NS / 1000 + 50000);
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	CHECK_EQ(count_events(ZTOS_EV_DROP), 3);
+}
+
+static void t_events_lost(void)
+{
+	/* 256 KiB of events and then some: the overflow is counted, not silent. */
+	int n = 4000;
+
+	std_tenant();
+	for (int i = 0; i < n; i++) {
+		struct pkt p = vx_udp4(VTEP4, VNI, A4, (__u16)(1000 + i), B4, 53);
+
+		if (run_xdp(&p) != XDP_PASS) {
+			note("packet %d not passed\n", i);
+			case_failed = true;
+			break;
+		}
+	}
+	CHECK_EQ(counter(ZTOS_CNT_NEW_FLOWS), n);
+	CHECK(counter(ZTOS_CNT_EVENTS_LOST) > 0, "no event lost out of %d", n);
+	CHECK_EQ(counter(ZTOS_CNT_EVENTS_LOST) + (__u64)count_events(ZTOS_EV_NEW_FLOW), n);
+}
+
+struct test_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+static const struct test_case cases[] = {
+	{ "xdp and tc objects share the pinned maps", t_maps_shared },
+	{ "xdp: foreign VNI dropped", t_foreign_vni },
+	{ "xdp: spoofed VTEP (right VNI, wrong outer source) dropped", t_spoofed_vtep },
+	{ "xdp: allowed VNI, IPv4 outer, new flow entry", t_allowed_ipv4_outer },
+	{ "xdp: allowed VNI, IPv6 outer, inner IPv6 TCP", t_allowed_ipv6_outer },
+	{ "xdp: one outer VLAN tag", t_outer_one_vlan },
+	{ "xdp: two outer VLAN tags (802.1ad + 802.1Q)", t_outer_two_vlans },
+	{ "xdp: inner VLAN tag", t_inner_vlan },
+	{ "xdp: outer IPv4 options (ihl)", t_outer_ip_options },
+	{ "xdp: VXLAN I flag missing is malformed", t_vxlan_i_flag },
+	{ "xdp: truncation at every offset, IPv4 outer, inner UDP", t_trunc_vxlan4_udp4 },
+	{ "xdp: truncation at every offset, IPv4 outer, inner TCP", t_trunc_vxlan4_tcp4 },
+	{ "xdp: truncation at every offset, IPv6 outer, inner IPv6 TCP", t_trunc_vxlan6_tcp6 },
+	{ "xdp: truncation at every offset, VLAN tags, inner ICMP", t_trunc_vlans_icmp },
+	{ "xdp: non-VXLAN UDP passes", t_non_vxlan_udp },
+	{ "xdp: non-VXLAN TCP and non-IP pass", t_non_vxlan_tcp },
+	{ "xdp: inner ARP passes, counted inner_other", t_inner_arp },
+	{ "xdp: inner ICMP, a flow with ports 0", t_inner_icmp },
+	{ "policy: default deny, rule allows", t_policy_default_deny },
+	{ "policy: default allow, rule denies", t_policy_default_allow },
+	{ "policy: source prefix is the opener's", t_policy_src_prefix_opener },
+	{ "policy: inspect", t_policy_inspect },
+	{ "policy: rule order, first match wins", t_policy_rule_order },
+	{ "flows: BLOCK from user space drops the rest, one FLOW_BLOCKED event", t_dpi_block },
+	{ "flows: reply direction counted in packets[1] of the same entry", t_reply_direction },
+	{ "flows: counters grow over repeated runs", t_counters_grow },
+	{ "flows: policy_gen bump re-evaluates an existing flow", t_policy_gen_bump },
+	{ "caches: tenant and VTEP changes apply within a jiffy uncleared", t_caches_expire },
+	{ "tc: unknown port untouched", t_tc_unknown_port },
+	{ "tc: ingress deny on a tenant port", t_tc_ingress_deny },
+	{ "tc: ingress inspect, dpi_target 0", t_tc_inspect_no_target },
+	{ "tc: ingress inspect mirrored to dpi_target", t_tc_inspect_mirror },
+	{ "tc: ingress inspect, mirror failure counted", t_tc_inspect_mirror_failed },
+	{ "tc: egress reply joins the flow, counted once (at XDP)", t_tc_egress_reply },
+	{ "tc: egress enforces a policy change", t_tc_egress_enforces },
+	{ "tc: ztos_tc_underlay answers like XDP", t_tc_underlay },
+	{ "xdp: l3_device (no Ethernet header)", t_l3_device },
+	{ "xdp: l3_device truncation at every offset", t_l3_truncation },
+	{ "dpi: redirect with an empty xsks map passes", t_dpi_redirect },
+	{ "events: new flow record with the canonical key", t_event_new_flow },
+	{ "events: drop events rate-limited per reason", t_drop_events_rate_limited },
+	{ "events: a full ring buffer counts events_lost", t_events_lost },
+};
+
+/* ---- setup ---- */
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	if (rc)
+		fprintf(stderr, "# %s: exit %d\n", cmd, rc);
+	return rc;
+}
+
+/* Own network and mount namespaces: a bpffs nobody else sees, devices nobody else has. */
+static int enter_sandbox(void)
+{
+	cpu_set_t cpus;
+
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET)) {
+		fprintf(stderr, "# unshare: %s\n", strerror(errno));
+		return -1;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL)) {
+		fprintf(stderr, "# mounting a private bpffs on /sys/fs/bpf: %s\n", strerror(errno));
+		return -1;
+	}
+	if (sh("ip link set lo up") ||
+	    sh("ip link add " PORT " type veth peer name " PORT "p && ip link set " PORT " up") ||
+	    sh("ip link add " DPI " type veth peer name " DPI "p && ip link set " DPI " up && "
+	       "ip link set " DPI "p up"))
+		return -1;
+	port_ifindex = (int)if_nametoindex(PORT);
+	dpi_ifindex = (int)if_nametoindex(DPI);
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "# libbpf: %s", line);
+	return 0;
+}
+
+static int load(void)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = PIN_ROOT);
+	int err;
+
+	mkdir(PIN_ROOT, 0700);
+	xdp = ztos_xdp__open_opts(&opts);
+	if (!xdp)
+		return -errno;
+	xdp->rodata->drop_event_interval_ns = DROP_EVENT_INTERVAL_NS;
+	bpf_map__set_max_entries(xdp->maps.flows, FLOWS_MAX);
+	err = ztos_xdp__load(xdp);
+	if (err)
+		return err;
+
+	xdp_l3 = ztos_xdp__open_opts(&opts);
+	if (!xdp_l3)
+		return -errno;
+	xdp_l3->rodata->l3_device = 1;
+	xdp_l3->rodata->drop_event_interval_ns = DROP_EVENT_INTERVAL_NS;
+	bpf_map__set_max_entries(xdp_l3->maps.flows, FLOWS_MAX);
+	err = ztos_xdp__load(xdp_l3);
+	if (err)
+		return err;
+
+	tc = ztos_tc__open_opts(&opts);
+	if (!tc)
+		return -errno;
+	tc->rodata->drop_event_interval_ns = DROP_EVENT_INTERVAL_NS;
+	bpf_map__set_max_entries(tc->maps.flows, FLOWS_MAX);
+	err = ztos_tc__load(tc);
+	if (err)
+		return err;
+
+	dpi = ztos_dpi__open_opts(&opts);
+	if (!dpi)
+		return -errno;
+	err = ztos_dpi__load(dpi);
+	if (err)
+		return err;
+
+	rb = ring_buffer__new(bpf_map__fd(xdp->maps.events), on_event, NULL, NULL);
+	if (!rb)
+		return -errno;
+	return 0;
+}
+
+int main(void)
+{
+	int failures = 0, n = (int)(sizeof(cases) / sizeof(cases[0]));
+	int err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	libbpf_set_print(libbpf_print);
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP BPF_PROG_RUN needs root\n");
+		return 0;
+	}
+	if (enter_sandbox())
+		return 1;
+	ncpus = libbpf_num_possible_cpus();
+	err = load();
+	if (err) {
+		printf("not ok 1 - load the BPF objects\n# %s\n", strerror(-err));
+		return 1;
+	}
+
+	printf("1..%d\n", n);
+	for (int i = 0; i < n; i++) {
+		diag_len = 0;
+		diag[0] = 0;
+		case_failed = false;
+		reset();
+		cases[i].fn();
+		printf("%sok %d - %s\n", case_failed ? "not " : "", i + 1, cases[i].name);
+		if (case_failed) {
+			failures++;
+			for (char *line = strtok(diag, "\n"); line; line = strtok(NULL, "\n"))
+				printf("# %s\n", line);
+		}
+	}
+
+	ring_buffer__free(rb);
+	ztos_dpi__destroy(dpi);
+	ztos_tc__destroy(tc);
+	ztos_xdp__destroy(xdp_l3);
+	ztos_xdp__destroy(xdp);
+	umount2("/sys/fs/bpf", MNT_DETACH);
+	return failures ? 1 : 0;
+}
