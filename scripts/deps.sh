@@ -6,13 +6,17 @@
 set -euo pipefail
 
 pkgs=(
-	# build
+	# build: agent, CLI, BPF programs (clang -target bpf, bpftool gen skeleton)
 	build-essential pkg-config libyaml-dev libcjson-dev libmicrohttpd-dev
-	libcurl4-openssl-dev libcmocka-dev libbpf-dev
+	libcurl4-openssl-dev libcmocka-dev libbpf-dev libelf-dev zlib1g-dev
+	clang llvm bpftool
 	# tests and demo
-	iproute2 iputils-ping curl jq python3 python3-yaml procps psmisc util-linux sudo openssl
+	iproute2 iputils-ping curl jq python3 python3-yaml python3-scapy iperf3
+	procps psmisc util-linux sudo openssl
+	# VM tests (tests/vm): Debian's kernel under qemu (TCG), for WireGuard/MACsec/VRF
+	qemu-system-x86 busybox-static linux-image-amd64
 	# benchmark
-	wrk nginx-light
+	wrk nginx-light xdp-tools
 )
 
 missing=()
@@ -44,4 +48,6 @@ if printf '%s\n' "${missing[@]}" | grep -q '^nginx'; then
 		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 	fi
 fi
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# INITRD=No: the kernel image is only booted by tests/vm with an initramfs of its own;
+# building /boot/initrd.img would cost a minute for nothing.
+INITRD=No apt-get install -y -qq --no-install-recommends "${missing[@]}"
