@@ -15,6 +15,7 @@
 /* ZTOS_VERSION comes from common.mk, shared with the CLI. */
 
 struct api;
+struct datapath;
 
 struct agent_metrics {
 	atomic_uint_fast64_t requests[6];	/* by status class: 1xx..5xx, [0] other */
@@ -41,6 +42,9 @@ struct agent {
 
 	int64_t started_us;
 	struct api *api;
+	/* NULL while the config wants no datapath, or when it failed (dp_error says why) */
+	struct datapath *dp;
+	char dp_error[512];
 	struct agent_metrics metrics;
 };
 
@@ -56,6 +60,8 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 /* Subsystems: what the agent knows of each. */
 cJSON *agent_subsystems(struct agent *a);
 cJSON *agent_subsystem_state(const char *state, const char *reason);
+/* Call with a->lock held for reading. */
+cJSON *agent_datapath_state(struct agent *a);
 extern const char *const not_built_reason;
 
 cJSON *metrics_collect(struct agent *a);

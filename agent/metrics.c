@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "agent.h"
+#include "datapath.h"
+#include "metrics.h"
 #include "eventlog.h"
 
-static cJSON *family(cJSON *list, const char *name, const char *type, const char *help)
+cJSON *metrics_family(cJSON *list, const char *name, const char *type, const char *help)
 {
 	cJSON *f = cJSON_CreateObject();
 
@@ -23,16 +25,15 @@ static cJSON *family(cJSON *list, const char *name, const char *type, const char
 	return f;
 }
 
-/* labels: NULL, or "k", "v", "k2", "v2", ..., NULL */
-static void sample(cJSON *fam, double value, const char *k, const char *v)
+void metrics_sample(cJSON *family, double value, const char *label, const char *label_value)
 {
 	cJSON *s = cJSON_CreateObject();
 	cJSON *labels = cJSON_AddObjectToObject(s, "labels");
 
-	if (k)
-		cJSON_AddStringToObject(labels, k, v);
+	if (label)
+		cJSON_AddStringToObject(labels, label, label_value);
 	cJSON_AddNumberToObject(s, "value", value);
-	cJSON_AddItemToArray(cJSON_GetObjectItem(fam, "samples"), s);
+	cJSON_AddItemToArray(cJSON_GetObjectItem(family, "samples"), s);
 }
 
 cJSON *metrics_collect(struct agent *a)
@@ -43,35 +44,37 @@ cJSON *metrics_collect(struct agent *a)
 	struct agent_metrics *m = &a->metrics;
 	cJSON *list = cJSON_CreateArray(), *f;
 
-	f = family(list, "ztos_build_info", "gauge", "Version of the running ztosd.");
-	sample(f, 1, "version", ZTOS_VERSION);
-	f = family(list, "ztos_uptime_seconds", "gauge", "Seconds since ztosd started.");
-	sample(f, (double)(eventlog_now_us() - a->started_us) / 1e6, NULL, NULL);
+	f = metrics_family(list, "ztos_build_info", "gauge", "Version of the running ztosd.");
+	metrics_sample(f, 1, "version", ZTOS_VERSION);
+	f = metrics_family(list, "ztos_uptime_seconds", "gauge", "Seconds since ztosd started.");
+	metrics_sample(f, (double)(eventlog_now_us() - a->started_us) / 1e6, NULL, NULL);
 
 	pthread_rwlock_rdlock(&a->lock);
-	f = family(list, "ztos_config_generation", "gauge",
+	f = metrics_family(list, "ztos_config_generation", "gauge",
 		   "Generation of the desired state: 1 at start, +1 per reload or configure.");
-	sample(f, (double)a->generation, NULL, NULL);
-	f = family(list, "ztos_tenants", "gauge", "Tenants in the desired state.");
-	sample(f, (double)a->cfg->n_tenants, NULL, NULL);
+	metrics_sample(f, (double)a->generation, NULL, NULL);
+	f = metrics_family(list, "ztos_tenants", "gauge", "Tenants in the desired state.");
+	metrics_sample(f, (double)a->cfg->n_tenants, NULL, NULL);
+	if (a->dp)
+		datapath_metrics(a->dp, a->cfg, list);
 	pthread_rwlock_unlock(&a->lock);
 
-	f = family(list, "ztos_config_reloads_total", "counter", "SIGHUP reloads by result.");
-	sample(f, (double)m->reloads_ok, "result", "ok");
-	sample(f, (double)m->reloads_failed, "result", "error");
-	f = family(list, "ztos_config_api_changes_total", "counter",
+	f = metrics_family(list, "ztos_config_reloads_total", "counter", "SIGHUP reloads by result.");
+	metrics_sample(f, (double)m->reloads_ok, "result", "ok");
+	metrics_sample(f, (double)m->reloads_failed, "result", "error");
+	f = metrics_family(list, "ztos_config_api_changes_total", "counter",
 		   "POST /api/v1/network/configure requests that changed or were refused.");
-	sample(f, (double)m->configures_ok, "result", "ok");
-	sample(f, (double)m->configures_failed, "result", "error");
-	f = family(list, "ztos_api_requests_total", "counter", "API responses by status class.");
+	metrics_sample(f, (double)m->configures_ok, "result", "ok");
+	metrics_sample(f, (double)m->configures_failed, "result", "error");
+	f = metrics_family(list, "ztos_api_requests_total", "counter", "API responses by status class.");
 	for (int i = 1; i < 6; i++)
-		sample(f, (double)m->requests[i], "code", classes[i]);
-	f = family(list, "ztos_api_auth_failures_total", "counter",
+		metrics_sample(f, (double)m->requests[i], "code", classes[i]);
+	f = metrics_family(list, "ztos_api_auth_failures_total", "counter",
 		   "TCP requests refused for a missing or wrong token.");
-	sample(f, (double)m->auth_failures, NULL, NULL);
-	f = family(list, "ztos_events_total", "counter", "Events written, by event_type.");
+	metrics_sample(f, (double)m->auth_failures, NULL, NULL);
+	f = metrics_family(list, "ztos_events_total", "counter", "Events written, by event_type.");
 	for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
-		sample(f, (double)eventlog_count(event_types[i]), "event_type", event_types[i]);
+		metrics_sample(f, (double)eventlog_count(event_types[i]), "event_type", event_types[i]);
 	return list;
 }
 

@@ -4,6 +4,7 @@
  * says so ("not loaded" and why); it never reports state it cannot see.
  */
 #include "agent.h"
+#include "datapath.h"
 #include "eventlog.h"
 
 const char *const not_built_reason =
@@ -24,6 +25,16 @@ static cJSON *configured_only(bool configured)
 {
 	return configured ? agent_subsystem_state("not loaded", not_built_reason)
 			  : agent_subsystem_state("not configured", NULL);
+}
+
+/* Call with a->lock held for reading. */
+cJSON *agent_datapath_state(struct agent *a)
+{
+	if (a->dp)
+		return datapath_state(a->dp);
+	if (a->dp_error[0])
+		return agent_subsystem_state("error", a->dp_error);
+	return agent_subsystem_state("not configured", NULL);
 }
 
 /* Call with a->lock held for reading. */
@@ -51,7 +62,7 @@ cJSON *agent_subsystems(struct agent *a)
 	cJSON_AddBoolToObject(o, "syslog", c->log.syslog);
 	cJSON_AddItemToObject(s, "event_log", o);
 
-	cJSON_AddItemToObject(s, "datapath", configured_only(c->has_underlay || c->n_tenants));
+	cJSON_AddItemToObject(s, "datapath", agent_datapath_state(a));
 	cJSON_AddItemToObject(s, "overlay", configured_only(c->n_tenants > 0));
 	cJSON_AddItemToObject(s, "wireguard", configured_only(c->has_wireguard));
 	cJSON_AddItemToObject(s, "macsec", configured_only(c->has_macsec));

@@ -24,6 +24,7 @@
 
 #include "agent.h"
 #include "api/api.h"
+#include "datapath.h"
 #include "eventlog.h"
 #include "log.h"
 
@@ -146,6 +147,43 @@ static cJSON *changes_json(const struct cfg_change *changes, size_t n)
 	return arr;
 }
 
+/*
+ * The kernel side of a config change, before the config is swapped in: the datapath
+ * applies it as a transaction, so a refusal leaves maps and config as they were.
+ */
+static int datapath_update(struct agent *a, const struct ztos_config *cfg,
+			   struct cfg_errors *errs)
+{
+	struct datapath *dp = NULL;
+	char msg[512] = "";
+	int err;
+
+	if (a->dp) {
+		err = datapath_apply(a->dp, a->cfg, cfg, msg, sizeof(msg));
+	} else if (datapath_wanted(cfg)) {
+		err = datapath_start(cfg, &dp, msg, sizeof(msg));
+		if (!err) {
+			pthread_rwlock_wrlock(&a->lock);
+			a->dp = dp;
+			a->dp_error[0] = '\0';
+			pthread_rwlock_unlock(&a->lock);
+		}
+	} else {
+		return 0;
+	}
+	if (err) {
+		errs->v = calloc(1, sizeof(*errs->v));
+		if (errs->v) {
+			errs->v[0].where = strdup("datapath");
+			errs->v[0].message = strdup(msg);
+			errs->n = 1;
+		}
+		pr_warn("%s; nothing was changed", msg);
+		return -EIO;
+	}
+	return 0;
+}
+
 int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJSON **changes_out,
 		 struct cfg_errors *errs)
 {
@@ -178,6 +216,9 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	if (changes_out)
 		*changes_out = changes_json(changes, n_changes);
 	if (dry_run)
+		goto out;
+	err = datapath_update(a, cfg, errs);
+	if (err)
 		goto out;
 
 	pthread_rwlock_wrlock(&a->lock);
@@ -219,7 +260,8 @@ static void reload(struct agent *a)
 
 		cfg_errors_print(stderr, &errs);
 		pr_warn("reload of %s refused (%s); the running config (generation %llu) stays",
-			a->config_path, err == -EINVAL ? "invalid config" : strerror(-err),
+			a->config_path, err == -EINVAL ? "invalid config"
+				       : err == -EIO ? "the kernel refused it" : strerror(-err),
 			(unsigned long long)a->generation);
 		cJSON_AddStringToObject(body, "action", "reload");
 		cJSON_AddStringToObject(body, "result", "error");
@@ -264,12 +306,49 @@ static int make_fds(int *sfd, int *tfd, int *efd)
 }
 
 /* The event loop: signals now; netlink, ring buffer and flow aging join it later. */
+static void watch_datapath(struct agent *a, int efd, int *watched)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd = datapath_events_fd(a->dp);
+
+	if (fd < 0 || fd == *watched)
+		return;
+	ev.data.fd = fd;
+	if (!epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev))
+		*watched = fd;
+}
+
+static void on_tick(struct agent *a, uint64_t *ticks)
+{
+	if (!a->dp)
+		return;
+	/* The programs wake us at most once a jiffy: collect what a burst left behind. */
+	pthread_rwlock_rdlock(&a->lock);
+	datapath_poll(a->dp, a->cfg);
+	pthread_rwlock_unlock(&a->lock);
+	if (++*ticks % 5)
+		return;
+	/* Not while a change is being applied: both touch the datapath's attachments. */
+	if (pthread_mutex_trylock(&a->configure_lock))
+		return;
+	pthread_rwlock_rdlock(&a->lock);
+	datapath_tick(a->dp, a->cfg);
+	pthread_rwlock_unlock(&a->lock);
+	pthread_mutex_unlock(&a->configure_lock);
+}
+
+/* The event loop: signals, the datapath's ring buffer, a 1 s tick for flow aging. */
 static int run_loop(struct agent *a, int sfd, int tfd, int efd)
 {
 	struct epoll_event evs[8];
+	uint64_t ticks = 0;
+	int rb_fd = -1;
 
 	for (;;) {
-		int n = epoll_wait(efd, evs, 8, -1);
+		int n;
+
+		watch_datapath(a, efd, &rb_fd);
+		n = epoll_wait(efd, evs, 8, -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -277,10 +356,17 @@ static int run_loop(struct agent *a, int sfd, int tfd, int efd)
 			return -errno;
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.fd == tfd) {
-				uint64_t ticks;
+				uint64_t expirations;
 
-				if (read(tfd, &ticks, sizeof(ticks)) < 0)
+				if (read(tfd, &expirations, sizeof(expirations)) < 0)
 					pr_debug("timerfd read: %s", strerror(errno));
+				on_tick(a, &ticks);
+				continue;
+			}
+			if (evs[i].data.fd == rb_fd) {
+				pthread_rwlock_rdlock(&a->lock);
+				datapath_poll(a->dp, a->cfg);
+				pthread_rwlock_unlock(&a->lock);
 				continue;
 			}
 			struct signalfd_siginfo si;
@@ -311,19 +397,14 @@ static int cleanup(const char *config_path)
 			config_path);
 		goto out;
 	}
-	/*
-	 * This version attaches no program and creates no link: the datapath and the
-	 * overlay come with later subsystems. What it leaves is the API socket and the
-	 * (empty) pin folder, if a previous run made one.
-	 */
-	if (cfg->api.socket && *cfg->api.socket && !unlink(cfg->api.socket))
-		printf("removed %s\n", cfg->api.socket);
+	datapath_cleanup(cfg);
 	if (!rmdir(cfg->bpffs))
 		printf("removed %s\n", cfg->bpffs);
-	else if (errno == ENOTEMPTY)
-		fprintf(stderr, "%s is not empty: left alone (not pinned by this ztos)\n",
-			cfg->bpffs);
-	printf("cleanup done: no datapath or overlay state exists in this version\n");
+	else if (errno != ENOENT)
+		fprintf(stderr, "%s: %s\n", cfg->bpffs, strerror(errno));
+	if (cfg->api.socket && *cfg->api.socket && !unlink(cfg->api.socket))
+		printf("removed %s\n", cfg->api.socket);
+	printf("cleanup done\n");
 out:
 	cfg_errors_free(&errs);
 	cfg_node_free(tree);
@@ -378,6 +459,17 @@ static int run(struct agent *a, const char *level_override)
 			strerror(-err));
 		goto out;
 	}
+	if (datapath_wanted(a->cfg) &&
+	    datapath_start(a->cfg, &a->dp, a->dp_error, sizeof(a->dp_error))) {
+		/* The agent still runs: it says what failed in status and in the event log. */
+		cJSON *body = cJSON_CreateObject();
+
+		pr_warn("%s", a->dp_error);
+		cJSON_AddStringToObject(body, "action", "start");
+		cJSON_AddStringToObject(body, "result", "error");
+		cJSON_AddStringToObject(body, "error", a->dp_error);
+		event_emit("datapath", 0, NULL, body);
+	}
 	err = api_start(a, &a->api);
 	if (err)
 		goto out_log;
@@ -389,6 +481,8 @@ static int run(struct agent *a, const char *level_override)
 
 	emit_agent_event("stop", NULL);
 	api_stop(a->api);
+	/* What is attached and pinned stays: traffic keeps its policy until we are back. */
+	datapath_stop(a->dp);
 out_log:
 	eventlog_close();
 out:

@@ -23,7 +23,7 @@ chmod 755 "$NG"
 trap 'kill $(cat "$NG/nginx.pid" 2>/dev/null) 2>/dev/null; rm -rf "$NG"; agent_teardown' EXIT
 
 # nginx: the same body, as a static file, on another loopback port.
-nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+nport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$NG/www/api/v1"
 curl -sf -H "Authorization: Bearer $TOKEN" "$API/api/v1/status" >"$NG/www/api/v1/status"
 chmod -R a+rX "$NG/www"

@@ -40,7 +40,9 @@ expect_eq() {
 agent_setup() {
 	WORK=$(mktemp -d /tmp/ztos-test.XXXXXX)
 	chmod 700 "$WORK"
-	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	# The agent's pins live on the host's bpffs, in a folder of this test's own.
+	BPFFS=/sys/fs/bpf/ztos-test-${WORK##*.}
+	PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	API=http://127.0.0.1:$PORT
 	SOCK=$WORK/api.sock
 	CONFIG=$WORK/ztos.yaml
@@ -50,28 +52,34 @@ version: 1
 agent:
   api: {listen: "127.0.0.1:$PORT", socket: $SOCK, token_file: $WORK/token}
   state_dir: $WORK/state
-  bpffs: $WORK/bpffs
+  bpffs: $BPFFS
   log: {file: $EVENTS, syslog: false${LOG_EXTRA:-}}
 ${CONFIG_EXTRA:-}
 YAML
 	trap agent_teardown EXIT
 }
 
-# start_agent_case NAME: agent_start as a test case; stops the script when it fails.
+# start_agent_case NAME [PREFIX...]: agent_start as a test case; stops the script when
+# it fails.
 start_agent_case() {
-	if agent_start; then
-		ok "$1"
+	local name=$1
+
+	shift
+	if agent_start "$@"; then
+		ok "$name"
 	else
-		not_ok "$1"
+		not_ok "$name"
 		sed 's/^/#   /' "$WORK/ztosd.log"
 		exit 1
 	fi
 }
 
+# agent_start [PREFIX...]: ztosd in the background, run through PREFIX (e.g. nsenter);
+# waits for its socket and token. Its log is appended to $WORK/ztosd.log.
 agent_start() {
-	"$ZTOSD" --config "$CONFIG" --log-level debug >"$WORK/ztosd.log" 2>&1 &
+	"$@" "$ZTOSD" --config "$CONFIG" --log-level debug >>"$WORK/ztosd.log" 2>&1 &
 	AGENT_PID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 200); do
 		[ -S "$SOCK" ] && [ -s "$WORK/token" ] && break
 		kill -0 "$AGENT_PID" 2>/dev/null || break
 		sleep 0.05
@@ -94,6 +102,7 @@ agent_teardown() {
 		kill -KILL "$AGENT_PID" 2>/dev/null
 		wait "$AGENT_PID" 2>/dev/null
 	fi
+	[ -n "${CONFIG:-}" ] && [ -f "$CONFIG" ] && "$ZTOSD" --cleanup --config "$CONFIG" >/dev/null 2>&1
 	[ -n "${WORK:-}" ] && rm -rf "$WORK"
 }
 

@@ -54,7 +54,7 @@ static cJSON *tenant_json(const struct ztos_tenant *t)
 	cJSON_AddStringToObject(pol, "default", ztos_action_str(t->policy_default));
 	rules = cJSON_AddArrayToObject(pol, "rules");
 	for (size_t i = 0; i < t->n_rules; i++) {
-		const struct ztos_rule *r = &t->rules[i];
+		const struct ztos_policy_rule *r = &t->rules[i];
 		cJSON *ro = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(ro, "action", ztos_action_str(r->action));
@@ -119,13 +119,15 @@ void api_network(struct api_request *req, struct api_response *resp)
 		cJSON_AddItemToArray(tenants, tenant_json(&c->tenants[i]));
 	cJSON_AddItemToObject(o, "bgp", bgp_json(c));
 	cJSON_AddNumberToObject(o, "generation", (double)a->generation);
+	cJSON_AddItemToObject(o, "datapath", agent_datapath_state(a));
 	pthread_rwlock_unlock(&a->lock);
 	cJSON_AddItemToObject(o, "overlay", agent_subsystem_state("not loaded", not_built_reason));
-	cJSON_AddItemToObject(o, "datapath", agent_subsystem_state("not loaded", not_built_reason));
 	resp->json = o;
 }
 
-static void invalid(struct api_response *resp, const struct cfg_errors *errs, bool parse)
+enum refusal { BAD_JSON, BAD_CONFIG, KERNEL_REFUSED };
+
+static void invalid(struct api_response *resp, const struct cfg_errors *errs, enum refusal why)
 {
 	cJSON *details = cJSON_CreateArray();
 
@@ -136,9 +138,13 @@ static void invalid(struct api_response *resp, const struct cfg_errors *errs, bo
 		cJSON_AddStringToObject(d, "message", errs->v[i].message);
 		cJSON_AddItemToArray(details, d);
 	}
-	if (parse)
+	if (why == BAD_JSON)
 		api_error(resp, 400, "bad_request", "the body is not valid JSON: %s: %s",
 			  errs->n ? errs->v[0].where : "?", errs->n ? errs->v[0].message : "?");
+	else if (why == KERNEL_REFUSED)
+		api_error(resp, 422, "apply_failed",
+			  "the kernel refused the change: %s; nothing was applied",
+			  errs->n ? errs->v[0].message : "?");
 	else
 		api_error(resp, 422, "invalid_config",
 			  "%zu error%s in the configuration; nothing was applied", errs->n,
@@ -172,7 +178,7 @@ void api_configure(struct api_request *req, struct api_response *resp)
 
 	err = cfg_parse_json(req->body, req->body_len, &patch, &errs);
 	if (err) {
-		invalid(resp, &errs, true);
+		invalid(resp, &errs, BAD_JSON);
 		goto out;
 	}
 	bad = forbidden_key(req->body, req->body_len);
@@ -184,7 +190,9 @@ void api_configure(struct api_request *req, struct api_response *resp)
 	}
 	err = agent_update(a, patch, dry_run, &changes, &errs);
 	if (err == -EINVAL) {
-		invalid(resp, &errs, false);
+		invalid(resp, &errs, BAD_CONFIG);
+	} else if (err == -EIO) {
+		invalid(resp, &errs, KERNEL_REFUSED);
 	} else if (err == -EBUSY) {
 		api_error(resp, 409, "conflict",
 			  "another configuration change is being applied; retry");

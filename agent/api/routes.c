@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The route table (the contract in ARCHITECTURE.md; agent/openapi.yaml describes it). */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "api.h"
+#include "datapath.h"
 #include "eventlog.h"
 #include "internal.h"
 
@@ -63,11 +65,52 @@ void api_status(struct api_request *req, struct api_response *resp)
 	resp->json = o;
 }
 
+static int parse_uint(struct api_request *req, struct api_response *resp, const char *key,
+		      unsigned long max, unsigned long *out)
+{
+	const char *s = api_query(req, key);
+	char *end;
+
+	if (!s)
+		return 0;
+	*out = strtoul(s, &end, 10);
+	if (!*s || *end || *out == 0 || *out > max) {
+		api_error(resp, 400, "bad_request", "%s: '%.40s' is not a number in 1..%lu", key, s,
+			  max);
+		return -1;
+	}
+	return 0;
+}
+
 void api_flows(struct api_request *req, struct api_response *resp)
 {
-	resp->json = cJSON_CreateObject();
-	cJSON_AddItemToObject(resp->json, "datapath",
-			      agent_subsystem_state("not loaded", not_built_reason));
+	static const char *const verdicts[] = { "none", "allow", "deny", "inspect", "block" };
+	struct agent *a = req->agent;
+	struct flow_filter f = { .tenant = api_query(req, "tenant"), .verdict = -1, .limit = 1000 };
+	const char *v = api_query(req, "verdict");
+	unsigned long vni = 0, limit = 1000;
+
+	if (parse_uint(req, resp, "vni", ZTOS_VNI_MAX, &vni) ||
+	    parse_uint(req, resp, "limit", 100000, &limit))
+		return;
+	for (int i = 1; v && i < 5; i++)
+		if (!strcmp(v, verdicts[i]))
+			f.verdict = i;
+	if (v && f.verdict < 0) {
+		api_error(resp, 400, "bad_request",
+			  "verdict: '%.40s' is not one of allow, deny, inspect, block", v);
+		return;
+	}
+	f.vni = vni;
+	f.limit = limit;
+	pthread_rwlock_rdlock(&a->lock);
+	if (a->dp) {
+		resp->json = datapath_flows(a->dp, a->cfg, &f);
+	} else {
+		resp->json = cJSON_CreateObject();
+		cJSON_AddItemToObject(resp->json, "datapath", agent_datapath_state(a));
+	}
+	pthread_rwlock_unlock(&a->lock);
 }
 
 void api_alerts(struct api_request *req, struct api_response *resp)

@@ -23,8 +23,10 @@ expect_eq "unix socket is root-only (0600)" 600 "$(stat -c %a "$SOCK")"
 r=$(api GET /api/v1/status)
 expect_eq "GET /api/v1/status with the token: 200" 200 "$(status_of "$r")"
 expect_eq "status names the version" 0.1.0 "$(body_of "$r" | jq -r .version)"
-expect_eq "status: datapath not loaded (never invented)" "not loaded" \
+expect_eq "status: the datapath runs (a tenant is configured)" running \
 	"$(body_of "$r" | jq -r .subsystems.datapath.state)"
+expect_eq "status: overlay not loaded (not built yet: never invented)" "not loaded" \
+	"$(body_of "$r" | jq -r .subsystems.overlay.state)"
 expect_eq "status: wireguard not configured" "not configured" \
 	"$(body_of "$r" | jq -r .subsystems.wireguard.state)"
 
@@ -133,12 +135,14 @@ for route in /api/v1/security/status /api/v1/flows /api/v1/alerts; do
 	r=$(api GET $route)
 	check "GET $route: 200 JSON" bash -c "[ $(status_of "$r") = 200 ] && jq -e . <<<'$(body_of "$r")' >/dev/null"
 done
-expect_eq "flows: says the datapath is not loaded" "not loaded" \
-	"$(body_of "$(api GET /api/v1/flows)" | jq -r .datapath.state)"
+expect_eq "flows: the flow table (empty: no traffic here) and the counters" "0 0" \
+	"$(body_of "$(api GET /api/v1/flows)" | jq -r '"\(.flows | length) \(.counters.drops.unknown_vni)"')"
+r=$(api GET '/api/v1/flows?verdict=maybe')
+expect_eq "flows: a bad verdict filter is 400" 400 "$(status_of "$r")"
 
 # The routes served are the routes described in agent/openapi.yaml.
 served=$("$ZTOSD" --list-routes | sort)
-described=$(python3 - "$TOP/agent/openapi.yaml" <<'PY'
+described=$(/usr/bin/python3 - "$TOP/agent/openapi.yaml" <<'PY'
 import sys, yaml
 doc = yaml.safe_load(open(sys.argv[1]))
 for path, ops in doc["paths"].items():
@@ -204,7 +208,7 @@ check "followers saw the stream end with the agent's stop event" grep -q '"actio
 check "SIGTERM: the unix socket is removed" test ! -e "$SOCK"
 check "SIGTERM: a stop event is logged" bash -c "tail -n 1 '$EVENTS' | jq -e '.agent.action == \"stop\"'"
 
-mkdir -p "$WORK/bpffs"
+check "after SIGTERM the maps stay pinned" test -e "$BPFFS/flows"
 out=$("$ZTOSD" --cleanup --config "$CONFIG" 2>&1)
 expect_eq "ztosd --cleanup: exit 0" 0 $?
-check "ztosd --cleanup removes the (empty) pin folder" test ! -e "$WORK/bpffs"
+check "ztosd --cleanup removes the pin folder" test ! -e "$BPFFS"

@@ -13,7 +13,7 @@ sed -i 's/syslog: false/syslog: true/' "$CONFIG"
 unshare --mount --propagation private bash -c '
 	mount -t tmpfs tmpfs /dev || exit 1
 	mknod -m 666 /dev/null c 1 3
-	python3 -c "
+	/usr/bin/python3 -c "
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(\"/dev/log\")

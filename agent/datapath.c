@@ -1,0 +1,1129 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The datapath loader: libbpf skeletons of bpf/ztos_xdp.bpf.c and bpf/ztos_tc.bpf.c,
+ * maps pinned by name under agent.bpffs (so bpftool can read them and a restarted
+ * agent finds them), the XDP link pinned too, TC filters on clsact.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+
+#include "datapath.h"
+#include "eventlog.h"
+#include "log.h"
+#include "metrics.h"
+#include "ztos_common.h"
+#include "ztos_tc.skel.h"
+#include "ztos_xdp.skel.h"
+
+#define TC_HANDLE 0x2705	/* ours: cleanup removes exactly this filter */
+#define TC_PRIO 0x2705
+#define FLOW_IDLE_S 60
+#define FLOW_CLOSED_S 10	/* after FIN or RST both ways */
+#define TCP_FIN 0x01
+#define TCP_RST 0x04
+#define MISSING_MAX 16
+
+struct datapath {
+	struct ztos_xdp *xdp;
+	struct ztos_tc *tc;
+	struct ring_buffer *rb;
+	const struct ztos_config *cfg_for_events;	/* set only during datapath_poll */
+	char bpffs[PATH_MAX];
+	char underlay[IF_NAMESIZE];	/* where our XDP link is, "" when none */
+	bool generic;			/* XDP in generic (skb) mode */
+	int64_t mono_to_real_us;	/* add to CLOCK_MONOTONIC µs to get wall time */
+	char missing[MISSING_MAX][IF_NAMESIZE];	/* tenant interfaces not there (yet) */
+	size_t n_missing;
+	uint64_t aged, events_seen;
+};
+
+static int fail(char *err, size_t len, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t len, int ret, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	if (ret && n >= 0 && (size_t)n < len)
+		snprintf(err + n, len - n, ": %s", strerror(-ret));
+	return ret ? ret : -EINVAL;
+}
+
+bool datapath_wanted(const struct ztos_config *cfg)
+{
+	return cfg->has_underlay || cfg->n_tenants > 0;
+}
+
+/* ---- addresses and keys ---- */
+
+static void addr_to_words(const struct ztos_addr *a, __u32 out[4], __u32 *family)
+{
+	memset(out, 0, 4 * sizeof(__u32));
+	if (a->family == AF_INET) {
+		out[0] = a->v4.s_addr;
+		*family = ZTOS_AF4;
+	} else {
+		memcpy(out, &a->v6, 16);
+		*family = ZTOS_AF6;
+	}
+}
+
+static const char *words_str(__u8 family, const __u32 w[4], char *buf, size_t len)
+{
+	return inet_ntop(family == ZTOS_AF4 ? AF_INET : AF_INET6, w, buf, len);
+}
+
+static const char *proto_str(__u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP: return "TCP";
+	case IPPROTO_UDP: return "UDP";
+	case IPPROTO_ICMP: return "ICMP";
+	case IPPROTO_ICMPV6: return "IPv6-ICMP";
+	default: return "other";
+	}
+}
+
+static const char *verdict_str(__u8 v)
+{
+	static const char *const names[] = { "none", "allow", "deny", "inspect", "block" };
+
+	return v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
+}
+
+/* A stable id for eve.json's flow_id, kept below 2^53 so JSON numbers carry it whole. */
+static uint64_t flow_id(const struct ztos_flow_key *k)
+{
+	const unsigned char *p = (const void *)k;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return (h & ((1ULL << 53) - 1)) | 1;
+}
+
+static const struct ztos_tenant *tenant_by_vni(const struct ztos_config *cfg, uint32_t vni)
+{
+	for (size_t i = 0; cfg && i < cfg->n_tenants; i++)
+		if (cfg->tenants[i].vni == vni)
+			return &cfg->tenants[i];
+	return NULL;
+}
+
+/* The eve-style 5-tuple, source = the endpoint that opened the flow. */
+static void add_tuple(cJSON *o, const struct ztos_flow_key *k, bool opener_is_a,
+		      const struct ztos_config *cfg)
+{
+	const __u32 *src = opener_is_a ? k->addr_a : k->addr_b;
+	const __u32 *dst = opener_is_a ? k->addr_b : k->addr_a;
+	const struct ztos_tenant *t = tenant_by_vni(cfg, k->vni);
+	char buf[INET6_ADDRSTRLEN];
+
+	cJSON_AddStringToObject(o, "src_ip", words_str(k->family, src, buf, sizeof(buf)));
+	cJSON_AddNumberToObject(o, "src_port", opener_is_a ? k->port_a : k->port_b);
+	cJSON_AddStringToObject(o, "dest_ip", words_str(k->family, dst, buf, sizeof(buf)));
+	cJSON_AddNumberToObject(o, "dest_port", opener_is_a ? k->port_b : k->port_a);
+	cJSON_AddStringToObject(o, "proto", proto_str(k->proto));
+	cJSON_AddNumberToObject(o, "vni", k->vni);
+	if (t)
+		cJSON_AddStringToObject(o, "tenant", t->name);
+}
+
+static void add_time(cJSON *o, const char *name, const struct datapath *dp, __u64 mono_ns)
+{
+	char stamp[48];
+
+	eventlog_timestamp((int64_t)(mono_ns / 1000) + dp->mono_to_real_us, stamp, sizeof(stamp));
+	cJSON_AddStringToObject(o, name, stamp);
+}
+
+static void add_flow_counts(cJSON *o, const struct ztos_flow *f)
+{
+	cJSON_AddNumberToObject(o, "pkts_toserver", (double)f->packets[ZTOS_DIR_FWD]);
+	cJSON_AddNumberToObject(o, "pkts_toclient", (double)f->packets[ZTOS_DIR_REV]);
+	cJSON_AddNumberToObject(o, "bytes_toserver", (double)f->bytes[ZTOS_DIR_FWD]);
+	cJSON_AddNumberToObject(o, "bytes_toclient", (double)f->bytes[ZTOS_DIR_REV]);
+}
+
+/* ---- loading ---- */
+
+static int64_t mono_to_real_us(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000 + (r.tv_nsec - m.tv_nsec) / 1000;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
+}
+
+/*
+ * Pinning needs a bpf filesystem. Where /sys/fs/bpf is not one yet (no systemd to
+ * mount it, a minimal host), mount it, as systemd would; elsewhere say what to do.
+ */
+static int ensure_bpffs(const char *bpffs, char *err, size_t len)
+{
+	static const char root[] = "/sys/fs/bpf";
+	struct statfs st;
+
+	if (strncmp(bpffs, root, sizeof(root) - 1) || (bpffs[sizeof(root) - 1] != '/' &&
+						       bpffs[sizeof(root) - 1] != '\0')) {
+		char parent[PATH_MAX], *slash;
+
+		snprintf(parent, sizeof(parent), "%s", bpffs);
+		slash = strrchr(parent, '/');
+		if (slash && slash != parent)
+			*slash = '\0';
+		if (statfs(parent, &st) || st.f_type != BPF_FS_MAGIC)
+			return fail(err, len, 0, "datapath: agent.bpffs %s is not on a bpf "
+				    "filesystem; mount one (mount -t bpf bpf %s) or use a folder "
+				    "under /sys/fs/bpf", bpffs, parent);
+		return 0;
+	}
+	if (!statfs(root, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", root, "bpf", 0, "mode=0700"))
+		return fail(err, len, -errno, "datapath: mount the bpf filesystem on %s", root);
+	pr_info("datapath: mounted the bpf filesystem on %s", root);
+	return 0;
+}
+
+static int load(struct datapath *dp, const struct ztos_config *cfg, char *err, size_t len)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dp->bpffs);
+	int ret;
+
+	ret = ensure_bpffs(dp->bpffs, err, len);
+	if (ret)
+		return ret;
+	ret = mkdir_p(dp->bpffs);
+	if (ret)
+		return fail(err, len, ret, "datapath: create pin folder %s (is bpffs mounted on "
+			    "/sys/fs/bpf?)", dp->bpffs);
+	dp->xdp = ztos_xdp__open_opts(&opts);
+	dp->tc = ztos_tc__open_opts(&opts);
+	if (!dp->xdp || !dp->tc)
+		return fail(err, len, -errno, "datapath: open the BPF objects");
+	if (cfg->has_underlay)
+		dp->xdp->rodata->vxlan_port = cfg->underlay.vxlan_port;
+	dp->tc->rodata->vxlan_port = dp->xdp->rodata->vxlan_port;
+	/*
+	 * Maps are pinned by name: the first object creates and pins them, the second and
+	 * any later agent reuse them. A pinned map from another ztos version with another
+	 * layout makes the load fail; --cleanup removes it.
+	 */
+	ret = ztos_xdp__load(dp->xdp);
+	if (ret)
+		return fail(err, len, ret, "datapath: load ztos_xdp (the verifier log is above; "
+			    "maps pinned in %s by another version? run ztosd --cleanup)", dp->bpffs);
+	ret = ztos_tc__load(dp->tc);
+	if (ret)
+		return fail(err, len, ret, "datapath: load ztos_tc");
+	return 0;
+}
+
+/* ---- XDP on the underlay ---- */
+
+/* agent.bpffs is validated to fit PATH_MAX well before here; a cut path fails bpf_obj_get. */
+static void link_pin_path(const struct datapath *dp, const char *ifname, char *buf, size_t len)
+{
+	if (snprintf(buf, len, "%s/link_xdp_%s", dp->bpffs, ifname) >= (int)len)
+		buf[0] = '\0';
+}
+
+static int xdp_link_create(int prog_fd, int ifindex, __u32 flags)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = flags);
+	int fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lo);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int xdp_attach(struct datapath *dp, const struct ztos_config *cfg, char *err, size_t len)
+{
+	const char *ifname = cfg->underlay.interface;
+	int prog_fd = bpf_program__fd(dp->xdp->progs.ztos_xdp_ingress);
+	int ifindex = if_nametoindex(ifname), fd, ret;
+	char pin[PATH_MAX];
+
+	if (!ifindex)
+		return fail(err, len, -ENODEV, "datapath: underlay interface %s", ifname);
+	link_pin_path(dp, ifname, pin, sizeof(pin));
+	fd = bpf_obj_get(pin);
+	if (fd >= 0) {
+		/* A previous agent's link: swap the program in place, no detach gap. */
+		ret = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
+		close(fd);
+		if (ret)
+			return fail(err, len, ret, "datapath: update the XDP link on %s", ifname);
+		pr_info("datapath: XDP on %s adopted from the previous agent", ifname);
+		goto out;
+	}
+	switch (cfg->underlay.xdp_mode) {
+	case ZTOS_XDP_NATIVE:
+		fd = xdp_link_create(prog_fd, ifindex, XDP_FLAGS_DRV_MODE);
+		break;
+	case ZTOS_XDP_GENERIC:
+		fd = xdp_link_create(prog_fd, ifindex, XDP_FLAGS_SKB_MODE);
+		dp->generic = true;
+		break;
+	default:
+		fd = xdp_link_create(prog_fd, ifindex, XDP_FLAGS_DRV_MODE);
+		if (fd < 0) {
+			pr_warn("datapath: native XDP on %s failed (%s); falling back to generic "
+				"mode, which is slower", ifname, strerror(-fd));
+			fd = xdp_link_create(prog_fd, ifindex, XDP_FLAGS_SKB_MODE);
+			dp->generic = true;
+		}
+	}
+	if (fd < 0)
+		return fail(err, len, fd, "datapath: attach XDP (%s mode) to %s",
+			    ztos_xdp_mode_str(cfg->underlay.xdp_mode), ifname);
+	ret = bpf_obj_pin(fd, pin) ? -errno : 0;
+	close(fd);
+	if (ret)
+		return fail(err, len, ret, "datapath: pin the XDP link of %s at %s", ifname, pin);
+	pr_info("datapath: XDP attached to %s (%s mode)", ifname, dp->generic ? "generic" : "native");
+out:
+	snprintf(dp->underlay, sizeof(dp->underlay), "%s", ifname);
+	return 0;
+}
+
+/* Unpinning the last reference to an XDP link detaches the program. */
+static void xdp_detach(const char *bpffs, const char *ifname)
+{
+	struct datapath tmp = { 0 };
+	char pin[PATH_MAX];
+
+	snprintf(tmp.bpffs, sizeof(tmp.bpffs), "%s", bpffs);
+	link_pin_path(&tmp, ifname, pin, sizeof(pin));
+	if (!unlink(pin))
+		pr_info("datapath: XDP detached from %s", ifname);
+}
+
+/* ---- TC on tenant ports ---- */
+
+static int tc_attach_one(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIO,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	int ret = bpf_tc_hook_create(&hook);
+
+	if (ret && ret != -EEXIST)
+		return ret;
+	return bpf_tc_attach(&hook, &opts);
+}
+
+static void tc_detach(int ifindex)
+{
+	for (int p = BPF_TC_INGRESS; p <= BPF_TC_EGRESS; p++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = p);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIO);
+
+		bpf_tc_detach(&hook, &opts);
+	}
+}
+
+static int tc_attach(struct datapath *dp, const char *ifname, char *err, size_t len)
+{
+	int ifindex = if_nametoindex(ifname), ret;
+
+	if (!ifindex)
+		return fail(err, len, -ENODEV, "datapath: tenant interface %s", ifname);
+	ret = tc_attach_one(ifindex, BPF_TC_INGRESS, bpf_program__fd(dp->tc->progs.ztos_tc_ingress));
+	if (!ret)
+		ret = tc_attach_one(ifindex, BPF_TC_EGRESS,
+				    bpf_program__fd(dp->tc->progs.ztos_tc_egress));
+	if (ret) {
+		tc_detach(ifindex);
+		return fail(err, len, ret, "datapath: attach TC to tenant interface %s", ifname);
+	}
+	return 0;
+}
+
+/* ---- control maps: a snapshot to roll back to ---- */
+
+struct map_copy {
+	int fd;
+	size_t ksz, vsz, n;
+	unsigned char *keys, *vals;
+};
+
+static int snapshot(int fd, size_t ksz, size_t vsz, struct map_copy *c)
+{
+	unsigned char *k = malloc(ksz), *prev = NULL;
+
+	*c = (struct map_copy){ .fd = fd, .ksz = ksz, .vsz = vsz };
+	if (!k)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, k)) {
+		unsigned char *nk = realloc(c->keys, (c->n + 1) * ksz);
+		unsigned char *nv = realloc(c->vals, (c->n + 1) * vsz);
+
+		if (nk)
+			c->keys = nk;
+		if (nv)
+			c->vals = nv;
+		if (!nk || !nv) {
+			free(k);
+			return -ENOMEM;
+		}
+		memcpy(c->keys + c->n * ksz, k, ksz);
+		if (bpf_map_lookup_elem(fd, k, c->vals + c->n * vsz))
+			continue;	/* deleted meanwhile */
+		prev = c->keys + c->n * ksz;
+		c->n++;
+	}
+	free(k);
+	return 0;
+}
+
+static bool copy_has(const struct map_copy *c, const void *key)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!memcmp(c->keys + i * c->ksz, key, c->ksz))
+			return true;
+	return false;
+}
+
+static void restore(struct map_copy *c)
+{
+	unsigned char k[256], *prev = NULL, next[256];
+
+	/* Keys added since the snapshot go; the snapshot's keys come back as they were. */
+	while (!bpf_map_get_next_key(c->fd, prev, next)) {
+		memcpy(k, next, c->ksz);
+		if (!copy_has(c, k)) {
+			bpf_map_delete_elem(c->fd, k);
+			continue;
+		}
+		prev = k;
+	}
+	for (size_t i = 0; i < c->n; i++)
+		bpf_map_update_elem(c->fd, c->keys + i * c->ksz, c->vals + i * c->vsz, BPF_ANY);
+}
+
+static void copy_free(struct map_copy *c)
+{
+	free(c->keys);
+	free(c->vals);
+}
+
+/* ---- writing the config ---- */
+
+static void cidr_words(const struct ztos_cidr *c, __u32 w[4], __u8 *len, __u8 *family)
+{
+	__u32 fam;
+
+	addr_to_words(&c->addr, w, &fam);
+	*len = c->prefixlen;
+	*family = fam;
+}
+
+static __u8 verdict_of(enum ztos_action a)
+{
+	return a == ZTOS_DENY ? ZTOS_VERDICT_DENY : a == ZTOS_INSPECT ? ZTOS_VERDICT_INSPECT
+								   : ZTOS_VERDICT_ALLOW;
+}
+
+static void policy_of(const struct ztos_tenant *t, struct ztos_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->default_verdict = verdict_of(t->policy_default);
+	p->n_rules = t->n_rules < ZTOS_MAX_RULES ? t->n_rules : ZTOS_MAX_RULES;
+	for (__u32 i = 0; i < p->n_rules; i++) {
+		const struct ztos_policy_rule *r = &t->rules[i];
+		struct ztos_rule *m = &p->rules[i];
+		__u8 fam = 0;
+
+		if (r->has_src)
+			cidr_words(&r->src, m->src, &m->src_len, &fam);
+		if (r->has_dst)
+			cidr_words(&r->dst, m->dst, &m->dst_len, &fam);
+		m->family = fam;
+		m->proto = r->proto;
+		m->sport = r->sport;
+		m->dport = r->dport;
+		m->action = verdict_of(r->action);
+	}
+}
+
+struct control {
+	int tenants, vteps, policy, ports;
+};
+
+static struct control control_fds(struct datapath *dp)
+{
+	return (struct control){
+		.tenants = bpf_map__fd(dp->xdp->maps.tenants),
+		.vteps = bpf_map__fd(dp->xdp->maps.vteps),
+		.policy = bpf_map__fd(dp->xdp->maps.policy),
+		.ports = bpf_map__fd(dp->xdp->maps.ports),
+	};
+}
+
+/* Tenant ids index tenant_stats and policy: keep the ones the kernel has, across restarts. */
+static int tenant_id_for(int tenants_fd, uint32_t vni, struct ztos_tenant_info *info)
+{
+	bool used[ZTOS_MAX_TENANTS] = { false };
+	struct ztos_tenant_info ti;
+	__u32 key, *prev = NULL;
+
+	if (!bpf_map_lookup_elem(tenants_fd, &vni, info))
+		return 0;
+	while (!bpf_map_get_next_key(tenants_fd, prev, &key)) {
+		if (!bpf_map_lookup_elem(tenants_fd, &key, &ti) && ti.tenant_id < ZTOS_MAX_TENANTS)
+			used[ti.tenant_id] = true;
+		prev = &key;
+	}
+	for (__u32 id = 0; id < ZTOS_MAX_TENANTS; id++) {
+		if (!used[id]) {
+			*info = (struct ztos_tenant_info){ .tenant_id = id, .policy_gen = 0 };
+			return 1;
+		}
+	}
+	return -ENOSPC;
+}
+
+static void zero_tenant_stats(struct datapath *dp, __u32 id)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ztos_tenant_stats *zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
+
+	if (zero)
+		bpf_map_update_elem(bpf_map__fd(dp->xdp->maps.tenant_stats), &id, zero, BPF_ANY);
+	free(zero);
+}
+
+/*
+ * One tenant, in an order that never shows half of it: the policy and the VTEPs are
+ * in place before the tenant entry that makes XDP accept its VNI, and stale VTEPs go
+ * only after.
+ */
+static int write_tenant(struct datapath *dp, const struct control *c, const struct ztos_tenant *t,
+			char *err, size_t len)
+{
+	struct ztos_tenant_info info, cur;
+	struct ztos_policy pol, old;
+	struct ztos_vtep_key vk, prev_k, next_k;
+	__u32 one = 1, vni = t->vni;
+	bool have_prev = false;
+	int ret;
+
+	ret = tenant_id_for(c->tenants, vni, &info);
+	if (ret < 0)
+		return fail(err, len, ret, "datapath: tenant %s: no free tenant slot (%d at most)",
+			    t->name, ZTOS_MAX_TENANTS);
+	if (ret == 1)
+		zero_tenant_stats(dp, info.tenant_id);
+	policy_of(t, &pol);
+	if (bpf_map_lookup_elem(c->policy, &info.tenant_id, &old) || memcmp(&old, &pol, sizeof(pol))) {
+		if (bpf_map_update_elem(c->policy, &info.tenant_id, &pol, BPF_ANY))
+			return fail(err, len, -errno, "datapath: tenant %s: write policy", t->name);
+		info.policy_gen++;	/* existing flows take the new policy on their next packet */
+	}
+	for (size_t i = 0; i < t->n_vteps; i++) {
+		memset(&vk, 0, sizeof(vk));
+		vk.vni = vni;
+		addr_to_words(&t->vteps[i], vk.addr, &vk.family);
+		if (bpf_map_update_elem(c->vteps, &vk, &one, BPF_ANY))
+			return fail(err, len, -errno, "datapath: tenant %s: allow VTEP %zu", t->name, i);
+	}
+	if (bpf_map_lookup_elem(c->tenants, &vni, &cur) || memcmp(&cur, &info, sizeof(info)))
+		if (bpf_map_update_elem(c->tenants, &vni, &info, BPF_ANY))
+			return fail(err, len, -errno, "datapath: tenant %s: write VNI %u", t->name, vni);
+	/* VTEPs of this VNI that the config no longer has. */
+	while (!bpf_map_get_next_key(c->vteps, have_prev ? &prev_k : NULL, &next_k)) {
+		bool keep = next_k.vni != vni;
+
+		for (size_t i = 0; !keep && i < t->n_vteps; i++) {
+			memset(&vk, 0, sizeof(vk));
+			vk.vni = vni;
+			addr_to_words(&t->vteps[i], vk.addr, &vk.family);
+			keep = !memcmp(&vk, &next_k, sizeof(vk));
+		}
+		if (!keep && !bpf_map_delete_elem(c->vteps, &next_k))
+			continue;
+		prev_k = next_k;
+		have_prev = true;
+	}
+	return 0;
+}
+
+/* Tenants the config no longer has: the tenant entry first, so its VNI drops at once. */
+static int remove_stale_tenants(const struct control *c, const struct ztos_config *cfg)
+{
+	__u32 vni, prev = 0;
+	bool have_prev = false;
+	struct ztos_tenant_info info;
+	struct ztos_vtep_key vk, pk;
+
+	while (!bpf_map_get_next_key(c->tenants, have_prev ? &prev : NULL, &vni)) {
+		if (tenant_by_vni(cfg, vni)) {
+			prev = vni;
+			have_prev = true;
+			continue;
+		}
+		if (bpf_map_lookup_elem(c->tenants, &vni, &info) ||
+		    bpf_map_delete_elem(c->tenants, &vni))
+			return -errno;
+		bpf_map_delete_elem(c->policy, &info.tenant_id);
+		have_prev = false;	/* restart the walk: the map changed under it */
+	}
+	have_prev = false;
+	while (!bpf_map_get_next_key(c->vteps, have_prev ? &pk : NULL, &vk)) {
+		if (!tenant_by_vni(cfg, vk.vni) && !bpf_map_delete_elem(c->vteps, &vk))
+			continue;
+		pk = vk;
+		have_prev = true;
+	}
+	return 0;
+}
+
+static bool port_wanted(const struct ztos_config *cfg, const char *ifname, uint32_t *vni)
+{
+	for (size_t i = 0; cfg && i < cfg->n_tenants; i++)
+		for (size_t j = 0; j < cfg->tenants[i].n_interfaces; j++)
+			if (!strcmp(cfg->tenants[i].interfaces[j], ifname)) {
+				*vni = cfg->tenants[i].vni;
+				return true;
+			}
+	return false;
+}
+
+static int write_ports(struct datapath *dp, const struct control *c, const struct ztos_config *old,
+		       const struct ztos_config *cfg, char *err, size_t len)
+{
+	__u32 ifindex, prev = 0, vni;
+	bool have_prev = false;
+	char name[IF_NAMESIZE];
+	int ret;
+
+	dp->n_missing = 0;
+	for (size_t i = 0; i < cfg->n_tenants; i++) {
+		for (size_t j = 0; j < cfg->tenants[i].n_interfaces; j++) {
+			const char *ifname = cfg->tenants[i].interfaces[j];
+
+			/*
+			 * A workload's interface may come later (a VM not started yet): the
+			 * tenant applies without it, and status names it until it is there.
+			 */
+			if (!if_nametoindex(ifname)) {
+				if (dp->n_missing < MISSING_MAX)
+					snprintf(dp->missing[dp->n_missing++], IF_NAMESIZE, "%s",
+						 ifname);
+				pr_warn("datapath: tenant %s: interface %s does not exist; its "
+					"traffic is not classified until it does",
+					cfg->tenants[i].name, ifname);
+				continue;
+			}
+			ret = tc_attach(dp, ifname, err, len);
+			if (ret)
+				return ret;
+			ifindex = if_nametoindex(ifname);
+			vni = cfg->tenants[i].vni;
+			if (bpf_map_update_elem(c->ports, &ifindex, &vni, BPF_ANY))
+				return fail(err, len, -errno, "datapath: port %s", ifname);
+		}
+	}
+	/* Ports we serve no more: detach and forget (gone interfaces just go). */
+	while (!bpf_map_get_next_key(c->ports, have_prev ? &prev : NULL, &ifindex)) {
+		if (if_indextoname(ifindex, name) && port_wanted(cfg, name, &vni)) {
+			prev = ifindex;
+			have_prev = true;
+			continue;
+		}
+		tc_detach(ifindex);
+		bpf_map_delete_elem(c->ports, &ifindex);
+	}
+	return 0;
+}
+
+static void zero_percpu_array(struct bpf_map *map)
+{
+	size_t size = (size_t)libbpf_num_possible_cpus() * bpf_map__value_size(map);
+	void *zero = calloc(1, size);
+
+	for (__u32 k = 0; zero && k < bpf_map__max_entries(map); k++)
+		bpf_map_update_elem(bpf_map__fd(map), &k, zero, BPF_ANY);
+	free(zero);
+}
+
+/*
+ * The programs keep per-CPU caches of tenants and VTEPs (bpf/lib/cache.h), valid for
+ * the jiffy they were filled in. Zeroing them makes a change count from the next
+ * packet, not the next jiffy.
+ */
+static void invalidate_caches(struct datapath *dp)
+{
+	zero_percpu_array(dp->xdp->maps.tenant_cache);
+	zero_percpu_array(dp->xdp->maps.vtep_cache);
+	memset(dp->xdp->bss->ztos_vni_absent, 0, sizeof(dp->xdp->bss->ztos_vni_absent));
+	memset(dp->tc->bss->ztos_vni_absent, 0, sizeof(dp->tc->bss->ztos_vni_absent));
+}
+
+int datapath_apply(struct datapath *dp, const struct ztos_config *old,
+		   const struct ztos_config *cfg, char *err, size_t len)
+{
+	struct control c = control_fds(dp);
+	struct map_copy snap[4] = { 0 };
+	bool underlay_changed;
+	int ret = 0;
+
+	if (cfg->n_tenants > ZTOS_MAX_TENANTS)
+		return fail(err, len, 0, "datapath: %zu tenants, the maps hold %d", cfg->n_tenants,
+			    ZTOS_MAX_TENANTS);
+	if (snapshot(c.tenants, sizeof(__u32), sizeof(struct ztos_tenant_info), &snap[0]) ||
+	    snapshot(c.vteps, sizeof(struct ztos_vtep_key), sizeof(__u32), &snap[1]) ||
+	    snapshot(c.policy, sizeof(__u32), sizeof(struct ztos_policy), &snap[2]) ||
+	    snapshot(c.ports, sizeof(__u32), sizeof(__u32), &snap[3])) {
+		ret = fail(err, len, -ENOMEM, "datapath: snapshot the maps");
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->n_tenants && !ret; i++)
+		ret = write_tenant(dp, &c, &cfg->tenants[i], err, len);
+	if (!ret)
+		ret = write_ports(dp, &c, old, cfg, err, len);
+	if (!ret && remove_stale_tenants(&c, cfg))
+		ret = fail(err, len, -errno, "datapath: remove old tenants");
+	underlay_changed = strcmp(dp->underlay, cfg->has_underlay ? cfg->underlay.interface : "");
+	if (!ret && underlay_changed && cfg->has_underlay)
+		ret = xdp_attach(dp, cfg, err, len);
+	if (ret) {
+		for (int i = 0; i < 4; i++)
+			restore(&snap[i]);
+		invalidate_caches(dp);
+		goto out;
+	}
+	invalidate_caches(dp);
+	if (underlay_changed && old && old->has_underlay &&
+	    strcmp(old->underlay.interface, dp->underlay)) {
+		xdp_detach(dp->bpffs, old->underlay.interface);
+	}
+	if (!cfg->has_underlay && dp->underlay[0]) {
+		xdp_detach(dp->bpffs, dp->underlay);
+		dp->underlay[0] = '\0';
+	}
+out:
+	for (int i = 0; i < 4; i++)
+		copy_free(&snap[i]);
+	return ret;
+}
+
+/* ---- events ---- */
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct datapath *dp = ctx;
+	const struct ztos_event *e = data;
+	char buf[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
+	cJSON *fields, *body;
+
+	if (size < sizeof(*e))
+		return 0;
+	dp->events_seen++;
+	if (e->type == ZTOS_EV_NEW_FLOW)
+		return 0;	/* counted in stats; the flow event comes when it ends */
+	fields = cJSON_CreateObject();
+	body = cJSON_CreateObject();
+	if (e->key.family)
+		add_tuple(fields, &e->key, true, dp->cfg_for_events);
+	else if (e->key.vni)
+		cJSON_AddNumberToObject(fields, "vni", e->key.vni);
+	cJSON_AddStringToObject(body, "reason", e->type == ZTOS_EV_FLOW_BLOCKED
+				? ztos_counter_names[ZTOS_DROP_BLOCKED]
+				: e->reason < ZTOS_CNT_MAX ? ztos_counter_names[e->reason] : "?");
+	if (e->outer_family)
+		cJSON_AddStringToObject(body, "vtep", words_str(e->outer_family, e->outer_src, buf,
+								 sizeof(buf)));
+	if (e->ifindex && if_indextoname(e->ifindex, ifname))
+		cJSON_AddStringToObject(body, "interface", ifname);
+	/* Drop events are rate-limited per reason in BPF; /metrics counts every drop. */
+	event_emit("drop", e->key.family ? flow_id(&e->key) : 0, fields, body);
+	return 0;
+}
+
+int datapath_events_fd(struct datapath *dp)
+{
+	return dp && dp->rb ? ring_buffer__epoll_fd(dp->rb) : -1;
+}
+
+void datapath_poll(struct datapath *dp, const struct ztos_config *cfg)
+{
+	if (!dp || !dp->rb)
+		return;
+	dp->cfg_for_events = cfg;
+	ring_buffer__consume(dp->rb);
+	dp->cfg_for_events = NULL;
+}
+
+/* ---- flows ---- */
+
+static void age_flows(struct datapath *dp, const struct ztos_config *cfg);
+
+static void emit_flow_end(struct datapath *dp, const struct ztos_config *cfg,
+			  const struct ztos_flow_key *k, const struct ztos_flow *f, const char *why)
+{
+	cJSON *fields = cJSON_CreateObject(), *body = cJSON_CreateObject();
+
+	add_tuple(fields, k, f->opener_is_a, cfg);
+	add_flow_counts(body, f);
+	add_time(body, "start", dp, f->first_seen_ns);
+	add_time(body, "end", dp, f->last_seen_ns);
+	cJSON_AddNumberToObject(body, "age", (double)((f->last_seen_ns - f->first_seen_ns) / 1000000000ULL));
+	cJSON_AddStringToObject(body, "state", "closed");
+	cJSON_AddStringToObject(body, "reason", why);
+	cJSON_AddStringToObject(body, "verdict", verdict_str(f->verdict));
+	event_emit("flow", flow_id(k), fields, body);
+}
+
+/* Tenant interfaces that were missing and have since appeared get their TC programs. */
+static void attach_late_ports(struct datapath *dp, const struct ztos_config *cfg)
+{
+	int ports = bpf_map__fd(dp->xdp->maps.ports);
+	char err[256];
+	size_t keep = 0;
+	__u32 vni;
+
+	for (size_t i = 0; i < dp->n_missing; i++) {
+		const char *ifname = dp->missing[i];
+		__u32 ifindex = if_nametoindex(ifname);
+
+		if (!ifindex || !port_wanted(cfg, ifname, &vni) ||
+		    tc_attach(dp, ifname, err, sizeof(err)) ||
+		    bpf_map_update_elem(ports, &ifindex, &vni, BPF_ANY)) {
+			if (ifindex && port_wanted(cfg, ifname, &vni))
+				pr_warn("%s", err);
+			if (port_wanted(cfg, ifname, &vni))
+				memmove(dp->missing[keep++], ifname, IF_NAMESIZE);
+			continue;
+		}
+		pr_info("datapath: tenant interface %s appeared: attached", ifname);
+	}
+	dp->n_missing = keep;
+}
+
+void datapath_tick(struct datapath *dp, const struct ztos_config *cfg)
+{
+	attach_late_ports(dp, cfg);
+	age_flows(dp, cfg);
+}
+
+static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
+{
+	int fd = bpf_map__fd(dp->xdp->maps.flows);
+	struct ztos_flow_key k, prev;
+	struct ztos_flow f;
+	struct timespec now;
+	bool have_prev = false;
+	__u64 now_ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
+	while (!bpf_map_get_next_key(fd, have_prev ? &prev : NULL, &k)) {
+		bool closed;
+		__u64 idle;
+
+		if (bpf_map_lookup_elem(fd, &k, &f)) {
+			prev = k;
+			have_prev = true;
+			continue;
+		}
+		closed = f.tcp_flags & (TCP_FIN | TCP_RST);
+		idle = now_ns > f.last_seen_ns ? (now_ns - f.last_seen_ns) / 1000000000ULL : 0;
+		if (idle < (closed ? FLOW_CLOSED_S : FLOW_IDLE_S) || f.verdict == ZTOS_VERDICT_BLOCK) {
+			prev = k;
+			have_prev = true;
+			continue;
+		}
+		if (!bpf_map_delete_elem(fd, &k)) {
+			emit_flow_end(dp, cfg, &k, &f, closed ? "closed" : "timeout");
+			dp->aged++;
+		}
+	}
+}
+
+static bool flow_matches(const struct flow_filter *flt, const struct ztos_flow_key *k,
+			 const struct ztos_flow *f, const struct ztos_config *cfg)
+{
+	const struct ztos_tenant *t;
+
+	if (flt->vni && k->vni != flt->vni)
+		return false;
+	if (flt->verdict >= 0 && f->verdict != flt->verdict)
+		return false;
+	if (flt->tenant) {
+		t = tenant_by_vni(cfg, k->vni);
+		if (!t || strcmp(t->name, flt->tenant))
+			return false;
+	}
+	return true;
+}
+
+static cJSON *flow_json(struct datapath *dp, const struct ztos_config *cfg,
+			const struct ztos_flow_key *k, const struct ztos_flow *f)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "flow_id", (double)flow_id(k));
+	add_tuple(o, k, f->opener_is_a, cfg);
+	cJSON_AddNumberToObject(o, "packets", (double)(f->packets[0] + f->packets[1]));
+	cJSON_AddNumberToObject(o, "bytes", (double)(f->bytes[0] + f->bytes[1]));
+	add_flow_counts(o, f);
+	cJSON_AddStringToObject(o, "verdict", verdict_str(f->verdict));
+	add_time(o, "first_seen", dp, f->first_seen_ns);
+	add_time(o, "last_seen", dp, f->last_seen_ns);
+	cJSON_AddNumberToObject(o, "tcp_flags", f->tcp_flags);
+	return o;
+}
+
+static __u64 stat_sum(int fd, __u32 key, int ncpu)
+{
+	__u64 vals[ncpu > 0 ? ncpu : 1], sum = 0;
+
+	if (bpf_map_lookup_elem(fd, &key, vals))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static bool tenant_stats(struct datapath *dp, uint32_t vni, struct ztos_tenant_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ztos_tenant_stats vals[ncpu > 0 ? ncpu : 1];
+	struct ztos_tenant_info info;
+
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->xdp->maps.tenants), &vni, &info) ||
+	    bpf_map_lookup_elem(bpf_map__fd(dp->xdp->maps.tenant_stats), &info.tenant_id, vals))
+		return false;
+	for (int i = 0; i < ncpu; i++) {
+		sum->packets += vals[i].packets;
+		sum->bytes += vals[i].bytes;
+		sum->drops += vals[i].drops;
+		sum->inspected += vals[i].inspected;
+	}
+	return true;
+}
+
+static cJSON *counters_json(struct datapath *dp, const struct ztos_config *cfg)
+{
+	int fd = bpf_map__fd(dp->xdp->maps.stats), ncpu = libbpf_num_possible_cpus();
+	cJSON *o = cJSON_CreateObject(), *drops = cJSON_AddObjectToObject(o, "drops");
+	cJSON *pk = cJSON_AddObjectToObject(o, "packets"), *tenants;
+	struct ztos_tenant_stats ts;
+
+	for (__u32 i = 0; i < ZTOS_CNT_MAX; i++)
+		cJSON_AddNumberToObject(i < ZTOS_DROP_MAX ? drops : pk, ztos_counter_names[i],
+					(double)stat_sum(fd, i, ncpu));
+	tenants = cJSON_AddObjectToObject(o, "tenants");
+	for (size_t i = 0; i < cfg->n_tenants; i++) {
+		cJSON *t;
+
+		if (!tenant_stats(dp, cfg->tenants[i].vni, &ts))
+			continue;
+		t = cJSON_AddObjectToObject(tenants, cfg->tenants[i].name);
+		cJSON_AddNumberToObject(t, "vni", cfg->tenants[i].vni);
+		cJSON_AddNumberToObject(t, "packets", (double)ts.packets);
+		cJSON_AddNumberToObject(t, "bytes", (double)ts.bytes);
+		cJSON_AddNumberToObject(t, "drops", (double)ts.drops);
+		cJSON_AddNumberToObject(t, "inspected", (double)ts.inspected);
+	}
+	return o;
+}
+
+cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
+		      const struct flow_filter *flt)
+{
+	int fd = bpf_map__fd(dp->xdp->maps.flows);
+	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "flows");
+	struct ztos_flow_key k, prev;
+	struct ztos_flow f;
+	bool have_prev = false, truncated = false;
+	unsigned int n = 0, total = 0;
+
+	while (!bpf_map_get_next_key(fd, have_prev ? &prev : NULL, &k)) {
+		prev = k;
+		have_prev = true;
+		if (bpf_map_lookup_elem(fd, &k, &f))
+			continue;
+		total++;
+		if (!flow_matches(flt, &k, &f, cfg))
+			continue;
+		if (n >= flt->limit) {
+			truncated = true;
+			continue;
+		}
+		cJSON_AddItemToArray(arr, flow_json(dp, cfg, &k, &f));
+		n++;
+	}
+	cJSON_AddBoolToObject(o, "truncated", truncated);
+	cJSON_AddNumberToObject(o, "flow_table_entries", total);
+	cJSON_AddNumberToObject(o, "flow_table_size", bpf_map__max_entries(dp->xdp->maps.flows));
+	cJSON_AddItemToObject(o, "counters", counters_json(dp, cfg));
+	return o;
+}
+
+cJSON *datapath_state(struct datapath *dp)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "state", "running");
+	cJSON_AddStringToObject(o, "bpffs", dp->bpffs);
+	if (dp->underlay[0]) {
+		cJSON_AddStringToObject(o, "xdp_interface", dp->underlay);
+		cJSON_AddStringToObject(o, "xdp_mode", dp->generic ? "generic" : "native");
+	}
+	cJSON_AddNumberToObject(o, "flows_aged", (double)dp->aged);
+	if (dp->n_missing) {
+		cJSON *m = cJSON_AddArrayToObject(o, "interfaces_missing");
+
+		for (size_t i = 0; i < dp->n_missing; i++)
+			cJSON_AddItemToArray(m, cJSON_CreateString(dp->missing[i]));
+		cJSON_AddStringToObject(o, "reason", "tenant interfaces that do not exist yet "
+					"are not classified; they are attached on the next apply");
+	}
+	return o;
+}
+
+void datapath_metrics(struct datapath *dp, const struct ztos_config *cfg, cJSON *families)
+{
+	int fd = bpf_map__fd(dp->xdp->maps.stats), ncpu = libbpf_num_possible_cpus();
+	cJSON *drops = metrics_family(families, "ztos_datapath_drops_total", "counter",
+			      "Packets dropped by the datapath, by reason.");
+	cJSON *pkts = metrics_family(families, "ztos_datapath_packets_total", "counter",
+			     "Packets seen by the datapath, by what happened to them.");
+	cJSON *tp = metrics_family(families, "ztos_tenant_packets_total", "counter", "Packets by tenant.");
+	cJSON *tb = metrics_family(families, "ztos_tenant_bytes_total", "counter", "Bytes by tenant.");
+	cJSON *td = metrics_family(families, "ztos_tenant_drops_total", "counter", "Drops by tenant.");
+	struct ztos_tenant_stats ts;
+
+	for (__u32 i = 0; i < ZTOS_CNT_MAX; i++)
+		metrics_sample(i < ZTOS_DROP_MAX ? drops : pkts, (double)stat_sum(fd, i, ncpu),
+		       i < ZTOS_DROP_MAX ? "reason" : "result", ztos_counter_names[i]);
+	for (size_t i = 0; i < cfg->n_tenants; i++) {
+		if (!tenant_stats(dp, cfg->tenants[i].vni, &ts))
+			continue;
+		metrics_sample(tp, (double)ts.packets, "tenant", cfg->tenants[i].name);
+		metrics_sample(tb, (double)ts.bytes, "tenant", cfg->tenants[i].name);
+		metrics_sample(td, (double)ts.drops, "tenant", cfg->tenants[i].name);
+	}
+}
+
+/* ---- life cycle ---- */
+
+int datapath_start(const struct ztos_config *cfg, struct datapath **out, char *err, size_t len)
+{
+	struct datapath *dp = calloc(1, sizeof(*dp));
+	int ret;
+
+	if (!dp)
+		return fail(err, len, -ENOMEM, "datapath");
+	snprintf(dp->bpffs, sizeof(dp->bpffs), "%s", cfg->bpffs);
+	dp->mono_to_real_us = mono_to_real_us();
+	ret = load(dp, cfg, err, len);
+	if (!ret)
+		ret = datapath_apply(dp, NULL, cfg, err, len);
+	if (!ret) {
+		dp->rb = ring_buffer__new(bpf_map__fd(dp->xdp->maps.events), on_event, dp, NULL);
+		if (!dp->rb)
+			ret = fail(err, len, -errno, "datapath: open the event ring buffer");
+	}
+	if (ret) {
+		datapath_stop(dp);
+		return ret;
+	}
+	*out = dp;
+	return 0;
+}
+
+void datapath_stop(struct datapath *dp)
+{
+	if (!dp)
+		return;
+	ring_buffer__free(dp->rb);
+	ztos_tc__destroy(dp->tc);
+	ztos_xdp__destroy(dp->xdp);
+	free(dp);
+}
+
+/*
+ * Everything in agent.bpffs is ours (the folder is ztos's own): unpinning the XDP link
+ * detaches the program, unpinning the maps frees them once no program holds them.
+ */
+int datapath_cleanup(const struct ztos_config *cfg)
+{
+	char path[PATH_MAX];
+	__u32 ifindex, prev;
+	bool have_prev = false;
+	struct dirent *de;
+	DIR *dir;
+	int fd;
+
+	/* TC filters on every port the maps know, then on the configured ones. */
+	snprintf(path, sizeof(path), "%s/ports", cfg->bpffs);
+	fd = bpf_obj_get(path);
+	while (fd >= 0 && !bpf_map_get_next_key(fd, have_prev ? &prev : NULL, &ifindex)) {
+		tc_detach(ifindex);
+		prev = ifindex;
+		have_prev = true;
+	}
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < cfg->n_tenants; i++)
+		for (size_t j = 0; j < cfg->tenants[i].n_interfaces; j++)
+			if ((ifindex = if_nametoindex(cfg->tenants[i].interfaces[j])))
+				tc_detach(ifindex);
+	dir = opendir(cfg->bpffs);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cfg->bpffs, de->d_name);
+		if (!unlink(path))
+			printf("unpinned %s\n", path);
+		else
+			fprintf(stderr, "cannot unpin %s: %s\n", path, strerror(errno));
+	}
+	closedir(dir);
+	return 0;
+}

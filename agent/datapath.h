@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The datapath: the XDP and TC programs (bpf/), their maps pinned under agent.bpffs,
+ * the config written into them, flows and counters read out of them.
+ *
+ * Programs stay attached and maps stay pinned when the agent stops: traffic keeps
+ * its policy while ztosd restarts, and the next ztosd adopts them (no detach/attach
+ * gap, no flush of flows). Only datapath_cleanup() takes them away.
+ */
+#ifndef ZTOS_DATAPATH_H
+#define ZTOS_DATAPATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "config/config.h"
+
+struct datapath;
+
+struct flow_filter {
+	const char *tenant;	/* NULL: any */
+	uint32_t vni;		/* 0: any */
+	int verdict;		/* -1: any, else enum ztos_verdict */
+	unsigned int limit;
+};
+
+/* A config that needs the datapath: an underlay or tenants. */
+bool datapath_wanted(const struct ztos_config *cfg);
+
+/*
+ * Load the programs (reusing pinned maps and links), attach them where cfg says and
+ * write cfg's tenants into the maps. On error, err says what failed and why.
+ */
+int datapath_start(const struct ztos_config *cfg, struct datapath **out, char *err, size_t len);
+
+/*
+ * Bring the maps and attachments from old to cfg. A transaction: on error the maps
+ * and attachments are as they were, and err names the object, the step and the reason.
+ */
+int datapath_apply(struct datapath *dp, const struct ztos_config *old,
+		   const struct ztos_config *cfg, char *err, size_t len);
+
+/* The ring buffer, for the agent's epoll loop; datapath_poll() turns records into events. */
+int datapath_events_fd(struct datapath *dp);
+void datapath_poll(struct datapath *dp, const struct ztos_config *cfg);
+
+/*
+ * Every few seconds: age idle flows out of the table (each with a "flow" event) and
+ * attach tenant interfaces that have appeared since the last apply.
+ */
+void datapath_tick(struct datapath *dp, const struct ztos_config *cfg);
+
+cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
+		      const struct flow_filter *f);
+cJSON *datapath_state(struct datapath *dp);
+void datapath_metrics(struct datapath *dp, const struct ztos_config *cfg, cJSON *families);
+
+/* Close our handles; what is attached and pinned stays. */
+void datapath_stop(struct datapath *dp);
+
+/* Detach and unpin everything ztos put in the kernel for cfg; prints what it removed. */
+int datapath_cleanup(const struct ztos_config *cfg);
+
+#endif

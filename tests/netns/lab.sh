@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# A two-host VXLAN lab in network namespaces, shared by the datapath tests.
+#
+#   zt-wa (workload of tenant blue, 10.100.0.10)
+#     | veth-blue0 (tenant port, TC)
+#   zt-a: br100 [vxlan100 VNI 100] ul-a 192.0.2.1 (XDP) ==== ul-b 192.0.2.2 zt-b: vxlan100 10.100.0.2
+#
+# The VXLAN devices are made with ip(8) here: the agent's own netlink overlay is
+# another subsystem; these tests are about the datapath. ztosd runs in zt-a.
+# shellcheck shell=bash
+
+LAB_NS=(zt-a zt-b zt-wa)
+
+lab_down() {
+	for ns in "${LAB_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	return 0
+}
+
+lab_up() {
+	lab_down
+	for ns in "${LAB_NS[@]}"; do ip netns add "$ns" || return 1; done
+	ip link add ul-a netns zt-a type veth peer name ul-b netns zt-b || return 1
+	ip link add veth-blue0 netns zt-a type veth peer name eth0 netns zt-wa || return 1
+	ip -n zt-a addr add 192.0.2.1/24 dev ul-a
+	ip -n zt-b addr add 192.0.2.2/24 dev ul-b
+	# VXLAN to a static remote, as head-end replication would give.
+	ip -n zt-a link add vxlan100 type vxlan id 100 local 192.0.2.1 remote 192.0.2.2 \
+		dstport 4789 dev ul-a nolearning
+	ip -n zt-b link add vxlan100 type vxlan id 100 local 192.0.2.2 remote 192.0.2.1 \
+		dstport 4789 dev ul-b nolearning
+	ip -n zt-a link add br100 type bridge
+	ip -n zt-a link set vxlan100 master br100
+	ip -n zt-a link set veth-blue0 master br100
+	ip -n zt-b addr add 10.100.0.2/24 dev vxlan100
+	ip -n zt-wa addr add 10.100.0.10/24 dev eth0
+	for l in lo ul-a vxlan100 br100 veth-blue0; do ip -n zt-a link set "$l" up; done
+	for l in lo ul-b vxlan100; do ip -n zt-b link set "$l" up; done
+	for l in lo eth0; do ip -n zt-wa link set "$l" up; done
+	# veth native XDP needs the peer to take GRO-less frames: nothing to do on 6.x.
+	return 0
+}
+
+# lab_config FILE BPFFS: ztosd's config for host A.
+lab_config() {
+	cat >>"$1" <<YAML
+underlay: {interface: ul-a, address: 192.0.2.1, xdp_mode: native}
+tenants:
+  - name: blue
+    vni: 100
+    vteps: [192.0.2.2]
+    interfaces: [veth-blue0]
+    subnets: [10.100.0.0/24]
+    policy:
+      default: allow
+      rules:
+        - {action: deny, proto: tcp, dport: 9999}
+YAML
+	sed -i "s|bpffs: .*|bpffs: $2|" "$1"
+}
+
+# nsenter, not ip netns exec: that one also gives the process a mount namespace of its
+# own, and the agent's pins (and a bpffs it mounts) must outlive it on the host.
+IN_A=(nsenter --net=/run/netns/zt-a)
+
+# lab_setup: the scratch agent (tests/lib.sh) configured for host A, the lab, and
+# ztosd running in zt-a; everything goes away when the test exits.
+lab_setup() {
+	agent_setup
+	trap 'agent_teardown; "${IN_A[@]}" "$ZTOSD" --cleanup --config "$CONFIG" >/dev/null 2>&1; lab_down' EXIT
+	lab_config "$CONFIG" "$BPFFS"
+	check "lab: two hosts with VXLAN" lab_up
+	start_agent_case "ztosd starts in host A" "${IN_A[@]}"
+	Z=("$ZTOS" --socket "$SOCK")
+}
+
+# inject NS IFACE SRC VNI: one VXLAN packet with an inner ICMP echo, crafted by scapy.
+inject() {
+	ip netns exec "$1" /usr/bin/python3 - "$2" "$3" "$4" "${5:-1}" <<'PY'
+import sys
+from scapy.all import Ether, IP, UDP, ICMP, sendp, conf
+from scapy.layers.vxlan import VXLAN
+conf.verb = 0
+iface, src, vni, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+pkt = (Ether(dst="ff:ff:ff:ff:ff:ff") / IP(src=src, dst="192.0.2.1") /
+       UDP(sport=40000, dport=4789) / VXLAN(vni=vni, flags=0x08) /
+       Ether(src="02:00:00:00:99:01", dst="ff:ff:ff:ff:ff:ff") /
+       IP(src="10.200.0.5", dst="10.100.0.10") / ICMP())
+sendp(pkt, iface=iface, count=count)
+PY
+}
+
+# xdp_prog NS IFACE: the name of the XDP program attached there (BTF name), or nothing.
+xdp_prog() {
+	local id
+	id=$(ip -n "$1" -j -d link show "$2" | jq '.[0].xdp.prog.id // empty')
+	[ -n "$id" ] && bpftool -j prog show id "$id" | jq -r .name
+}
