@@ -228,9 +228,9 @@ fi
 
 share=$(mktemp -d /tmp/ztos-vm.XXXXXX)
 trap 'rm -rf "$share"' EXIT
-# The VM has fresh tmpfs on /tmp, /run and /dev/shm: a script there travels on the share.
+# The VM has fresh tmpfs on /run and /dev/shm: a script there travels on the share.
 case ${argv[0]} in
-/tmp/* | /run/* | /var/run/* | /dev/shm/*)
+/run/* | /var/run/* | /dev/shm/*)
 	cp "${argv[0]}" "$share/script"
 	argv[0]=/run/ztos-vm/script
 	;;
