@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -21,6 +22,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_arp.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
 
@@ -224,6 +226,24 @@ static int ensure_bpffs(const char *bpffs, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * A device without an Ethernet header (WireGuard, a tun): the XDP parse starts at IP.
+ * Its link type says so (ARPHRD_NONE); a device not there yet is taken for Ethernet.
+ */
+static bool is_l3_device(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	bool l3 = false;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFHWADDR, &ifr))
+		l3 = ifr.ifr_hwaddr.sa_family == ARPHRD_NONE;
+	if (fd >= 0)
+		close(fd);
+	return l3;
+}
+
 static int load(struct datapath *dp, const struct ztos_config *cfg, char *err, size_t len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dp->bpffs);
@@ -240,9 +260,17 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, char *err, s
 	dp->tc = ztos_tc__open_opts(&opts);
 	if (!dp->xdp || !dp->tc)
 		return fail(err, len, -errno, "datapath: open the BPF objects");
-	if (cfg->has_underlay)
+	if (cfg->has_underlay) {
+		__u32 flows = cfg->underlay.flow_table_size;
+
 		dp->xdp->rodata->vxlan_port = cfg->underlay.vxlan_port;
+		dp->xdp->rodata->l3_device = is_l3_device(cfg->underlay.interface);
+		if (bpf_map__set_max_entries(dp->xdp->maps.flows, flows) ||
+		    bpf_map__set_max_entries(dp->tc->maps.flows, flows))
+			return fail(err, len, -EINVAL, "datapath: flow table of %u entries", flows);
+	}
 	dp->tc->rodata->vxlan_port = dp->xdp->rodata->vxlan_port;
+	dp->tc->rodata->l3_device = dp->xdp->rodata->l3_device;
 	/*
 	 * Maps are pinned by name: the first object creates and pins them, the second and
 	 * any later agent reuse them. A pinned map from another ztos version with another
@@ -251,7 +279,8 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, char *err, s
 	ret = ztos_xdp__load(dp->xdp);
 	if (ret)
 		return fail(err, len, ret, "datapath: load ztos_xdp (the verifier log is above; "
-			    "maps pinned in %s by another version? run ztosd --cleanup)", dp->bpffs);
+			    "maps pinned in %s by another version, or a flow table of another "
+			    "size? ztosd --cleanup removes them)", dp->bpffs);
 	ret = ztos_tc__load(dp->tc);
 	if (ret)
 		return fail(err, len, ret, "datapath: load ztos_tc");
@@ -1011,6 +1040,7 @@ cJSON *datapath_state(struct datapath *dp)
 	if (dp->underlay[0]) {
 		cJSON_AddStringToObject(o, "xdp_interface", dp->underlay);
 		cJSON_AddStringToObject(o, "xdp_mode", dp->generic ? "generic" : "native");
+		cJSON_AddBoolToObject(o, "l3_device", dp->xdp->rodata->l3_device);
 	}
 	cJSON_AddNumberToObject(o, "flows_aged", (double)dp->aged);
 	if (dp->n_missing) {

@@ -164,6 +164,7 @@ struct ztos_config {
 		struct ztos_addr address;
 		enum ztos_xdp_mode xdp_mode;
 		uint16_t vxlan_port;
+		uint32_t flow_table_size;	/* entries of the LRU flow table */
 	} underlay;
 
 	struct ztos_tenant *tenants;

@@ -317,6 +317,7 @@ static void diff_underlay(struct dctx *d, const struct ztos_config *x, const str
 	d_str(&b, "xdp_mode", ztos_xdp_mode_str(x->underlay.xdp_mode),
 	      ztos_xdp_mode_str(y->underlay.xdp_mode));
 	d_u64(&b, "vxlan_port", x->underlay.vxlan_port, y->underlay.vxlan_port);
+	d_u64(&b, "flow_table_size", x->underlay.flow_table_size, y->underlay.flow_table_size);
 	add_if_changed(d, &b, "underlay");
 }
 

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 
 #include "walk.h"
+#include "ztos_common.h"
 
 /* ---- agent ---- */
 
@@ -276,11 +277,22 @@ static int u_vxlan_port(struct bctx *c, const struct cfg_node *v, void *obj)
 	return err;
 }
 
+static int u_flow_table_size(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 1024, 16777216, "a flow table size", &x);
+
+	if (!err)
+		((struct ztos_config *)obj)->underlay.flow_table_size = (uint32_t)x;
+	return err;
+}
+
 static const struct field underlay_fields[] = {
 	{ "interface", u_interface, "add the interface VXLAN arrives on, such as eth0" },
 	{ "address", u_address, "add this host's VTEP address, such as 192.0.2.1" },
 	{ "xdp_mode", u_xdp_mode, NULL },
 	{ "vxlan_port", u_vxlan_port, NULL },
+	{ "flow_table_size", u_flow_table_size, NULL },
 	{ 0 },
 };
 
@@ -289,7 +301,8 @@ static int f_underlay(struct bctx *c, const struct cfg_node *v, void *obj)
 	struct ztos_config *cfg = obj;
 
 	cfg->has_underlay = true;
-	cfg->underlay.vxlan_port = 4789;
+	cfg->underlay.vxlan_port = ZTOS_VXLAN_PORT;
+	cfg->underlay.flow_table_size = ZTOS_FLOWS_DEFAULT;
 	return walk_map(c, v, underlay_fields, cfg);
 }
 

@@ -43,7 +43,7 @@ lab_up() {
 # lab_config FILE BPFFS: ztosd's config for host A.
 lab_config() {
 	cat >>"$1" <<YAML
-underlay: {interface: ul-a, address: 192.0.2.1, xdp_mode: native}
+underlay: {interface: ul-a, address: 192.0.2.1, xdp_mode: native, flow_table_size: 65536}
 tenants:
   - name: blue
     vni: 100

@@ -63,6 +63,8 @@ check "policy deny is counted ($before -> $after)" test "$after" -gt "$before"
 expect_eq "the denied flow has verdict deny" deny \
 	"$("${Z[@]}" flows --json --verdict deny | jq -r '[.flows[] | select(.dest_port==9999)][0].verdict')"
 
+expect_eq "the flow table has the configured size (underlay.flow_table_size)" "65536 65536" \
+	"$("${Z[@]}" flows --json | jq -r .flow_table_size) $(bpftool -j map show pinned "$BPFFS/flows" | jq -r .max_entries)"
 check "bpftool map dump pinned $BPFFS/flows pretty-prints flows" bash -c \
 	"bpftool map dump pinned '$BPFFS/flows' | grep -q '\"packets\"'"
 check "bpftool map dump pinned $BPFFS/tenants shows VNI 100" bash -c \
