@@ -409,6 +409,8 @@ static int tc_attach(struct datapath *dp, const char *ifname, char *err, size_t 
 
 /* ---- control maps: a snapshot to roll back to ---- */
 
+#define KEY_MAX 64	/* the largest control-map key: struct ztos_vtep_key, 24 bytes */
+
 struct map_copy {
 	int fd;
 	size_t ksz, vsz, n;
@@ -417,30 +419,28 @@ struct map_copy {
 
 static int snapshot(int fd, size_t ksz, size_t vsz, struct map_copy *c)
 {
-	unsigned char *k = malloc(ksz), *prev = NULL;
+	unsigned char k[KEY_MAX], prev[KEY_MAX];
+	bool have_prev = false;
 
 	*c = (struct map_copy){ .fd = fd, .ksz = ksz, .vsz = vsz };
-	if (!k)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(fd, prev, k)) {
+	if (ksz > KEY_MAX)
+		return -EINVAL;
+	while (!bpf_map_get_next_key(fd, have_prev ? prev : NULL, k)) {
 		unsigned char *nk = realloc(c->keys, (c->n + 1) * ksz);
-		unsigned char *nv = realloc(c->vals, (c->n + 1) * vsz);
+		unsigned char *nv = nk ? realloc(c->vals, (c->n + 1) * vsz) : NULL;
 
 		if (nk)
 			c->keys = nk;
-		if (nv)
-			c->vals = nv;
-		if (!nk || !nv) {
-			free(k);
+		if (!nv)
 			return -ENOMEM;
-		}
-		memcpy(c->keys + c->n * ksz, k, ksz);
+		c->vals = nv;
+		memcpy(prev, k, ksz);
+		have_prev = true;
 		if (bpf_map_lookup_elem(fd, k, c->vals + c->n * vsz))
 			continue;	/* deleted meanwhile */
-		prev = c->keys + c->n * ksz;
+		memcpy(c->keys + c->n * ksz, k, ksz);
 		c->n++;
 	}
-	free(k);
 	return 0;
 }
 
@@ -454,16 +454,15 @@ static bool copy_has(const struct map_copy *c, const void *key)
 
 static void restore(struct map_copy *c)
 {
-	unsigned char k[256], *prev = NULL, next[256];
+	unsigned char k[KEY_MAX], prev[KEY_MAX];
+	bool have_prev = false;
 
 	/* Keys added since the snapshot go; the snapshot's keys come back as they were. */
-	while (!bpf_map_get_next_key(c->fd, prev, next)) {
-		memcpy(k, next, c->ksz);
-		if (!copy_has(c, k)) {
-			bpf_map_delete_elem(c->fd, k);
+	while (!bpf_map_get_next_key(c->fd, have_prev ? prev : NULL, k)) {
+		if (!copy_has(c, k) && !bpf_map_delete_elem(c->fd, k))
 			continue;
-		}
-		prev = k;
+		memcpy(prev, k, c->ksz);
+		have_prev = true;
 	}
 	for (size_t i = 0; i < c->n; i++)
 		bpf_map_update_elem(c->fd, c->keys + i * c->ksz, c->vals + i * c->vsz, BPF_ANY);

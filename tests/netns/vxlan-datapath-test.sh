@@ -73,6 +73,19 @@ m=$(curl -s -H "Authorization: Bearer $TOKEN" --unix-socket "$SOCK" http://local
 check "/metrics has per-reason drop counters" grep -qE '^ztos_datapath_drops_total\{reason="unknown_vni"\} [1-9]' <<<"$m"
 check "/metrics has per-tenant packet counters" grep -qE '^ztos_tenant_packets_total\{tenant="blue"\} [1-9]' <<<"$m"
 
+# A change the kernel refuses is a transaction that did not happen: the new tenant's
+# map entries are rolled back, the running config stays.
+r=$(curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST http://localhost/api/v1/network/configure \
+	--data '{"underlay": {"interface": "nope0"}, "tenants": [{"name": "green", "vni": 300, "vteps": ["192.0.2.2"]}]}')
+expect_eq "an underlay that does not exist: 422 apply_failed" "422 apply_failed" \
+	"$(status_of "$r") $(body_of "$r" | jq -r .error.code)"
+check "the error names the interface and the step" grep -q "nope0" <<<"$(body_of "$r" | jq -r .error.message)"
+expect_eq "the refused change left no map entry for VNI 300" 0 \
+	"$(bpftool -j map dump pinned "$BPFFS/tenants" | jq '[.[] | select(.formatted.key == 300)] | length')"
+expect_eq "the refused change left the config as it was" "blue ul-a" \
+	"$("${Z[@]}" network show --json | jq -r '"\([.tenants[].name] | join(",")) \(.underlay.interface)"')"
+expect_eq "XDP is still on ul-a" ztos_xdp_ingress "$(xdp_prog zt-a ul-a)"
+
 agent_stop
 expect_eq "SIGTERM: exit 0" 0 "$AGENT_RC"
 expect_eq "after SIGTERM, XDP stays attached (traffic keeps its policy)" ztos_xdp_ingress \
