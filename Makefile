@@ -19,7 +19,7 @@ BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 
 LIBCONFIG := $(BUILD)/libztosconfig.a
-ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf) -lelf -lz -lpthread
+ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf libnl-route-3.0) -lelf -lz -lpthread
 ZTOS_LIBS := $(call lib,yaml-0.1 libcjson libcurl)
 
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -49,6 +49,8 @@ $(call objs,$(BPF_TEST_SRCS) agent/datapath.c): $(BPF_SKELS)
 $(BUILD)/bench/xdp_bench.o: $(BPF_SKELS) $(BENCH_SKELS)
 $(BUILD)/bench/xdp_bench.o: CFLAGS += -I$(BUILD)/bench
 bench-tools: $(XDP_BENCH)
+# The AF_XDP test opens its socket with libxdp (xsk.h left libbpf for it).
+$(BUILD)/tests/test_bpf_afxdp: BPF_LIBS += $(call lib,libxdp)
 
 # The full example references secret files; git cannot keep their 0600 mode, so the
 # demo keys are made here, never committed (config/examples/keys/ is ignored).

@@ -27,10 +27,12 @@
 #include <linux/magic.h>
 
 #include "datapath.h"
+#include "dpilink.h"
 #include "eventlog.h"
 #include "log.h"
 #include "metrics.h"
 #include "ztos_common.h"
+#include "ztos_dpi.skel.h"
 #include "ztos_tc.skel.h"
 #include "ztos_xdp.skel.h"
 
@@ -45,6 +47,8 @@
 struct datapath {
 	struct ztos_xdp *xdp;
 	struct ztos_tc *tc;
+	struct ztos_dpi *dpi;
+	bool dpi_link;			/* the DPI link is up and the mirror points at it */
 	struct ring_buffer *rb;
 	const struct ztos_config *cfg_for_events;	/* set only during datapath_poll */
 	char bpffs[PATH_MAX];
@@ -258,7 +262,8 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, char *err, s
 			    "/sys/fs/bpf?)", dp->bpffs);
 	dp->xdp = ztos_xdp__open_opts(&opts);
 	dp->tc = ztos_tc__open_opts(&opts);
-	if (!dp->xdp || !dp->tc)
+	dp->dpi = ztos_dpi__open_opts(&opts);
+	if (!dp->xdp || !dp->tc || !dp->dpi)
 		return fail(err, len, -errno, "datapath: open the BPF objects");
 	if (cfg->has_underlay) {
 		__u32 flows = cfg->underlay.flow_table_size;
@@ -284,6 +289,9 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, char *err, s
 	ret = ztos_tc__load(dp->tc);
 	if (ret)
 		return fail(err, len, ret, "datapath: load ztos_tc");
+	ret = ztos_dpi__load(dp->dpi);
+	if (ret)
+		return fail(err, len, ret, "datapath: load ztos_dpi");
 	return 0;
 }
 
@@ -304,15 +312,19 @@ static int xdp_link_create(int prog_fd, int ifindex, __u32 flags)
 	return fd < 0 ? -errno : fd;
 }
 
-static int xdp_attach(struct datapath *dp, const struct ztos_config *cfg, char *err, size_t len)
+/*
+ * prog on ifname through a pinned link; a link a previous agent pinned there gets the
+ * new program in place (no detach gap). *generic says which mode it runs in.
+ */
+static int attach_xdp(struct datapath *dp, int prog_fd, const char *ifname,
+		      enum ztos_xdp_mode mode, bool *generic, char *err, size_t len)
 {
-	const char *ifname = cfg->underlay.interface;
-	int prog_fd = bpf_program__fd(dp->xdp->progs.ztos_xdp_ingress);
 	int ifindex = if_nametoindex(ifname), fd, ret;
 	char pin[PATH_MAX];
 
+	*generic = false;
 	if (!ifindex)
-		return fail(err, len, -ENODEV, "datapath: underlay interface %s", ifname);
+		return fail(err, len, -ENODEV, "datapath: interface %s", ifname);
 	link_pin_path(dp, ifname, pin, sizeof(pin));
 	fd = bpf_obj_get(pin);
 	if (fd >= 0) {
@@ -322,15 +334,16 @@ static int xdp_attach(struct datapath *dp, const struct ztos_config *cfg, char *
 		if (ret)
 			return fail(err, len, ret, "datapath: update the XDP link on %s", ifname);
 		pr_info("datapath: XDP on %s adopted from the previous agent", ifname);
+		*generic = mode == ZTOS_XDP_GENERIC;
 		goto out;
 	}
-	switch (cfg->underlay.xdp_mode) {
+	switch (mode) {
 	case ZTOS_XDP_NATIVE:
 		fd = xdp_link_create(prog_fd, ifindex, XDP_FLAGS_DRV_MODE);
 		break;
 	case ZTOS_XDP_GENERIC:
 		fd = xdp_link_create(prog_fd, ifindex, XDP_FLAGS_SKB_MODE);
-		dp->generic = true;
+		*generic = true;
 		break;
 	default:
 		fd = xdp_link_create(prog_fd, ifindex, XDP_FLAGS_DRV_MODE);
@@ -338,20 +351,29 @@ static int xdp_attach(struct datapath *dp, const struct ztos_config *cfg, char *
 			pr_warn("datapath: native XDP on %s failed (%s); falling back to generic "
 				"mode, which is slower", ifname, strerror(-fd));
 			fd = xdp_link_create(prog_fd, ifindex, XDP_FLAGS_SKB_MODE);
-			dp->generic = true;
+			*generic = true;
 		}
 	}
 	if (fd < 0)
 		return fail(err, len, fd, "datapath: attach XDP (%s mode) to %s",
-			    ztos_xdp_mode_str(cfg->underlay.xdp_mode), ifname);
+			    ztos_xdp_mode_str(mode), ifname);
 	ret = bpf_obj_pin(fd, pin) ? -errno : 0;
 	close(fd);
 	if (ret)
 		return fail(err, len, ret, "datapath: pin the XDP link of %s at %s", ifname, pin);
-	pr_info("datapath: XDP attached to %s (%s mode)", ifname, dp->generic ? "generic" : "native");
+	pr_info("datapath: XDP attached to %s (%s mode)", ifname, *generic ? "generic" : "native");
 out:
-	snprintf(dp->underlay, sizeof(dp->underlay), "%s", ifname);
 	return 0;
+}
+
+static int xdp_attach(struct datapath *dp, const struct ztos_config *cfg, char *err, size_t len)
+{
+	int ret = attach_xdp(dp, bpf_program__fd(dp->xdp->progs.ztos_xdp_ingress),
+			     cfg->underlay.interface, cfg->underlay.xdp_mode, &dp->generic, err, len);
+
+	if (!ret)
+		snprintf(dp->underlay, sizeof(dp->underlay), "%s", cfg->underlay.interface);
+	return ret;
 }
 
 /* Unpinning the last reference to an XDP link detaches the program. */
@@ -727,11 +749,46 @@ static void invalidate_caches(struct datapath *dp)
 	memset(dp->tc->bss->ztos_vni_absent, 0, sizeof(dp->tc->bss->ztos_vni_absent));
 }
 
+static bool dpi_wanted(const struct ztos_config *cfg)
+{
+	return cfg->has_dpi && cfg->dpi.enabled;
+}
+
+/*
+ * With DPI on: the veth pair, ztos_dpi on its far end, and the mirror of "inspect"
+ * flows pointed at its near end. With DPI off: the mirror points nowhere, and the
+ * pair goes once the map says so.
+ */
+static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, char *err, size_t len)
+{
+	int fd = bpf_map__fd(dp->xdp->maps.dpi_target), ret;
+	__u32 zero = 0, ifindex = 0;
+	bool generic;
+
+	if (dpi_wanted(cfg)) {
+		ret = dpi_link_ensure(err, len);
+		if (!ret)
+			ret = attach_xdp(dp, bpf_program__fd(dp->dpi->progs.ztos_dpi_redirect),
+					 DPI_LINK_RX, ZTOS_XDP_AUTO, &generic, err, len);
+		if (ret)
+			return ret;
+		ifindex = if_nametoindex(DPI_LINK_TX);
+	}
+	if (bpf_map_update_elem(fd, &zero, &ifindex, BPF_ANY))
+		return fail(err, len, -errno, "datapath: point the mirror at %s", DPI_LINK_TX);
+	if (!dpi_wanted(cfg) && dp->dpi_link) {
+		xdp_detach(dp->bpffs, DPI_LINK_RX);
+		dpi_link_remove();
+	}
+	dp->dpi_link = dpi_wanted(cfg);
+	return 0;
+}
+
 int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 		   const struct ztos_config *cfg, char *err, size_t len)
 {
 	struct control c = control_fds(dp);
-	struct map_copy snap[4] = { 0 };
+	struct map_copy snap[5] = { 0 };
 	bool underlay_changed;
 	int ret = 0;
 
@@ -741,7 +798,9 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 	if (snapshot(c.tenants, sizeof(__u32), sizeof(struct ztos_tenant_info), &snap[0]) ||
 	    snapshot(c.vteps, sizeof(struct ztos_vtep_key), sizeof(__u32), &snap[1]) ||
 	    snapshot(c.policy, sizeof(__u32), sizeof(struct ztos_policy), &snap[2]) ||
-	    snapshot(c.ports, sizeof(__u32), sizeof(__u32), &snap[3])) {
+	    snapshot(c.ports, sizeof(__u32), sizeof(__u32), &snap[3]) ||
+	    snapshot(bpf_map__fd(dp->xdp->maps.dpi_target), sizeof(__u32), sizeof(__u32),
+		     &snap[4])) {
 		ret = fail(err, len, -ENOMEM, "datapath: snapshot the maps");
 		goto out;
 	}
@@ -751,11 +810,13 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 		ret = write_ports(dp, &c, old, cfg, err, len);
 	if (!ret && remove_stale_tenants(&c, cfg))
 		ret = fail(err, len, -errno, "datapath: remove old tenants");
+	if (!ret)
+		ret = dpi_apply(dp, cfg, err, len);
 	underlay_changed = strcmp(dp->underlay, cfg->has_underlay ? cfg->underlay.interface : "");
 	if (!ret && underlay_changed && cfg->has_underlay)
 		ret = xdp_attach(dp, cfg, err, len);
 	if (ret) {
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			restore(&snap[i]);
 		invalidate_caches(dp);
 		goto out;
@@ -770,7 +831,7 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 		dp->underlay[0] = '\0';
 	}
 out:
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		copy_free(&snap[i]);
 	return ret;
 }
@@ -1042,6 +1103,8 @@ cJSON *datapath_state(struct datapath *dp)
 		cJSON_AddBoolToObject(o, "l3_device", dp->xdp->rodata->l3_device);
 	}
 	cJSON_AddNumberToObject(o, "flows_aged", (double)dp->aged);
+	if (dp->dpi_link)
+		cJSON_AddStringToObject(o, "dpi_link", DPI_LINK_TX " -> " DPI_LINK_RX);
 	if (dp->n_missing) {
 		cJSON *m = cJSON_AddArrayToObject(o, "interfaces_missing");
 
@@ -1109,6 +1172,7 @@ void datapath_stop(struct datapath *dp)
 	if (!dp)
 		return;
 	ring_buffer__free(dp->rb);
+	ztos_dpi__destroy(dp->dpi);
 	ztos_tc__destroy(dp->tc);
 	ztos_xdp__destroy(dp->xdp);
 	free(dp);
@@ -1154,5 +1218,7 @@ int datapath_cleanup(const struct ztos_config *cfg)
 			fprintf(stderr, "cannot unpin %s: %s\n", path, strerror(errno));
 	}
 	closedir(dir);
+	if (dpi_link_remove() == 1)
+		printf("removed the DPI link %s/%s\n", DPI_LINK_TX, DPI_LINK_RX);
 	return 0;
 }

@@ -132,7 +132,7 @@ struct ztos_bgp {
 	bool advertise_all_vni;
 };
 
-struct ztos_dpi {
+struct ztos_dpi_cfg {
 	bool enabled;
 	enum ztos_dpi_engine engine;
 	char **rules;		/* absolute paths */
@@ -177,7 +177,7 @@ struct ztos_config {
 	bool has_bgp;
 	struct ztos_bgp bgp;
 	bool has_dpi;
-	struct ztos_dpi dpi;
+	struct ztos_dpi_cfg dpi;
 };
 
 /* ---- errors ---- */

@@ -598,7 +598,7 @@ static void diff_bgp(struct dctx *d, const struct ztos_config *x, const struct z
 
 static void diff_dpi(struct dctx *d, const struct ztos_config *x, const struct ztos_config *y)
 {
-	const struct ztos_dpi *a = &x->dpi, *b = &y->dpi;
+	const struct ztos_dpi_cfg *a = &x->dpi, *b = &y->dpi;
 	struct sbuf s = { 0 };
 
 	if (!section(d, "dpi", x->has_dpi, y->has_dpi))

@@ -414,7 +414,7 @@ static int f_bgp(struct bctx *c, const struct cfg_node *v, void *obj)
 
 static int d_enabled(struct bctx *c, const struct cfg_node *v, void *obj)
 {
-	return get_bool(c, v, &((struct ztos_dpi *)obj)->enabled);
+	return get_bool(c, v, &((struct ztos_dpi_cfg *)obj)->enabled);
 }
 
 static int d_engine(struct bctx *c, const struct cfg_node *v, void *obj)
@@ -423,7 +423,7 @@ static int d_engine(struct bctx *c, const struct cfg_node *v, void *obj)
 	int i, err = get_enum(c, v, names, &i);
 
 	if (!err)
-		((struct ztos_dpi *)obj)->engine = (enum ztos_dpi_engine)i;
+		((struct ztos_dpi_cfg *)obj)->engine = (enum ztos_dpi_engine)i;
 	return err;
 }
 
@@ -437,7 +437,7 @@ static int rule_file_item(struct bctx *c, const struct cfg_node *v, void *elem)
 
 static int d_rules(struct bctx *c, const struct cfg_node *v, void *obj)
 {
-	struct ztos_dpi *d = obj;
+	struct ztos_dpi_cfg *d = obj;
 	void *arr = NULL;
 	int err = walk_list(c, v, sizeof(*d->rules), &arr, &d->n_rules, rule_file_item);
 
@@ -451,7 +451,7 @@ static int d_on_alert(struct bctx *c, const struct cfg_node *v, void *obj)
 	int i, err = get_enum(c, v, names, &i);
 
 	if (!err)
-		((struct ztos_dpi *)obj)->on_alert = (enum ztos_on_alert)i;
+		((struct ztos_dpi_cfg *)obj)->on_alert = (enum ztos_on_alert)i;
 	return err;
 }
 

@@ -138,7 +138,7 @@ static void macsec_free(struct ztos_macsec *m)
 	free(m->peers);
 }
 
-static void dpi_free(struct ztos_dpi *d)
+static void dpi_free(struct ztos_dpi_cfg *d)
 {
 	size_t i;
 

@@ -54,6 +54,8 @@ tenants:
       default: allow
       rules:
         - {action: deny, proto: tcp, dport: 9999}
+        - {action: inspect, proto: tcp, dport: 5201}
+dpi: {enabled: true, engine: cpu}
 YAML
 	sed -i "s|bpffs: .*|bpffs: $2|" "$1"
 }
