@@ -36,6 +36,8 @@ if [ -z "$udp" ] || [ -z "$all" ]; then
 fi
 make -s BUILD="$build" "$build/bench/xdp_bench"
 
+# The live figure first: the goals' figures are the last lines.
+bench/xdp-live.sh | grep '^live_'
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo "machine: $(nproc) cores, $(uname -r), $cpu"
 echo "peer: xdp-filter (libxdp1 $(dpkg-query -W -f='${Version}' libxdp1)): $udp, $all"

@@ -16,7 +16,7 @@ pkgs=(
 	# VM tests (tests/vm): Debian's kernel under qemu (TCG), for WireGuard/MACsec/VRF
 	qemu-system-x86 busybox-static linux-image-amd64
 	# benchmark
-	wrk nginx-light xdp-tools
+	wrk nginx-light xdp-tools netsniff-ng
 )
 
 missing=()

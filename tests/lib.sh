@@ -97,13 +97,19 @@ agent_stop() {
 	return 0
 }
 
+# Also run from scripts under set -e (bench/): every step may fail, none may stop it.
 agent_teardown() {
 	if [ -n "${AGENT_PID:-}" ]; then
-		kill -KILL "$AGENT_PID" 2>/dev/null
-		wait "$AGENT_PID" 2>/dev/null
+		kill -KILL "$AGENT_PID" 2>/dev/null || true
+		wait "$AGENT_PID" 2>/dev/null || true
 	fi
-	[ -n "${CONFIG:-}" ] && [ -f "$CONFIG" ] && "$ZTOSD" --cleanup --config "$CONFIG" >/dev/null 2>&1
-	[ -n "${WORK:-}" ] && rm -rf "$WORK"
+	if [ -n "${CONFIG:-}" ] && [ -f "$CONFIG" ]; then
+		"$ZTOSD" --cleanup --config "$CONFIG" >/dev/null 2>&1 || true
+	fi
+	if [ -n "${WORK:-}" ]; then
+		rm -rf "$WORK"
+	fi
+	return 0
 }
 
 # api METHOD PATH [curl args...]: prints the body, then the status code on the last line.

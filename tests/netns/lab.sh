@@ -68,7 +68,7 @@ IN_A=(nsenter --net=/run/netns/zt-a)
 # ztosd running in zt-a; everything goes away when the test exits.
 lab_setup() {
 	agent_setup
-	trap 'agent_teardown; "${IN_A[@]}" "$ZTOSD" --cleanup --config "$CONFIG" >/dev/null 2>&1; lab_down' EXIT
+	trap '"${IN_A[@]}" "$ZTOSD" --cleanup --config "$CONFIG" >/dev/null 2>&1; agent_teardown; lab_down' EXIT
 	lab_config "$CONFIG" "$BPFFS"
 	check "lab: two hosts with VXLAN" lab_up
 	start_agent_case "ztosd starts in host A" "${IN_A[@]}"
