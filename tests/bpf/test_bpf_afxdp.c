@@ -36,6 +36,7 @@
 
 #include "ztos_dpi.skel.h"
 #include "pkt.h"
+#include "tap.h"
 
 #define PIN_ROOT "/sys/fs/bpf/ztos-test"
 #define TX_DEV "dpi0"		/* the sender: frames written here arrive on dpi1 */
@@ -70,44 +71,6 @@ static __u64 free_frames[FRAMES];	/* umem frames neither in the fill nor the RX 
 static int n_free;
 static unsigned int seq;		/* makes every frame's marker unique */
 
-/* The current case: diagnostics collected, printed after its "ok"/"not ok" line. */
-static char diag[8192];
-static size_t diag_len;
-static bool case_failed, case_skipped;
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (diag_len >= sizeof(diag) - 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(diag + diag_len, sizeof(diag) - diag_len, fmt, ap);
-	va_end(ap);
-	if (n > 0 && (size_t)n >= sizeof(diag) - diag_len)
-		n = (int)(sizeof(diag) - diag_len - 1);
-	if (n > 0)
-		diag_len += (size_t)n;
-}
-
-#define CHECK(cond, ...)                                                                   \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			note("%s:%d: %s: ", __FILE__, __LINE__, #cond);                    \
-			note(__VA_ARGS__);                                                 \
-			note("\n");                                                        \
-			case_failed = true;                                                \
-		}                                                                          \
-	} while (0)
-
-#define CHECK_EQ(actual, expected)                                                         \
-	do {                                                                               \
-		unsigned long long __a = (unsigned long long)(actual);                     \
-		unsigned long long __e = (unsigned long long)(expected);                   \
-		CHECK(__a == __e, "got %llu, want %llu", __a, __e);                        \
-	} while (0)
 
 static long long now_ms(void)
 {
