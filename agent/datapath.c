@@ -535,36 +535,36 @@ static void policy_of(const struct ztos_tenant *t, struct ztos_policy *p)
 	}
 }
 
+
 struct control {
 	int tenants, vteps, policy, ports;
+	bool used[ZTOS_MAX_TENANTS];	/* tenant ids the tenants map holds, or given out */
 };
 
-static struct control control_fds(struct datapath *dp)
+/* Tenant ids the kernel has: they are kept across restarts (they index the stats). */
+static void load_used_ids(struct control *c)
 {
-	return (struct control){
-		.tenants = bpf_map__fd(dp->xdp->maps.tenants),
-		.vteps = bpf_map__fd(dp->xdp->maps.vteps),
-		.policy = bpf_map__fd(dp->xdp->maps.policy),
-		.ports = bpf_map__fd(dp->xdp->maps.ports),
-	};
+	struct ztos_tenant_info ti;
+	__u32 key, prev;
+	bool have_prev = false;
+
+	memset(c->used, 0, sizeof(c->used));
+	while (!bpf_map_get_next_key(c->tenants, have_prev ? &prev : NULL, &key)) {
+		if (!bpf_map_lookup_elem(c->tenants, &key, &ti) && ti.tenant_id < ZTOS_MAX_TENANTS)
+			c->used[ti.tenant_id] = true;
+		prev = key;
+		have_prev = true;
+	}
 }
 
-/* Tenant ids index tenant_stats and policy: keep the ones the kernel has, across restarts. */
-static int tenant_id_for(int tenants_fd, uint32_t vni, struct ztos_tenant_info *info)
+/* The tenant of vni as the kernel has it (0), or a new one with a free id (1). */
+static int tenant_id_for(struct control *c, uint32_t vni, struct ztos_tenant_info *info)
 {
-	bool used[ZTOS_MAX_TENANTS] = { false };
-	struct ztos_tenant_info ti;
-	__u32 key, *prev = NULL;
-
-	if (!bpf_map_lookup_elem(tenants_fd, &vni, info))
+	if (!bpf_map_lookup_elem(c->tenants, &vni, info))
 		return 0;
-	while (!bpf_map_get_next_key(tenants_fd, prev, &key)) {
-		if (!bpf_map_lookup_elem(tenants_fd, &key, &ti) && ti.tenant_id < ZTOS_MAX_TENANTS)
-			used[ti.tenant_id] = true;
-		prev = &key;
-	}
 	for (__u32 id = 0; id < ZTOS_MAX_TENANTS; id++) {
-		if (!used[id]) {
+		if (!c->used[id]) {
+			c->used[id] = true;
 			*info = (struct ztos_tenant_info){ .tenant_id = id, .policy_gen = 0 };
 			return 1;
 		}
@@ -584,20 +584,19 @@ static void zero_tenant_stats(struct datapath *dp, __u32 id)
 
 /*
  * One tenant, in an order that never shows half of it: the policy and the VTEPs are
- * in place before the tenant entry that makes XDP accept its VNI, and stale VTEPs go
- * only after.
+ * in place before the tenant entry that makes XDP accept its VNI; stale VTEPs go only
+ * after every tenant is written (remove_stale).
  */
-static int write_tenant(struct datapath *dp, const struct control *c, const struct ztos_tenant *t,
+static int write_tenant(struct datapath *dp, struct control *c, const struct ztos_tenant *t,
 			char *err, size_t len)
 {
 	struct ztos_tenant_info info, cur;
 	struct ztos_policy pol, old;
-	struct ztos_vtep_key vk, prev_k, next_k;
+	struct ztos_vtep_key vk;
 	__u32 one = 1, vni = t->vni;
-	bool have_prev = false;
 	int ret;
 
-	ret = tenant_id_for(c->tenants, vni, &info);
+	ret = tenant_id_for(c, vni, &info);
 	if (ret < 0)
 		return fail(err, len, ret, "datapath: tenant %s: no free tenant slot (%d at most)",
 			    t->name, ZTOS_MAX_TENANTS);
@@ -619,22 +618,23 @@ static int write_tenant(struct datapath *dp, const struct control *c, const stru
 	if (bpf_map_lookup_elem(c->tenants, &vni, &cur) || memcmp(&cur, &info, sizeof(info)))
 		if (bpf_map_update_elem(c->tenants, &vni, &info, BPF_ANY))
 			return fail(err, len, -errno, "datapath: tenant %s: write VNI %u", t->name, vni);
-	/* VTEPs of this VNI that the config no longer has. */
-	while (!bpf_map_get_next_key(c->vteps, have_prev ? &prev_k : NULL, &next_k)) {
-		bool keep = next_k.vni != vni;
-
-		for (size_t i = 0; !keep && i < t->n_vteps; i++) {
-			memset(&vk, 0, sizeof(vk));
-			vk.vni = vni;
-			addr_to_words(&t->vteps[i], vk.addr, &vk.family);
-			keep = !memcmp(&vk, &next_k, sizeof(vk));
-		}
-		if (!keep && !bpf_map_delete_elem(c->vteps, &next_k))
-			continue;
-		prev_k = next_k;
-		have_prev = true;
-	}
 	return 0;
+}
+
+/* Whether cfg lets k's VTEP send k's VNI. */
+static bool vtep_wanted(const struct ztos_config *cfg, const struct ztos_vtep_key *k)
+{
+	const struct ztos_tenant *t = tenant_by_vni(cfg, k->vni);
+	struct ztos_vtep_key want;
+
+	for (size_t i = 0; t && i < t->n_vteps; i++) {
+		memset(&want, 0, sizeof(want));
+		want.vni = k->vni;
+		addr_to_words(&t->vteps[i], want.addr, &want.family);
+		if (!memcmp(&want, k, sizeof(want)))
+			return true;
+	}
+	return false;
 }
 
 /* Tenants the config no longer has: the tenant entry first, so its VNI drops at once. */
@@ -658,8 +658,9 @@ static int remove_stale_tenants(const struct control *c, const struct ztos_confi
 		have_prev = false;	/* restart the walk: the map changed under it */
 	}
 	have_prev = false;
+	/* VTEPs the config no longer has, of removed tenants and of kept ones alike. */
 	while (!bpf_map_get_next_key(c->vteps, have_prev ? &pk : NULL, &vk)) {
-		if (!tenant_by_vni(cfg, vk.vni) && !bpf_map_delete_elem(c->vteps, &vk))
+		if (!vtep_wanted(cfg, &vk) && !bpf_map_delete_elem(c->vteps, &vk))
 			continue;
 		pk = vk;
 		have_prev = true;
@@ -787,7 +788,7 @@ static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, char *e
 int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 		   const struct ztos_config *cfg, char *err, size_t len)
 {
-	struct control c = control_fds(dp);
+	struct control c;
 	struct map_copy snap[5] = { 0 };
 	bool underlay_changed;
 	int ret = 0;
@@ -795,6 +796,11 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 	if (cfg->n_tenants > ZTOS_MAX_TENANTS)
 		return fail(err, len, 0, "datapath: %zu tenants, the maps hold %d", cfg->n_tenants,
 			    ZTOS_MAX_TENANTS);
+	c.tenants = bpf_map__fd(dp->xdp->maps.tenants);
+	c.vteps = bpf_map__fd(dp->xdp->maps.vteps);
+	c.policy = bpf_map__fd(dp->xdp->maps.policy);
+	c.ports = bpf_map__fd(dp->xdp->maps.ports);
+	load_used_ids(&c);
 	if (snapshot(c.tenants, sizeof(__u32), sizeof(struct ztos_tenant_info), &snap[0]) ||
 	    snapshot(c.vteps, sizeof(struct ztos_vtep_key), sizeof(__u32), &snap[1]) ||
 	    snapshot(c.policy, sizeof(__u32), sizeof(struct ztos_policy), &snap[2]) ||

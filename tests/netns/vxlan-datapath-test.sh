@@ -86,6 +86,15 @@ m=$(curl -s -H "Authorization: Bearer $TOKEN" --unix-socket "$SOCK" http://local
 check "/metrics has per-reason drop counters" grep -qE '^ztos_datapath_drops_total\{reason="unknown_vni"\} [1-9]' <<<"$m"
 check "/metrics has per-tenant packet counters" grep -qE '^ztos_tenant_packets_total\{tenant="blue"\} [1-9]' <<<"$m"
 
+vteps_of_100() {
+	bpftool -j map dump pinned "$BPFFS/vteps" | jq '[.[] | select(.formatted.key.vni == 100)] | length'
+}
+"${Z[@]}" network configure --tenant blue --vtep 192.0.2.2 --vtep 192.0.2.9 >/dev/null
+expect_eq "a VTEP added over the API is in the allowlist map" 2 "$(vteps_of_100)"
+"${Z[@]}" network configure --tenant blue --vtep 192.0.2.2 >/dev/null
+expect_eq "a VTEP removed over the API leaves the allowlist map" 1 "$(vteps_of_100)"
+check "traffic from the remaining VTEP still crosses" ip netns exec zt-wa ping -c 2 -i 0.2 -W 2 10.100.0.2
+
 # A change the kernel refuses is a transaction that did not happen: the new tenant's
 # map entries are rolled back, the running config stays.
 r=$(curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST http://localhost/api/v1/network/configure \
