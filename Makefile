@@ -19,7 +19,7 @@ BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 
 LIBCONFIG := $(BUILD)/libztosconfig.a
-ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf libnl-route-3.0) -lelf -lz -lpthread
+ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf libnl-route-3.0 libnl-genl-3.0) -lelf -lz -lpthread
 ZTOS_LIBS := $(call lib,yaml-0.1 libcjson libcurl)
 
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))

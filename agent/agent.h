@@ -45,6 +45,7 @@ struct agent {
 	/* NULL while the config wants no datapath, or when it failed (dp_error says why) */
 	struct datapath *dp;
 	char dp_error[512];
+	cJSON *kernel;		/* what the kernel supports, probed once at start */
 	struct agent_metrics metrics;
 };
 

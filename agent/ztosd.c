@@ -25,6 +25,7 @@
 #include "agent.h"
 #include "api/api.h"
 #include "datapath.h"
+#include "kernel.h"
 #include "eventlog.h"
 #include "log.h"
 
@@ -429,6 +430,34 @@ static int load_initial(struct agent *a)
 	return err;
 }
 
+/* Kernel support, reported, never assumed: a configured feature it lacks is a warning. */
+static void probe_kernel(struct agent *a)
+{
+	static const char *const sections[] = { "wireguard", "macsec", "vrf" };
+	const struct ztos_config *c = a->cfg;
+	bool has_vrf = false;
+	const cJSON *f;
+
+	for (size_t i = 0; i < c->n_tenants; i++)
+		has_vrf |= c->tenants[i].has_vrf;
+	a->kernel = kernel_support();
+	for (size_t i = 0; i < 3; i++) {
+		bool wanted = i == 0 ? c->has_wireguard : i == 1 ? c->has_macsec : has_vrf;
+		cJSON *body;
+
+		f = cJSON_GetObjectItem(a->kernel, sections[i]);
+		if (!wanted || cJSON_IsTrue(cJSON_GetObjectItem(f, "supported")))
+			continue;
+		pr_warn("%s is configured but %s; the rest of the config applies", sections[i],
+			cJSON_GetObjectItem(f, "reason")->valuestring);
+		body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "feature", sections[i]);
+		cJSON_AddStringToObject(body, "severity", "warning");
+		cJSON_AddStringToObject(body, "reason", cJSON_GetObjectItem(f, "reason")->valuestring);
+		event_emit("kernel", 0, NULL, body);
+	}
+}
+
 static int run(struct agent *a, const char *level_override)
 {
 	int sfd = -1, tfd = -1, efd = -1, lock_fd = -1, err;
@@ -470,6 +499,7 @@ static int run(struct agent *a, const char *level_override)
 		cJSON_AddStringToObject(body, "error", a->dp_error);
 		event_emit("datapath", 0, NULL, body);
 	}
+	probe_kernel(a);
 	err = api_start(a, &a->api);
 	if (err)
 		goto out_log;
@@ -572,5 +602,6 @@ int main(int argc, char **argv)
 	cfg_node_free(a.tree);
 	cfg_free(a.cfg);
 	free(a.config_dir);
+	cJSON_Delete(a.kernel);
 	return ret;
 }

@@ -16,17 +16,6 @@ static const char status_help[] =
 	"\n"
 	"  --json   print the agent's answer as JSON\n";
 
-/* "NAME: STATE (REASON), key=value ...": the other members are what later agents add. */
-static void state_line(struct strbuf *sb, const char *name, const cJSON *obj)
-{
-	static const char *const skip[] = { "state", "reason", NULL };
-
-	sb_printf(sb, "%s: ", name);
-	state_str(sb, obj);
-	json_flatten_around(sb, ", ", obj, skip, "");
-	sb_printf(sb, "\n");
-}
-
 static void wg_peer_row(struct table *t, const cJSON *p)
 {
 	double v;
@@ -130,22 +119,36 @@ static int macsec(const cJSON *ms)
 	return ret;
 }
 
+/* {"wireguard": {"supported": true, "how": ...}, "vrf": {"supported": false, "reason": ...}} */
+static int kernel_support(const cJSON *ks)
+{
+	struct table t;
+	const cJSON *f;
+	int ret;
+
+	printf("\nkernel support:\n");
+	table_init(&t, "FEATURE", "SUPPORTED", "DETAIL", NULL);
+	cJSON_ArrayForEach(f, ks) {
+		const cJSON *why = json_get(f, "reason") ?: json_get(f, "how");
+
+		table_cell(&t, "%s", f->string);
+		table_cell(&t, "%s", cJSON_IsTrue(json_get(f, "supported")) ? "yes" : "no");
+		table_cell_json(&t, why);
+	}
+	ret = table_print(&t, stdout);
+	table_free(&t);
+	return ret;
+}
+
 static int render(const cJSON *root)
 {
-	const cJSON *ks = json_get(root, "kernel_support");
-	struct strbuf sb = {};
 	int ret;
 
 	ret = wireguard(json_get(root, "wireguard"));
 	if (!ret)
 		printf("\n");
 	ret = ret ?: macsec(json_get(root, "macsec"));
-	state_line(&sb, "\nkernel support", ks);
-	ret = ret ?: sb.err;
-	if (!ret)
-		printf("%s", sb_str(&sb));
-	sb_free(&sb);
-	return ret;
+	return ret ?: kernel_support(json_get(root, "kernel_support"));
 }
 
 static int security_status_main(struct ztos_ctx *ctx, int argc, char **argv)

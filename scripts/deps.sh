@@ -9,7 +9,7 @@ pkgs=(
 	# build: agent, CLI, BPF programs (clang -target bpf, bpftool gen skeleton)
 	build-essential pkg-config libyaml-dev libcjson-dev libmicrohttpd-dev
 	libcurl4-openssl-dev libcmocka-dev libbpf-dev libxdp-dev libelf-dev zlib1g-dev
-	clang llvm bpftool
+	libnl-3-dev libnl-route-3-dev libnl-genl-3-dev clang llvm bpftool
 	# tests and demo
 	iproute2 iputils-ping curl jq python3 python3-yaml python3-scapy iperf3
 	procps psmisc util-linux sudo openssl

@@ -110,7 +110,6 @@ void api_security(struct api_request *req, struct api_response *resp)
 	cJSON_AddItemToObject(o, "wireguard", wireguard(a->cfg));
 	cJSON_AddItemToObject(o, "macsec", macsec(a->cfg));
 	pthread_rwlock_unlock(&a->lock);
-	cJSON_AddItemToObject(o, "kernel_support",
-			      agent_subsystem_state("not probed", not_built_reason));
+	cJSON_AddItemToObject(o, "kernel_support", cJSON_Duplicate(a->kernel, true));
 	resp->json = o;
 }

@@ -121,7 +121,7 @@ expect_eq "logs: since= in the future gives nothing" 0 \
 	"$(body_of "$(api GET "/api/v1/monitoring/logs?since=$future")" | jq '.events | length')"
 r=$(api GET '/api/v1/monitoring/logs?since=yesterday')
 expect_eq "logs: a bad since= is 400" 400 "$(status_of "$r")"
-check "event log lines are eve-style JSON" bash -c "jq -e 'has(\"timestamp\") and has(\"event_type\") and has(.event_type)' '$EVENTS' >/dev/null"
+check "event log lines are eve-style JSON" bash -c "jq -s -e 'all(.[]; has(\"timestamp\") and has(\"event_type\") and has(.event_type))' '$EVENTS' >/dev/null"
 
 r=$(api GET /metrics)
 expect_eq "/metrics: 200" 200 "$(status_of "$r")"

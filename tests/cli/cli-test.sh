@@ -35,6 +35,8 @@ out=$("${Z[@]}" network show)
 check "network show: a table row for tenant red" grep -qE '^red +200 ' <<<"$out"
 out=$("${Z[@]}" status)
 check "status: a table row per subsystem" grep -qE '^datapath +running' <<<"$out"
+out=$("${Z[@]}" security status)
+check "security status: a kernel support row per feature" grep -qE '^wireguard +(yes|no) ' <<<"$out"
 out=$("${Z[@]}" flows)
 check "flows: the counters of the datapath" grep -q 'unknown_vni' <<<"$out"
 
