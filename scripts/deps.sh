@@ -14,7 +14,7 @@ pkgs=(
 	iproute2 iputils-ping curl jq python3 python3-yaml python3-scapy iperf3
 	procps psmisc util-linux sudo openssl
 	# VM tests (tests/vm): Debian's kernel under qemu (TCG), for WireGuard/MACsec/VRF
-	qemu-system-x86 busybox-static linux-image-amd64
+	qemu-system-x86 busybox-static linux-image-amd64 xz-utils zstd
 	# benchmark
 	wrk nginx-light xdp-tools netsniff-ng
 )
