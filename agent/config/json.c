@@ -219,18 +219,13 @@ static int syntax_error(struct cfg_errors *errs, const char *buf, size_t len, si
 __attribute__((format(printf, 3, 4)))
 static int path_error(struct cfg_errors *errs, const char *path, const char *fmt, ...)
 {
-	char *msg = NULL;
 	va_list ap;
-	int err = -EINVAL;
+	int err;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	err = cfg_error_vadd(errs, path[0] ? path : "(top level)", fmt, ap);
 	va_end(ap);
-	if (!msg || cfg_error_add(errs, path[0] ? path : "(top level)", "%s", msg))
-		err = -ENOMEM;
-	free(msg);
-	return err;
+	return err ? err : -EINVAL;
 }
 
 static struct cfg_node *convert(const cJSON *j, char *path, size_t plen, size_t cap,

@@ -11,14 +11,20 @@
 
 int cfg_error_add(struct cfg_errors *errs, const char *where, const char *fmt, ...)
 {
-	struct cfg_error *v, e = { 0 };
 	va_list ap;
-	int len;
+	int err;
 
 	va_start(ap, fmt);
-	len = vasprintf(&e.message, fmt, ap);
+	err = cfg_error_vadd(errs, where, fmt, ap);
 	va_end(ap);
-	if (len < 0)
+	return err;
+}
+
+int cfg_error_vadd(struct cfg_errors *errs, const char *where, const char *fmt, va_list ap)
+{
+	struct cfg_error *v, e = { 0 };
+
+	if (vasprintf(&e.message, fmt, ap) < 0)
 		return -ENOMEM;
 	e.where = strdup(where);
 	v = reallocarray(errs->v, errs->n + 1, sizeof(*v));

@@ -31,19 +31,15 @@ struct ybuild {
 __attribute__((format(printf, 3, 4)))
 static int yerr(struct ybuild *b, const yaml_mark_t *m, const char *fmt, ...)
 {
-	char where[4096], *msg = NULL;
+	char where[4096];
 	va_list ap;
-	int err = -EINVAL;
+	int err;
 
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
 	snprintf(where, sizeof(where), "%s:%zu:%zu", b->name, m->line + 1, m->column + 1);
-	if (!msg || cfg_error_add(b->errs, where, "%s", msg))
-		err = -ENOMEM;
-	free(msg);
-	return err;
+	va_start(ap, fmt);
+	err = cfg_error_vadd(b->errs, where, fmt, ap);
+	va_end(ap);
+	return err ? err : -EINVAL;
 }
 
 static bool is_word(const char *s, const char *const *words)
