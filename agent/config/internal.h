@@ -7,6 +7,8 @@
 #ifndef ZTOS_CONFIG_INTERNAL_H
 #define ZTOS_CONFIG_INTERNAL_H
 
+#include <stdarg.h>
+
 #include "config.h"
 
 /* Nesting deeper than this is refused by the parsers: nothing in the schema needs
