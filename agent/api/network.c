@@ -153,17 +153,14 @@ static void invalid(struct api_response *resp, const struct cfg_errors *errs, en
 }
 
 /* The agent's own settings come from its file only: an API client may not move them. */
-static const char *forbidden_key(const char *body, size_t len)
+static const char *forbidden_key(const struct cfg_node *patch)
 {
 	static const char *const keys[] = { "agent", "version" };
-	cJSON *j = cJSON_ParseWithLength(body, len);
-	const char *bad = NULL;
 
-	for (size_t i = 0; j && i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (cJSON_GetObjectItemCaseSensitive(j, keys[i]))
-			bad = keys[i];
-	cJSON_Delete(j);
-	return bad;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (cfg_node_has(patch, keys[i]))
+			return keys[i];
+	return NULL;
 }
 
 void api_configure(struct api_request *req, struct api_response *resp)
@@ -181,7 +178,7 @@ void api_configure(struct api_request *req, struct api_response *resp)
 		invalid(resp, &errs, BAD_JSON);
 		goto out;
 	}
-	bad = forbidden_key(req->body, req->body_len);
+	bad = forbidden_key(patch);
 	if (bad) {
 		api_error(resp, 422, "invalid_config",
 			  "%s: is set in the agent's config file only, not over the API; remove "

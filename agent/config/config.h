@@ -214,6 +214,8 @@ int cfg_parse_json(const char *buf, size_t len, struct cfg_node **root, struct c
  */
 int cfg_merge(struct cfg_node *base, const struct cfg_node *patch);
 struct cfg_node *cfg_node_clone(const struct cfg_node *n);
+/* Whether a map node has key (false for a node that is not a map). */
+bool cfg_node_has(const struct cfg_node *map, const char *key);
 void cfg_node_free(struct cfg_node *n);
 
 /*

@@ -126,6 +126,11 @@ int cfg_map_index(const struct cfg_node *map, const char *key, size_t *i)
 	return -ENOENT;
 }
 
+bool cfg_node_has(const struct cfg_node *map, const char *key)
+{
+	return cfg_map_get(map, key) != NULL;
+}
+
 struct cfg_node *cfg_map_get(const struct cfg_node *map, const char *key)
 {
 	size_t i;
