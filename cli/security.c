@@ -42,13 +42,28 @@ static void wg_peer_row(struct table *t, const cJSON *p)
 	table_cell_json(t, json_get(p, "tx_bytes"));
 }
 
+/* A section's summary line, then its peers' table (or "no peers"); frees both. */
+static int print_section(struct strbuf *sb, struct table *t)
+{
+	int ret = sb->err;
+
+	if (!ret)
+		printf("%s\n", sb_str(sb));
+	if (!ret && t->ncells)
+		ret = table_print(t, stdout);
+	else if (!ret)
+		printf("no peers\n");
+	table_free(t);
+	sb_free(sb);
+	return ret;
+}
+
 static int wireguard(const cJSON *wg)
 {
 	struct strbuf sb = {};
 	struct table t;
 	const cJSON *p;
 	double port = 0;
-	int ret;
 
 	if (!cJSON_IsTrue(json_get(wg, "configured"))) {
 		printf("wireguard: not configured\n");
@@ -63,16 +78,7 @@ static int wireguard(const cJSON *wg)
 	t.hide_empty = 1u << 5 | 1u << 6 | 1u << 7;	/* fields of later agents */
 	cJSON_ArrayForEach(p, json_get(wg, "peers"))
 		wg_peer_row(&t, p);
-	ret = sb.err;
-	if (!ret)
-		printf("%s\n", sb_str(&sb));
-	if (!ret && t.ncells)
-		ret = table_print(&t, stdout);
-	else if (!ret)
-		printf("no peers\n");
-	table_free(&t);
-	sb_free(&sb);
-	return ret;
+	return print_section(&sb, &t);
 }
 
 static void macsec_peer_row(struct table *t, const cJSON *p)
@@ -92,7 +98,6 @@ static int macsec(const cJSON *ms)
 	struct strbuf sb = {};
 	struct table t;
 	const cJSON *p;
-	int ret;
 
 	if (!cJSON_IsTrue(json_get(ms, "configured"))) {
 		printf("macsec: not configured\n");
@@ -107,16 +112,7 @@ static int macsec(const cJSON *ms)
 	table_init(&t, "PEER MAC", "PORT", "RX SA", NULL);
 	cJSON_ArrayForEach(p, json_get(ms, "peers"))
 		macsec_peer_row(&t, p);
-	ret = sb.err;
-	if (!ret)
-		printf("%s\n", sb_str(&sb));
-	if (!ret && t.ncells)
-		ret = table_print(&t, stdout);
-	else if (!ret)
-		printf("no peers\n");
-	table_free(&t);
-	sb_free(&sb);
-	return ret;
+	return print_section(&sb, &t);
 }
 
 /* {"wireguard": {"supported": true, "how": ...}, "vrf": {"supported": false, "reason": ...}} */
