@@ -975,21 +975,23 @@ static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
 	}
 }
 
-static bool flow_matches(const struct flow_filter *flt, const struct ztos_flow_key *k,
-			 const struct ztos_flow *f, const struct ztos_config *cfg)
+/* tenant_vni: the VNI of the tenant filter, resolved once (0: none asked for). */
+static bool flow_matches(const struct flow_filter *flt, uint32_t tenant_vni,
+			 const struct ztos_flow_key *k, const struct ztos_flow *f)
 {
-	const struct ztos_tenant *t;
-
 	if (flt->vni && k->vni != flt->vni)
 		return false;
-	if (flt->verdict >= 0 && f->verdict != flt->verdict)
+	if (tenant_vni && k->vni != tenant_vni)
 		return false;
-	if (flt->tenant) {
-		t = tenant_by_vni(cfg, k->vni);
-		if (!t || strcmp(t->name, flt->tenant))
-			return false;
-	}
-	return true;
+	return flt->verdict < 0 || f->verdict == flt->verdict;
+}
+
+static const struct ztos_tenant *tenant_by_name(const struct ztos_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_tenants; i++)
+		if (!strcmp(cfg->tenants[i].name, name))
+			return &cfg->tenants[i];
+	return NULL;
 }
 
 static cJSON *flow_json(struct datapath *dp, const struct ztos_config *cfg,
@@ -1074,6 +1076,9 @@ cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 	struct ztos_flow f;
 	bool have_prev = false, truncated = false;
 	unsigned int n = 0, total = 0;
+	const struct ztos_tenant *t = flt->tenant ? tenant_by_name(cfg, flt->tenant) : NULL;
+	/* An unknown tenant matches nothing: no VNI is 0xffffffff. */
+	uint32_t tenant_vni = !flt->tenant ? 0 : t ? t->vni : UINT32_MAX;
 
 	while (!bpf_map_get_next_key(fd, have_prev ? &prev : NULL, &k)) {
 		prev = k;
@@ -1081,7 +1086,7 @@ cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 		if (bpf_map_lookup_elem(fd, &k, &f))
 			continue;
 		total++;
-		if (!flow_matches(flt, &k, &f, cfg))
+		if (!flow_matches(flt, tenant_vni, &k, &f))
 			continue;
 		if (n >= flt->limit) {
 			truncated = true;

@@ -173,12 +173,7 @@ static int datapath_update(struct agent *a, const struct ztos_config *cfg,
 		return 0;
 	}
 	if (err) {
-		errs->v = calloc(1, sizeof(*errs->v));
-		if (errs->v) {
-			errs->v[0].where = strdup("datapath");
-			errs->v[0].message = strdup(msg);
-			errs->n = 1;
-		}
+		cfg_error_add(errs, "datapath", "%s", msg);
 		pr_warn("%s; nothing was changed", msg);
 		return -EIO;
 	}

@@ -193,6 +193,9 @@ struct cfg_errors {
 };
 
 void cfg_errors_print(FILE *f, const struct cfg_errors *errs);	/* "WHERE: MESSAGE\n" each */
+/* Append an error; 0 or -ENOMEM. */
+int cfg_error_add(struct cfg_errors *errs, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void cfg_errors_free(struct cfg_errors *errs);
 
 /* ---- generic tree ---- */

@@ -50,8 +50,6 @@ const char *cfg_node_describe(const struct cfg_node *n, char *buf, size_t len);
 
 /* ---- util.c ---- */
 
-int cfg_error_add(struct cfg_errors *errs, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 int cfg_error_vadd(struct cfg_errors *errs, const char *where, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 /* Order errors[from..] by file position, so that a config reads top to bottom. */
