@@ -298,9 +298,9 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, char *err, s
 /* ---- XDP on the underlay ---- */
 
 /* agent.bpffs is validated to fit PATH_MAX well before here; a cut path fails bpf_obj_get. */
-static void link_pin_path(const struct datapath *dp, const char *ifname, char *buf, size_t len)
+static void link_pin_path(const char *bpffs, const char *ifname, char *buf, size_t len)
 {
-	if (snprintf(buf, len, "%s/link_xdp_%s", dp->bpffs, ifname) >= (int)len)
+	if (snprintf(buf, len, "%s/link_xdp_%s", bpffs, ifname) >= (int)len)
 		buf[0] = '\0';
 }
 
@@ -325,7 +325,7 @@ static int attach_xdp(struct datapath *dp, int prog_fd, const char *ifname,
 	*generic = false;
 	if (!ifindex)
 		return fail(err, len, -ENODEV, "datapath: interface %s", ifname);
-	link_pin_path(dp, ifname, pin, sizeof(pin));
+	link_pin_path(dp->bpffs, ifname, pin, sizeof(pin));
 	fd = bpf_obj_get(pin);
 	if (fd >= 0) {
 		/* A previous agent's link: swap the program in place, no detach gap. */
@@ -379,11 +379,9 @@ static int xdp_attach(struct datapath *dp, const struct ztos_config *cfg, char *
 /* Unpinning the last reference to an XDP link detaches the program. */
 static void xdp_detach(const char *bpffs, const char *ifname)
 {
-	struct datapath tmp = { 0 };
 	char pin[PATH_MAX];
 
-	snprintf(tmp.bpffs, sizeof(tmp.bpffs), "%s", bpffs);
-	link_pin_path(&tmp, ifname, pin, sizeof(pin));
+	link_pin_path(bpffs, ifname, pin, sizeof(pin));
 	if (!unlink(pin))
 		pr_info("datapath: XDP detached from %s", ifname);
 }
