@@ -677,7 +677,7 @@ static bool port_wanted(const struct ztos_config *cfg, const char *ifname, uint3
 	return false;
 }
 
-static int write_ports(struct datapath *dp, const struct control *c, const struct ztos_config *old,
+static int write_ports(struct datapath *dp, const struct control *c,
 		       const struct ztos_config *cfg, char *err, size_t len)
 {
 	__u32 ifindex, prev = 0, vni;
@@ -811,7 +811,7 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 	for (size_t i = 0; i < cfg->n_tenants && !ret; i++)
 		ret = write_tenant(dp, &c, &cfg->tenants[i], err, len);
 	if (!ret)
-		ret = write_ports(dp, &c, old, cfg, err, len);
+		ret = write_ports(dp, &c, cfg, err, len);
 	if (!ret && remove_stale_tenants(&c, cfg))
 		ret = fail(err, len, -errno, "datapath: remove old tenants");
 	if (!ret)
