@@ -33,7 +33,7 @@ BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPF_TEST_SRCS))
 BENCH_SKELS := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(BENCH_BPF_SRCS))
 XDP_BENCH := $(BUILD)/bench/xdp_bench
 
-all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples
+all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples $(LIBDPI) $(DPI_CUDA)
 .PHONY: all test demo install clean examples bench-tools
 
 $(LIBCONFIG): $(call objs,$(CONFIG_SRCS))
