@@ -24,6 +24,9 @@ LIBCONFIG := $(BUILD)/libztosconfig.a
 DPI_SRCS := $(wildcard gpu/*.c)
 LIBDPI := $(BUILD)/libztosdpi.a
 DPI_LIBS := $(call lib,libhs) -ldl -lpthread -lm
+# nvcc where it is (PATH, then /usr/local/cuda): without it, no CUDA engine is built.
+NVCC ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
+DPI_CUDA := $(if $(NVCC),$(BUILD)/libztosdpi_cuda.so)
 ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf libnl-route-3.0 libnl-genl-3.0) -lelf -lz -lpthread
 ZTOS_LIBS := $(call lib,yaml-0.1 libcjson libcurl)
 
@@ -38,6 +41,9 @@ all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples $(LIBDPI) $(DPI_CUDA)
 
 $(LIBCONFIG): $(call objs,$(CONFIG_SRCS))
 $(LIBDPI): $(call objs,$(DPI_SRCS))
+$(DPI_CUDA): gpu/cuda_engine.cu gpu/cuda_api.h gpu/dpi_core.h
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCC_FLAGS) -o $@ $<
 
 $(BUILD)/ztosd: $(call objs,$(ZTOSD_SRCS)) $(LIBCONFIG)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOSD_LIBS)

@@ -45,10 +45,10 @@ struct dpi_cuda_api {
 	/* Pinned staging memory the host fills: max_bytes, and max_pkts descriptors. */
 	uint8_t *(*staging)(void *ctx);
 	struct dpi_cuda_pkt *(*descs)(void *ctx);
-	/* Scan n packets of the staging area; hits (all packets) to out, bounded by cap;
-	 * *n_hits counts them all. */
+	/* Scan n packets of the staging area (their descriptors' pad is the .so's); hits
+	 * of all packets to out[0..*n_hits), *n_hits <= cap; *lost counts what did not fit. */
 	int (*scan)(void *ctx, uint32_t n, uint32_t bytes, struct dpi_core_hit *out, uint32_t cap,
-		    uint32_t *n_hits, char *err, size_t err_len);
+		    uint32_t *n_hits, uint64_t *lost, char *err, size_t err_len);
 };
 
 typedef const struct dpi_cuda_api *(*dpi_cuda_api_fn)(void);

@@ -22,13 +22,9 @@
 #include <stdint.h>
 
 #ifdef __CUDACC__
-#define DPI_HD __host__ __device__ __forceinline__
-#define DPI_ATOMIC_INC(p) atomicAdd((p), 1u)
-#define DPI_ATOMIC_INC64(p) atomicAdd((p), 1ull)
+#define DPI_HD static __host__ __device__ __forceinline__
 #else
 #define DPI_HD static inline
-#define DPI_ATOMIC_INC(p) ((*(p))++)
-#define DPI_ATOMIC_INC64(p) ((*(p))++)
 #endif
 
 #define DPI_CORE_OUT	0x80000000u	/* in delta[]: the next state has outputs */
@@ -87,6 +83,16 @@ struct dpi_core_hit {
 	uint32_t offset;	/* x - ctx: end of the match in the packet */
 	uint32_t pad;
 };
+
+/* A slot in a bounded output: atomic on the GPU, where threads share it. */
+DPI_HD uint32_t dpi_core_inc(uint32_t *n)
+{
+#ifdef __CUDA_ARCH__
+	return atomicAdd(n, 1u);
+#else
+	return (*n)++;
+#endif
+}
 
 DPI_HD uint8_t dpi_core_fold(uint8_t c)
 {
@@ -273,7 +279,7 @@ DPI_HD void dpi_core_scan(const struct dpi_core_db *db, const uint8_t *b, uint32
 				x = dpi_core_rule_x(db, rule, b, blen, base, bits);
 				if (x <= ctx)
 					continue;
-				slot = DPI_ATOMIC_INC(n);
+				slot = dpi_core_inc(n);
 				if (slot < cap) {
 					out[slot].rule = rule;
 					out[slot].pkt = pkt;

@@ -122,6 +122,7 @@ static int cuda_scan_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, ui
 	uint8_t *stage = api->staging(cs->ctx);
 	struct dpi_cuda_pkt *d = api->descs(cs->ctx);
 	uint32_t off = 0, nh = 0, i, k;
+	uint64_t lost = 0;
 	char err[256];
 	int r;
 
@@ -140,15 +141,12 @@ static int cuda_scan_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, ui
 		off += (d[i].blen + 7) & ~7u;
 		dpi_flow_advance(f, p->data, len);
 	}
-	r = api->scan(cs->ctx, n, off, cs->hits, cs->cap, &nh, err, sizeof(err));
+	r = api->scan(cs->ctx, n, off, cs->hits, cs->cap, &nh, &lost, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "dpi: CUDA scan of %u packets failed: %s\n", n, err);
 		return r;
 	}
-	if (nh > cs->cap) {
-		s->st.overflow += nh - cs->cap;
-		nh = cs->cap;
-	}
+	s->st.overflow += lost;
 	qsort(cs->hits, nh, sizeof(*cs->hits), cmp_hit);
 	for (i = 0; i < nh; i = k) {
 		uint32_t pkt = cs->hits[i].pkt;
