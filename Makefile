@@ -52,9 +52,13 @@ $(BUILD)/ztos: $(call objs,$(ZTOS_SRCS)) $(LIBCONFIG)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOS_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCONFIG)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call lib,yaml-0.1 libcjson cmocka)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call lib,yaml-0.1 libcjson cmocka) $(TEST_LIBS)
 
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+# The DPI unit tests link the DPI library (Hyperscan).
+DPI_TEST_BINS := $(BUILD)/tests/test_rules $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_dpi_*.c))
+$(DPI_TEST_BINS): $(LIBDPI)
+$(DPI_TEST_BINS): TEST_LIBS += $(DPI_LIBS)
 
 # What includes a skeleton waits for it.
 $(call objs,$(BPF_TEST_SRCS) agent/datapath.c): $(BPF_SKELS)

@@ -24,6 +24,7 @@ struct ctx {
 	uint32_t line;
 	const char *text;	/* the rule's text (continuations joined) */
 	const uint32_t *cols;	/* column in its line of each byte of text */
+	const uint32_t *lines;	/* and its line */
 	bool failed;
 	enum err_kind kind;
 };
@@ -84,7 +85,7 @@ static int fail(struct ctx *c, size_t pos, enum err_kind kind, const char *fmt, 
 	c->failed = true;
 	c->kind = kind;
 	va_start(ap, fmt);
-	add_error(c->rs, c->file, c->line, c->cols[pos], fmt, ap);
+	add_error(c->rs, c->file, c->lines[pos], c->cols[pos], fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -490,7 +491,8 @@ static int check_pcre(struct ctx *c, size_t pos, const struct dpi_pcre *p)
 	if (hs_expression_info(p->expr, flags, &info, &cerr) != HS_SUCCESS) {
 		const char *m = cerr ? cerr->message : "unknown error";
 
-		r = fail(c, pos, strstr(m, "not supported") ? E_UNSUPPORTED : E_INVALID,
+		r = fail(c, pos, strstr(m, "not supported") || strstr(m, "unsupported") ?
+					 E_UNSUPPORTED : E_INVALID,
 			 "pcre /%s/: %s", p->expr, m);
 		hs_free_compile_error(cerr);
 	}
@@ -657,8 +659,16 @@ static int parse_option(struct ctx *c, struct dpi_rule *r, size_t kpos, size_t k
 		if (!v || quoted(c, vpos, v, vlen, "msg", &qs, &ql))
 			return v ? -1 : fail(c, kpos, E_INVALID, "msg needs a value");
 		free(r->msg);
-		r->msg = strndup(v + qs, ql);
-		return r->msg ? 0 : fail(c, kpos, E_INVALID, "out of memory");
+		r->msg = malloc(ql + 1);
+		if (!r->msg)
+			return fail(c, kpos, E_INVALID, "out of memory");
+		/* \" \; \\ and the like stand for the character. */
+		for (size_t i = 0, o = 0; i <= ql; i++) {
+			if (i < ql && v[qs + i] == '\\' && i + 1 < ql)
+				i++;
+			r->msg[o++] = i < ql ? v[qs + i] : 0;
+		}
+		return 0;
 	}
 	if (!strcmp(key, "content")) {
 		if (!v)
@@ -837,12 +847,14 @@ int dpi_rules_load_text(struct dpi_ruleset *rs, const char *name, const char *te
 {
 	char *buf = malloc(len + 1);
 	uint32_t *cols = malloc((len + 1) * sizeof(*cols));
+	uint32_t *lines = malloc((len + 1) * sizeof(*lines));
 	uint32_t line = 1;
 	size_t i = 0;
 
-	if (!buf || !cols) {
+	if (!buf || !cols || !lines) {
 		free(buf);
 		free(cols);
+		free(lines);
 		return -ENOMEM;
 	}
 	while (i < len) {
@@ -863,18 +875,20 @@ int dpi_rules_load_text(struct dpi_ruleset *rs, const char *name, const char *te
 			}
 			/* A NUL byte would end the rule early: read it as a blank. */
 			buf[n] = text[i] ? text[i] : ' ';
+			lines[n] = line;
 			cols[n++] = col++;
 			i++;
 		}
+		buf[n] = 0;
+		lines[n] = line;
+		cols[n] = col;
 		i++;
 		line++;
-		buf[n] = 0;
-		cols[n] = col;
 		{
 			size_t s = skip_ws(buf, 0);
 			struct ctx c = {
 				.rs = rs, .file = name, .line = first, .text = buf + s,
-				.cols = cols + s,
+				.cols = cols + s, .lines = lines + s,
 			};
 
 			if (buf[s] && buf[s] != '#')
@@ -883,6 +897,7 @@ int dpi_rules_load_text(struct dpi_ruleset *rs, const char *name, const char *te
 	}
 	free(buf);
 	free(cols);
+	free(lines);
 	return 0;
 }
 
