@@ -64,7 +64,10 @@ $(DPI_TEST_BINS): TEST_LIBS += $(DPI_LIBS)
 $(call objs,$(BPF_TEST_SRCS) agent/datapath.c): $(BPF_SKELS)
 $(BUILD)/bench/xdp_bench.o: $(BPF_SKELS) $(BENCH_SKELS)
 $(BUILD)/bench/xdp_bench.o: CFLAGS += -I$(BUILD)/bench
-bench-tools: $(XDP_BENCH)
+bench-tools: $(XDP_BENCH) $(DPI_BENCH)
+DPI_BENCH := $(BUILD)/bench/dpi_bench
+$(DPI_BENCH): $(BUILD)/bench/dpi_bench.o $(LIBDPI)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DPI_LIBS)
 # The AF_XDP test opens its socket with libxdp (xsk.h left libbpf for it).
 $(BUILD)/tests/test_bpf_afxdp: BPF_LIBS += $(call lib,libxdp)
 

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
+
 /* CORPUS_MIXED: rules only, half of each kind. */
 enum corpus_kind { CORPUS_HTTP, CORPUS_RANDOM, CORPUS_MIXED };
 
@@ -314,6 +316,102 @@ static inline bool corpus_plant(const struct corpus_sig *s, uint8_t *buf, uint32
 		pos += s->len[k];
 	}
 	return true;
+}
+
+/* ---- traffic: packets of flows, for the engines ---- */
+
+
+struct corpus_traffic {
+	struct dpi_pkt *p;
+	uint8_t **data;
+	uint32_t n;
+	/* signatures planted across two packets of a flow: must match on the second */
+	uint32_t n_split, split_pkt[64], split_sid[64];
+};
+
+static inline void corpus_traffic_free(struct corpus_traffic *t)
+{
+	for (uint32_t i = 0; i < t->n; i++)
+		free(t->data[i]);
+	free(t->data);
+	free(t->p);
+	memset(t, 0, sizeof(*t));
+}
+
+static inline uint8_t *corpus_traffic_payload(const struct corpus_rules *cr, struct corpus_rng *r,
+					      enum corpus_kind kind, uint32_t len, double rate)
+{
+	uint8_t *b = malloc(len ? len : 1);
+
+	if (!b)
+		abort();
+
+	corpus_payload(r, kind, b, len);
+	if (corpus_below(r, 1000000) < (uint32_t)(rate * 1000000)) {
+		const struct corpus_sig *s = &cr->sigs[corpus_below(r, cr->n)];
+		uint32_t span = corpus_sig_span(s);
+
+		corpus_plant(s, b, len, span < len ? corpus_below(r, len - span + 1) : 0);
+	}
+	return b;
+}
+
+/*
+ * n packets: a third alone (flow id 0), the rest in flows of 3 packets, interleaved so
+ * that a flow's packets fall in different batches; with rate > 0, some flows carry a
+ * plain signature cut in two between their first and second packets.
+ */
+static inline void corpus_traffic_make(struct corpus_traffic *t, const struct corpus_rules *cr,
+				       uint32_t n_lit, enum corpus_kind kind, uint32_t len,
+				       double rate, uint32_t n, uint64_t seed)
+{
+	struct corpus_rng r = { seed | 1 };
+	uint64_t flow_base = seed << 20;
+	uint32_t i = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->p = calloc(n, sizeof(*t->p));
+	t->data = calloc(n, sizeof(*t->data));
+	if (!t->p || !t->data)
+		abort();
+	while (i < n) {
+		if (corpus_below(&r, 3) == 0 || n - i < 6) {
+			t->data[i] = corpus_traffic_payload(cr, &r, kind, len, rate);
+			t->p[i] = (struct dpi_pkt){ .data = t->data[i], .len = len };
+			i++;
+			continue;
+		}
+		/* two flows of three packets, interleaved: a b a b a b */
+		for (int f = 0; f < 2; f++) {
+			uint64_t id = ++flow_base;
+			uint8_t dir = corpus_below(&r, 4) == 0 ? DPI_DIR_TO_CLIENT :
+								 DPI_DIR_TO_SERVER;
+
+			for (int k = 0; k < 3; k++) {
+				uint32_t j = i + (uint32_t)(k * 2 + f);
+
+				t->data[j] = corpus_traffic_payload(cr, &r, kind, len, rate);
+				t->p[j] = (struct dpi_pkt){ .data = t->data[j], .len = len,
+							    .dir = dir, .flow_id = id };
+			}
+			if (rate > 0 && t->n_split < 64 && corpus_below(&r, 3) == 0) {
+				/* a plain rule (variant 0), half in each packet */
+				uint32_t sig = corpus_below(&r, n_lit / 8) * 8;
+				const struct corpus_sig *s = &cr->sigs[sig];
+				uint32_t cut = 1 + corpus_below(&r, s->len[0] - 1);
+
+				if (cut <= len && s->len[0] - cut <= len) {
+					memcpy(t->data[i + f] + len - cut, s->part[0], cut);
+					memcpy(t->data[i + 2 + f], s->part[0] + cut,
+					       s->len[0] - cut);
+					t->split_pkt[t->n_split] = i + 2 + f;
+					t->split_sid[t->n_split++] = s->sid;
+				}
+			}
+		}
+		i += 6;
+	}
+	t->n = n;
 }
 
 #endif

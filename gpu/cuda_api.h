@@ -49,6 +49,8 @@ struct dpi_cuda_api {
 	 * of all packets to out[0..*n_hits), *n_hits <= cap; *lost counts what did not fit. */
 	int (*scan)(void *ctx, uint32_t n, uint32_t bytes, struct dpi_core_hit *out, uint32_t cap,
 		    uint32_t *n_hits, uint64_t *lost, char *err, size_t err_len);
+	/* GPU time of the matching kernels so far (ns), transfers excluded. */
+	uint64_t (*kernel_ns)(void *ctx);
 };
 
 typedef const struct dpi_cuda_api *(*dpi_cuda_api_fn)(void);

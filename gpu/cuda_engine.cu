@@ -34,6 +34,8 @@ struct chunk {
 	cudaStream_t stream;
 	uint32_t first, n;	/* packets */
 	uint32_t segs;
+	cudaEvent_t k0, k1;	/* around the kernel: matcher-only time */
+	bool timed;
 	uint32_t *d_count, *h_count;
 	struct dpi_core_hit *d_hits, *h_hits;
 	uint32_t cap;
@@ -45,6 +47,7 @@ struct cuda_ctx {
 	uint8_t *h_stage, *d_stage;
 	struct dpi_cuda_pkt *h_desc, *d_desc;
 	struct chunk ch[CHUNKS];
+	uint64_t kernel_ns;
 };
 
 static int cerr(char *err, size_t len, const char *what, cudaError_t e)
@@ -168,6 +171,10 @@ static void ctx_destroy(void *p)
 	for (int i = 0; i < CHUNKS; i++) {
 		if (c->ch[i].stream)
 			cudaStreamDestroy(c->ch[i].stream);
+		if (c->ch[i].k0)
+			cudaEventDestroy(c->ch[i].k0);
+		if (c->ch[i].k1)
+			cudaEventDestroy(c->ch[i].k1);
 		cudaFree(c->ch[i].d_count);
 		cudaFree(c->ch[i].d_hits);
 		cudaFreeHost(c->ch[i].h_count);
@@ -202,6 +209,10 @@ static int ctx_create(void *db, uint32_t max_pkts, uint32_t max_bytes, void **ou
 
 		k->cap = cap;
 		e = cudaStreamCreateWithFlags(&k->stream, cudaStreamNonBlocking);
+		if (e == cudaSuccess)
+			e = cudaEventCreate(&k->k0);
+		if (e == cudaSuccess)
+			e = cudaEventCreate(&k->k1);
 		if (e == cudaSuccess)
 			e = cudaMalloc((void **)&k->d_count, sizeof(uint32_t));
 		if (e == cudaSuccess)
@@ -275,11 +286,16 @@ static int scan(void *p, uint32_t n, uint32_t bytes, struct dpi_core_hit *out, u
 		if (e == cudaSuccess)
 			e = cudaMemcpyAsync(c->d_desc + k->first, d0, k->n * sizeof(*d0),
 					    cudaMemcpyHostToDevice, k->stream);
+		k->timed = false;
 		if (e == cudaSuccess && k->segs) {
+			k->timed = true;
+			cudaEventRecord(k->k0, k->stream);
 			scan_kernel<<<(k->segs + THREADS - 1) / THREADS, THREADS, 0, k->stream>>>(
 				c->db->db, c->d_stage, c->d_desc, k->first, k->n, k->segs, seg,
 				k->d_hits, k->cap, k->d_count);
 			e = cudaGetLastError();
+			if (e == cudaSuccess)
+				e = cudaEventRecord(k->k1, k->stream);
 		}
 		if (e == cudaSuccess)
 			e = cudaMemcpyAsync(k->h_count, k->d_count, sizeof(uint32_t),
@@ -295,6 +311,12 @@ static int scan(void *p, uint32_t n, uint32_t bytes, struct dpi_core_hit *out, u
 		e = cudaStreamSynchronize(k->stream);
 		if (e != cudaSuccess)
 			break;
+		if (k->timed) {
+			float ms = 0;
+
+			if (cudaEventElapsedTime(&ms, k->k0, k->k1) == cudaSuccess)
+				c->kernel_ns += (uint64_t)(ms * 1e6);
+		}
 		cnt = *k->h_count;
 		total += cnt;
 		keep = cnt < k->cap ? cnt : k->cap;
@@ -313,9 +335,14 @@ static int scan(void *p, uint32_t n, uint32_t bytes, struct dpi_core_hit *out, u
 	return 0;
 }
 
+static uint64_t kernel_ns(void *p)
+{
+	return ((struct cuda_ctx *)p)->kernel_ns;
+}
+
 static const struct dpi_cuda_api api = {
 	DPI_CUDA_API_VERSION, probe, db_upload, db_free, ctx_create, ctx_destroy, staging, descs,
-	scan,
+	scan, kernel_ns,
 };
 
 extern "C" __attribute__((visibility("default"))) const struct dpi_cuda_api *

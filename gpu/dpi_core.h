@@ -20,6 +20,7 @@
 #define ZTOS_GPU_DPI_CORE_H
 
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __CUDACC__
 #define DPI_HD static __host__ __device__ __forceinline__
@@ -147,11 +148,37 @@ DPI_HD void dpi_core_clear_bits(uint64_t *bits, uint32_t lo, uint32_t hi)
 }
 
 /*
+ * The first end e in [lo, hi] where the content ends (0: none). fast (host only, a
+ * constant at each call site): memmem for case-sensitive contents; the GPU and the core
+ * engine walk byte by byte, and the differential test holds the two to the same answers.
+ */
+DPI_HD uint32_t dpi_core_find(const uint8_t *b, uint32_t lo, uint32_t hi, const uint8_t *pat,
+			      uint32_t len, int nocase, int fast)
+{
+	uint32_t e;
+
+#ifndef __CUDA_ARCH__
+	if (fast && !nocase) {
+		const uint8_t *m;
+
+		if (lo > hi)
+			return 0;
+		m = (const uint8_t *)memmem(b + lo - len, hi - lo + len, pat, len);
+		return m ? (uint32_t)(m - b) + len : 0;
+	}
+#endif
+	for (e = lo; e <= hi; e++)
+		if (dpi_core_lit_at(b, e, pat, len, nocase))
+			return e;
+	return 0;
+}
+
+/*
  * The rule's earliest end x in b[0..blen) (0: its contents are not satisfied).
  * bits: 2 * DPI_CORE_BITWORDS words of scratch.
  */
 DPI_HD uint32_t dpi_core_rule_x(const struct dpi_core_db *db, uint32_t rule, const uint8_t *b,
-				uint32_t blen, uint64_t base, uint64_t *bits)
+				uint32_t blen, uint64_t base, uint64_t *bits, int fast)
 {
 	const struct dpi_core_rule *r = &db->rules[rule];
 	uint64_t *prev = bits, *cur = bits + DPI_CORE_BITWORDS, *tmp;
@@ -200,8 +227,9 @@ DPI_HD uint32_t dpi_core_rule_x(const struct dpi_core_db *db, uint32_t rule, con
 		if (next_rel)
 			dpi_core_clear_bits(cur, 0, hi);
 		for (e = lo; e <= hi; e++) {
-			if (!dpi_core_lit_at(b, e, pat, ct->len, ct->flags & DPI_CORE_NOCASE))
-				continue;
+			e = dpi_core_find(b, e, hi, pat, ct->len, ct->flags & DPI_CORE_NOCASE, fast);
+			if (!e)
+				break;
 			if (rel) {
 				uint32_t phi = e - ct->len - ct->distance, plo = 0;
 
@@ -276,7 +304,7 @@ DPI_HD void dpi_core_scan(const struct dpi_core_db *db, const uint8_t *b, uint32
 					continue;
 				if (n_seen < DPI_CORE_SEEN)
 					seen[n_seen++] = rule;
-				x = dpi_core_rule_x(db, rule, b, blen, base, bits);
+				x = dpi_core_rule_x(db, rule, b, blen, base, bits, 0);
 				if (x <= ctx)
 					continue;
 				slot = dpi_core_inc(n);

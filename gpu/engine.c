@@ -532,8 +532,10 @@ int dpi_scanner_create(struct dpi_db *db, const struct dpi_scanner_opts *opts,
 	s->pcre_gen = calloc(db->n_pcres + 1, sizeof(*s->pcre_gen));
 	s->lit_gen = calloc(db->core.db.n_lits + 1, sizeof(*s->lit_gen));
 	s->cand = calloc(db->core.db.n_lits + 1, sizeof(*s->cand));
+	s->lit_end = calloc(db->core.db.n_lits + 1, sizeof(*s->lit_end));
 	if (!s->flows.v || !s->flows.buckets || !s->buf || !s->bits || !s->hits ||
-	    !s->rule_gen || !s->conf_gen || !s->pcre_gen || !s->lit_gen || !s->cand)
+	    !s->rule_gen || !s->conf_gen || !s->pcre_gen || !s->lit_gen || !s->cand ||
+	    !s->lit_end)
 		goto fail;
 	for (uint32_t i = 0; i < s->flows.cap; i++)
 		s->flows.v[i].hnext = i + 2 <= s->flows.cap ? i + 2 : 0;
@@ -577,6 +579,7 @@ void dpi_scanner_destroy(struct dpi_scanner *s)
 	free(s->pcre_gen);
 	free(s->lit_gen);
 	free(s->cand);
+	free(s->lit_end);
 	free(s);
 }
 
@@ -667,6 +670,8 @@ int dpi_scan(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_t n,
 void dpi_scanner_stats(const struct dpi_scanner *s, struct dpi_scanner_stats *st)
 {
 	*st = s->st;
+	if (s->db->e->be->device_ns)
+		st->device_ns = s->db->e->be->device_ns(s);
 	st->flows = s->flows.n;
 	st->flow_evictions = s->flows.evictions;
 }

@@ -160,7 +160,15 @@ static int cuda_scan_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, ui
 	return 0;
 }
 
+static uint64_t cuda_device_ns(const struct dpi_scanner *s)
+{
+	const struct cuda_scanner *cs = s->be;
+
+	return cs && cs->ctx ? s->db->e->cuda->kernel_ns(cs->ctx) : 0;
+}
+
 const struct dpi_backend dpi_backend_cuda = {
+	.device_ns = cuda_device_ns,
 	.name = "cuda",
 	.db_init = cuda_db_init,
 	.db_free = cuda_db_free,

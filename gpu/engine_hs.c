@@ -71,7 +71,7 @@ static int hs_scanner_init(struct dpi_scanner *s, char *err, size_t err_len)
 {
 	struct dpi_db *db = s->db;
 
-	if ((db->lit_block && hs_alloc_scratch(db->lit_block, &s->scratch) != HS_SUCCESS) ||
+	if ((db->lit_block && hs_alloc_scratch(db->lit_block, &s->bscratch) != HS_SUCCESS) ||
 	    (db->lit_stream && hs_alloc_scratch(db->lit_stream, &s->scratch) != HS_SUCCESS)) {
 		snprintf(err, err_len, "cannot allocate Hyperscan scratch for the literals");
 		return -ENOMEM;
@@ -84,11 +84,34 @@ static int on_lit(unsigned int id, unsigned long long from, unsigned long long t
 {
 	struct dpi_scanner *s = ctx;
 
+	/* Hyperscan reports in order of end: the first report is the earliest end in the
+	 * packet (s->lit_end is in packet bytes: "to" counts from the stream's start). */
 	if (s->lit_gen[id] != s->gen) {
 		s->lit_gen[id] = s->gen;
 		s->cand[s->n_cand++] = id;
+		s->lit_end[id] = (uint32_t)(to - s->pkt_off);
 	}
 	return 0;
+}
+
+/*
+ * A rule of one content without offset/depth (most rules): its earliest end is the first
+ * one in the tail, else the literal's first end in the packet, which Hyperscan gave:
+ * no search of the packet. 0: not such a rule (or satisfied in the tail: x <= ctx).
+ */
+static uint32_t single_x(const struct dpi_core_db *db, uint32_t rule, uint32_t end,
+			 const uint8_t *b, uint32_t ctx)
+{
+	const struct dpi_core_rule *r = &db->rules[rule];
+	const struct dpi_core_content *ct = &db->contents[r->content];
+	uint32_t e = 0;
+
+	if (r->n_contents != 1 || (ct->flags & (DPI_C_OFFSET | DPI_C_DEPTH)))
+		return 0;
+	if (ctx >= ct->len)
+		e = dpi_core_find(b, ct->len, ctx, db->bytes + ct->bytes, ct->len,
+				  ct->flags & DPI_C_NOCASE, 1);
+	return e ? e : ctx + end;
 }
 
 /* Confirm the rules of the literals seen; report those that fire. */
@@ -107,7 +130,9 @@ static void confirm(struct dpi_scanner *s, const struct dpi_pkt *p, uint32_t pkt
 			if (s->conf_gen[rule] == s->gen)
 				continue;
 			s->conf_gen[rule] = s->gen;
-			x = dpi_core_rule_x(db, rule, b, blen, base, s->bits);
+			x = single_x(db, rule, s->lit_end[s->cand[c]], b, ctx);
+			if (!x)
+				x = dpi_core_rule_x(db, rule, b, blen, base, s->bits, 1);
 			if (x <= ctx)
 				continue;
 			if (nh == DPI_HIT_CAP) {
@@ -135,10 +160,11 @@ static int hs_scan_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint
 
 		dpi_next_gen(s);
 		s->n_cand = 0;
+		s->pkt_off = 0;
 		if (!p->flow_id) {
 			if (!len)
 				continue;
-			err = hs_scan(db->lit_block, (const char *)p->data, len, 0, s->scratch,
+			err = hs_scan(db->lit_block, (const char *)p->data, len, 0, s->bscratch,
 				      on_lit, s);
 			if (err != HS_SUCCESS)
 				return -EIO;
@@ -151,6 +177,7 @@ static int hs_scan_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint
 			continue;
 		if (!f->hs && hs_open_stream(db->lit_stream, 0, &f->hs) != HS_SUCCESS)
 			return -ENOMEM;
+		s->pkt_off = f->stream_off;
 		err = hs_scan_stream(f->hs, (const char *)p->data, len, 0, s->scratch, on_lit, s);
 		if (err != HS_SUCCESS)
 			return -EIO;
@@ -170,7 +197,14 @@ static void hs_flow_evict(struct dpi_scanner *s, struct dpi_flow *f)
 	f->hs = NULL;
 }
 
+static void hs_scanner_free(struct dpi_scanner *s)
+{
+	hs_free_scratch(s->bscratch);
+	s->bscratch = NULL;
+}
+
 const struct dpi_backend dpi_backend_hs = {
+	.scanner_free = hs_scanner_free,
 	.name = "cpu",
 	.db_init = hs_db_init,
 	.db_free = hs_db_free,

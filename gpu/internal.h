@@ -44,6 +44,7 @@ struct dpi_backend {
 	/* Scan the batch; report through dpi_emit_hits() per packet. */
 	int (*scan)(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_t n);
 	void (*flow_evict)(struct dpi_scanner *s, struct dpi_flow *f);
+	uint64_t (*device_ns)(const struct dpi_scanner *s);
 };
 
 extern const struct dpi_backend dpi_backend_hs, dpi_backend_core, dpi_backend_noop,
@@ -74,7 +75,8 @@ struct dpi_scanner {
 	struct dpi_flows flows;
 	struct dpi_scanner_stats st;
 	struct dpi_results *res;
-	hs_scratch_t *scratch;		/* pcre, and the cpu engine's literals */
+	hs_scratch_t *scratch;		/* pcre, and the cpu engine's streams */
+	hs_scratch_t *bscratch;		/* the cpu engine's block mode: its own, smaller */
 	uint8_t *buf;			/* DPI_CORE_MAX_BUF: one packet's inspection buffer */
 	uint64_t *bits;			/* 2 * DPI_CORE_BITWORDS */
 	struct dpi_core_hit *hits;	/* one packet's candidates (HIT_CAP) */
@@ -84,6 +86,8 @@ struct dpi_scanner {
 	uint32_t *conf_gen;		/* [n_rules]: confirmed in this packet */
 	uint32_t *lit_gen;		/* [n_lits] */
 	uint32_t *cand;			/* [n_lits]: literals seen in this packet */
+	uint32_t *lit_end;		/* [n_lits]: their first end in the packet */
+	uint64_t pkt_off;		/* stream offset of the packet being scanned */
 	uint32_t n_cand;
 	uint32_t gen;
 	void *be;			/* the back end's own state */

@@ -38,94 +38,6 @@ struct world {
 
 static struct world W;
 
-/* ---- traffic ---- */
-
-struct traffic {
-	struct dpi_pkt *p;
-	uint8_t **data;
-	uint32_t n;
-	/* signatures planted across two packets of a flow: must match on the second */
-	uint32_t n_split, split_pkt[64], split_sid[64];
-};
-
-static void traffic_free(struct traffic *t)
-{
-	for (uint32_t i = 0; i < t->n; i++)
-		free(t->data[i]);
-	free(t->data);
-	free(t->p);
-	memset(t, 0, sizeof(*t));
-}
-
-static uint8_t *payload(struct corpus_rng *r, enum corpus_kind kind, uint32_t len, double rate)
-{
-	uint8_t *b = malloc(len ? len : 1);
-
-	corpus_payload(r, kind, b, len);
-	if (corpus_below(r, 1000000) < (uint32_t)(rate * 1000000)) {
-		const struct corpus_sig *s = &W.cr.sigs[corpus_below(r, W.cr.n)];
-		uint32_t span = corpus_sig_span(s);
-
-		corpus_plant(s, b, len, span < len ? corpus_below(r, len - span + 1) : 0);
-	}
-	return b;
-}
-
-/*
- * n packets: a third alone (flow id 0), the rest in flows of 3 packets, interleaved so
- * that a flow's packets fall in different batches; with rate > 0, some flows carry a
- * plain signature cut in two between their first and second packets.
- */
-static void traffic_make(struct traffic *t, enum corpus_kind kind, uint32_t len, double rate,
-			 uint32_t n, uint64_t seed)
-{
-	struct corpus_rng r = { seed | 1 };
-	uint64_t flow_base = seed << 20;
-	uint32_t i = 0;
-
-	memset(t, 0, sizeof(*t));
-	t->p = calloc(n, sizeof(*t->p));
-	t->data = calloc(n, sizeof(*t->data));
-	while (i < n) {
-		if (corpus_below(&r, 3) == 0 || n - i < 6) {
-			t->data[i] = payload(&r, kind, len, rate);
-			t->p[i] = (struct dpi_pkt){ .data = t->data[i], .len = len };
-			i++;
-			continue;
-		}
-		/* two flows of three packets, interleaved: a b a b a b */
-		for (int f = 0; f < 2; f++) {
-			uint64_t id = ++flow_base;
-			uint8_t dir = corpus_below(&r, 4) == 0 ? DPI_DIR_TO_CLIENT :
-								 DPI_DIR_TO_SERVER;
-
-			for (int k = 0; k < 3; k++) {
-				uint32_t j = i + (uint32_t)(k * 2 + f);
-
-				t->data[j] = payload(&r, kind, len, rate);
-				t->p[j] = (struct dpi_pkt){ .data = t->data[j], .len = len,
-							    .dir = dir, .flow_id = id };
-			}
-			if (rate > 0 && t->n_split < 64 && corpus_below(&r, 3) == 0) {
-				/* a plain rule (variant 0), half in each packet */
-				uint32_t sig = corpus_below(&r, N_LIT / 8) * 8;
-				const struct corpus_sig *s = &W.cr.sigs[sig];
-				uint32_t cut = 1 + corpus_below(&r, s->len[0] - 1);
-
-				if (cut <= len && s->len[0] - cut <= len) {
-					memcpy(t->data[i + f] + len - cut, s->part[0], cut);
-					memcpy(t->data[i + 2 + f], s->part[0] + cut,
-					       s->len[0] - cut);
-					t->split_pkt[t->n_split] = i + 2 + f;
-					t->split_sid[t->n_split++] = s->sid;
-				}
-			}
-		}
-		i += 6;
-	}
-	t->n = n;
-}
-
 /* ---- running the engines ---- */
 
 static int cmp_match(const void *a, const void *b)
@@ -140,7 +52,7 @@ static int cmp_match(const void *a, const void *b)
 }
 
 /* All matches of the traffic, sorted; the batch index made global. */
-static struct dpi_match *run(struct dpi_db *db, const struct traffic *t, uint32_t *n_out,
+static struct dpi_match *run(struct dpi_db *db, const struct corpus_traffic *t, uint32_t *n_out,
 			     struct dpi_scanner_stats *st)
 {
 	struct dpi_scanner_opts o = { .max_batch = BATCH, .max_flows = 4096 };
@@ -248,7 +160,7 @@ struct ref_flow {
 };
 
 /* The reference's matches for the first n packets (flows never evicted here). */
-static struct dpi_match *reference(const struct traffic *t, uint32_t n, uint32_t *n_out)
+static struct dpi_match *reference(const struct corpus_traffic *t, uint32_t n, uint32_t *n_out)
 {
 	struct ref_flow *flows = calloc(t->n, sizeof(*flows));
 	struct dpi_match *m = calloc(1u << 18, sizeof(*m));
@@ -388,14 +300,15 @@ static void expect_same(const char *what, const struct dpi_match *a, uint32_t na
 static void diff_case(enum corpus_kind kind, uint32_t len, double rate, uint32_t n,
 		      uint32_t n_ref)
 {
-	struct traffic t;
+	struct corpus_traffic t;
 	struct dpi_match *mh, *mc, *mr;
 	uint32_t nh, nc, nr, ref_in_hs = 0;
 	char what[96];
 
-	snprintf(what, sizeof(what), "%s %u B, rate %.2f", kind == CORPUS_HTTP ? "http" : "random",
-		 len, rate);
-	traffic_make(&t, kind, len, rate, n, len * 31 + (uint64_t)(rate * 100) + kind * 7);
+	snprintf(what, sizeof(what), "%s %u B, rate %.2f",
+		 kind == CORPUS_HTTP ? "http" : "random", len, rate);
+	corpus_traffic_make(&t, &W.cr, N_LIT, kind, len, rate, n,
+			    len * 31 + (uint64_t)(rate * 100) + kind * 7);
 	mh = run(W.hs_db, &t, &nh, NULL);
 	mc = run(W.core_db, &t, &nc, NULL);
 	print_message("# %s: %u packets, %u matches, %u split signatures\n", what, n, nh,
@@ -423,7 +336,7 @@ static void diff_case(enum corpus_kind kind, uint32_t len, double rate, uint32_t
 	free(mh);
 	free(mc);
 	free(mr);
-	traffic_free(&t);
+	corpus_traffic_free(&t);
 }
 
 static void test_diff_64(void **state)
