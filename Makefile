@@ -41,9 +41,11 @@ all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples $(LIBDPI) $(DPI_CUDA)
 
 $(LIBCONFIG): $(call objs,$(CONFIG_SRCS))
 $(LIBDPI): $(call objs,$(DPI_SRCS))
+ifneq ($(DPI_CUDA),)
 $(DPI_CUDA): gpu/cuda_engine.cu gpu/cuda_api.h gpu/dpi_core.h
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCC_FLAGS) -o $@ $<
+endif
 
 $(BUILD)/ztosd: $(call objs,$(ZTOSD_SRCS)) $(LIBCONFIG)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOSD_LIBS)
@@ -87,6 +89,7 @@ demo: all
 install: all
 	install -D -m 0755 $(BUILD)/ztosd $(DESTDIR)$(PREFIX)/sbin/ztosd
 	install -D -m 0755 $(BUILD)/ztos $(DESTDIR)$(PREFIX)/bin/ztos
+	$(if $(DPI_CUDA),install -D -m 0755 $(DPI_CUDA) $(DESTDIR)$(PREFIX)/lib/libztosdpi_cuda.so)
 	install -D -m 0644 config/ztosd.service $(DESTDIR)$(UNITDIR)/ztosd.service
 	install -D -m 0644 cli/ztos.bash-completion $(DESTDIR)/usr/share/bash-completion/completions/ztos
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/ztos

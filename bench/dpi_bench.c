@@ -10,6 +10,9 @@
  *       for cuda also the matcher alone (GPU kernel time, transfers excluded)
  *   dpi_bench compare -e A -E B
  *       identical match sets of two engines (TAP) on the differential corpus
+ *   dpi_bench probe
+ *       can the CUDA engine run here? Prints why (exit 0: yes, 1: no)
+ * -F: packets without flow ids (block mode, no stream state).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +31,7 @@ struct opts {
 	uint32_t size, rules, batch, threads;
 	double seconds;
 	enum dpi_engine_kind e1, e2;
+	bool no_flows;
 };
 
 static double now(void)
@@ -260,7 +264,7 @@ static int cmd_throughput(const struct opts *o)
 
 	if ((uint64_t)n * o->size > (1ull << 31))
 		n = (uint32_t)((1ull << 31) / o->size);
-	p = packets(o, n, &mem, true);
+	p = packets(o, n, &mem, !o->no_flows);
 	load_rules(&rs, &cr, o, false, 0);
 	db = compile(o->e1, &rs, &e);
 	name = dpi_engine_name(e);
@@ -273,7 +277,8 @@ static int cmd_throughput(const struct opts *o)
 		w[t].p = calloc(n, sizeof(*p));
 		for (uint32_t i = 0; i < n; i++) {
 			w[t].p[i] = p[i];
-			w[t].p[i].flow_id = p[i].flow_id + ((uint64_t)t << 32);
+			if (p[i].flow_id)
+				w[t].p[i].flow_id = p[i].flow_id + ((uint64_t)t << 32);
 		}
 		pthread_create(&w[t].th, NULL, work, &w[t]);
 	}
@@ -300,8 +305,9 @@ static int cmd_throughput(const struct opts *o)
 	printf("%s_batch_p99_us %.1f\n", name, n_lat ? lat[(size_t)(n_lat * 0.99)] * 1e6 : 0);
 	if (dev_ns)
 		printf("%s_matcher_gbps %.2f\n", name, bytes * 8 / (double)dev_ns);
-	fprintf(stderr, "dpi_bench: %s, %u threads, batch %u, %u B %s, %u rules: %llu matches\n",
-		name, o->threads, o->batch, o->size, o->kind == CORPUS_HTTP ? "http" : "random",
+	fprintf(stderr, "dpi_bench: %s, %u threads, batch %u, %u B %s%s, %u rules: %llu "
+		"matches\n", name, o->threads, o->batch, o->size,
+		o->kind == CORPUS_HTTP ? "http" : "random", o->no_flows ? " (block mode)" : "",
 		o->rules, (unsigned long long)matches);
 	free(lat);
 	free(w);
@@ -404,8 +410,8 @@ static int cmd_compare(const struct opts *o)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: dpi_bench engine|throughput|compare [-e ENGINE] [-E ENGINE] "
-		"[-k http|random] [-s SIZE] [-r RULES] [-b BATCH] [-j THREADS] [-t SECONDS]\n");
+	fprintf(stderr, "usage: dpi_bench engine|throughput|compare|probe [-e ENGINE] [-E ENGINE] "
+		"[-k http|random] [-s SIZE] [-r RULES] [-b BATCH] [-j THREADS] [-t SECONDS] [-F]\n");
 	exit(2);
 }
 
@@ -421,8 +427,11 @@ int main(int argc, char **argv)
 		usage();
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "e:E:k:s:r:b:j:t:")) != -1) {
+	while ((c = getopt(argc, argv, "e:E:k:s:r:b:j:t:F")) != -1) {
 		switch (c) {
+		case 'F':
+			o.no_flows = true;
+			break;
 		case 'e':
 		case 'E':
 			if (dpi_engine_kind_parse(optarg, c == 'e' ? &o.e1 : &o.e2))
@@ -452,6 +461,16 @@ int main(int argc, char **argv)
 	}
 	if (!o.size || o.size > DPI_MAX_PAYLOAD || !o.rules || !o.batch || !o.threads)
 		usage();
+	if (!strcmp(cmd, "probe")) {
+		struct dpi_engine *e;
+		char why[512];
+		int r = dpi_engine_create(DPI_ENGINE_CUDA, &e, why, sizeof(why));
+
+		printf("%s\n", why);
+		if (!r)
+			dpi_engine_destroy(e);
+		return r ? 1 : 0;
+	}
 	if (!strcmp(cmd, "engine"))
 		return cmd_engine(&o);
 	if (!strcmp(cmd, "throughput"))

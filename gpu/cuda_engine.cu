@@ -197,7 +197,8 @@ static int ctx_create(void *db, uint32_t max_pkts, uint32_t max_bytes, void **ou
 	c->db = (struct dev_db *)db;
 	c->max_pkts = max_pkts;
 	c->max_bytes = max_bytes;
-	e = cudaHostAlloc((void **)&c->h_stage, max_bytes, cudaHostAllocWriteCombined);
+	/* Not write-combined: the host reads it back for pcres. */
+	e = cudaHostAlloc((void **)&c->h_stage, max_bytes, 0);
 	if (e == cudaSuccess)
 		e = cudaHostAlloc((void **)&c->h_desc, max_pkts * sizeof(*c->h_desc), 0);
 	if (e == cudaSuccess)
