@@ -116,6 +116,7 @@ static int cmd_engine(const struct opts *o)
 	uint8_t *mem;
 	struct dpi_pkt *p = packets(o, n, &mem, false);
 	double best_hs = 0, best_z = 0;
+	unsigned int rounds = 0;
 	uint64_t hits = 0, zmatch = 0;
 	char err[256];
 
@@ -139,25 +140,34 @@ static int cmd_engine(const struct opts *o)
 
 	/* Alternate short rounds so that both see the same machine state. */
 	for (double end = now() + o->seconds; now() < end;) {
-		double t0 = now(), t1, t2;
+		double t_hs = 1, t_z = 1, t0;
 		uint64_t bytes = 0;
 
-		for (uint32_t i = 0; i < n; i++) {
-			hs_scan(raw, (const char *)p[i].data, p[i].len, 0, scratch, count_cb, &hits);
-			bytes += p[i].len;
-		}
-		t1 = now();
-		for (uint32_t i = 0; i < n; i += 256) {
-			struct dpi_results res = { .m = m, .cap = 1u << 16 };
+		/* Which goes first swaps every round: neither gets the warmer caches. */
+		for (int k = 0; k < 2; k++) {
+			t0 = now();
+			if ((k + rounds) % 2 == 0) {
+				for (uint32_t i = 0; i < n; i++)
+					hs_scan(raw, (const char *)p[i].data, p[i].len, 0, scratch,
+						count_cb, &hits);
+				t_hs = now() - t0;
+			} else {
+				for (uint32_t i = 0; i < n; i += 256) {
+					struct dpi_results res = { .m = m, .cap = 1u << 16 };
 
-			dpi_scan(s, p + i, 256, &res);
-			zmatch += res.n;
+					dpi_scan(s, p + i, 256, &res);
+					zmatch += res.n;
+				}
+				t_z = now() - t0;
+			}
 		}
-		t2 = now();
-		if (bytes * 8 / (t1 - t0) / 1e9 > best_hs)
-			best_hs = bytes * 8 / (t1 - t0) / 1e9;
-		if (bytes * 8 / (t2 - t1) / 1e9 > best_z)
-			best_z = bytes * 8 / (t2 - t1) / 1e9;
+		rounds++;
+		for (uint32_t i = 0; i < n; i++)
+			bytes += p[i].len;
+		if (bytes * 8 / t_hs / 1e9 > best_hs)
+			best_hs = bytes * 8 / t_hs / 1e9;
+		if (bytes * 8 / t_z / 1e9 > best_z)
+			best_z = bytes * 8 / t_z / 1e9;
 	}
 	printf("hs_engine_gbps %.2f\n", best_hs);
 	printf("ztos_engine_gbps %.2f\n", best_z);
