@@ -312,6 +312,20 @@ int dpi_db_compile(struct dpi_engine *e, const struct dpi_ruleset *rs, struct dp
 	r = dpi_core_build(db->rules, db->n_rules, &db->core, err, err_len);
 	if (r)
 		goto fail_said;
+	db->hot = calloc(db->n_rules + 1, sizeof(*db->hot));
+	if (!db->hot) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < db->n_rules; i++) {
+		const struct dpi_rule *ru = &db->rules[i];
+
+		db->hot[i] = (struct dpi_rule_hot){
+			.sid = ru->sid, .flow = (uint8_t)ru->flow, .n_pcres = (uint8_t)ru->n_pcres,
+			.single = ru->n_contents == 1 &&
+				  !(ru->contents[0].flags & (DPI_C_OFFSET | DPI_C_DEPTH)),
+		};
+	}
 	r = compile_pcres(db, err, err_len);
 	if (r)
 		goto fail_said;
@@ -338,6 +352,7 @@ void dpi_db_free(struct dpi_db *db)
 	for (size_t i = 0; i < db->n_rules; i++)
 		rule_free(&db->rules[i]);
 	free(db->rules);
+	free(db->hot);
 	dpi_core_free(&db->core);
 	free(db->pcre_first);
 	hs_free_database(db->pcre_db);
@@ -611,7 +626,7 @@ void dpi_emit_hits(struct dpi_scanner *s, const struct dpi_pkt *p, uint32_t pkt,
 	bool pcre_done = false;
 
 	for (uint32_t i = 0; i < nh; i++) {
-		const struct dpi_rule *r = &db->rules[h[i].rule];
+		const struct dpi_rule_hot *r = &db->hot[h[i].rule];
 		bool ok = true;
 
 		if (s->rule_gen[h[i].rule] == s->gen)
@@ -620,7 +635,7 @@ void dpi_emit_hits(struct dpi_scanner *s, const struct dpi_pkt *p, uint32_t pkt,
 		if ((r->flow == DPI_FLOW_TO_SERVER && p->dir != DPI_DIR_TO_SERVER) ||
 		    (r->flow == DPI_FLOW_TO_CLIENT && p->dir != DPI_DIR_TO_CLIENT))
 			continue;
-		if (p->tuple && !dpi_rule_match_tuple(r, p->tuple))
+		if (p->tuple && !dpi_rule_match_tuple(&db->rules[h[i].rule], p->tuple))
 			continue;
 		if (r->n_pcres) {
 			if (!pcre_done) {

@@ -99,15 +99,18 @@ static int on_lit(unsigned int id, unsigned long long from, unsigned long long t
  * one in the tail, else the literal's first end in the packet, which Hyperscan gave:
  * no search of the packet. 0: not such a rule (or satisfied in the tail: x <= ctx).
  */
-static uint32_t single_x(const struct dpi_core_db *db, uint32_t rule, uint32_t end,
-			 const uint8_t *b, uint32_t ctx)
+static uint32_t single_x(const struct dpi_db *d, uint32_t rule, uint32_t end, const uint8_t *b,
+			 uint32_t ctx)
 {
-	const struct dpi_core_rule *r = &db->rules[rule];
-	const struct dpi_core_content *ct = &db->contents[r->content];
+	const struct dpi_core_db *db = &d->core.db;
+	const struct dpi_core_content *ct;
 	uint32_t e = 0;
 
-	if (r->n_contents != 1 || (ct->flags & (DPI_C_OFFSET | DPI_C_DEPTH)))
+	if (!d->hot[rule].single)
 		return 0;
+	if (!ctx)
+		return end;
+	ct = &db->contents[db->rules[rule].content];
 	if (ctx >= ct->len)
 		e = dpi_core_find(b, ct->len, ctx, db->bytes + ct->bytes, ct->len,
 				  ct->flags & DPI_C_NOCASE, 1);
@@ -127,10 +130,11 @@ static void confirm(struct dpi_scanner *s, const struct dpi_pkt *p, uint32_t pkt
 		for (uint32_t k = 0; k < l->n_rules; k++) {
 			uint32_t rule = db->lit_rules[l->rules + k], x;
 
+			/* A rule of several literals is confirmed once. */
 			if (s->conf_gen[rule] == s->gen)
 				continue;
 			s->conf_gen[rule] = s->gen;
-			x = single_x(db, rule, s->lit_end[s->cand[c]], b, ctx);
+			x = single_x(s->db, rule, s->lit_end[s->cand[c]], b, ctx);
 			if (!x)
 				x = dpi_core_rule_x(db, rule, b, blen, base, s->bits, 1);
 			if (x <= ctx)

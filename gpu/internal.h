@@ -57,8 +57,18 @@ struct dpi_engine {
 	const struct dpi_cuda_api *cuda;
 };
 
+/* What the scan touches of each rule, packed (a struct dpi_rule spans many lines). */
+struct dpi_rule_hot {
+	uint32_t sid;
+	uint8_t flow;		/* enum dpi_flow_dir */
+	uint8_t n_pcres;
+	uint8_t single;		/* one content, no offset/depth: its literal gives x */
+	uint8_t pad;
+};
+
 struct dpi_db {
 	struct dpi_engine *e;
+	struct dpi_rule_hot *hot;	/* [n_rules] */
 	struct dpi_rule *rules;		/* deep copy */
 	size_t n_rules;
 	struct dpi_core_owned core;
