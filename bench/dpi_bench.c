@@ -110,7 +110,8 @@ static int cmd_engine(const struct opts *o)
 	hs_scratch_t *scratch = NULL;
 	hs_compile_error_t *cerr;
 	const char **exprs = calloc(o->rules, sizeof(*exprs));
-	unsigned int *flags = calloc(o->rules, sizeof(*flags)), *ids = calloc(o->rules, sizeof(*ids));
+	unsigned int *flags = calloc(o->rules, sizeof(*flags));
+	unsigned int *ids = calloc(o->rules, sizeof(*ids));
 	size_t *lens = calloc(o->rules, sizeof(*lens));
 	struct dpi_match *m = calloc(1u << 16, sizeof(*m));
 	uint8_t *mem;
@@ -392,8 +393,9 @@ static int cmd_compare(const struct opts *o)
 				uint32_t na, nb, n = 3000000 / sizes[si];
 				bool same;
 
-				corpus_traffic_make(&t, &cr, o->rules, k ? CORPUS_RANDOM : CORPUS_HTTP,
-						    sizes[si], rates[ri], n, 99 + si * 3 + ri);
+				corpus_traffic_make(&t, &cr, o->rules,
+						    k ? CORPUS_RANDOM : CORPUS_HTTP, sizes[si],
+						    rates[ri], n, 99 + si * 3 + ri);
 				ma = run_all(da, &t, o->batch, &na);
 				mb = run_all(db, &t, o->batch, &nb);
 				same = na == nb && !memcmp(ma, mb, na * sizeof(*ma));
@@ -421,7 +423,8 @@ static int cmd_compare(const struct opts *o)
 static void usage(void)
 {
 	fprintf(stderr, "usage: dpi_bench engine|throughput|compare|probe [-e ENGINE] [-E ENGINE] "
-		"[-k http|random] [-s SIZE] [-r RULES] [-b BATCH] [-j THREADS] [-t SECONDS] [-F]\n");
+		"[-k http|random] [-s SIZE] [-r RULES] [-b BATCH] [-j THREADS] [-t SECONDS] "
+		"[-F]\n");
 	exit(2);
 }
 

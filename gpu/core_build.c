@@ -276,7 +276,8 @@ int dpi_core_build(const struct dpi_rule *rules, size_t n, struct dpi_core_owned
 				continue;
 			h = hash_lit(ct->bytes, ct->len, nocase);
 			for (b = h & (n_buckets - 1); ht[b].lit; b = (b + 1) & (n_buckets - 1))
-				if (same_lit(o, &o->lits[ht[b].lit - 1], ct->bytes, ct->len, nocase))
+				if (same_lit(o, &o->lits[ht[b].lit - 1], ct->bytes, ct->len,
+					     nocase))
 					break;
 			if (!ht[b].lit) {
 				lit = db->n_lits++;

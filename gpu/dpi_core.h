@@ -227,7 +227,8 @@ DPI_HD uint32_t dpi_core_rule_x(const struct dpi_core_db *db, uint32_t rule, con
 		if (next_rel)
 			dpi_core_clear_bits(cur, 0, hi);
 		for (e = lo; e <= hi; e++) {
-			e = dpi_core_find(b, e, hi, pat, ct->len, ct->flags & DPI_CORE_NOCASE, fast);
+			e = dpi_core_find(b, e, hi, pat, ct->len, ct->flags & DPI_CORE_NOCASE,
+					  fast);
 			if (!e)
 				break;
 			if (rel) {

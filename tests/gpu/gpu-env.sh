@@ -14,7 +14,8 @@ export ZTOS_DPI_CUDA_LIB=${ZTOS_DPI_CUDA_LIB:-$PWD/$build/libztosdpi_cuda.so}
 
 if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libhs\.so\.5 '; then
 	for d in "$build"/hs/usr/lib/x86_64-linux-gnu "$build"/hs/usr/lib; do
-		[ -e "$d/libhs.so.5" ] && export LD_LIBRARY_PATH="$PWD/$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+		[ -e "$d/libhs.so.5" ] &&
+			export LD_LIBRARY_PATH="$PWD/$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 	done
 fi
 why_not=

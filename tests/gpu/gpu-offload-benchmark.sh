@@ -35,6 +35,7 @@ for kind in http random; do
 done | tee /tmp/gpu-offload-benchmark.$$
 for kind in http random; do
 	awk -v k="$kind" '$1 == k "_cuda_e2e_gbps" { c = $2 } $1 == k "_cpu_e2e_gbps" { h = $2 }
-		END { if (h > 0) printf "%s_cuda_vs_cpu %.2f\n", k, c / h }' /tmp/gpu-offload-benchmark.$$
+		END { if (h > 0) printf "%s_cuda_vs_cpu %.2f\n", k, c / h }' \
+		/tmp/gpu-offload-benchmark.$$
 done
 rm -f /tmp/gpu-offload-benchmark.$$

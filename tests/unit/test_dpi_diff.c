@@ -401,8 +401,9 @@ static void test_flood(void **state)
 		struct dpi_scanner_stats st;
 
 		compile_text(engines[e], text, &db);
-		assert_int_equal(dpi_scanner_create(db, &(struct dpi_scanner_opts){ .max_batch = 64 },
-						    &s, NULL, 0), 0);
+		assert_int_equal(dpi_scanner_create(db,
+						    &(struct dpi_scanner_opts){ .max_batch = 64 }, &s,
+						    NULL, 0), 0);
 		for (int i = 0; i < 64; i++)
 			p[i] = (struct dpi_pkt){ .data = pay, .len = sizeof(pay),
 						 .flow_id = (uint64_t)(i % 4) };
@@ -511,7 +512,8 @@ static void test_flow_eviction(void **state)
 		found[e] = res.n;
 		/* flow_end: the tail is gone */
 		res.n = 0;
-		p[0] = (struct dpi_pkt){ .data = (const uint8_t *)"split-", .len = 6, .flow_id = 1 };
+		p[0] = (struct dpi_pkt){ .data = (const uint8_t *)"split-", .len = 6,
+					 .flow_id = 1 };
 		assert_int_equal(dpi_scan(s, p, 1, &res), 0);
 		dpi_scanner_flow_end(s, 1);
 		p[0].data = (const uint8_t *)"me";

@@ -233,8 +233,8 @@ static void test_files_and_junk(void **state)
 	dpi_ruleset_init(&rs);
 	assert_int_equal(dpi_rules_load_file(&rs, "/nonexistent/x.rules"), -ENOENT);
 	assert_int_equal(rs.n_errors, 1);
-	assert_string_equal(rs.errors[0],
-			    "/nonexistent/x.rules:0:0: cannot read rules: No such file or directory");
+	assert_string_equal(rs.errors[0], "/nonexistent/x.rules:0:0: cannot read rules: "
+					  "No such file or directory");
 	dpi_ruleset_free(&rs);
 
 	/* Binary junk, NUL bytes included: errors, no crash; errors kept are bounded. */
