@@ -62,11 +62,17 @@ __global__ void scan_kernel(struct dpi_core_db db, const uint8_t *stage,
 			    uint32_t segs, uint32_t seg, struct dpi_core_hit *hits, uint32_t cap,
 			    uint32_t *count)
 {
+	__shared__ uint8_t classmap[256];
 	uint64_t bits[2 * DPI_CORE_BITWORDS];
 	uint32_t t = blockIdx.x * blockDim.x + threadIdx.x;
 	uint32_t lo = first, hi = first + n, p, s, from, to;
 	const struct dpi_cuda_pkt *d;
 
+	/* The byte classes are read once per byte: keep them in shared memory. */
+	for (uint32_t i = threadIdx.x; i < 256; i += blockDim.x)
+		classmap[i] = db.classmap[i];
+	__syncthreads();
+	db.classmap = classmap;
 	if (t >= segs)
 		return;
 	/* The packet whose segments hold t: desc[].pad is its first segment. */
