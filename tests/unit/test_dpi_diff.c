@@ -384,13 +384,15 @@ static void compile_text(struct dpi_engine *e, const char *text, struct dpi_db *
 static void test_flood(void **state)
 {
 	struct dpi_engine *engines[2] = { W.hs, W.core };
-	char text[64 * 96] = "";
+	char text[100 * 96] = "";
 	uint8_t pay[1500];
+	uint64_t matches[2];
 
-	for (int i = 0; i < 64; i++)
+	/* 100 rules: more than the matcher's per-call memory of confirmed rules */
+	for (int i = 0; i < 100; i++)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
-			 "drop tcp any any -> any any (content:\"%.*s\"; sid:%d;)\n", 4 + i % 8,
-			 "aaaaaaaaaaaaaaaa", i + 1);
+			 "drop tcp any any -> any any (content:\"%.*s\"; %ssid:%d;)\n", 4 + i % 8,
+			 "aaaaaaaaaaaaaaaa", i % 3 ? "" : "nocase; ", i + 1);
 	memset(pay, 'a', sizeof(pay));
 	for (int e = 0; e < 2; e++) {
 		struct dpi_db *db;
@@ -416,7 +418,47 @@ static void test_flood(void **state)
 		assert_int_equal(st.matches, res.n + res.overflow);
 		/* flow id 0 packets match all 64 rules each time; stream packets only while
 		 * the rule is not satisfied in their tail already */
-		assert_true(st.matches >= 3 * 16 * 64);
+		assert_true(st.matches >= 3 * 16 * 100);
+		matches[e] = st.matches;
+		dpi_scanner_destroy(s);
+		dpi_db_free(db);
+	}
+	assert_int_equal(matches[0], matches[1]);
+}
+
+/* The rule header, when the packet gives its tuple; the flow direction. */
+static void test_header(void **state)
+{
+	struct dpi_engine *engines[2] = { W.hs, W.core };
+
+	for (int e = 0; e < 2; e++) {
+		struct dpi_tuple in = { .family = 4, .proto = 6, .sport = 40000, .dport = 80,
+					.saddr = { 10, 1, 2, 3 }, .daddr = { 192, 0, 2, 1 } };
+		struct dpi_tuple out = in, udp = in;
+		struct dpi_db *db;
+		struct dpi_scanner *s;
+		struct dpi_match m[16];
+		struct dpi_results res = { .m = m, .cap = 16 };
+		const uint8_t *x = (const uint8_t *)"GET /evil HTTP/1.1";
+		struct dpi_pkt p[5] = {
+			{ .data = x, .len = 18, .tuple = &in },
+			{ .data = x, .len = 18, .tuple = &out },
+			{ .data = x, .len = 18, .tuple = &udp },
+			{ .data = x, .len = 18, .dir = DPI_DIR_TO_CLIENT },
+			{ .data = x, .len = 18 },
+		};
+
+		out.saddr[0] = 11;
+		udp.proto = 17;
+		compile_text(engines[e],
+			     "alert tcp 10.0.0.0/8 any -> any 80 (content:\"/evil\"; "
+			     "flow:to_server; sid:7;)\n", &db);
+		assert_int_equal(dpi_scanner_create(db, NULL, &s, NULL, 0), 0);
+		assert_int_equal(dpi_scan(s, p, 5, &res), 0);
+		assert_int_equal(res.n, 2);
+		assert_int_equal(m[0].pkt, 0);
+		assert_int_equal(m[0].offset, 9);
+		assert_int_equal(m[1].pkt, 4);
 		dpi_scanner_destroy(s);
 		dpi_db_free(db);
 	}
@@ -561,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_diff_512),
 		cmocka_unit_test(test_diff_1500),
 		cmocka_unit_test(test_flood),
+		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_empty_and_oversized),
 		cmocka_unit_test(test_flow_eviction),
 	};
