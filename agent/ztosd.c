@@ -469,6 +469,7 @@ static void start_overlay(struct agent *a)
 	if (overlay_apply(NULL, a->cfg, &errs) && errs.n) {
 		cJSON *body = cJSON_CreateObject();
 
+		cfg_errors_print(stderr, &errs);
 		cJSON_AddStringToObject(body, "action", "start");
 		cJSON_AddStringToObject(body, "result", "error");
 		cJSON_AddStringToObject(body, "error", errs.v[0].message);
