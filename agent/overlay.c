@@ -498,7 +498,10 @@ static int flush(struct exec *x)
 			else if (!s->done)
 				ovl_kernel_update(x->k, s->dev.name, 0);
 		} else if (s->op == ST_DELETE && s->done) {
-			ovl_kernel_update(x->k, s->dev.name, 0);
+			/* Unless the batch made the name anew after deleting it. */
+			d = ovl_find(x->k, s->dev.name);
+			if (d && d->ifindex == s->dev.ifindex)
+				ovl_kernel_update(x->k, s->dev.name, 0);
 		}
 	}
 	x->nq = 0;
@@ -578,6 +581,7 @@ static int run_step(struct exec *x, size_t i, bool keep_going)
 				    false, false);
 		return ret;
 	case ST_DELETE:
+		s->dev.ifindex = idx;
 		return queue(x, i, ovl_msg_delete(idx, NULL), true, false);
 	case ST_SET:
 		return queue(x, i, ovl_msg_set(idx, NULL, &s->dev, s->what, master), true, false);

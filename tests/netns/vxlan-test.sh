@@ -17,7 +17,7 @@ set -u
 
 NS=(zo-h1 zo-h2 zo-b1 zo-r1 zo-b2 zo-r2)
 W=$(mktemp -d /tmp/ztos-vxlan.XXXXXX)
-declare -A PID
+declare -A PID CAP
 
 host_dir() { echo "$W/h$1"; }
 in_host() { local h=$1; shift; nsenter --net=/run/netns/zo-h"$h" "$@"; }
@@ -84,7 +84,9 @@ start_agent() {
 	local h=$1 d
 	d=$(host_dir "$h")
 	rm -f "$d/api.sock"
-	in_host "$h" "$ZTOSD" --config "$d/ztos.yaml" --log-level debug >>"$d/ztosd.log" 2>&1 &
+	# nsenter execs ztosd: $! is the agent itself (a function in the background would be a subshell).
+	nsenter --net=/run/netns/zo-h"$h" "$ZTOSD" --config "$d/ztos.yaml" --log-level debug \
+		>>"$d/ztosd.log" 2>&1 &
 	PID[$h]=$!
 	for _ in $(seq 200); do
 		[ -S "$d/api.sock" ] && return 0
@@ -108,7 +110,6 @@ fdb_dsts() {
 		sort | tr '\n' ' '
 }
 ports() { ip -n zo-h"$1" -j link show master "$2" | jq -r '.[].ifname' | sort | tr '\n' ' '; }
-rx() { ip -n "$1" -j -s link show eth0 | jq '.[0].stats64.rx.packets'; }
 ping_ok() { ip netns exec "$1" ping -c 2 -i 0.2 -W 2 "$2" >/dev/null 2>&1; }
 
 BLUE1="  - {name: blue, vni: 100, vteps: [192.0.2.2, 192.0.2.9], interfaces: [vb1], subnets: [10.0.0.0/24]}"
@@ -121,8 +122,10 @@ write_config 1 "$BLUE1
 $RED1"
 write_config 2 "$BLUE2
 $RED2"
-check "ztosd starts on host 1" start_agent 1
-check "ztosd starts on host 2" start_agent 2
+# Not through check: its subshell would lose PID[].
+start_case() { if start_agent "$2"; then ok "$1"; else not_ok "$1"; exit 1; fi; }
+start_case "ztosd starts on host 1" 1
+start_case "ztosd starts on host 2" 2
 
 # ---- devices as configured ----
 vx=$(ip -n zo-h1 -j -d link show ztvx100 | jq -c '.[0]')
@@ -171,18 +174,29 @@ fi
 check "blue: 10.0.0.1 -> 10.0.0.2 across VNI 100" ping_ok zo-b1 10.0.0.2
 check "red: 10.0.0.1 -> 10.0.0.2 across VNI 200 (the same addresses)" ping_ok zo-r1 10.0.0.2
 check "red: 10.0.0.3 (red only) is reachable from red" ping_ok zo-r1 10.0.0.3
-r2=$(rx zo-r2) b2=$(rx zo-b2)
+# Captures on host 2's workloads while blue talks: every frame blue's workload sends
+# (its ARP broadcasts included) must reach blue's other workload and none of red's.
+mac_b1=$(ip -n zo-b1 -j link show eth0 | jq -r '.[0].address')
+for ns in zo-b2 zo-r2; do
+	ip netns exec "$ns" tcpdump -i eth0 -nn -e -U -w "$W/$ns.pcap" "ether src $mac_b1" 2>/dev/null &
+	CAP[$ns]=$!
+done
+sleep 1
 check "blue cannot reach 10.0.0.3, which only red has" bash -c "! ip netns exec zo-b1 ping -c 3 -i 0.2 -W 1 10.0.0.3"
+ip -n zo-b1 neigh flush dev eth0
 ip netns exec zo-b1 ping -c 5 -i 0.1 -W 1 10.0.0.2 >/dev/null 2>&1
-expect_eq "nothing of blue's (ARP broadcasts included) reached red's workload" "$r2" "$(rx zo-r2)"
-check "blue's packets reached blue's workload ($b2 -> $(rx zo-b2))" test "$(rx zo-b2)" -gt "$b2"
+sleep 0.5
+for ns in zo-b2 zo-r2; do kill -INT "${CAP[$ns]}"; wait "${CAP[$ns]}" 2>/dev/null; done
+seen() { tcpdump -r "$W/$1.pcap" -nn 2>/dev/null | wc -l; }
+check "blue's frames reached blue's workload on host 2 ($(seen zo-b2))" test "$(seen zo-b2)" -ge 8
+expect_eq "not one of blue's frames (ARP broadcasts included) reached red's workload" 0 "$(seen zo-r2)"
 
 # ---- restart adopts ----
 before="$(ifindex 1 ztvx100) $(ifindex 1 ztbr100) $(ifindex 1 ztvx200) $(ifindex 1 ztbr200)"
 stop_agent 1
 expect_eq "after SIGTERM the overlay stays" "$before" \
 	"$(ifindex 1 ztvx100) $(ifindex 1 ztbr100) $(ifindex 1 ztvx200) $(ifindex 1 ztbr200)"
-check "ztosd starts again on host 1" start_agent 1
+start_case "ztosd starts again on host 1" 1
 expect_eq "the restarted agent adopted every device (same ifindexes)" "$before" \
 	"$(ifindex 1 ztvx100) $(ifindex 1 ztbr100) $(ifindex 1 ztvx200) $(ifindex 1 ztbr200)"
 check "the restarted agent changed nothing" grep -q "the kernel has it all already" \
