@@ -115,7 +115,7 @@ bridge -n $NZ fdb show dev "ztvx$mid" | grep -q "dst $expect_fdb " ||
 
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)"
 echo "iproute2: $ip_links links, $ip_fdb FDB entries; ztosd: $z_links links, $z_fdb FDB entries"
-echo "ztosd: process start to API ready ${start_s}s (the datapath's BPF load included)"
+printf "ztosd: process start to API ready %.3f s (the datapath's BPF load included)\n" "$start_s"
 echo "ztosd: incremental applies (ms): ${inc[*]}"
 [ "$ip_links" = "$z_links" ] && [ "$ip_fdb" = "$z_fdb" ] ||
 	{ echo "the two runs made different state"; exit 1; }
