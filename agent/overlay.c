@@ -60,6 +60,13 @@ static struct {
 	int64_t at_us;
 } last = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* Tenant interfaces that did not exist at the last apply: overlay_tick() looks for them. */
+static struct {
+	pthread_mutex_t lock;
+	char (*names)[IF_NAMESIZE];
+	size_t n;
+} missing = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
 /* The kernel's VRF support, probed once (agent/kernel.c), the first time a VRF is wanted. */
 static cJSON *vrf_support;
 
@@ -132,6 +139,8 @@ struct planner {
 	struct plan ph[PH_N];
 	struct cfg_errors *errs;
 	bool *keep;		/* per link of k: wanted (our device, or a tenant's port) */
+	char (*missing)[IF_NAMESIZE];	/* tenant interfaces not (yet) in the kernel */
+	size_t n_missing;
 	bool vrf_ok;
 	const char *vrf_reason;
 	uint32_t mtu;
@@ -285,9 +294,15 @@ static void plan_ports(struct planner *pl, const struct ztos_tenant *t, const st
 		const struct ovl_dev *m;
 
 		if (!d || d->ifindex <= 0) {
+			char (*v)[IF_NAMESIZE] = realloc(pl->missing, (pl->n_missing + 1) *
+								   sizeof(*v));
+
 			pr_warn("overlay: tenant %s: interface %s does not exist (yet): it joins %s "
-				"when the config is applied again", t->name, t->interfaces[i],
-				br->name);
+				"when it appears", t->name, t->interfaces[i], br->name);
+			if (!v)
+				return nomem(pl);
+			memcpy(v[pl->n_missing++], t->interfaces[i], IF_NAMESIZE);
+			pl->missing = v;
 			continue;
 		}
 		if (ovl_our_name(d->name) || !strcmp(d->name, pl->cfg->underlay.interface)) {
@@ -772,9 +787,16 @@ int overlay_apply(const struct ztos_config *old, const struct ztos_config *cfg,
 	else
 		pr_info("overlay: %zu tenant%s: the kernel has it all already (adopted, read in "
 			"%.1f ms)", cfg->n_tenants, cfg->n_tenants == 1 ? "" : "s", t_read);
+	pthread_mutex_lock(&missing.lock);
+	free(missing.names);
+	missing.names = pl.missing;
+	missing.n = pl.n_missing;
+	pl.missing = NULL;
+	pthread_mutex_unlock(&missing.lock);
 out:
 	record(ret, ret && errs->n ? errs->v[errs->n - 1].message : NULL, now_ms() - t0, t_read,
 	       p.n, &x);
+	free(pl.missing);
 	for (int i = 0; i < PH_N; i++)
 		free(pl.ph[i].v);
 	free(pl.keep);
@@ -784,6 +806,24 @@ out:
 	ovl_kernel_free(&k);
 	ztnl_close(x.nl);
 	return ret;
+}
+
+void overlay_tick(const struct ztos_config *cfg)
+{
+	struct cfg_errors errs = { 0 };
+	const char *appeared = NULL;
+
+	pthread_mutex_lock(&missing.lock);
+	for (size_t i = 0; i < missing.n && !appeared; i++)
+		if (if_nametoindex(missing.names[i]))
+			appeared = missing.names[i];
+	if (appeared)
+		pr_info("overlay: tenant interface %s appeared: applying the overlay again",
+			appeared);
+	pthread_mutex_unlock(&missing.lock);
+	if (appeared && overlay_apply(cfg, cfg, &errs))
+		cfg_errors_print(stderr, &errs);
+	cfg_errors_free(&errs);
 }
 
 int overlay_cleanup(void)

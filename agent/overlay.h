@@ -22,6 +22,9 @@
 int overlay_apply(const struct ztos_config *old, const struct ztos_config *cfg,
 		  struct cfg_errors *errs);
 
+/* Every few seconds: tenant interfaces missing at the last apply that now exist join. */
+void overlay_tick(const struct ztos_config *cfg);
+
 /* Delete every device ztos made in this network namespace; prints what it removed. */
 int overlay_cleanup(void);
 

@@ -335,6 +335,7 @@ static void on_tick(struct agent *a, uint64_t *ticks)
 	if (pthread_mutex_trylock(&a->configure_lock))
 		return;
 	pthread_rwlock_rdlock(&a->lock);
+	overlay_tick(a->cfg);
 	datapath_tick(a->dp, a->cfg);
 	pthread_rwlock_unlock(&a->lock);
 	pthread_mutex_unlock(&a->configure_lock);

@@ -227,6 +227,16 @@ expect_eq "blue's devices were changed, not remade" "$blue_before" \
 	"$(ifindex 1 ztvx100) $(ifindex 1 ztbr100)"
 check "red crosses again" ping_ok zo-r1 10.0.0.2
 
+# ---- an interface that appears after the apply joins its bridge ----
+r=$(configure 1 '{"tenants": [{"name": "blue", "interfaces": ["vb1", "vlate"]}]}')
+expect_eq "configure blue with an interface that does not exist yet: 200" 200 "$(status_of "$r")"
+ip -n zo-h1 link add vlate type veth peer name vlatep
+for _ in $(seq 100); do
+	[ "$(ip -n zo-h1 -j link show vlate | jq -r '.[0].master')" = ztbr100 ] && break
+	sleep 0.1
+done
+expect_eq "vlate, made later, joined ztbr100 on its own" "vb1 vlate ztvx100 " "$(ports 1 ztbr100)"
+
 # ---- a name ztos does not own: a clear error, nothing applied ----
 ip -n zo-h2 link add ztvx300 type bridge
 links_before=$(links 2)
