@@ -26,6 +26,7 @@ W=$(mktemp -d /tmp/ztos-bench-netlink.XXXXXX)
 NZ=zo-bench-z NI=zo-bench-i
 pid=
 cleanup() {
+	set +e
 	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[ -f "$W/ztos.yaml" ] && [ -e /run/netns/$NZ ] &&
 		nsenter --net=/run/netns/$NZ "$ZTOSD" --cleanup --config "$W/ztos.yaml" >/dev/null 2>&1
