@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -141,6 +142,9 @@ struct planner {
 	bool *keep;		/* per link of k: wanted (our device, or a tenant's port) */
 	char (*missing)[IF_NAMESIZE];	/* tenant interfaces not (yet) in the kernel */
 	size_t n_missing;
+	struct ztnl *nl;	/* FDB entries are read as the plan needs them */
+	bool full;		/* every link and FDB entry read; else what changed */
+	bool *changed;		/* !full: per tenant of cfg, whether it is planned at all */
 	bool vrf_ok;
 	const char *vrf_reason;
 	uint32_t mtu;
@@ -158,6 +162,21 @@ static bool addr_eq(const struct ztos_addr *a, const struct ztos_addr *b)
 static void nomem(struct planner *pl)
 {
 	pl->err = -ENOMEM;
+}
+
+/* d with its FDB entries read (one dump filtered by its ifindex when not yet), or NULL. */
+static const struct ovl_dev *with_fdb(struct planner *pl, struct ovl_dev *d)
+{
+	char err[512];
+
+	if (!d || d->fdb_read || d->kind != OVL_VXLAN)
+		return d;
+	if (ovl_kernel_read_fdb(pl->nl, pl->k, d, err, sizeof(err))) {
+		cfg_error_add(pl->errs, "overlay", "%s: %s", d->name, err);
+		pl->err = pl->err ? pl->err : -EIO;
+		return NULL;
+	}
+	return d;
 }
 
 static void add_fdb(struct planner *pl, enum step_op op, const char *vx, const struct ztos_addr *a,
@@ -186,10 +205,14 @@ static void add_set(struct planner *pl, const struct ovl_dev *want, const struct
 }
 
 /* A device goes, with what hangs on it first, so that its undo puts everything back. */
-static void add_delete(struct planner *pl, const struct ovl_dev *d, const char *tenant,
+static void add_delete(struct planner *pl, struct ovl_dev *dev, const char *tenant,
 		       enum phase ph)
 {
+	const struct ovl_dev *d = with_fdb(pl, dev);
 	struct step *s;
+
+	if (!d)
+		return;
 
 	for (size_t i = 0; d->kind == OVL_VXLAN && i < d->n_fdb; i++)
 		add_fdb(pl, ST_FDB_DEL, d->name, &d->fdb[i], tenant, ph);
@@ -264,9 +287,46 @@ static bool plan_device(struct planner *pl, const struct ovl_dev *want, const ch
 	return false;
 }
 
-static void plan_fdb(struct planner *pl, const struct ztos_tenant *t, const char *vx, bool made)
+/* The tenant as old had it, looked for at the same index first (the usual case). */
+static const struct ztos_tenant *old_tenant(const struct planner *pl, size_t i)
 {
-	const struct ovl_dev *d = made ? NULL : ovl_find(pl->k, vx);
+	const struct ztos_tenant *t = &pl->cfg->tenants[i];
+
+	if (!pl->old)
+		return NULL;
+	if (i < pl->old->n_tenants && !strcmp(pl->old->tenants[i].name, t->name))
+		return &pl->old->tenants[i];
+	for (size_t j = 0; j < pl->old->n_tenants; j++)
+		if (!strcmp(pl->old->tenants[j].name, t->name))
+			return &pl->old->tenants[j];
+	return NULL;
+}
+
+static bool same_vteps(const struct ztos_tenant *a, const struct ztos_tenant *b)
+{
+	if (!a || !b || a->vni != b->vni || a->n_vteps != b->n_vteps)
+		return false;
+	for (size_t i = 0; i < a->n_vteps; i++)
+		if (!addr_eq(&a->vteps[i], &b->vteps[i]))
+			return false;
+	return true;
+}
+
+/*
+ * The FDB entries of a tenant's VXLAN device. After a successful apply, a tenant whose
+ * VTEPs did not change keeps its entries unread: an apply reads the FDB of what changes
+ * (one filtered dump each), not the whole bridge FDB; a start, or an apply after a
+ * failed one, reads all of it.
+ */
+static void plan_fdb(struct planner *pl, const struct ztos_tenant *t, size_t ti, const char *vx,
+		     bool made)
+{
+	const struct ovl_dev *d = NULL;
+
+	if (!made && !pl->full && same_vteps(t, old_tenant(pl, ti)))
+		return;
+	if (!made && !(d = with_fdb(pl, ovl_find(pl->k, vx))) && pl->err)
+		return;
 
 	for (size_t i = 0; i < t->n_vteps; i++) {
 		bool have = false;
@@ -342,8 +402,9 @@ static bool vrf_is_new(const struct planner *pl, const struct ztos_tenant *t)
 	return true;
 }
 
-static void plan_tenant(struct planner *pl, const struct ztos_tenant *t)
+static void plan_tenant(struct planner *pl, size_t ti)
 {
+	const struct ztos_tenant *t = &pl->cfg->tenants[ti];
 	const struct ztos_config *c = pl->cfg;
 	struct ovl_dev vrf = { .kind = OVL_VRF, .up = true, .table = t->vrf_table };
 	/* The bridge takes the smallest MTU of its ports (the kernel does it): not set here. */
@@ -370,7 +431,7 @@ static void plan_tenant(struct planner *pl, const struct ztos_tenant *t)
 	}
 	br_made = plan_device(pl, &br, t->name, PH_BRIDGE);
 	vx_made = plan_device(pl, &vx, t->name, PH_VXLAN);
-	plan_fdb(pl, t, vx.name, vx_made);
+	plan_fdb(pl, t, ti, vx.name, vx_made);
 	plan_ports(pl, t, &br, br_made);
 }
 
@@ -383,7 +444,7 @@ static void plan_stale(struct planner *pl)
 	for (size_t i = 0; i < k->n; i++) {
 		struct ovl_dev *d = &k->v[i], *m;
 
-		if (d->ifindex <= 0 || pl->keep[i] || ovl_owned(d) || !d->master[0])
+		if (d->ifindex <= 0 || pl->keep[i] || d->context || ovl_owned(d) || !d->master[0])
 			continue;
 		m = ovl_find(k, d->master);
 		if (m && ovl_owned(m) && m->kind == OVL_BRIDGE) {
@@ -396,8 +457,8 @@ static void plan_stale(struct planner *pl)
 	}
 	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++)
 		for (size_t i = 0; i < k->n; i++)
-			if (k->v[i].ifindex > 0 && !pl->keep[i] && ovl_owned(&k->v[i]) &&
-			    k->v[i].kind == order[o])
+			if (k->v[i].ifindex > 0 && !pl->keep[i] && !k->v[i].context &&
+			    ovl_owned(&k->v[i]) && k->v[i].kind == order[o])
 				add_delete(pl, &k->v[i],
 					   k->v[i].alias + strlen(OVL_ALIAS_PREFIX), PH_STALE);
 }
@@ -434,7 +495,8 @@ static int plan_build(struct planner *pl, struct plan *out)
 			if (c->tenants[i].has_vrf)
 				pl->vrf_ok = vrf_supported(&pl->vrf_reason);
 		for (size_t i = 0; i < c->n_tenants; i++)
-			plan_tenant(pl, &c->tenants[i]);
+			if (pl->full || pl->changed[i])
+				plan_tenant(pl, i);
 	}
 	if (pl->err)
 		return pl->err;
@@ -459,16 +521,6 @@ struct exec {
 	int ferr;
 	char fext[256];
 };
-
-static int on_echo(const struct nlmsghdr *nlh, void *arg)
-{
-	struct exec *x = arg;
-	struct ztnl_link l;
-
-	if (!ztnl_link_parse(nlh, &l))
-		ovl_kernel_update(x->k, l.name, l.ifindex);
-	return 0;
-}
 
 static void fail_step(struct exec *x, size_t s, int err, const char *ext)
 {
@@ -505,13 +557,9 @@ static int flush(struct exec *x)
 		if (!x->qfirst[q])
 			continue;
 		if (s->op == ST_CREATE) {
-			d = ovl_find(x->k, s->dev.name);
-			/* No echo (kernels before 6.3): ask by name. */
-			if (s->done && d && d->ifindex < 0)
-				ovl_kernel_update(x->k, s->dev.name,
-						  (int)if_nametoindex(s->dev.name));
-			else if (!s->done)
-				ovl_kernel_update(x->k, s->dev.name, 0);
+			int idx = s->done ? ztnl_ifindex(x->nl, s->dev.name) : 0;
+
+			ovl_kernel_update(x->k, s->dev.name, idx > 0 ? idx : 0);
 		} else if (s->op == ST_DELETE && s->done) {
 			/* Unless the batch made the name anew after deleting it. */
 			d = ovl_find(x->k, s->dev.name);
@@ -537,7 +585,7 @@ static int resolve(struct exec *x, const char *name, bool keep_going)
 	return d && d->ifindex > 0 ? d->ifindex : -ENODEV;
 }
 
-static int queue(struct exec *x, size_t s, struct nl_msg *msg, bool first, bool echo)
+static int queue(struct exec *x, size_t s, struct nl_msg *msg, bool first)
 {
 	int q;
 
@@ -555,7 +603,7 @@ static int queue(struct exec *x, size_t s, struct nl_msg *msg, bool first, bool 
 		x->qfirst = qf;
 		x->capq = cap;
 	}
-	q = ztnl_queue(x->nl, msg, echo ? on_echo : NULL, x);
+	q = ztnl_queue(x->nl, msg, NULL, NULL);
 	if (q < 0)
 		return q;
 	x->qstep[x->nq] = s;
@@ -588,22 +636,22 @@ static int run_step(struct exec *x, size_t i, bool keep_going)
 		return -EIO;
 	switch (s->op) {
 	case ST_CREATE:
-		ret = queue(x, i, ovl_msg_create(&s->dev, dev, master), true, true);
+		ret = queue(x, i, ovl_msg_create(&s->dev, dev, master), true);
 		if (!ret)
 			ret = ovl_kernel_update(x->k, s->dev.name, -1);
 		if (!ret)
 			ret = queue(x, i, ovl_msg_set(0, s->dev.name, &s->dev, OVL_SET_ALIAS, 0),
-				    false, false);
+				    false);
 		return ret;
 	case ST_DELETE:
 		s->dev.ifindex = idx;
-		return queue(x, i, ovl_msg_delete(idx, NULL), true, false);
+		return queue(x, i, ovl_msg_delete(idx, NULL), true);
 	case ST_SET:
-		return queue(x, i, ovl_msg_set(idx, NULL, &s->dev, s->what, master), true, false);
+		return queue(x, i, ovl_msg_set(idx, NULL, &s->dev, s->what, master), true);
 	case ST_FDB_ADD:
 	case ST_FDB_DEL:
 		return queue(x, i, ovl_msg_fdb(s->op == ST_FDB_ADD ? RTM_NEWNEIGH : RTM_DELNEIGH,
-					       idx, &s->addr), true, false);
+					       idx, &s->addr), true);
 	}
 	return -EINVAL;
 }
@@ -739,9 +787,110 @@ static void roll_back(struct exec *x, struct ovl_kernel *k, struct cfg_errors *e
 	free(ux.qfirst);
 }
 
+/* ---- what an incremental apply reads ---- */
+
+#define INCREMENTAL_MAX 64	/* tenants changed at most; past it one dump is cheaper */
+
+struct names {
+	char (*v)[IF_NAMESIZE];
+	size_t n;
+};
+
+static int names_add(struct names *nm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int names_add(struct names *nm, const char *fmt, ...)
+{
+	char name[IF_NAMESIZE], (*v)[IF_NAMESIZE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < nm->n; i++)	/* a few hundred names at most */
+		if (!strcmp(nm->v[i], name))
+			return 0;
+	v = realloc(nm->v, (nm->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memcpy(v[nm->n++], name, IF_NAMESIZE);
+	nm->v = v;
+	return 0;
+}
+
+static int tenant_names(struct names *nm, const struct ztos_tenant *t)
+{
+	int ret = names_add(nm, "ztvx%u", t->vni) ?: names_add(nm, "ztbr%u", t->vni);
+
+	if (!ret && t->has_vrf)
+		ret = names_add(nm, "ztvrf%u", t->vrf_table);
+	for (size_t i = 0; !ret && i < t->n_interfaces; i++)
+		ret = names_add(nm, "%s", t->interfaces[i]);
+	return ret;
+}
+
+static bool tenant_changed(const struct ztos_tenant *a, const struct ztos_tenant *b)
+{
+	if (!same_vteps(a, b) || a->n_interfaces != b->n_interfaces ||
+	    a->has_vrf != b->has_vrf || (a->has_vrf && a->vrf_table != b->vrf_table))
+		return true;
+	for (size_t i = 0; i < a->n_interfaces; i++)
+		if (strcmp(a->interfaces[i], b->interfaces[i]))
+			return true;
+	return false;
+}
+
+static bool underlay_changed(const struct ztos_config *a, const struct ztos_config *b)
+{
+	return a->has_underlay != b->has_underlay ||
+	       strcmp(a->underlay.interface, b->underlay.interface) ||
+	       !addr_eq(&a->underlay.address, &b->underlay.address) ||
+	       a->underlay.vxlan_port != b->underlay.vxlan_port;
+}
+
+/*
+ * After a successful apply, a change of some tenants reads only their links (and those of
+ * what they were), not every link: a dump of 2000 links costs the kernel tens of ms. The
+ * whole kernel is compared at start, after a failed apply, when the underlay changes,
+ * when many tenants change, and when overlay_tick() finds a missing interface.
+ */
+static int incremental_scope(struct planner *pl, struct names *nm)
+{
+	const struct ztos_config *c = pl->cfg, *old = pl->old;
+	size_t n_changed = 0;
+	int ret;
+
+	pl->changed = calloc(c->n_tenants + 1, sizeof(bool));
+	if (!pl->changed)
+		return -ENOMEM;
+	ret = names_add(nm, "%s", c->underlay.interface);
+	for (size_t i = 0; !ret && i < c->n_tenants; i++) {
+		const struct ztos_tenant *o = old_tenant(pl, i);
+
+		if (o && !tenant_changed(o, &c->tenants[i]))
+			continue;
+		pl->changed[i] = true;
+		if (++n_changed > INCREMENTAL_MAX)
+			return 1;
+		ret = tenant_names(nm, &c->tenants[i]) ?: (o ? tenant_names(nm, o) : 0);
+	}
+	/* Tenants that are gone: old's tenants that cfg does not have. */
+	for (size_t j = 0; !ret && j < old->n_tenants; j++) {
+		bool kept = j < c->n_tenants && !strcmp(c->tenants[j].name, old->tenants[j].name);
+
+		for (size_t i = 0; !kept && i < c->n_tenants; i++)
+			kept = !strcmp(c->tenants[i].name, old->tenants[j].name);
+		if (kept)
+			continue;
+		if (++n_changed > INCREMENTAL_MAX)
+			return 1;
+		ret = tenant_names(nm, &old->tenants[j]);
+	}
+	return ret;
+}
+
 int overlay_apply(const struct ztos_config *old, const struct ztos_config *cfg,
 		  struct cfg_errors *errs)
 {
+	struct names nm = { 0 };
 	struct planner pl = { .cfg = cfg, .old = old, .errs = errs };
 	struct ovl_kernel k = { 0 };
 	struct plan p = { 0 };
@@ -758,7 +907,23 @@ int overlay_apply(const struct ztos_config *old, const struct ztos_config *cfg,
 		cfg_error_add(errs, "overlay", "open a netlink socket: %s", strerror(-ret));
 		return ret;
 	}
-	ret = ovl_kernel_read(x.nl, &k, true, err, sizeof(err));
+	pthread_mutex_lock(&last.lock);
+	pl.full = !old || !last.applied || last.result || underlay_changed(old, cfg) ||
+		  !cfg->has_underlay;
+	pthread_mutex_unlock(&last.lock);
+	if (!pl.full) {
+		ret = incremental_scope(&pl, &nm);
+		if (ret < 0) {
+			cfg_error_add(errs, "overlay", "plan the changes: %s", strerror(-ret));
+			goto out;
+		}
+		pl.full = ret > 0;
+	}
+	pl.nl = x.nl;
+	if (pl.full)
+		ret = ovl_kernel_read(x.nl, &k, true, err, sizeof(err));
+	else
+		ret = ovl_kernel_read_links(x.nl, &k, nm.v, nm.n, err, sizeof(err));
 	if (ret) {
 		cfg_error_add(errs, "overlay", "%s", err);
 		goto out;
@@ -788,6 +953,22 @@ int overlay_apply(const struct ztos_config *old, const struct ztos_config *cfg,
 		pr_info("overlay: %zu tenant%s: the kernel has it all already (adopted, read in "
 			"%.1f ms)", cfg->n_tenants, cfg->n_tenants == 1 ? "" : "s", t_read);
 	pthread_mutex_lock(&missing.lock);
+	/* An incremental apply looked at some tenants only: the others' missing stay. */
+	for (size_t i = 0; !pl.full && i < missing.n; i++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < pl.n_missing && !dup; j++)
+			dup = !strcmp(pl.missing[j], missing.names[i]);
+		if (!dup) {
+			char (*v)[IF_NAMESIZE] = realloc(pl.missing, (pl.n_missing + 1) *
+								    sizeof(*v));
+
+			if (!v)
+				break;
+			memcpy(v[pl.n_missing++], missing.names[i], IF_NAMESIZE);
+			pl.missing = v;
+		}
+	}
 	free(missing.names);
 	missing.names = pl.missing;
 	missing.n = pl.n_missing;
@@ -797,6 +978,8 @@ out:
 	record(ret, ret && errs->n ? errs->v[errs->n - 1].message : NULL, now_ms() - t0, t_read,
 	       p.n, &x);
 	free(pl.missing);
+	free(pl.changed);
+	free(nm.v);
 	for (int i = 0; i < PH_N; i++)
 		free(pl.ph[i].v);
 	free(pl.keep);
@@ -821,7 +1004,7 @@ void overlay_tick(const struct ztos_config *cfg)
 		pr_info("overlay: tenant interface %s appeared: applying the overlay again",
 			appeared);
 	pthread_mutex_unlock(&missing.lock);
-	if (appeared && overlay_apply(cfg, cfg, &errs))
+	if (appeared && overlay_apply(NULL, cfg, &errs))
 		cfg_errors_print(stderr, &errs);
 	cfg_errors_free(&errs);
 }

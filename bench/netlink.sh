@@ -101,13 +101,15 @@ z_fdb=$(bridge -n $NZ fdb show | grep -c '^00:00:00:00:00:00 dev ztvx')
 
 # ---- one tenant changed, five times ----
 mid=$(((n + 1) / 2))
-inc=()
+inc=() inc_read=()
 for r in 1 2 3 4 5; do
 	body="{\"tenants\": [{\"name\": \"t$mid\", \"vni\": $mid, \"vteps\": [\"192.0.2.2\", \"192.0.2.3\", \"192.0.2.$((10 + r))\"]}]}"
 	code=$(api -o "$W/resp.json" -w '%{http_code}' -X POST --data-binary "$body" \
 		http://localhost/api/v1/network/configure)
 	[ "$code" = 200 ] || { echo "configure: HTTP $code: $(cat "$W/resp.json")"; exit 1; }
-	inc+=("$(api http://localhost/api/v1/status | jq -r .subsystems.overlay.last_apply.ms)")
+	la=$(api http://localhost/api/v1/status | jq -c .subsystems.overlay.last_apply)
+	inc+=("$(jq -r .ms <<<"$la")")
+	inc_read+=("$(jq -r .read_ms <<<"$la")")
 done
 inc_ms=$(printf '%s\n' "${inc[@]}" | sort -g | sed -n 3p)
 expect_fdb="192.0.2.15"
@@ -118,6 +120,7 @@ echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cp
 echo "iproute2: $ip_links links, $ip_fdb FDB entries; ztosd: $z_links links, $z_fdb FDB entries"
 printf "ztosd: process start to API ready %.3f s (the datapath's BPF load included)\n" "$start_s"
 echo "ztosd: incremental applies (ms): ${inc[*]}"
+echo "ztosd: ... of which reading the kernel's links (ms): ${inc_read[*]}"
 [ "$ip_links" = "$z_links" ] && [ "$ip_fdb" = "$z_fdb" ] ||
 	{ echo "the two runs made different state"; exit 1; }
 printf 'ztos_apply_%d_s %.3f\n' "$n" "$ztos_s"

@@ -11,9 +11,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#include <net/if.h>
 
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -72,6 +75,7 @@ int ztnl_open(int protocol, struct ztnl **out)
 	/* A refused request comes back as its header and the kernel's reason, not a copy. */
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	setsockopt(nl->fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 	/* A lost reply would otherwise hang the agent. */
 	setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)))
@@ -339,6 +343,17 @@ int ztnl_dump(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *ar
 out:
 	nlmsg_free(msg);
 	return ret;
+}
+
+int ztnl_ifindex(struct ztnl *nl, const char *name)
+{
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	/* A netlink socket passes SIOCGIFINDEX on to the device layer of its namespace. */
+	if (ioctl(nl->fd, SIOCGIFINDEX, &ifr))
+		return -errno;
+	return ifr.ifr_ifindex;
 }
 
 const char *ztnl_strerror(int err, const char *extack, char *buf, size_t len)

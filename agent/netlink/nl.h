@@ -24,7 +24,10 @@ struct ztnl;
 /* A reply other than the ack (an echo, a GET's answer, a dump's part) to a request. */
 typedef int (*ztnl_reply_fn)(const struct nlmsghdr *nlh, void *arg);
 
-/* protocol: NETLINK_ROUTE or NETLINK_GENERIC. Extended and capped acks, large buffers. */
+/*
+ * protocol: NETLINK_ROUTE or NETLINK_GENERIC. Extended and capped acks, large buffers,
+ * strict checking of dump requests (so a dump can be filtered, e.g. by ifindex).
+ */
 int ztnl_open(int protocol, struct ztnl **out);
 void ztnl_close(struct ztnl *nl);
 
@@ -55,6 +58,9 @@ int ztnl_talk(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *ar
 /* A dump (msg gets NLM_F_DUMP): reply sees every part until NLMSG_DONE. */
 int ztnl_dump(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *arg,
 	      char *extack, size_t len);
+
+/* The ifindex of a link by name (SIOCGIFINDEX on nl's socket: no socket per call), or -errno. */
+int ztnl_ifindex(struct ztnl *nl, const char *name);
 
 /* "File exists: A VXLAN device with the specified VNI already exists" into buf. */
 const char *ztnl_strerror(int err, const char *extack, char *buf, size_t len);

@@ -234,23 +234,42 @@ static int on_fdb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int ovl_kernel_read(struct ztnl *nl, struct ovl_kernel *k, bool fdb, char *err, size_t len)
+static int read_fdb(struct ztnl *nl, struct ovl_kernel *k, int ifindex, char *err, size_t len)
 {
-	struct ndmsg ndm = { .ndm_family = AF_BRIDGE };
-	struct nl_msg *msg;
+	struct ndmsg ndm = { .ndm_family = AF_BRIDGE, .ndm_ifindex = ifindex };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, 0);
 	char extack[256] = "", why[320];
 	int ret;
 
-	*k = (struct ovl_kernel){ 0 };
-	ret = ztnl_link_dump(nl, on_link, k);
-	if (ret) {
-		snprintf(err, len, "read the links: %s", ztnl_strerror(ret, NULL, why, sizeof(why)));
-		goto fail;
+	if (msg && nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO)) {
+		nlmsg_free(msg);
+		msg = NULL;
 	}
-	ret = index_build(k);
+	ret = ztnl_dump(nl, msg, on_fdb, k, extack, sizeof(extack));
 	if (ret)
-		goto fail;
-	for (size_t i = 0; i < k->n; i++) {
+		snprintf(err, len, "read the bridge FDB: %s",
+			 ztnl_strerror(ret, extack, why, sizeof(why)));
+	return ret;
+}
+
+int ovl_kernel_read_fdb(struct ztnl *nl, struct ovl_kernel *k, struct ovl_dev *d, char *err,
+			size_t len)
+{
+	int ret;
+
+	if (d->fdb_read || d->kind != OVL_VXLAN || d->ifindex <= 0)
+		return 0;
+	ret = read_fdb(nl, k, d->ifindex, err, len);
+	d->fdb_read = !ret;
+	return ret;
+}
+
+/* Index the links, then name each link's master and underlay device. */
+static int resolve_names(struct ovl_kernel *k)
+{
+	int ret = index_build(k);
+
+	for (size_t i = 0; !ret && i < k->n; i++) {
 		struct ovl_dev *m = ovl_find_index(k, k->v[i].master_ifindex);
 		struct ovl_dev *u = ovl_find_index(k, k->v[i].dev_ifindex);
 
@@ -259,19 +278,79 @@ int ovl_kernel_read(struct ztnl *nl, struct ovl_kernel *k, bool fdb, char *err, 
 		if (u)
 			memcpy(k->v[i].dev, u->name, IF_NAMESIZE);
 	}
-	if (!fdb)
-		return 0;
-	msg = nlmsg_alloc_simple(RTM_GETNEIGH, 0);
-	if (msg && nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO)) {
+	return ret;
+}
+
+/* RTM_GETLINK of one link, by name or ifindex, without statistics. */
+static int queue_get(struct ztnl *nl, struct ovl_kernel *k, int ifindex, const char *name)
+{
+	struct nl_msg *msg = ztnl_link_msg(RTM_GETLINK, 0, ifindex, ifindex ? NULL : name);
+
+	if (msg && nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)) {
 		nlmsg_free(msg);
 		msg = NULL;
 	}
-	ret = ztnl_dump(nl, msg, on_fdb, k, extack, sizeof(extack));
+	return ztnl_queue(nl, msg, on_link, k);
+}
+
+int ovl_kernel_read_links(struct ztnl *nl, struct ovl_kernel *k, char (*names)[IF_NAMESIZE],
+			  size_t n, char *err, size_t len)
+{
+	size_t before;
+	int ret = 0;
+
+	*k = (struct ovl_kernel){ 0 };
+	for (size_t i = 0; i < n && ret >= 0; i++)
+		ret = queue_get(nl, k, 0, names[i]);
+	/* A name the kernel does not know is an answer (ENODEV), not a failure. */
+	if (ret >= 0)
+		ret = ztnl_flush(nl) == -ENOMEM ? -ENOMEM : 0;
+	/* Then the masters and underlay devices those links name, by ifindex. */
+	before = k->n;
+	if (!ret)
+		ret = index_build(k);
+	for (size_t i = 0; !ret && i < before; i++) {
+		int want[2] = { k->v[i].master_ifindex, k->v[i].dev_ifindex };
+
+		for (int j = 0; j < 2 && ret >= 0; j++)
+			if (want[j] > 0 && !ovl_find_index(k, want[j]))
+				ret = queue_get(nl, k, want[j], NULL);
+	}
+	if (ret >= 0 && ztnl_queued(nl))
+		ret = ztnl_flush(nl) == -ENOMEM ? -ENOMEM : 0;
+	for (size_t i = before; ret >= 0 && i < k->n; i++)
+		k->v[i].context = true;
+	if (ret >= 0)
+		ret = resolve_names(k);
+	if (ret < 0) {
+		snprintf(err, len, "read the links: %s", strerror(-ret));
+		ovl_kernel_free(k);
+		return ret;
+	}
+	return 0;
+}
+
+int ovl_kernel_read(struct ztnl *nl, struct ovl_kernel *k, bool fdb, char *err, size_t len)
+{
+	char why[320];
+	int ret;
+
+	*k = (struct ovl_kernel){ 0 };
+	ret = ztnl_link_dump(nl, on_link, k);
 	if (ret) {
-		snprintf(err, len, "read the bridge FDB: %s",
-			 ztnl_strerror(ret, extack, why, sizeof(why)));
+		snprintf(err, len, "read the links: %s", ztnl_strerror(ret, NULL, why, sizeof(why)));
 		goto fail;
 	}
+	ret = resolve_names(k);
+	if (ret)
+		goto fail;
+	if (!fdb)
+		return 0;
+	ret = read_fdb(nl, k, 0, err, len);
+	if (ret)
+		goto fail;
+	for (size_t i = 0; i < k->n; i++)
+		k->v[i].fdb_read = k->v[i].kind == OVL_VXLAN;
 	return 0;
 fail:
 	if (ret == -ENOMEM)
@@ -315,8 +394,8 @@ struct nl_msg *ovl_msg_create(const struct ovl_dev *d, int dev_ifindex, int mast
 	} else if (d->kind == OVL_VRF) {
 		err = rtnl_link_vrf_set_tableid(l, d->table);
 	}
-	if (!err && !rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, &msg))
-		nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ECHO;	/* the reply has the new ifindex */
+	if (!err)
+		rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, &msg);
 	nl_addr_put(local);
 	rtnl_link_put(l);
 	return msg;

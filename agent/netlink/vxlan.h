@@ -41,9 +41,11 @@ struct ovl_dev {
 	bool learning;
 	/* OVL_VRF */
 	uint32_t table;
-	/* OVL_VXLAN: the all-zero FDB entries' remote VTEPs */
+	/* OVL_VXLAN: the all-zero FDB entries' remote VTEPs, when fdb_read */
 	struct ztos_addr *fdb;
 	size_t n_fdb;
+	bool fdb_read;
+	bool context;			/* read only as another link's master or device */
 };
 
 /* Every link of this network namespace, found by name or ifindex in O(1). */
@@ -56,6 +58,15 @@ struct ovl_kernel {
 
 /* Read links (and with fdb, the head-end FDB entries of VXLAN devices). */
 int ovl_kernel_read(struct ztnl *nl, struct ovl_kernel *k, bool fdb, char *err, size_t len);
+/*
+ * Only the links called names (batched RTM_GETLINKs; a missing name is no error), and
+ * the masters and underlay devices they name. FDB entries: ovl_kernel_read_fdb().
+ */
+int ovl_kernel_read_links(struct ztnl *nl, struct ovl_kernel *k, char (*names)[IF_NAMESIZE],
+			  size_t n, char *err, size_t len);
+/* The head-end FDB entries of one device only (a dump filtered by its ifindex). */
+int ovl_kernel_read_fdb(struct ztnl *nl, struct ovl_kernel *k, struct ovl_dev *d, char *err,
+			size_t len);
 void ovl_kernel_free(struct ovl_kernel *k);
 struct ovl_dev *ovl_find(const struct ovl_kernel *k, const char *name);
 struct ovl_dev *ovl_find_index(const struct ovl_kernel *k, int ifindex);
@@ -69,7 +80,9 @@ const char *ovl_kind_str(enum ovl_kind kind);
 
 /*
  * Messages; ifindex 0 means "by name". create: the link with its attributes, master
- * and up (the alias needs a second message: ovl_msg_set with OVL_SET_ALIAS).
+ * and up (the alias needs a second message: ovl_msg_set with OVL_SET_ALIAS); the new
+ * ifindex is asked for afterwards (ztnl_ifindex()), which costs the kernel less than an
+ * echo of the whole link.
  */
 struct nl_msg *ovl_msg_create(const struct ovl_dev *d, int dev_ifindex, int master_ifindex);
 struct nl_msg *ovl_msg_delete(int ifindex, const char *name);
