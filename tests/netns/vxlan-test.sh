@@ -37,7 +37,7 @@ teardown() {
 			in_host "$h" "$ZTOSD" --cleanup --config "$(host_dir $h)/ztos.yaml" >/dev/null 2>&1
 	done
 	for ns in "${NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	rm -rf "$W"
+	[ -n "${KEEP_W:-}" ] || rm -rf "$W"
 }
 trap teardown EXIT
 
