@@ -214,7 +214,8 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 		*changes_out = changes_json(changes, n_changes);
 	if (dry_run)
 		goto out;
-	/* The overlay first (the datapath's ports live in its bridges); undone if the datapath fails. */
+	/* The overlay first (the datapath's ports are in its bridges); undone if the datapath
+	 * then fails. */
 	err = overlay_apply(a->cfg, cfg, errs);
 	if (err)
 		goto out;
