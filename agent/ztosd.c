@@ -28,6 +28,7 @@
 #include "kernel.h"
 #include "eventlog.h"
 #include "log.h"
+#include "overlay.h"
 
 #define DEFAULT_CONFIG "/etc/ztos/ztos.yaml"
 
@@ -213,9 +214,16 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 		*changes_out = changes_json(changes, n_changes);
 	if (dry_run)
 		goto out;
-	err = datapath_update(a, cfg, errs);
+	/* The overlay first (the datapath's ports are in its bridges); undone if the datapath
+	 * then fails. */
+	err = overlay_apply(a->cfg, cfg, errs);
 	if (err)
 		goto out;
+	err = datapath_update(a, cfg, errs);
+	if (err) {
+		overlay_apply(cfg, a->cfg, errs);
+		goto out;
+	}
 
 	pthread_rwlock_wrlock(&a->lock);
 	old = a->cfg;
@@ -328,6 +336,7 @@ static void on_tick(struct agent *a, uint64_t *ticks)
 	if (pthread_mutex_trylock(&a->configure_lock))
 		return;
 	pthread_rwlock_rdlock(&a->lock);
+	overlay_tick(a->cfg);
 	datapath_tick(a->dp, a->cfg);
 	pthread_rwlock_unlock(&a->lock);
 	pthread_mutex_unlock(&a->configure_lock);
@@ -394,6 +403,7 @@ static int cleanup(const char *config_path)
 		goto out;
 	}
 	datapath_cleanup(cfg);
+	overlay_cleanup();
 	if (!rmdir(cfg->bpffs))
 		printf("removed %s\n", cfg->bpffs);
 	else if (errno != ENOENT)
@@ -453,6 +463,23 @@ static void probe_kernel(struct agent *a)
 	}
 }
 
+/* As with the datapath, a refusal at start leaves the agent running to say why. */
+static void start_overlay(struct agent *a)
+{
+	struct cfg_errors errs = { 0 };
+
+	if (overlay_apply(NULL, a->cfg, &errs) && errs.n) {
+		cJSON *body = cJSON_CreateObject();
+
+		cfg_errors_print(stderr, &errs);
+		cJSON_AddStringToObject(body, "action", "start");
+		cJSON_AddStringToObject(body, "result", "error");
+		cJSON_AddStringToObject(body, "error", errs.v[0].message);
+		event_emit("overlay", 0, NULL, body);
+	}
+	cfg_errors_free(&errs);
+}
+
 static int run(struct agent *a, const char *level_override)
 {
 	int sfd = -1, tfd = -1, efd = -1, lock_fd = -1, err;
@@ -483,6 +510,7 @@ static int run(struct agent *a, const char *level_override)
 			strerror(-err));
 		goto out;
 	}
+	start_overlay(a);
 	if (datapath_wanted(a->cfg) &&
 	    datapath_start(a->cfg, &a->dp, a->dp_error, sizeof(a->dp_error))) {
 		/* The agent still runs: it says what failed in status and in the event log. */

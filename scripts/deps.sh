@@ -19,6 +19,8 @@ pkgs=(
 	qemu-system-x86 busybox-static linux-image-amd64 xz-utils zstd
 	# benchmark
 	wrk nginx-light xdp-tools netsniff-ng
+	# overlay: captures in tests/netns/vxlan-test.sh, arithmetic in bench/netlink.sh
+	tcpdump bc
 )
 
 missing=()
