@@ -11,7 +11,7 @@ DESTDIR ?=
 include common.mk
 
 CONFIG_SRCS := $(wildcard agent/config/*.c)
-ZTOSD_SRCS := $(filter-out $(CONFIG_SRCS),$(wildcard agent/*.c agent/api/*.c))
+ZTOSD_SRCS := $(filter-out $(CONFIG_SRCS),$(wildcard agent/*.c agent/api/*.c agent/netlink/*.c))
 ZTOS_SRCS := $(wildcard cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -19,8 +19,8 @@ BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 
 LIBCONFIG := $(BUILD)/libztosconfig.a
-ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf libnl-route-3.0 libnl-genl-3.0) -lelf -lz -lpthread
-ZTOS_LIBS := $(call lib,yaml-0.1 libcjson libcurl)
+ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf libnl-route-3.0 libnl-genl-3.0 libsodium) -lelf -lz -lpthread
+ZTOS_LIBS := $(call lib,yaml-0.1 libcjson libcurl libsodium)
 
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h)

@@ -28,6 +28,7 @@
 #include "kernel.h"
 #include "eventlog.h"
 #include "log.h"
+#include "netlink/wireguard.h"
 
 #define DEFAULT_CONFIG "/etc/ztos/ztos.yaml"
 
@@ -186,6 +187,7 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	struct ztos_config *cfg = NULL, *old;
 	struct cfg_node *tree = NULL, *old_tree;
 	struct cfg_change *changes = NULL;
+	struct wg_txn *wg = NULL;
 	size_t n_changes = 0;
 	int err;
 
@@ -213,9 +215,15 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 		*changes_out = changes_json(changes, n_changes);
 	if (dry_run)
 		goto out;
-	err = datapath_update(a, cfg, errs);
+	err = wg_update(a->cfg, cfg, &wg, errs);
 	if (err)
 		goto out;
+	err = datapath_update(a, cfg, errs);
+	if (err) {
+		wg_txn_undo(wg);
+		goto out;
+	}
+	wg_txn_free(wg);
 
 	pthread_rwlock_wrlock(&a->lock);
 	old = a->cfg;
@@ -333,6 +341,18 @@ static void on_tick(struct agent *a, uint64_t *ticks)
 	pthread_mutex_unlock(&a->configure_lock);
 }
 
+/* Every 5 s: a wireguard-go that died is started again, drift is put right. */
+static void wireguard_tick(struct agent *a)
+{
+	static unsigned int n;
+
+	/* cfg changes only under configure_lock: holding it is enough to read it. */
+	if (++n % 5 || pthread_mutex_trylock(&a->configure_lock))
+		return;
+	wg_supervise(a->cfg);
+	pthread_mutex_unlock(&a->configure_lock);
+}
+
 /* The event loop: signals, the datapath's ring buffer, a 1 s tick for flow aging. */
 static int run_loop(struct agent *a, int sfd, int tfd, int efd)
 {
@@ -357,6 +377,7 @@ static int run_loop(struct agent *a, int sfd, int tfd, int efd)
 				if (read(tfd, &expirations, sizeof(expirations)) < 0)
 					pr_debug("timerfd read: %s", strerror(errno));
 				on_tick(a, &ticks);
+				wireguard_tick(a);
 				continue;
 			}
 			if (evs[i].data.fd == rb_fd) {
@@ -394,6 +415,7 @@ static int cleanup(const char *config_path)
 		goto out;
 	}
 	datapath_cleanup(cfg);
+	wg_cleanup(cfg);
 	if (!rmdir(cfg->bpffs))
 		printf("removed %s\n", cfg->bpffs);
 	else if (errno != ENOENT)
@@ -453,6 +475,24 @@ static void probe_kernel(struct agent *a)
 	}
 }
 
+/* Adopt the device a previous run left (peers keep their sessions), or make it. */
+static void wireguard_start(struct agent *a)
+{
+	struct cfg_errors errs = { 0 };
+	struct wg_txn *t = NULL;
+
+	if (wg_update(NULL, a->cfg, &t, &errs) && errs.n) {
+		cJSON *body = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(body, "action", "start");
+		cJSON_AddStringToObject(body, "result", "error");
+		cJSON_AddStringToObject(body, "error", errs.v[0].message);
+		event_emit("wireguard", 0, NULL, body);
+	}
+	wg_txn_free(t);
+	cfg_errors_free(&errs);
+}
+
 static int run(struct agent *a, const char *level_override)
 {
 	int sfd = -1, tfd = -1, efd = -1, lock_fd = -1, err;
@@ -495,6 +535,7 @@ static int run(struct agent *a, const char *level_override)
 		event_emit("datapath", 0, NULL, body);
 	}
 	probe_kernel(a);
+	wireguard_start(a);
 	err = api_start(a, &a->api);
 	if (err)
 		goto out_log;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "netlink/wireguard.h"
 
 static void add_hex(cJSON *o, const char *name, const uint8_t *b, size_t n)
 {
@@ -37,8 +38,6 @@ static cJSON *wireguard(const struct ztos_config *c)
 	cJSON_AddNumberToObject(o, "listen_port", wg->listen_port);
 	if (wg->has_address)
 		cJSON_AddStringToObject(o, "address", ztos_cidr_str(&wg->address, buf, sizeof(buf)));
-	cJSON_AddStringToObject(o, "state", "not loaded");
-	cJSON_AddStringToObject(o, "reason", not_built_reason);
 	peers = cJSON_AddArrayToObject(o, "peers");
 	for (size_t i = 0; i < wg->n_peers; i++) {
 		const struct ztos_wg_peer *p = &wg->peers[i];
@@ -56,6 +55,7 @@ static cJSON *wireguard(const struct ztos_config *c)
 		cJSON_AddNumberToObject(po, "persistent_keepalive", p->persistent_keepalive);
 		cJSON_AddItemToArray(peers, po);
 	}
+	wg_status(c, o);	/* state, implementation, handshakes, bytes: from the device */
 	return o;
 }
 
