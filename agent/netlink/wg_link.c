@@ -281,7 +281,10 @@ int wg_route_mtu(const struct ztos_addr *addr, const char *self, struct wg_err *
 		goto out;
 	}
 	if (!r.mtu) {
-		err = rtnl_link_get_kernel(sk, r.oif, NULL, &link);
+		/* libnl's own sequence check on a socket we used: a fresh one */
+		nl_socket_free(sk);
+		sk = wg_nl_socket(NETLINK_ROUTE);
+		err = sk ? rtnl_link_get_kernel(sk, r.oif, NULL, &link) : -NLE_NOMEM;
 		if (err) {
 			err = wg_errf(e, -EIO, "wireguard %s: read the MTU of %s: %s", self, dev,
 				      nl_geterror(err));

@@ -22,6 +22,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <sodium.h>
+
 #include "wg_internal.h"
 
 #define WG_GO "wireguard-go"
@@ -290,6 +292,9 @@ static int uapi_get(const char *ifname, struct wg_dev *out, struct wg_err *e)
 		err = parse_line(line, out, &uapi_errno);
 	explicit_bzero(answer, strlen(answer));
 	free(answer);
+	/* wireguard-go does not say its public key: it is the private key's */
+	if (out->has_private_key && crypto_scalarmult_base(out->public_key, out->private_key))
+		out->has_private_key = false;
 	if (err == 1 && uapi_errno)
 		err = -abs(uapi_errno);
 	else if (err == 1)

@@ -465,7 +465,8 @@ static int ensure_link(struct wg_txn *t, struct wg_link *l, struct wg_err *e)
 			return 0;
 		}
 	}
-	t->be = wg_genl_available() ? &wg_kernel : &wg_userspace;
+	/* ZTOS_WG_USERSPACE=1: wireguard-go even where the kernel has WireGuard (tests). */
+	t->be = wg_genl_available() && !getenv("ZTOS_WG_USERSPACE") ? &wg_kernel : &wg_userspace;
 	err = t->be == &wg_kernel ? wg_link_create(ifname, e) : wg_go_start(ifname, e);
 	if (err)
 		return err;
@@ -669,19 +670,13 @@ void wg_status(const struct ztos_config *cfg, cJSON *o)
 	if (*err_msg)
 		cJSON_AddStringToObject(o, "last_error", err_msg);
 	cJSON_AddStringToObject(o, "implementation", be->name);
+	if (be == &wg_userspace && wg_uapi_pid(wg->interface) > 0)
+		cJSON_AddNumberToObject(o, "pid", wg_uapi_pid(wg->interface));
 	cJSON_AddNumberToObject(o, "ifindex", l.ifindex);
 	cJSON_AddNumberToObject(o, "mtu", l.mtu);
 	cJSON_AddBoolToObject(o, "up", l.up);
 	cJSON_ReplaceItemInObject(o, "listen_port", cJSON_CreateNumber(d.port));
 	cJSON_AddStringToObject(o, "public_key", ztos_key_str(d.public_key, key, sizeof(key)));
-	if (be == &wg_userspace && d.has_private_key) {
-		/* wireguard-go does not say its public key: derive it, never show the other. */
-		uint8_t pub[WG_KEY_LEN];
-
-		if (!crypto_scalarmult_base(pub, d.private_key))
-			cJSON_ReplaceItemInObject(o, "public_key",
-				cJSON_CreateString(ztos_key_str(pub, key, sizeof(key))));
-	}
 	peers = cJSON_GetObjectItem(o, "peers");
 	for (cJSON *po = peers ? peers->child : NULL; po; po = po->next) {
 		const char *pk = cJSON_GetStringValue(cJSON_GetObjectItem(po, "public_key"));
