@@ -28,7 +28,7 @@ static cJSON *cidrs(const struct ztos_cidr *v, size_t n)
 static cJSON *wireguard(const struct ztos_config *c)
 {
 	const struct ztos_wireguard *wg = &c->wireguard;
-	char buf[INET6_ADDRSTRLEN + 8], ep[INET6_ADDRSTRLEN + 16], key[45];
+	char buf[INET6_ADDRSTRLEN + 8], ep[ZTOS_HOST_MAX + 16], key[45];
 	cJSON *o = cJSON_CreateObject(), *peers;
 
 	cJSON_AddBoolToObject(o, "configured", c->has_wireguard);
@@ -45,7 +45,10 @@ static cJSON *wireguard(const struct ztos_config *c)
 
 		cJSON_AddStringToObject(po, "name", p->name);
 		cJSON_AddStringToObject(po, "public_key", ztos_key_str(p->public_key, key, sizeof(key)));
-		if (p->has_endpoint) {
+		if (p->has_endpoint && p->endpoint_host[0]) {
+			snprintf(ep, sizeof(ep), "%s:%u", p->endpoint_host, p->endpoint.port);
+			cJSON_AddStringToObject(po, "endpoint", ep);
+		} else if (p->has_endpoint) {
 			ztos_addr_str(&p->endpoint.addr, buf, sizeof(buf));
 			snprintf(ep, sizeof(ep), p->endpoint.addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
 				 buf, p->endpoint.port);

@@ -34,6 +34,7 @@ struct wg_peer {
 	bool has_endpoint;
 	struct ztos_endpoint endpoint;
 	uint16_t keepalive;
+	const char *endpoint_host;	/* the config's name for it, NULL: an address */
 	struct ztos_cidr *ips;
 	size_t n_ips;
 	/* read back only */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netdb.h>
 
 #include <sodium.h>
 
@@ -136,6 +137,26 @@ static int read_private_key(const char *ifname, const char *path, uint8_t key[WG
 	return err;
 }
 
+/* A peer's endpoint given as a name: its first address (as wg(8) takes it). */
+static int resolve(const struct ztos_wireguard *wg, const struct ztos_wg_peer *cp,
+		   struct ztos_endpoint *ep, struct wg_err *e)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM }, *res = NULL;
+	int err = getaddrinfo(cp->endpoint_host, NULL, &hints, &res);
+
+	if (err)
+		return wg_errf(e, -EHOSTUNREACH, "wireguard %s: peer %s: endpoint '%s:%u' does not resolve: %s; nothing was changed",
+			       wg->interface, cp->name, cp->endpoint_host, cp->endpoint.port,
+			       err == EAI_SYSTEM ? strerror(errno) : gai_strerror(err));
+	ep->addr.family = res->ai_family;
+	if (res->ai_family == AF_INET)
+		ep->addr.v4 = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+	else
+		ep->addr.v6 = ((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
+	freeaddrinfo(res);
+	return 0;
+}
+
 static int want_from_cfg(const struct ztos_wireguard *wg, struct wg_dev *d, struct wg_err *e)
 {
 	int err;
@@ -162,6 +183,11 @@ static int want_from_cfg(const struct ztos_wireguard *wg, struct wg_dev *d, stru
 		memcpy(p->key, cp->public_key, WG_KEY_LEN);
 		p->has_endpoint = cp->has_endpoint;
 		p->endpoint = cp->endpoint;
+		p->endpoint_host = cp->endpoint_host[0] ? cp->endpoint_host : NULL;
+		if (cp->has_endpoint && cp->endpoint_host[0] && resolve(wg, cp, &p->endpoint, e)) {
+			wg_dev_free(d);
+			return -EHOSTUNREACH;
+		}
 		p->keepalive = cp->persistent_keepalive;
 		for (size_t k = 0; k < cp->n_allowed_ips; k++)
 			if (wg_peer_add_ip(p, &cp->allowed_ips[k]))
@@ -222,6 +248,10 @@ static bool endpoint_said(const struct ztos_wireguard *old, const struct wg_peer
 
 	if (!op)
 		return true;
+	/* a name: the config spoke only if the name or its port changed */
+	if (op->endpoint_host[0] || want->endpoint_host)
+		return !want->endpoint_host || strcmp(op->endpoint_host, want->endpoint_host) ||
+		       op->endpoint.port != want->endpoint.port;
 	o.has_endpoint = op->has_endpoint;
 	o.endpoint = op->endpoint;
 	return !same_endpoint(&o, want);

@@ -332,7 +332,10 @@ wgl_bad_input() {
 
 	r=$(wgl_post a '{"wireguard": {"peers": [{"name": "host-b", "endpoint": "nohost.invalid:51820"}]}}')
 	expect_eq "endpoint that does not resolve: refused" 422 "$(tail -n 1 <<<"$r")"
-	check "endpoint that does not resolve: the error names the endpoint" grep -q 'nohost.invalid' <<<"$r"
+	check "endpoint that does not resolve: the error names the peer and the endpoint" \
+		grep -q "peer host-b: endpoint 'nohost.invalid:51820' does not resolve" <<<"$r"
+	expect_eq "endpoint that does not resolve: the peers are as they were" "$peers_before" \
+		"$(wgl_in a wg show "$i" dump | tail -n +2 | cut -f1,3,4 | sort)"
 
 	wgl_in a ip link add "zwx$$" type dummy
 	r=$(wgl_post a "{\"wireguard\": {\"interface\": \"zwx$$\"}}")
@@ -345,12 +348,13 @@ wgl_bad_input() {
 
 	# The kernel (or wireguard-go) refuses a listen port that another socket holds.
 	wgl_in a /usr/bin/python3 -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 51999))
-t = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); t.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1); t.bind(("::", 51999))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 23456))
+t = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); t.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1); t.bind(("::", 23456))
 time.sleep(60)' &
 	WGL_PORT_PID=$!
 	sleep 0.5
-	r=$(wgl_post a '{"wireguard": {"listen_port": 51999, "peers": [{"name": "host-d", "public_key": "'"$("$ZTOS" security wireguard genkey | "$ZTOS" security wireguard pubkey)"'", "allowed_ips": ["10.255.0.4/32"]}]}}')
+	check "listen port in use: another socket holds UDP 23456" kill -0 "$WGL_PORT_PID"
+	r=$(wgl_post a '{"wireguard": {"listen_port": 23456, "peers": [{"name": "host-d", "public_key": "'"$("$ZTOS" security wireguard genkey | "$ZTOS" security wireguard pubkey)"'", "allowed_ips": ["10.255.0.4/32"]}]}}')
 	expect_eq "listen port in use: refused" 422 "$(tail -n 1 <<<"$r")"
 	echo "# $(head -n 1 <<<"$r" | jq -r '.error.message // .' 2>/dev/null | head -c 300)"
 	check "listen port in use: the error names the device, the step and the reason" \
