@@ -337,12 +337,12 @@ wgl_bad_input() {
 	expect_eq "endpoint that does not resolve: the peers are as they were" "$peers_before" \
 		"$(wgl_in a wg show "$i" dump | tail -n +2 | cut -f1,3,4 | sort)"
 
-	wgl_in a ip link add "zwx$$" type dummy
+	wgl_in a ip link add "zwx$$" type bridge
 	r=$(wgl_post a "{\"wireguard\": {\"interface\": \"zwx$$\"}}")
 	expect_eq "name taken by a device ztos did not make: refused" 422 "$(tail -n 1 <<<"$r")"
 	check "name taken: the error says whose it is" grep -q "ztos did not make it" <<<"$r"
-	check "name taken: that device is left alone (no alias, no address, still a dummy)" bash -c \
-		"ip -n $(wgl_ns a) -d -o link show zwx$$ | grep -q dummy && ! ip -n $(wgl_ns a) -o addr show dev zwx$$ | grep -q inet && [ -z \"\$(ip netns exec $(wgl_ns a) cat /sys/class/net/zwx$$/ifalias)\" ]"
+	check "name taken: that device is left alone (no alias, no address, still a bridge)" bash -c \
+		"ip -n $(wgl_ns a) -d -o link show zwx$$ | grep -q bridge && ! ip -n $(wgl_ns a) -o addr show dev zwx$$ | grep -q inet && [ -z \"\$(ip netns exec $(wgl_ns a) cat /sys/class/net/zwx$$/ifalias)\" ]"
 	check "name taken: the running device is still there" wgl_reach a 10.100.0.2
 	wgl_in a ip link del "zwx$$"
 
