@@ -465,12 +465,17 @@ static void probe_kernel(struct agent *a)
 		f = cJSON_GetObjectItem(a->kernel, sections[i]);
 		if (!wanted || cJSON_IsTrue(cJSON_GetObjectItem(f, "supported")))
 			continue;
-		pr_warn("%s is configured but %s; the rest of the config applies", sections[i],
-			cJSON_GetObjectItem(f, "reason")->valuestring);
+		pr_warn("%s is configured but %s; %s%sthe rest of the config applies", sections[i],
+			cJSON_GetObjectItem(f, "reason")->valuestring,
+			cJSON_GetStringValue(cJSON_GetObjectItem(f, "fallback")) ?: "",
+			cJSON_GetObjectItem(f, "fallback") ? " stands in for it, " : "");
 		body = cJSON_CreateObject();
 		cJSON_AddStringToObject(body, "feature", sections[i]);
 		cJSON_AddStringToObject(body, "severity", "warning");
 		cJSON_AddStringToObject(body, "reason", cJSON_GetObjectItem(f, "reason")->valuestring);
+		if (cJSON_GetObjectItem(f, "fallback"))
+			cJSON_AddStringToObject(body, "fallback",
+						cJSON_GetObjectItem(f, "fallback")->valuestring);
 		event_emit("kernel", 0, NULL, body);
 	}
 }
@@ -523,6 +528,8 @@ static int run(struct agent *a, const char *level_override)
 			strerror(-err));
 		goto out;
 	}
+	/* First: the WireGuard device can be the underlay the datapath attaches to. */
+	wireguard_start(a);
 	if (datapath_wanted(a->cfg) &&
 	    datapath_start(a->cfg, &a->dp, a->dp_error, sizeof(a->dp_error))) {
 		/* The agent still runs: it says what failed in status and in the event log. */
@@ -535,7 +542,6 @@ static int run(struct agent *a, const char *level_override)
 		event_emit("datapath", 0, NULL, body);
 	}
 	probe_kernel(a);
-	wireguard_start(a);
 	err = api_start(a, &a->api);
 	if (err)
 		goto out_log;

@@ -142,7 +142,11 @@ static int kernel_support(const cJSON *ks)
 
 		table_cell(&t, "%s", f->string);
 		table_cell(&t, "%s", cJSON_IsTrue(json_get(f, "supported")) ? "yes" : "no");
-		table_cell_json(&t, why);
+		if (json_str(f, "fallback"))
+			table_cell(&t, "%s; %s stands in", json_str(f, "reason") ?: "",
+				   json_str(f, "fallback"));
+		else
+			table_cell_json(&t, why);
 	}
 	ret = table_print(&t, stdout);
 	table_free(&t);

@@ -280,7 +280,7 @@ static int send_set(struct nl_sock *sk, int family, const char *ifname, const st
 		    const struct wg_peer_change *pc, struct wg_err *e)
 {
 	struct nl_msg *msg = nlmsg_alloc_size(SET_MSG_SIZE);
-	char extack[256] = "", key[45];
+	char extack[256] = "", key[45], what[96];
 	int err = -ENOMEM;
 
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, 0, WG_CMD_SET_DEVICE,
@@ -313,9 +313,13 @@ fail:
 		return wg_errf(e, err, "wireguard %s: peer %s: %s (WG_CMD_SET_DEVICE): %s%s%s", ifname,
 			       ztos_key_str(pc->p->key, key, sizeof(key)), op_name(pc->op),
 			       strerror(-err), *extack ? ": " : "", extack);
-	return wg_errf(e, err, "wireguard %s: set %s%s%s (WG_CMD_SET_DEVICE): %s%s%s", ifname,
-		       c->set_private_key ? "private key " : "",
-		       c->set_port ? "listen port " : "", c->replace_peers ? "replace peers" : "",
+	snprintf(what, sizeof(what), "%s%s%s%s%s", c->set_private_key ? "private key" : "",
+		 c->set_private_key && (c->set_port || c->replace_peers) ? ", " : "",
+		 c->set_port ? "listen port" : "", c->set_port && c->replace_peers ? ", " : "",
+		 c->replace_peers ? "replace peers" : "");
+	if (c->set_port)
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), " %u", c->port);
+	return wg_errf(e, err, "wireguard %s: set %s (WG_CMD_SET_DEVICE): %s%s%s", ifname, what,
 		       strerror(-err), *extack ? ": " : "", extack);
 }
 

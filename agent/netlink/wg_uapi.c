@@ -513,6 +513,24 @@ int wg_go_start(const char *ifname, struct wg_err *e)
 		       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out);
 }
 
+/* Gone, or a zombie that its new parent has not reaped yet. */
+static bool gone(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 0;
+	fclose(f);
+	return state == 'Z';
+}
+
 int wg_go_stop(const char *ifname)
 {
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
@@ -525,7 +543,7 @@ int wg_go_stop(const char *ifname)
 	if (kill(pid, SIGTERM))
 		return errno == ESRCH ? 0 : -errno;
 	for (int i = 0; i < 250; i++) {
-		if (kill(pid, 0) && errno == ESRCH)
+		if (gone(pid))
 			return 0;
 		nanosleep(&ts, NULL);
 	}

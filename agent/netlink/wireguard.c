@@ -328,7 +328,7 @@ static unsigned int derive_mtu(const char *ifname, const struct wg_dev *want)
 			continue;
 		mtu = wg_route_mtu(&p->endpoint.addr, ifname, &e);
 		if (mtu < 0) {
-			pr_info("%s; its MTU is left out", e.msg);
+			pr_debug("%s; its MTU is left out", e.msg);
 			continue;
 		}
 		if ((unsigned int)mtu > over && (!best || (unsigned int)mtu - over < best))
@@ -622,7 +622,11 @@ int wg_update(const struct ztos_config *old, const struct ztos_config *cfg, stru
 			t->removed_from = old;
 	}
 	if (err) {
-		pr_warn("%s; what this change did is undone", e.msg);
+		/* once per reason: the supervisor retries every few seconds */
+		pthread_mutex_lock(&last_lock);
+		if (strcmp(last_error, e.msg))
+			pr_warn("%s; what this change did is undone", e.msg);
+		pthread_mutex_unlock(&last_lock);
 		cfg_error_add(errs, "wireguard", "%s", e.msg);
 		wg_txn_undo(t);
 		set_last_error(e.msg);

@@ -293,6 +293,22 @@ wg_suite() {
 	sleep 1
 	check "reload of the file: host-c is back and reached" wgl_reach a 10.100.0.3
 
+	# A changed peer is updated in place: its session stays.
+	hs_b=$(wgl_wg_json a | jq -r '.peers[] | select(.name == "host-b") | .last_handshake')
+	r=$(wgl_post a '{"wireguard": {"peers": [{"name": "host-b", "persistent_keepalive": 3, "allowed_ips": ["10.255.0.2/32", "10.255.2.0/24"]}]}}')
+	expect_eq "API configure: change peer host-b" 200 "$(tail -n 1 <<<"$r")"
+	expect_eq "changed peer: wg show has its new allowed IPs and keepalive" "10.255.0.2/32 10.255.2.0/24 3" \
+		"$(wgl_in a wg show "$(wgl_if a)" allowed-ips | grep "$(cat "$WGL_WORK/b/wg.pub")" | cut -f2) $(wgl_in a wg show "$(wgl_if a)" persistent-keepalive | grep "$(cat "$WGL_WORK/b/wg.pub")" | cut -f2)"
+	expect_eq "changed peer: updated in place (same last handshake)" "$hs_b" \
+		"$(wgl_wg_json a | jq -r '.peers[] | select(.name == "host-b") | .last_handshake')"
+
+	# A later step of the same change fails (the datapath refuses an underlay that does
+	# not exist): the WireGuard part is undone.
+	r=$(wgl_post a '{"underlay": {"interface": "zw-none"}, "wireguard": {"peers": [{"name": "host-b", "persistent_keepalive": 9}]}}')
+	expect_eq "a change the datapath refuses: refused" 422 "$(tail -n 1 <<<"$r")"
+	expect_eq "a change the datapath refuses: host-b's keepalive is back to 3" 3 \
+		"$(wgl_in a wg show "$(wgl_if a)" persistent-keepalive | grep "$(cat "$WGL_WORK/b/wg.pub")" | cut -f2)"
+
 	wgl_bad_input "$impl"
 
 	# --cleanup: the device and (for wireguard-go) its process go.
