@@ -17,8 +17,13 @@
 
 #include "wg_internal.h"
 
-/* One peer per SET message after the first: a refusal names its peer. */
+/*
+ * One peer per SET message after the first: a refusal names its peer. A peer with more
+ * allowed IPs than one message holds goes in several, as wg(8) does: the first replaces
+ * its allowed IPs, the next ones add to them.
+ */
 #define SET_MSG_SIZE (64 * 1024)
+#define IPS_PER_MSG 1024	/* about 30 KiB of attributes */
 
 static int open_family(struct nl_sock **sk, int *family)
 {
@@ -218,13 +223,13 @@ static int put_endpoint(struct nl_msg *msg, const struct ztos_endpoint *ep)
 	return nla_put(msg, WGPEER_A_ENDPOINT, sizeof(in6), &in6);
 }
 
-static int put_ips(struct nl_msg *msg, const struct wg_peer *p)
+static int put_ips(struct nl_msg *msg, const struct wg_peer *p, size_t from, size_t to)
 {
 	struct nlattr *ips = nla_nest_start(msg, WGPEER_A_ALLOWEDIPS), *ip;
 
 	if (!ips)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n_ips; i++) {
+	for (size_t i = from; i < to; i++) {
 		const struct ztos_cidr *c = &p->ips[i];
 		bool v4 = c->addr.family == AF_INET;
 
@@ -240,7 +245,8 @@ static int put_ips(struct nl_msg *msg, const struct wg_peer *p)
 	return 0;
 }
 
-static int put_peer(struct nl_msg *msg, const struct wg_peer_change *pc)
+/* The peer's change, with its allowed IPs from..to (from > 0: a continuation). */
+static int put_peer(struct nl_msg *msg, const struct wg_peer_change *pc, size_t from, size_t to)
 {
 	const struct wg_peer *p = pc->p;
 	struct nlattr *peers = nla_nest_start(msg, WGDEVICE_A_PEERS), *peer;
@@ -250,20 +256,23 @@ static int put_peer(struct nl_msg *msg, const struct wg_peer_change *pc)
 		return -ENOMEM;
 	if (pc->op == WG_PEER_REMOVE)
 		flags = WGPEER_F_REMOVE_ME;
-	else if (pc->op == WG_PEER_UPDATE)
+	else if (pc->op == WG_PEER_UPDATE || from)
 		flags = WGPEER_F_UPDATE_ONLY;
-	if (pc->replace_ips)
+	if (pc->replace_ips && !from)
 		flags |= WGPEER_F_REPLACE_ALLOWEDIPS;
 	if (nla_put(msg, WGPEER_A_PUBLIC_KEY, WG_KEY_LEN, p->key) ||
 	    nla_put_u32(msg, WGPEER_A_FLAGS, flags))
 		return -ENOMEM;
-	if (pc->op != WG_PEER_REMOVE) {
+	if (pc->op != WG_PEER_REMOVE && from) {
+		if (put_ips(msg, p, from, to))
+			return -ENOMEM;
+	} else if (pc->op != WG_PEER_REMOVE) {
 		if (pc->set_endpoint && p->has_endpoint && put_endpoint(msg, &p->endpoint))
 			return -ENOMEM;
 		if (pc->set_keepalive &&
 		    nla_put_u16(msg, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, p->keepalive))
 			return -ENOMEM;
-		if (pc->replace_ips && put_ips(msg, p))
+		if (pc->replace_ips && put_ips(msg, p, 0, to))
 			return -ENOMEM;
 	}
 	nla_nest_end(msg, peer);
@@ -277,7 +286,7 @@ static const char *op_name(enum wg_op op)
 }
 
 static int send_set(struct nl_sock *sk, int family, const char *ifname, const struct wg_change *c,
-		    const struct wg_peer_change *pc, struct wg_err *e)
+		    const struct wg_peer_change *pc, size_t from, size_t to, struct wg_err *e)
 {
 	struct nl_msg *msg = nlmsg_alloc_size(SET_MSG_SIZE);
 	char extack[256] = "", key[45], what[96];
@@ -295,7 +304,7 @@ static int send_set(struct nl_sock *sk, int family, const char *ifname, const st
 			goto fail;
 		if (c->replace_peers && nla_put_u32(msg, WGDEVICE_A_FLAGS, WGDEVICE_F_REPLACE_PEERS))
 			goto fail;
-	} else if (put_peer(msg, pc)) {
+	} else if (put_peer(msg, pc, from, to)) {
 		err = -E2BIG;
 		goto fail;
 	}
@@ -333,9 +342,16 @@ static int kernel_set(const char *ifname, const struct wg_change *c, struct wg_e
 		return wg_errf(e, err, "wireguard %s: kernel has no WireGuard support (CONFIG_WIREGUARD)",
 			       ifname);
 	if (c->set_private_key || c->set_port || c->replace_peers)
-		err = send_set(sk, family, ifname, c, NULL, e);
-	for (size_t i = 0; !err && i < c->n_peers; i++)
-		err = send_set(sk, family, ifname, c, &c->peers[i], e);
+		err = send_set(sk, family, ifname, c, NULL, 0, 0, e);
+	for (size_t i = 0; !err && i < c->n_peers; i++) {
+		const struct wg_peer_change *pc = &c->peers[i];
+		size_t n = pc->replace_ips ? pc->p->n_ips : 0;
+
+		err = send_set(sk, family, ifname, c, pc, 0, n < IPS_PER_MSG ? n : IPS_PER_MSG, e);
+		for (size_t from = IPS_PER_MSG; !err && from < n; from += IPS_PER_MSG)
+			err = send_set(sk, family, ifname, c, pc, from,
+				       n - from < IPS_PER_MSG ? n : from + IPS_PER_MSG, e);
+	}
 	nl_socket_free(sk);
 	return err;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,7 +28,7 @@
 #include "wg_internal.h"
 
 #define WG_GO "wireguard-go"
-#define IO_TIMEOUT_S 5
+#define IO_TIMEOUT_S 30	/* a wireguard-go just started answers once its runtime is up */
 
 void wg_uapi_path(const char *ifname, char *buf, size_t len)
 {
@@ -54,34 +55,67 @@ static int uapi_connect(const char *ifname)
 	return fd;
 }
 
-static bool same_netns(pid_t pid)
+/*
+ * The inode of the socket listening on path, from this network namespace's own table
+ * (/proc/net/unix lists only the sockets of the reader's namespace): 0 when none here,
+ * which for a socket that answers means it is served from another namespace.
+ */
+static unsigned long listener_inode(const char *path)
 {
-	struct stat a, b;
-	char path[64];
+	char line[512], sock[256];
+	unsigned long ino, found = 0;
+	unsigned int st;
+	FILE *f = fopen("/proc/net/unix", "re");
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	if (stat(path, &a) || stat("/proc/self/ns/net", &b))
-		return true;	/* cannot tell: the socket is what we were asked to use */
-	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		if (sscanf(line, "%*s %*s %*s %*s %*s %x %lu %255s", &st, &ino, sock) == 3 &&
+		    st == 1 && !strcmp(sock, path))
+			found = ino;
+	}
+	if (f)
+		fclose(f);
+	return found;
 }
 
-/* The peer of a connected socket, refused with -EXDEV when in another network namespace. */
-static int check_peer(int fd, pid_t *pid)
+/* The process holding socket inode ino: wireguard-go's daemon (not its parent, which
+ * made the socket and exited, and whose pid SO_PEERCRED would give). 0: none. */
+static pid_t inode_owner(unsigned long ino)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	char want[64], path[600], link[64];
+	struct dirent *p, *fdent;
+	pid_t pid = 0;
+	DIR *proc = opendir("/proc"), *fds;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
-		return -errno;
-	*pid = cred.pid;
-	return same_netns(cred.pid) ? 0 : -EXDEV;
+	snprintf(want, sizeof(want), "socket:[%lu]", ino);
+	while (proc && !pid && (p = readdir(proc))) {
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		while (fds && !pid && (fdent = readdir(fds))) {
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s", p->d_name, fdent->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n > 0) {
+				link[n] = '\0';
+				if (!strcmp(link, want))
+					pid = (pid_t)atoi(p->d_name);
+			}
+		}
+		if (fds)
+			closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
+	return pid;
 }
 
 static int open_checked(const char *ifname, struct wg_err *e)
 {
 	char path[108];
-	pid_t pid = 0;
-	int fd, err;
+	int fd;
 
 	fd = uapi_connect(ifname);
 	if (fd == -ENOENT)
@@ -89,26 +123,31 @@ static int open_checked(const char *ifname, struct wg_err *e)
 	wg_uapi_path(ifname, path, sizeof(path));
 	if (fd < 0)
 		return wg_errf(e, fd, "wireguard %s: connect to %s: %s", ifname, path, strerror(-fd));
-	err = check_peer(fd, &pid);
-	if (err) {
+	if (!listener_inode(path)) {
 		close(fd);
-		return wg_errf(e, err,
-			       "wireguard %s: %s is served by wireguard-go pid %d of another network namespace; UAPI socket names are global, so give this host another wireguard.interface",
-			       ifname, path, (int)pid);
+		return wg_errf(e, -EXDEV,
+			       "wireguard %s: %s is served by a wireguard-go of another network namespace; UAPI socket names are global, so give this host another wireguard.interface",
+			       ifname, path);
 	}
 	return fd;
 }
 
 int wg_uapi_pid(const char *ifname)
 {
-	pid_t pid = 0;
-	int fd = uapi_connect(ifname), err;
+	char path[108];
+	unsigned long ino;
+	pid_t pid;
+	int fd = uapi_connect(ifname);
 
 	if (fd < 0)
 		return fd;
-	err = check_peer(fd, &pid);
 	close(fd);
-	return err ? err : (int)pid;
+	wg_uapi_path(ifname, path, sizeof(path));
+	ino = listener_inode(path);
+	if (!ino)
+		return -EXDEV;
+	pid = inode_owner(ino);
+	return pid ? (int)pid : -ESRCH;
 }
 
 static int write_all(int fd, const char *buf, size_t len)

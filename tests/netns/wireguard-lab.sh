@@ -309,7 +309,42 @@ wg_suite() {
 	expect_eq "a change the datapath refuses: host-b's keepalive is back to 3" 3 \
 		"$(wgl_in a wg show "$(wgl_if a)" persistent-keepalive | grep "$(cat "$WGL_WORK/b/wg.pub")" | cut -f2)"
 
+	# Drift: a peer removed behind the agent's back is put back by its supervisor.
+	wgl_in a wg set "$(wgl_if a)" peer "$(cat "$WGL_WORK/b/wg.pub")" remove
+	check "drift: host-b removed by hand is back within 10 s" bash -c \
+		"for i in \$(seq 50); do ip netns exec $(wgl_ns a) wg show $(wgl_if a) peers | grep -qF '$(cat "$WGL_WORK/b/wg.pub")' && exit 0; sleep 0.2; done; exit 1"
+	check "drift: a reaches b again" wgl_reach a 10.100.0.2
+
+	# A peer with more allowed IPs than one netlink message holds: set in several, read
+	# back split across dump messages and merged (else every reconcile would rewrite it).
+	r=$(/usr/bin/python3 -c 'import json, sys
+ips = ["10.200.%d.%d/32" % (i // 250, i % 250) for i in range(2500)]
+print(json.dumps({"wireguard": {"peers": [{"name": "host-many", "public_key": sys.argv[1], "allowed_ips": ips}]}}))' \
+		"$("$ZTOS" security wireguard genkey | "$ZTOS" security wireguard pubkey)")
+	: >"$WGL_WORK/a/ztosd.log"
+	r=$(wgl_post a "$r")
+	expect_eq "a peer with 2500 allowed IPs: accepted" 200 "$(tail -n 1 <<<"$r")"
+	expect_eq "a peer with 2500 allowed IPs: wg show has them all" 2500 \
+		"$(wgl_in a wg show "$(wgl_if a)" allowed-ips | grep -o '10\.200\.' | wc -l)"
+	sleep 6	# a supervisor pass (every 5 s) reads the device back
+	check "a peer with 2500 allowed IPs: read back whole (no rewrite by the supervisor)" \
+		bash -c "[ \$(grep -c 'peer .* added' '$WGL_WORK/a/ztosd.log') -eq 1 ] && ! grep -q 'peer .* updated' '$WGL_WORK/a/ztosd.log'"
+	r=$(wgl_post a '{"wireguard": {"peers": [{"name": "host-many", "remove": true}]}}')
+	expect_eq "the peer with 2500 allowed IPs: removed" 200 "$(tail -n 1 <<<"$r")"
+
 	wgl_bad_input "$impl"
+
+	if [ "$impl" = wireguard-go ]; then
+		# Supervision: a wireguard-go that dies is started again. (Its TUN device goes
+		# with it, and the VXLAN device on top with that: only WireGuard is checked.)
+		gopid=$(wgl_wg_json a | jq -r '.pid // empty')
+		kill -KILL "$gopid"
+		check "supervision: wireguard-go killed, a new one serves within 10 s" bash -c \
+			"for i in \$(seq 50); do p=\$($ZTOS --socket $WGL_WORK/a/api.sock security status --json | jq -r '.wireguard.pid // empty'); [ -n \"\$p\" ] && [ \"\$p\" != $gopid ] && exit 0; sleep 0.2; done; exit 1"
+		check "supervision: a reaches b over WireGuard again" bash -c \
+			"for i in 1 2 3 4 5 6 7 8 9 10; do ip netns exec $(wgl_ns a) ping -c 1 -W 1 10.255.0.2 >/dev/null && exit 0; done; exit 1"
+		gopid=$(wgl_wg_json a | jq -r '.pid // empty')
+	fi
 
 	# --cleanup: the device and (for wireguard-go) its process go.
 	wgl_stop a
@@ -318,7 +353,9 @@ wg_suite() {
 		"! ip -n $(wgl_ns a) link show $(wgl_if a) 2>/dev/null"
 	check "--cleanup: no UAPI socket left" test ! -S "/var/run/wireguard/$(wgl_if a).sock"
 	if [ -n "$gopid" ]; then
-		check "--cleanup: wireguard-go stopped" bash -c "! kill -0 $gopid 2>/dev/null"
+		# gone, or a zombie its new parent (whoever reaps orphans here) has yet to reap
+		check "--cleanup: wireguard-go stopped" bash -c \
+			"[ ! -d /proc/$gopid ] || grep -q '^[0-9]* ([^)]*) Z' /proc/$gopid/stat"
 	fi
 	echo "1..$_tap_n"
 }
