@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <net/if.h>
 
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
@@ -123,6 +124,8 @@ int wg_link_create(const char *ifname, struct wg_err *e);
 int wg_link_set(const char *ifname, unsigned int mtu, bool up, struct wg_err *e);
 int wg_link_mark(const char *ifname, struct wg_err *e);
 int wg_link_delete(const char *ifname, struct wg_err *e);
+/* The names of every link carrying WG_ALIAS (malloc'd array). */
+int wg_link_list_ours(char (**names)[IF_NAMESIZE], size_t *n);
 /* The addresses on ifindex (not IPv6 link-local), into *out (malloc'd). */
 int wg_addr_list(int ifindex, struct ztos_cidr **out, size_t *n, struct wg_err *e);
 int wg_addr_change(const char *ifname, int ifindex, const struct ztos_cidr *c, bool add,

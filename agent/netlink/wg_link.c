@@ -150,6 +150,40 @@ int wg_link_delete(const char *ifname, struct wg_err *e)
 	return send_route(msg, "delete the link (RTM_DELLINK)", ifname, e);
 }
 
+int wg_link_list_ours(char (**names)[IF_NAMESIZE], size_t *n)
+{
+	struct nl_sock *sk = wg_nl_socket(NETLINK_ROUTE);
+	struct nl_cache *cache = NULL;
+	struct nl_object *o;
+	int err;
+
+	*names = NULL;
+	*n = 0;
+	if (!sk)
+		return -ENOMEM;
+	err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+	nl_socket_free(sk);
+	if (err)
+		return -EIO;
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *alias = rtnl_link_get_ifalias(l);
+		char (*nv)[IF_NAMESIZE];
+
+		if (!alias || strcmp(alias, WG_ALIAS))
+			continue;
+		nv = realloc(*names, (*n + 1) * sizeof(*nv));
+		if (!nv) {
+			err = -ENOMEM;
+			break;
+		}
+		*names = nv;
+		snprintf(nv[(*n)++], IF_NAMESIZE, "%s", rtnl_link_get_name(l));
+	}
+	nl_cache_free(cache);
+	return err;
+}
+
 int wg_addr_list(int ifindex, struct ztos_cidr **out, size_t *n, struct wg_err *e)
 {
 	struct nl_sock *sk = wg_nl_socket(NETLINK_ROUTE);

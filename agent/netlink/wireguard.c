@@ -788,31 +788,42 @@ void wg_metrics(const struct ztos_config *cfg, cJSON *list)
 	wg_dev_free(&d);
 }
 
-void wg_cleanup(const struct ztos_config *cfg)
+static void cleanup_one(const char *ifname)
 {
 	struct wg_err e = { "" };
 	struct wg_link l;
 	int err;
 
-	if (!cfg->has_wireguard)
-		return;
-	err = wg_link_get(cfg->wireguard.interface, &l, &e);
+	err = wg_link_get(ifname, &l, &e);
 	if (err == -ENODEV) {
 		/* a wireguard-go whose TUN is gone still holds its socket */
-		if (wg_uapi_pid(cfg->wireguard.interface) > 0)
-			wg_go_stop(cfg->wireguard.interface);
+		if (wg_uapi_pid(ifname) > 0 && !wg_go_stop(ifname))
+			printf("stopped the wireguard-go of %s\n", ifname);
 		return;
 	}
 	if (!err && !l.ours) {
-		fprintf(stderr, "wireguard %s: not ztos's (no '%s' alias): left alone\n",
-			cfg->wireguard.interface, WG_ALIAS);
+		fprintf(stderr, "wireguard %s: not ztos's (no '%s' alias): left alone\n", ifname,
+			WG_ALIAS);
 		return;
 	}
 	if (!err)
-		err = delete_device(cfg->wireguard.interface, backend_of(&l), &e);
+		err = delete_device(ifname, backend_of(&l), &e);
 	if (err)
 		fprintf(stderr, "%s\n", e.msg);
 	else
-		printf("removed wireguard device %s (%s)\n", cfg->wireguard.interface,
-		       backend_of(&l)->name);
+		printf("removed wireguard device %s (%s)\n", ifname, backend_of(&l)->name);
+}
+
+void wg_cleanup(const struct ztos_config *cfg)
+{
+	char (*names)[IF_NAMESIZE] = NULL;
+	size_t n = 0;
+
+	if (cfg->has_wireguard)
+		cleanup_one(cfg->wireguard.interface);
+	/* and any other device ztos marked, such as one of an earlier config */
+	if (!wg_link_list_ours(&names, &n))
+		for (size_t i = 0; i < n; i++)
+			cleanup_one(names[i]);
+	free(names);
 }
