@@ -5,7 +5,9 @@
 # socket; VXLAN over it. The suite itself is tests/netns/wireguard-lab.sh, shared with
 # the in-kernel run in the VM (tests/vm/wireguard-test.sh).
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source=tests/netns/wireguard-lab.sh
 . "$(dirname "$0")/wireguard-lab.sh"
 
 for tool in wireguard-go wg tcpdump; do

@@ -14,6 +14,7 @@ WGL_HOSTS=(a b c)
 WGL_SW=zw-sw-$$
 WGL_PORT=51820
 WGL_MARKER="ZTOS-PLAINTEXT-MARKER-$$"
+WGL_CAP_PIDS=()
 
 wgl_ns() { echo "zw-$1-$$"; }
 wgl_if() { echo "zwg$1$$"; }
@@ -34,7 +35,7 @@ wgl_teardown() {
 		rm -rf "/sys/fs/bpf/zw-$h-$$" 2>/dev/null
 	done
 	[ -n "${WGL_PORT_PID:-}" ] && kill "$WGL_PORT_PID" 2>/dev/null
-	[ -n "${WGL_CAP_PIDS:-}" ] && kill $WGL_CAP_PIDS 2>/dev/null
+	[ ${#WGL_CAP_PIDS[@]} -gt 0 ] && kill "${WGL_CAP_PIDS[@]}" 2>/dev/null
 	ip netns del "$WGL_SW" 2>/dev/null
 	rm -rf "$WGL_WORK"
 	return 0
@@ -45,7 +46,11 @@ wgl_config() {
 	local h=$1 p i peers=() vteps=()
 	shift
 	i=$(wgl_idx "$h")
-	[ $# -gt 0 ] || set -- $(printf '%s\n' "${WGL_HOSTS[@]}" | grep -vx "$h")
+	if [ $# -eq 0 ]; then
+		for p in "${WGL_HOSTS[@]}"; do
+			[ "$p" = "$h" ] || set -- "$@" "$p"
+		done
+	fi
 	for p in "$@"; do
 		peers+=("    - {name: host-$p, public_key: \"$(cat "$WGL_WORK/$p/wg.pub")\", endpoint: \"192.0.2.$(wgl_idx "$p"):$WGL_PORT\", allowed_ips: [10.255.0.$(wgl_idx "$p")/32], persistent_keepalive: 2}")
 		vteps+=("10.255.0.$(wgl_idx "$p")")
@@ -59,7 +64,7 @@ agent:
   log: {file: $WGL_WORK/$h/events.json, syslog: false}
 underlay: {interface: $(wgl_if "$h"), address: 10.255.0.$i}
 tenants:
-  - {name: blue, vni: 100, vteps: [$(IFS=,; echo "${vteps[*]}" | sed 's/,/, /g')]}
+  - {name: blue, vni: 100, vteps: [$(IFS=,; echo "${vteps[*]}")]}
 wireguard:
   interface: $(wgl_if "$h")
   private_key_file: $WGL_WORK/$h/wg.key
@@ -169,7 +174,7 @@ for b in sorted(set(bad)):
 '
 
 wg_suite() {
-	local impl=$1 h i j out pa pb before after hs_b ifidx gopid r code
+	local impl=$1 h i j out pa pb before after hs_b ifidx gopid r
 
 	wgl_setup
 	check "ztos security wireguard pubkey agrees with wg pubkey" \
@@ -177,7 +182,7 @@ wg_suite() {
 
 	# The capture on host b's underlay starts before any handshake.
 	wgl_in b tcpdump -i zw-u -U -n -w "$WGL_WORK/under.pcap" >/dev/null 2>&1 &
-	WGL_CAP_PIDS="$!"
+	WGL_CAP_PIDS=("$!")
 	sleep 1
 
 	for h in "${WGL_HOSTS[@]}"; do
@@ -216,16 +221,16 @@ wg_suite() {
 
 	# A marker crosses in the overlay (seen on b's VXLAN device), never on the wire.
 	wgl_in b tcpdump -i zw-vx -U -n -w "$WGL_WORK/over.pcap" udp port 9999 >/dev/null 2>&1 &
-	WGL_CAP_PIDS="$WGL_CAP_PIDS $!"
+	WGL_CAP_PIDS+=("$!")
 	sleep 1
 	for i in 1 2 3 4 5; do
 		wgl_in a bash -c "echo '$WGL_MARKER' >/dev/udp/10.100.0.2/9999"
 		sleep 0.1
 	done
 	sleep 1
-	kill $WGL_CAP_PIDS 2>/dev/null
-	wait $WGL_CAP_PIDS 2>/dev/null
-	WGL_CAP_PIDS=
+	kill "${WGL_CAP_PIDS[@]}" 2>/dev/null
+	wait "${WGL_CAP_PIDS[@]}" 2>/dev/null
+	WGL_CAP_PIDS=()
 	check "the marker crossed the overlay to b" grep -q "$WGL_MARKER" "$WGL_WORK/over.pcap"
 	out=$(/usr/bin/python3 -c "$WGL_PCAP_CHECK" "$WGL_WORK/under.pcap" "$WGL_PORT" "$WGL_MARKER" 2>&1)
 	echo "# underlay capture on b: $(head -n 1 <<<"$out")"
