@@ -123,6 +123,7 @@ wgl_setup() {
 		ip -n "$WGL_SW" link add "zw-p$h" type veth peer name zw-u netns "$(wgl_ns "$h")"
 		ip -n "$WGL_SW" link set "zw-p$h" master zw-br up
 		wgl_in "$h" ip addr add "192.0.2.$i/24" dev zw-u
+		wgl_in "$h" ip addr add "2001:db8::$i/64" dev zw-u nodad
 		wgl_in "$h" ip link set zw-u up
 		(umask 077 && "$ZTOS" security wireguard genkey >"$WGL_WORK/$h/wg.key")
 		"$ZTOS" security wireguard pubkey <"$WGL_WORK/$h/wg.key" >"$WGL_WORK/$h/wg.pub"
@@ -306,6 +307,19 @@ wg_suite() {
 		"$(wgl_in a wg show "$(wgl_if a)" allowed-ips | grep "$(cat "$WGL_WORK/b/wg.pub")" | cut -f2) $(wgl_in a wg show "$(wgl_if a)" persistent-keepalive | grep "$(cat "$WGL_WORK/b/wg.pub")" | cut -f2)"
 	expect_eq "changed peer: updated in place (same last handshake)" "$hs_b" \
 		"$(wgl_wg_json a | jq -r '.peers[] | select(.name == "host-b") | .last_handshake')"
+
+	# The MTU follows the path: an IPv6 endpoint costs 80 bytes, not 60; a smaller
+	# underlay MTU is picked up by the supervisor.
+	r=$(wgl_post a '{"wireguard": {"peers": [{"name": "host-c", "endpoint": "[2001:db8::3]:51820"}]}}')
+	expect_eq "host-c over IPv6: accepted" 200 "$(tail -n 1 <<<"$r")"
+	expect_eq "host-c over IPv6: MTU 1500 - 80" 1420 "$(wgl_in a cat "/sys/class/net/$(wgl_if a)/mtu")"
+	check "host-c over IPv6: a reaches c" wgl_reach a 10.100.0.3
+	r=$(wgl_post a '{"wireguard": {"peers": [{"name": "host-c", "endpoint": "192.0.2.3:51820"}]}}')
+	expect_eq "host-c over IPv4 again: MTU 1500 - 60" 1440 "$(wgl_in a cat "/sys/class/net/$(wgl_if a)/mtu")"
+	wgl_in a ip link set zw-u mtu 1400
+	check "underlay MTU 1400: the WireGuard MTU follows within 10 s (1340)" bash -c \
+		"for i in \$(seq 50); do [ \$(ip netns exec $(wgl_ns a) cat /sys/class/net/$(wgl_if a)/mtu) = 1340 ] && exit 0; sleep 0.2; done; exit 1"
+	wgl_in a ip link set zw-u mtu 1500
 
 	# A later step of the same change fails (the datapath refuses an underlay that does
 	# not exist): the WireGuard part is undone.
