@@ -10,6 +10,8 @@ pkgs=(
 	build-essential pkg-config libyaml-dev libcjson-dev libmicrohttpd-dev
 	libcurl4-openssl-dev libcmocka-dev libbpf-dev libxdp-dev libelf-dev zlib1g-dev
 	libnl-3-dev libnl-route-3-dev libnl-genl-3-dev clang llvm bpftool
+	# DPI: Hyperscan (gpu/ engine cpu, and pcre for the CUDA engine)
+	libhyperscan-dev
 	# WireGuard: keys (X25519), and the user-space fallback where the kernel has none
 	libsodium-dev wireguard-go
 	# tests and demo
