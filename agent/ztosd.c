@@ -20,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -188,10 +189,14 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	struct cfg_node *tree = NULL, *old_tree;
 	struct cfg_change *changes = NULL;
 	struct wg_txn *wg = NULL;
+	struct timespec deadline;
 	size_t n_changes = 0;
 	int err;
 
-	if (pthread_mutex_trylock(&a->configure_lock))
+	/* A few seconds' wait, not a refusal: the 5 s ticks hold the lock for a moment too. */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	if (pthread_mutex_timedlock(&a->configure_lock, &deadline))
 		return -EBUSY;
 	if (patch) {
 		pthread_rwlock_rdlock(&a->lock);
