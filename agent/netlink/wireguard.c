@@ -497,6 +497,9 @@ static int ensure_link(struct wg_txn *t, struct wg_link *l, struct wg_err *e)
 	}
 	/* ZTOS_WG_USERSPACE=1: wireguard-go even where the kernel has WireGuard (tests). */
 	t->be = wg_genl_available() && !getenv("ZTOS_WG_USERSPACE") ? &wg_kernel : &wg_userspace;
+	if (t->be == &wg_userspace && wg_uapi_pid(ifname) == -EXDEV)
+		return wg_errf(e, -EEXIST, "wireguard %s: " WG_UAPI_DIR "/%s.sock is served by a wireguard-go of another network namespace; UAPI socket names are global, so give this host another wireguard.interface",
+			       ifname, ifname);
 	err = t->be == &wg_kernel ? wg_link_create(ifname, e) : wg_go_start(ifname, e);
 	if (err)
 		return err;

@@ -433,6 +433,14 @@ wgl_bad_input() {
 	check "name taken: the running device is still there" wgl_reach a 10.100.0.2
 	wgl_in a ip link del "zwx$$"
 
+	if [ "$impl" = wireguard-go ]; then
+		# wireguard-go's socket path is global: host b cannot take host a's name.
+		r=$(wgl_post b "{\"wireguard\": {\"interface\": \"$i\"}}")
+		expect_eq "a name whose UAPI socket another namespace serves: refused" 422 "$(tail -n 1 <<<"$r")"
+		check "that name: the error says so" grep -q "another network namespace" <<<"$r"
+		check "that name: host b keeps its device" wgl_reach b 10.100.0.1
+	fi
+
 	# The kernel (or wireguard-go) refuses a listen port that another socket holds.
 	wgl_in a /usr/bin/python3 -c 'import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 23456))
