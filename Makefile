@@ -27,8 +27,8 @@ DPI_LIBS := $(call lib,libhs) -ldl -lpthread -lm
 # nvcc where it is (PATH, then /usr/local/cuda): without it, no CUDA engine is built.
 NVCC ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
 DPI_CUDA := $(if $(NVCC),$(BUILD)/libztosdpi_cuda.so)
-ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf libnl-route-3.0 libnl-genl-3.0) -lelf -lz -lpthread
-ZTOS_LIBS := $(call lib,yaml-0.1 libcjson libcurl)
+ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf libnl-route-3.0 libnl-genl-3.0 libsodium) -lelf -lz -lpthread
+ZTOS_LIBS := $(call lib,yaml-0.1 libcjson libcurl libsodium)
 
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h)

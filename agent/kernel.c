@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
@@ -17,12 +19,13 @@ struct feature {
 	const char *genl;	/* its generic netlink family, NULL if it has none */
 	const char *config;	/* the kernel option, for the operator's message */
 	const char *label;
+	const char *fallback;	/* a user-space program that stands in for it, or NULL */
 };
 
 static const struct feature features[] = {
-	{ "wireguard", "wireguard", "wireguard", "CONFIG_WIREGUARD", "WireGuard" },
-	{ "macsec", "macsec", "macsec", "CONFIG_MACSEC", "MACsec" },
-	{ "vrf", "vrf", NULL, "CONFIG_NET_VRF", "VRF" },
+	{ "wireguard", "wireguard", "wireguard", "CONFIG_WIREGUARD", "WireGuard", "wireguard-go" },
+	{ "macsec", "macsec", "macsec", "CONFIG_MACSEC", "MACsec", NULL },
+	{ "vrf", "vrf", NULL, "CONFIG_NET_VRF", "VRF", NULL },
 };
 
 /*
@@ -70,6 +73,23 @@ static bool module_available(const char *module)
 	return found;
 }
 
+static bool in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[512];
+
+	for (const char *p = path ? path : "/usr/bin:/bin"; p && *p;) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, p, prog);
+		if (!access(buf, X_OK))
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
 cJSON *kernel_support(void)
 {
 	struct nl_sock *sk = nl_socket_alloc();
@@ -95,6 +115,8 @@ cJSON *kernel_support(void)
 				 f->config);
 			cJSON_AddBoolToObject(e, "supported", false);
 			cJSON_AddStringToObject(e, "reason", reason);
+			if (f->fallback && in_path(f->fallback))
+				cJSON_AddStringToObject(e, "fallback", f->fallback);
 		}
 	}
 	nl_socket_free(sk);

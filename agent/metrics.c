@@ -12,6 +12,7 @@
 #include "datapath.h"
 #include "metrics.h"
 #include "eventlog.h"
+#include "netlink/wireguard.h"
 
 cJSON *metrics_family(cJSON *list, const char *name, const char *type, const char *help)
 {
@@ -57,6 +58,7 @@ cJSON *metrics_collect(struct agent *a)
 	metrics_sample(f, (double)a->cfg->n_tenants, NULL, NULL);
 	if (a->dp)
 		datapath_metrics(a->dp, a->cfg, list);
+	wg_metrics(a->cfg, list);
 	pthread_rwlock_unlock(&a->lock);
 
 	f = metrics_family(list, "ztos_config_reloads_total", "counter", "SIGHUP reloads by result.");

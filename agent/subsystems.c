@@ -7,6 +7,7 @@
 #include "datapath.h"
 #include "eventlog.h"
 #include "overlay.h"
+#include "netlink/wireguard.h"
 
 const char *const not_built_reason =
 	"not built into ztosd " ZTOS_VERSION " yet: its config is validated and kept, "
@@ -65,7 +66,8 @@ cJSON *agent_subsystems(struct agent *a)
 
 	cJSON_AddItemToObject(s, "datapath", agent_datapath_state(a));
 	cJSON_AddItemToObject(s, "overlay", overlay_subsystem(c));
-	cJSON_AddItemToObject(s, "wireguard", configured_only(c->has_wireguard));
+	cJSON_AddItemToObject(s, "wireguard", c->has_wireguard ? wg_state(c)
+							       : configured_only(false));
 	cJSON_AddItemToObject(s, "macsec", configured_only(c->has_macsec));
 	cJSON_AddItemToObject(s, "bgp", configured_only(c->has_bgp));
 	if (c->has_dpi && !c->dpi.enabled)

@@ -20,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -29,6 +30,7 @@
 #include "eventlog.h"
 #include "log.h"
 #include "overlay.h"
+#include "netlink/wireguard.h"
 
 #define DEFAULT_CONFIG "/etc/ztos/ztos.yaml"
 
@@ -187,10 +189,15 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	struct ztos_config *cfg = NULL, *old;
 	struct cfg_node *tree = NULL, *old_tree;
 	struct cfg_change *changes = NULL;
+	struct wg_txn *wg = NULL;
+	struct timespec deadline;
 	size_t n_changes = 0;
 	int err;
 
-	if (pthread_mutex_trylock(&a->configure_lock))
+	/* A few seconds' wait, not a refusal: the 5 s ticks hold the lock for a moment too. */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	if (pthread_mutex_timedlock(&a->configure_lock, &deadline))
 		return -EBUSY;
 	if (patch) {
 		pthread_rwlock_rdlock(&a->lock);
@@ -214,16 +221,26 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 		*changes_out = changes_json(changes, n_changes);
 	if (dry_run)
 		goto out;
-	/* The overlay first (the datapath's ports are in its bridges); undone if the datapath
-	 * then fails. */
-	err = overlay_apply(a->cfg, cfg, errs);
+	/*
+	 * The underlay's encryption first (VXLAN rides on it), then the overlay (the
+	 * datapath's ports are in its bridges), then the datapath; a later refusal undoes
+	 * the earlier steps.
+	 */
+	err = wg_update(a->cfg, cfg, &wg, errs);
 	if (err)
 		goto out;
+	err = overlay_apply(a->cfg, cfg, errs);
+	if (err) {
+		wg_txn_undo(wg);
+		goto out;
+	}
 	err = datapath_update(a, cfg, errs);
 	if (err) {
 		overlay_apply(cfg, a->cfg, errs);
+		wg_txn_undo(wg);
 		goto out;
 	}
+	wg_txn_free(wg);
 
 	pthread_rwlock_wrlock(&a->lock);
 	old = a->cfg;
@@ -342,6 +359,18 @@ static void on_tick(struct agent *a, uint64_t *ticks)
 	pthread_mutex_unlock(&a->configure_lock);
 }
 
+/* Every 5 s: a wireguard-go that died is started again, drift is put right. */
+static void wireguard_tick(struct agent *a)
+{
+	static unsigned int n;
+
+	/* cfg changes only under configure_lock: holding it is enough to read it. */
+	if (++n % 5 || pthread_mutex_trylock(&a->configure_lock))
+		return;
+	wg_supervise(a->cfg);
+	pthread_mutex_unlock(&a->configure_lock);
+}
+
 /* The event loop: signals, the datapath's ring buffer, a 1 s tick for flow aging. */
 static int run_loop(struct agent *a, int sfd, int tfd, int efd)
 {
@@ -366,6 +395,7 @@ static int run_loop(struct agent *a, int sfd, int tfd, int efd)
 				if (read(tfd, &expirations, sizeof(expirations)) < 0)
 					pr_debug("timerfd read: %s", strerror(errno));
 				on_tick(a, &ticks);
+				wireguard_tick(a);
 				continue;
 			}
 			if (evs[i].data.fd == rb_fd) {
@@ -404,6 +434,7 @@ static int cleanup(const char *config_path)
 	}
 	datapath_cleanup(cfg);
 	overlay_cleanup();
+	wg_cleanup(cfg);
 	if (!rmdir(cfg->bpffs))
 		printf("removed %s\n", cfg->bpffs);
 	else if (errno != ENOENT)
@@ -453,14 +484,37 @@ static void probe_kernel(struct agent *a)
 		f = cJSON_GetObjectItem(a->kernel, sections[i]);
 		if (!wanted || cJSON_IsTrue(cJSON_GetObjectItem(f, "supported")))
 			continue;
-		pr_warn("%s is configured but %s; the rest of the config applies", sections[i],
-			cJSON_GetObjectItem(f, "reason")->valuestring);
+		pr_warn("%s is configured but %s; %s%sthe rest of the config applies", sections[i],
+			cJSON_GetObjectItem(f, "reason")->valuestring,
+			cJSON_GetStringValue(cJSON_GetObjectItem(f, "fallback")) ?: "",
+			cJSON_GetObjectItem(f, "fallback") ? " stands in for it, " : "");
 		body = cJSON_CreateObject();
 		cJSON_AddStringToObject(body, "feature", sections[i]);
 		cJSON_AddStringToObject(body, "severity", "warning");
 		cJSON_AddStringToObject(body, "reason", cJSON_GetObjectItem(f, "reason")->valuestring);
+		if (cJSON_GetObjectItem(f, "fallback"))
+			cJSON_AddStringToObject(body, "fallback",
+						cJSON_GetObjectItem(f, "fallback")->valuestring);
 		event_emit("kernel", 0, NULL, body);
 	}
+}
+
+/* Adopt the device a previous run left (peers keep their sessions), or make it. */
+static void wireguard_start(struct agent *a)
+{
+	struct cfg_errors errs = { 0 };
+	struct wg_txn *t = NULL;
+
+	if (wg_update(NULL, a->cfg, &t, &errs) && errs.n) {
+		cJSON *body = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(body, "action", "start");
+		cJSON_AddStringToObject(body, "result", "error");
+		cJSON_AddStringToObject(body, "error", errs.v[0].message);
+		event_emit("wireguard", 0, NULL, body);
+	}
+	wg_txn_free(t);
+	cfg_errors_free(&errs);
 }
 
 /* As with the datapath, a refusal at start leaves the agent running to say why. */
@@ -510,6 +564,8 @@ static int run(struct agent *a, const char *level_override)
 			strerror(-err));
 		goto out;
 	}
+	/* First: the WireGuard device can be the underlay the datapath attaches to. */
+	wireguard_start(a);
 	start_overlay(a);
 	if (datapath_wanted(a->cfg) &&
 	    datapath_start(a->cfg, &a->dp, a->dp_error, sizeof(a->dp_error))) {

@@ -12,9 +12,12 @@ pkgs=(
 	libnl-3-dev libnl-route-3-dev libnl-genl-3-dev clang llvm bpftool
 	# DPI: Hyperscan (gpu/ engine cpu, and pcre for the CUDA engine)
 	libhyperscan-dev
+	# WireGuard: keys (X25519), and the user-space fallback where the kernel has none
+	libsodium-dev wireguard-go
 	# tests and demo
 	iproute2 iputils-ping curl jq python3 python3-yaml python3-scapy iperf3
 	procps psmisc util-linux sudo openssl
+	tcpdump wireguard-tools
 	# VM tests (tests/vm): Debian's kernel under qemu (TCG), for WireGuard/MACsec/VRF
 	qemu-system-x86 busybox-static linux-image-amd64 xz-utils zstd
 	# benchmark

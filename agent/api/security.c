@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "netlink/wireguard.h"
 
 static void add_hex(cJSON *o, const char *name, const uint8_t *b, size_t n)
 {
@@ -27,7 +28,7 @@ static cJSON *cidrs(const struct ztos_cidr *v, size_t n)
 static cJSON *wireguard(const struct ztos_config *c)
 {
 	const struct ztos_wireguard *wg = &c->wireguard;
-	char buf[INET6_ADDRSTRLEN + 8], ep[INET6_ADDRSTRLEN + 16], key[45];
+	char buf[INET6_ADDRSTRLEN + 8], ep[ZTOS_HOST_MAX + 16], key[45];
 	cJSON *o = cJSON_CreateObject(), *peers;
 
 	cJSON_AddBoolToObject(o, "configured", c->has_wireguard);
@@ -37,8 +38,6 @@ static cJSON *wireguard(const struct ztos_config *c)
 	cJSON_AddNumberToObject(o, "listen_port", wg->listen_port);
 	if (wg->has_address)
 		cJSON_AddStringToObject(o, "address", ztos_cidr_str(&wg->address, buf, sizeof(buf)));
-	cJSON_AddStringToObject(o, "state", "not loaded");
-	cJSON_AddStringToObject(o, "reason", not_built_reason);
 	peers = cJSON_AddArrayToObject(o, "peers");
 	for (size_t i = 0; i < wg->n_peers; i++) {
 		const struct ztos_wg_peer *p = &wg->peers[i];
@@ -46,7 +45,10 @@ static cJSON *wireguard(const struct ztos_config *c)
 
 		cJSON_AddStringToObject(po, "name", p->name);
 		cJSON_AddStringToObject(po, "public_key", ztos_key_str(p->public_key, key, sizeof(key)));
-		if (p->has_endpoint) {
+		if (p->has_endpoint && p->endpoint_host[0]) {
+			snprintf(ep, sizeof(ep), "%s:%u", p->endpoint_host, p->endpoint.port);
+			cJSON_AddStringToObject(po, "endpoint", ep);
+		} else if (p->has_endpoint) {
 			ztos_addr_str(&p->endpoint.addr, buf, sizeof(buf));
 			snprintf(ep, sizeof(ep), p->endpoint.addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
 				 buf, p->endpoint.port);
@@ -56,6 +58,7 @@ static cJSON *wireguard(const struct ztos_config *c)
 		cJSON_AddNumberToObject(po, "persistent_keepalive", p->persistent_keepalive);
 		cJSON_AddItemToArray(peers, po);
 	}
+	wg_status(c, o);	/* state, implementation, handshakes, bytes: from the device */
 	return o;
 }
 

@@ -73,11 +73,14 @@ struct ztos_tenant {
 	size_t n_rules;
 };
 
+#define ZTOS_HOST_MAX 253	/* a DNS name, without the NUL */
+
 struct ztos_wg_peer {
 	char name[ZTOS_NAME_MAX + 1];
 	uint8_t public_key[32];
 	bool has_endpoint;
-	struct ztos_endpoint endpoint;
+	struct ztos_endpoint endpoint;	/* addr.family 0 when endpoint_host names it */
+	char endpoint_host[ZTOS_HOST_MAX + 1];	/* a DNS name, resolved at apply; "" */
 	struct ztos_cidr *allowed_ips;
 	size_t n_allowed_ips;
 	uint16_t persistent_keepalive;	/* seconds, 0: off */

@@ -405,6 +405,10 @@ static const char *endpoint_str(const struct ztos_wg_peer *p, char *buf, size_t 
 
 	if (!p->has_endpoint)
 		return NULL;
+	if (p->endpoint_host[0]) {
+		snprintf(buf, len, "%s:%u", p->endpoint_host, p->endpoint.port);
+		return buf;
+	}
 	snprintf(buf, len, "%s%s%s:%u", v6 ? "[" : "", ztos_addr_str(&p->endpoint.addr, a, sizeof(a)),
 		 v6 ? "]" : "", p->endpoint.port);
 	return buf;
@@ -412,7 +416,7 @@ static const char *endpoint_str(const struct ztos_wg_peer *p, char *buf, size_t 
 
 static void diff_wg_peer(struct dctx *d, const struct ztos_wg_peer *x, const struct ztos_wg_peer *y)
 {
-	char e1[INET6_ADDRSTRLEN + 10], e2[INET6_ADDRSTRLEN + 10];
+	char e1[ZTOS_HOST_MAX + 10], e2[ZTOS_HOST_MAX + 10];
 	struct sbuf b = { 0 };
 
 	if (memcmp(x->public_key, y->public_key, sizeof(x->public_key)))

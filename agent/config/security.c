@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The wireguard: and macsec: sections: interfaces, peers, and the files of their keys. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,11 +30,48 @@ static int wp_public_key(struct bctx *c, const struct cfg_node *v, void *obj)
 	return get_wg_public_key(c, v, ((struct ztos_wg_peer *)obj)->public_key);
 }
 
+/* A DNS name: labels of letters, digits and '-', dot separated, not all digits. */
+static bool dns_name(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+	bool alpha = false;
+
+	if (!len || len > ZTOS_HOST_MAX)
+		return false;
+	for (const char *q = s; *q; q++) {
+		if (*q == '.') {
+			if (!label)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)*q) && *q != '-')
+			return false;
+		alpha |= isalpha((unsigned char)*q) != 0;
+		if (++label > 63)
+			return false;
+	}
+	return alpha;
+}
+
+/* ADDRESS:PORT, [V6]:PORT, or NAME:PORT (resolved when the device is configured). */
 static int wp_endpoint(struct bctx *c, const struct cfg_node *v, void *obj)
 {
 	struct ztos_wg_peer *p = obj;
-	int err = get_endpoint(c, v, &p->endpoint);
+	char host[ZTOS_HOST_MAX + 1];
+	struct ztos_addr probe;
+	const char *s;
+	bool br;
+	int err;
 
+	if (!get_str(c, v, &s) && !cfg_split_hostport(s, host, sizeof(host), &br, &p->endpoint.port) &&
+	    !br && cfg_parse_addr(host, &probe) && dns_name(host)) {
+		snprintf(p->endpoint_host, sizeof(p->endpoint_host), "%s", host);
+		memset(&p->endpoint.addr, 0, sizeof(p->endpoint.addr));
+		p->has_endpoint = true;
+		return 0;
+	}
+	err = get_endpoint(c, v, &p->endpoint);
 	p->has_endpoint = !err;
 	return err;
 }

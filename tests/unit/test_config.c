@@ -687,6 +687,24 @@ static void test_wireguard_peers(void **state)
 		   "65536 is out of range");
 	yaml_fails(V1 "wireguard: {interface: wg0, private_key_file: wg.key, listen_port: -1}\n", "",
 		   "wireguard.listen_port: -1 is out of range");
+	/* a name that is no DNS name, nor an address */
+	yaml_fails(WG_HEAD "    - {name: b, public_key: " PK1 ", endpoint: \"bad_name!:51820\"}\n", "",
+		   "is not an IPv4 address");
+	yaml_fails(WG_HEAD "    - {name: b, public_key: " PK1 ", endpoint: \"1.2.3:51820\"}\n", "",
+		   "is not an IPv4 address");
+}
+
+/* A DNS name is kept as it is, resolved when the device is configured. */
+static void test_wireguard_endpoint_name(void **state)
+{
+	struct ztos_config *cfg = yaml_ok(WG_HEAD "    - {name: b, public_key: " PK1
+					  ", endpoint: \"peer-b.example.org:51821\"}\n");
+
+	assert_true(cfg->wireguard.peers[0].has_endpoint);
+	assert_string_equal(cfg->wireguard.peers[0].endpoint_host, "peer-b.example.org");
+	assert_int_equal(cfg->wireguard.peers[0].endpoint.port, 51821);
+	assert_int_equal(cfg->wireguard.peers[0].endpoint.addr.family, 0);
+	cfg_free(cfg);
 }
 
 #define MS_HEAD V1 "macsec:\n  interface: ms0\n  parent: eth0\n"
@@ -1057,6 +1075,7 @@ int main(void)
 		cmocka_unit_test(test_wireguard),
 		cmocka_unit_test(test_wireguard_errors),
 		cmocka_unit_test(test_wireguard_peers),
+		cmocka_unit_test(test_wireguard_endpoint_name),
 		cmocka_unit_test(test_macsec),
 		cmocka_unit_test(test_macsec_errors),
 		cmocka_unit_test(test_bgp),
