@@ -150,19 +150,26 @@ wgl_setup() {
 	done
 }
 
-# The VXLAN of VNI 100 over each host's WireGuard device, head-end replication to the others.
+# The VXLAN of VNI 100 over each host's WireGuard device is the agent's own overlay
+# (ztvx100 in ztbr100, head-end replication to the other hosts' VTEPs): check it is there,
+# riding on the WireGuard device, and give the bridge the host's tenant address.
 wgl_vxlan() {
-	local h i p
+	local h i p n
 	for h in "${WGL_HOSTS[@]}"; do
 		i=$(wgl_idx "$h")
-		wgl_in "$h" ip link add zw-vx type vxlan id 100 local "10.255.0.$i" dstport 4789 \
-			dev "$(wgl_if "$h")" nolearning
+		for n in $(seq 50); do
+			wgl_in "$h" ip link show ztbr100 >/dev/null 2>&1 && break
+			sleep 0.1
+		done
+		check "host $h: the agent's ztvx100 rides on $(wgl_if "$h")" \
+			bash -c "ip -n $(wgl_ns "$h") -d link show ztvx100 | grep -q 'dev $(wgl_if "$h") '"
 		for p in "${WGL_HOSTS[@]}"; do
 			[ "$p" = "$h" ] && continue
-			wgl_in "$h" bridge fdb append 00:00:00:00:00:00 dev zw-vx dst "10.255.0.$(wgl_idx "$p")"
+			check "host $h: head-end FDB entry to host $p" bash -c \
+				"bridge -n $(wgl_ns "$h") fdb show dev ztvx100 | grep -q '00:00:00:00:00:00 dst 10.255.0.$(wgl_idx "$p") '"
 		done
-		wgl_in "$h" ip addr add "10.100.0.$i/24" dev zw-vx
-		wgl_in "$h" ip link set zw-vx up
+		wgl_in "$h" ip addr add "10.100.0.$i/24" dev ztbr100
+		wgl_in "$h" ip link set ztbr100 up
 	done
 }
 
@@ -238,7 +245,7 @@ wg_suite() {
 	done
 
 	# A marker crosses in the overlay (seen on b's VXLAN device), never on the wire.
-	wgl_in b tcpdump -i zw-vx -U -n -w "$WGL_WORK/over.pcap" udp port 9999 >/dev/null 2>&1 &
+	wgl_in b tcpdump -i ztbr100 -U -n -w "$WGL_WORK/over.pcap" udp port 9999 >/dev/null 2>&1 &
 	WGL_CAP_PIDS+=("$!")
 	sleep 1
 	for i in 1 2 3 4 5; do
