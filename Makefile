@@ -11,7 +11,7 @@ DESTDIR ?=
 include common.mk
 
 CONFIG_SRCS := $(wildcard agent/config/*.c)
-ZTOSD_SRCS := $(filter-out $(CONFIG_SRCS),$(wildcard agent/*.c agent/api/*.c))
+ZTOSD_SRCS := $(filter-out $(CONFIG_SRCS),$(wildcard agent/*.c agent/api/*.c agent/netlink/*.c))
 ZTOS_SRCS := $(wildcard cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

@@ -28,6 +28,7 @@
 #include "kernel.h"
 #include "eventlog.h"
 #include "log.h"
+#include "netlink/macsec.h"
 
 #define DEFAULT_CONFIG "/etc/ztos/ztos.yaml"
 
@@ -180,12 +181,30 @@ static int datapath_update(struct agent *a, const struct ztos_config *cfg,
 	return 0;
 }
 
+/* MACsec before the datapath (which may attach to its link); undone if a later step fails. */
+static int macsec_update(struct agent *a, const struct ztos_config *cfg, struct cfg_errors *errs,
+			 struct macsec_txn **txn)
+{
+	char msg[600] = "";
+	int err = macsec_prepare(a->macsec, a->cfg, cfg, txn, msg, sizeof(msg));
+
+	if (err) {
+		cfg_error_add(errs, "macsec", "%s", msg);
+		pr_warn("%s; nothing was changed", msg);
+		return -EIO;
+	}
+	if (msg[0])
+		pr_warn("%s", msg);
+	return 0;
+}
+
 int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJSON **changes_out,
 		 struct cfg_errors *errs)
 {
 	struct ztos_config *cfg = NULL, *old;
 	struct cfg_node *tree = NULL, *old_tree;
 	struct cfg_change *changes = NULL;
+	struct macsec_txn *mtxn = NULL;
 	size_t n_changes = 0;
 	int err;
 
@@ -213,9 +232,12 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 		*changes_out = changes_json(changes, n_changes);
 	if (dry_run)
 		goto out;
-	err = datapath_update(a, cfg, errs);
+	err = macsec_update(a, cfg, errs, &mtxn);
+	if (!err && (err = datapath_update(a, cfg, errs)))
+		macsec_undo(a->macsec, mtxn);
 	if (err)
 		goto out;
+	macsec_commit(a->macsec, mtxn);
 
 	pthread_rwlock_wrlock(&a->lock);
 	old = a->cfg;
@@ -316,6 +338,11 @@ static void watch_datapath(struct agent *a, int efd, int *watched)
 
 static void on_tick(struct agent *a, uint64_t *ticks)
 {
+	/* Replaced RX SAs retire; the config cannot change under configure_lock. */
+	if (a->cfg->has_macsec && !pthread_mutex_trylock(&a->configure_lock)) {
+		macsec_tick(a->macsec, a->cfg);
+		pthread_mutex_unlock(&a->configure_lock);
+	}
 	if (!a->dp)
 		return;
 	/* The programs wake us at most once a jiffy: collect what a burst left behind. */
@@ -394,6 +421,7 @@ static int cleanup(const char *config_path)
 		goto out;
 	}
 	datapath_cleanup(cfg);
+	macsec_cleanup(cfg);
 	if (!rmdir(cfg->bpffs))
 		printf("removed %s\n", cfg->bpffs);
 	else if (errno != ENOENT)
@@ -453,6 +481,28 @@ static void probe_kernel(struct agent *a)
 	}
 }
 
+/* At start the kernel's MACsec state is adopted as it is, and brought to the config. */
+static void macsec_start(struct agent *a)
+{
+	struct macsec_txn *txn = NULL;
+	char msg[600] = "";
+	cJSON *body;
+
+	a->macsec = macsec_new();
+	if (!a->macsec || !a->cfg->has_macsec)
+		return;
+	if (!macsec_prepare(a->macsec, NULL, a->cfg, &txn, msg, sizeof(msg))) {
+		macsec_commit(a->macsec, txn);
+		return;
+	}
+	pr_warn("%s", msg);
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "action", "start");
+	cJSON_AddStringToObject(body, "result", "error");
+	cJSON_AddStringToObject(body, "error", msg);
+	event_emit("macsec", 0, NULL, body);
+}
+
 static int run(struct agent *a, const char *level_override)
 {
 	int sfd = -1, tfd = -1, efd = -1, lock_fd = -1, err;
@@ -483,6 +533,7 @@ static int run(struct agent *a, const char *level_override)
 			strerror(-err));
 		goto out;
 	}
+	macsec_start(a);
 	if (datapath_wanted(a->cfg) &&
 	    datapath_start(a->cfg, &a->dp, a->dp_error, sizeof(a->dp_error))) {
 		/* The agent still runs: it says what failed in status and in the event log. */
@@ -598,5 +649,6 @@ int main(int argc, char **argv)
 	cfg_free(a.cfg);
 	free(a.config_dir);
 	cJSON_Delete(a.kernel);
+	macsec_free(a.macsec);
 	return ret;
 }
