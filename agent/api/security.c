@@ -169,6 +169,11 @@ static cJSON *rotate_patch(struct agent *a, const cJSON *req, struct api_respons
 		api_error(resp, 409, "conflict", "macsec is not configured: nothing to rotate");
 		goto fail;
 	}
+	if (cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(a->kernel, "macsec"), "supported"))) {
+		api_error(resp, 409, "conflict",
+			  "kernel has no MACsec support (CONFIG_MACSEC): there are no SAs to rotate");
+		goto fail;
+	}
 	if ((!tx && !peers) || (peers && !cJSON_IsArray(peers))) {
 		api_error(resp, 400, "bad_request", "%s", rotate_doc);
 		goto fail;
