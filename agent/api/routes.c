@@ -58,7 +58,8 @@ void api_status(struct api_request *req, struct api_response *resp)
 
 		if (!strcmp(st, "error"))
 			health = "error";
-		else if (!strcmp(st, "not loaded") && strcmp(health, "error"))
+		else if ((!strcmp(st, "not loaded") || !strcmp(st, "not supported")) &&
+			 strcmp(health, "error"))
 			health = "degraded";
 	}
 	cJSON_AddStringToObject(o, "health", health);

@@ -1394,12 +1394,12 @@ out:
 
 /* ---- status and metrics ---- */
 
-static void add_hex(cJSON *o, const char *name, const uint8_t *b, size_t n)
+/* strip: the kernel's key IDs are padded with zeros to 16 bytes; show them without */
+static void add_hex(cJSON *o, const char *name, const uint8_t *b, size_t n, bool strip)
 {
 	char out[2 * MACSEC_KEYID_LEN + 1] = "";
 
-	/* key IDs are padded with zeros to 16 bytes: show the config's length */
-	while (n > 1 && !b[n - 1])
+	while (strip && n > 1 && !b[n - 1])
 		n--;
 	for (size_t i = 0; i < n && i < MACSEC_KEYID_LEN; i++)
 		sprintf(out + 2 * i, "%02x", b[i]);
@@ -1467,7 +1467,7 @@ static cJSON *sa_json(const struct k_sa *sa, uint8_t an, bool rx, const char *st
 	cJSON_AddNumberToObject(o, "an", an);
 	cJSON_AddBoolToObject(o, "active", sa->active);
 	cJSON_AddStringToObject(o, "state", state);
-	add_hex(o, "key_id", sa->key_id, sizeof(sa->key_id));
+	add_hex(o, "key_id", sa->key_id, sizeof(sa->key_id), true);
 	cJSON_AddNumberToObject(o, rx ? "lowest_pn" : "next_pn", sa->pn);
 	cJSON_AddItemToObject(o, "stats", stats_json(sa->stats, sa_stat_names, N_SA_STATS, rx));
 	return o;
@@ -1480,7 +1480,7 @@ static cJSON *config_sa(const struct ztos_macsec_sa *sa)
 
 	memcpy(id, sa->key_id, sa->key_id_len);
 	cJSON_AddNumberToObject(o, "an", sa->an);
-	add_hex(o, "key_id", id, sa->key_id_len);
+	add_hex(o, "key_id", id, sa->key_id_len, false);
 	return o;
 }
 
