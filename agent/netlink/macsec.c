@@ -1350,8 +1350,8 @@ void macsec_tick(struct macsec *ms, const struct ztos_config *cfg)
 			stale |= rx->sa[an].present && an != p->rx_sa.an;
 		r = retiring_of(ms, sci, stale);
 		if (!stale) {
-			if (r)
-				memset(r->sci, 0xff, 8);	/* done with: never matches a SCI */
+			if (r)	/* nothing (left) to retire on this channel */
+				*r = ms->ret[--ms->n_ret];
 			continue;
 		}
 		if (!r)
@@ -1384,7 +1384,6 @@ void macsec_tick(struct macsec *ms, const struct ztos_config *cfg)
 				mac, why);
 			retired_event(m->interface, mac, p->port, an, why);
 		}
-		r->stale_since_us = r->traffic_since_us = 0;
 	}
 	pthread_mutex_unlock(&ms->lock);
 out:
