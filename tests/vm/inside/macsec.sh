@@ -38,7 +38,8 @@ key() {
 }
 key a0 10; key b0 11; key a1 20; key b1 21; key b2 32; key wrong 99
 printf 'c0ffee%026x\n' 7 >"$W/short.key"	# 16 bytes: gcm-aes-128's length, not 256's
-chmod 600 "$W/short.key"
+printf 'c0ffee-not-hex-%050d\n' 1 >"$W/nothex.key"
+chmod 600 "$W/short.key" "$W/nothex.key"
 
 # config HOST PEER_MAC ADDR REMOTE [EXTRA]: host's config, macsec to the peer, VNI 100.
 config() {
@@ -208,6 +209,20 @@ check "restart: TX SA 0 kept its packet numbers (no re-keying)" test \
 	"$(jq '.macsec.kernel.tx_sc.sa[0].next_pn' <<<"$before")"
 check "restart: traffic still crosses" ip netns exec zm-a ping -c 2 -i 0.2 -W 2 10.100.0.2
 
+# ---- a change of a setting: only the difference ----
+
+before=$(st a)
+r=$(q a POST /api/v1/network/configure -d '{"macsec": {"replay_window": 64}}')
+expect_eq "configure macsec.replay_window 64: 200" 200 "$(status_of "$r")"
+check "the kernel has window 64 now" bash -c "ip -n zm-a macsec show ztmacsec0 | grep -q 'replay on window 64'"
+after=$(st a)
+expect_eq "the same link (ifindex), the same SAs (key ids)" \
+	"$(jq -c '[.macsec.kernel.ifindex, [.macsec.kernel.tx_sc.sa[].key_id], [.macsec.kernel.rx_sc[].sa[].key_id]]' <<<"$before")" \
+	"$(jq -c '[.macsec.kernel.ifindex, [.macsec.kernel.tx_sc.sa[].key_id], [.macsec.kernel.rx_sc[].sa[].key_id]]' <<<"$after")"
+check "TX SA 0 was not re-keyed (its PN went on)" test \
+	"$(jq '.macsec.kernel.tx_sc.sa[0].next_pn' <<<"$after")" -ge \
+	"$(jq '.macsec.kernel.tx_sc.sa[0].next_pn' <<<"$before")"
+
 # ---- rotation under a 10 ms ping stream ----
 
 ip netns exec zm-a ping -i 0.01 -c 500 -W 1 10.100.0.2 >"$W/ping.out" 2>&1 &
@@ -267,6 +282,9 @@ expect_eq "rotate with a 16-byte key for gcm-aes-256: 422" 422 "$(status_of "$r"
 check "the error names the key file" grep -q "short.key" <<<"$r"
 check "the error holds no key bytes" bash -c '! grep -q c0ffee <<<"$1"' _ "$r"
 expect_eq "no TX SA 3 was installed" "[1]" "$(st a | jq -c '[.macsec.kernel.tx_sc.sa[].an]')"
+r=$(rotate a "{\"tx_sa\": {\"an\": 3, \"key_id\": \"a3\", \"key_file\": \"$W/nothex.key\"}}")
+expect_eq "rotate with a key file that is not hex: 422" 422 "$(status_of "$r")"
+check "the error names the file" grep -q "nothex.key" <<<"$r"
 r=$(rotate a "{\"tx_sa\": {\"an\": 1, \"key_id\": \"a1\", \"key_file\": \"$W/a1.key\"}}")
 expect_eq "rotate to the AN in use: 422" 422 "$(status_of "$r")"
 r=$(rotate a "{\"peers\": [{\"mac\": \"02:00:00:00:00:99\", \"rx_sa\": {\"an\": 1, \"key_id\": \"99\", \"key_file\": \"$W/b1.key\"}}]}")
