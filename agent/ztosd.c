@@ -339,7 +339,8 @@ static void watch_datapath(struct agent *a, int efd, int *watched)
 static void on_tick(struct agent *a, uint64_t *ticks)
 {
 	/* Replaced RX SAs retire; the config cannot change under configure_lock. */
-	if (a->cfg->has_macsec && !pthread_mutex_trylock(&a->configure_lock)) {
+	if (a->cfg->has_macsec && macsec_tick_wanted(a->macsec) &&
+	    !pthread_mutex_trylock(&a->configure_lock)) {
 		macsec_tick(a->macsec, a->cfg);
 		pthread_mutex_unlock(&a->configure_lock);
 	}

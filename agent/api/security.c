@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "netlink/macsec.h"
@@ -264,8 +265,10 @@ void api_macsec_rotate(struct api_request *req, struct api_response *resp)
 	text = cJSON_PrintUnformatted(patch);
 	cJSON_Delete(patch);
 	err = text ? cfg_parse_json(text, strlen(text), &node, &errs) : -ENOMEM;
-	if (!err)
-		err = agent_update(a, node, false, &changes, &errs);
+	/* The agent's 1 s tick holds the configure lock for a moment after a rotation. */
+	for (int i = 0; !err && i < 10 && (err = agent_update(a, node, false, &changes, &errs)) ==
+					       -EBUSY; i++)
+		usleep(20000);
 	if (err) {
 		rotate_refused(resp, &errs, err);
 		goto out;

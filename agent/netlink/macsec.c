@@ -732,6 +732,9 @@ struct macsec {
 	char error[600];	/* the last failure of an apply, "" after a good one */
 	bool unsupported;
 	bool rotated;
+	/* An RX SA may wait to be retired: set by every apply, cleared by a tick that finds
+	 * none, so that ticks leave the configure lock alone the rest of the time. */
+	bool maybe_stale;
 	struct retiring *ret;
 	size_t n_ret;
 };
@@ -740,8 +743,10 @@ struct macsec *macsec_new(void)
 {
 	struct macsec *ms = calloc(1, sizeof(*ms));
 
-	if (ms)
+	if (ms) {
 		pthread_mutex_init(&ms->lock, NULL);
+		ms->maybe_stale = true;
+	}
 	return ms;
 }
 
@@ -1173,9 +1178,23 @@ int macsec_prepare(struct macsec *ms, const struct ztos_config *old,
 		return e;
 	}
 	if (had && (!want || strcmp(old->macsec.interface, cfg->macsec.interface))) {
-		struct link_info li;
+		struct link_info li = { 0 };
 
-		if (!get_link(&c, old->macsec.interface, &li) && ours(&li)) {
+		if (!get_link(&c, old->macsec.interface, &li) && ours(&li) && want) {
+			/* Renamed: the new link would have the old one's SCI on the parent,
+			 * which the kernel refuses (EBUSY); the old goes first. */
+			pr_warn("macsec: %s becomes %s: the link is made again", old->macsec.interface,
+				cfg->macsec.interface);
+			e = link_delete(&c, li.ifindex);
+			if (e) {
+				FAIL(&c, err, len, e, "macsec %s: delete it to make %s", old->macsec.interface,
+				     cfg->macsec.interface);
+				nlc_close(&c);
+				txn_free(t);
+				return e;
+			}
+			t->reapply_old = true;
+		} else if (li.found && ours(&li)) {
 			t->del_link = li.ifindex;
 			snprintf(t->del_link_name, sizeof(t->del_link_name), "%s",
 				 old->macsec.interface);
@@ -1249,8 +1268,19 @@ void macsec_commit(struct macsec *ms, struct macsec_txn *t)
 	pthread_mutex_lock(&ms->lock);
 	if (!ms->unsupported)
 		ms->error[0] = '\0';
+	ms->maybe_stale = true;
 	pthread_mutex_unlock(&ms->lock);
 	txn_free(t);
+}
+
+bool macsec_tick_wanted(struct macsec *ms)
+{
+	bool r;
+
+	pthread_mutex_lock(&ms->lock);
+	r = ms->maybe_stale && !ms->unsupported;
+	pthread_mutex_unlock(&ms->lock);
+	return r;
 }
 
 void macsec_undo(struct macsec *ms, struct macsec_txn *t)
@@ -1334,6 +1364,7 @@ void macsec_tick(struct macsec *ms, const struct ztos_config *cfg)
 	if (get_link(&c, m->interface, &li) || !ours(&li) || secy_read(&c, li.ifindex, &k))
 		goto out;
 	pthread_mutex_lock(&ms->lock);
+	ms->maybe_stale = false;
 	for (size_t i = 0; i < m->n_peers; i++) {
 		const struct ztos_macsec_peer *p = &m->peers[i];
 		struct k_rxsc *rx;
@@ -1354,6 +1385,7 @@ void macsec_tick(struct macsec *ms, const struct ztos_config *cfg)
 				*r = ms->ret[--ms->n_ret];
 			continue;
 		}
+		ms->maybe_stale = true;
 		if (!r)
 			continue;
 		if (!r->stale_since_us)

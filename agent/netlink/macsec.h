@@ -47,7 +47,11 @@ int macsec_prepare(struct macsec *ms, const struct ztos_config *old,
 void macsec_commit(struct macsec *ms, struct macsec_txn *txn);
 void macsec_undo(struct macsec *ms, struct macsec_txn *txn);
 
-/* Once a second or so: retire the RX SAs that a rotation replaced. */
+/*
+ * Once a second or so: retire the RX SAs that a rotation replaced. Only worth the
+ * configure lock while macsec_tick_wanted() (after an apply, until none is left).
+ */
+bool macsec_tick_wanted(struct macsec *ms);
 void macsec_tick(struct macsec *ms, const struct ztos_config *cfg);
 
 /* The "macsec" object of GET /api/v1/security/status: config, kernel state, counters. */

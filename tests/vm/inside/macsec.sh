@@ -335,6 +335,14 @@ check "nothing was made" bash -c "! ip -n zm-c link show ztmacsec0 2>/dev/null"
 r=$(q c POST /api/v1/network/configure -d "$(ms_c)")
 expect_eq "the same config with good input applies" 200 "$(status_of "$r")"
 check "C now has its MACsec link" ip -n zm-c link show ztmacsec0
+r=$(q c POST /api/v1/network/configure -d '{"macsec": {"interface": "ztmacsec1"}}')
+expect_eq "renamed to ztmacsec1 (the same SCI on the same parent): 200" 200 "$(status_of "$r")"
+expect_eq "ztmacsec1 is there, ztmacsec0 is gone" "ztmacsec1" \
+	"$(ip -n zm-c -j link show type macsec | jq -r '[.[].ifname] | join(" ")')"
+r=$(q c POST /api/v1/network/configure -d '{"macsec": null}')
+expect_eq "the macsec section removed: 200" 200 "$(status_of "$r")"
+check "its link is gone, the parent stays" bash -c \
+	"! ip -n zm-c link show ztmacsec1 2>/dev/null && ip -n zm-c link show ul0 >/dev/null"
 stop c
 nsenter --net=/run/netns/zm-c "$ZTOSD" --cleanup --config "$W/c/ztos.yaml" >/dev/null 2>&1
 
