@@ -16,7 +16,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Debian ships all of these; scripts/deps.sh installs them.
-PKGS := yaml-0.1 libcjson libmicrohttpd libcurl libnl-route-3.0 libnl-genl-3.0
+PKGS := yaml-0.1 libcjson libmicrohttpd libcurl libnl-route-3.0 libnl-genl-3.0 libhs
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 CFLAGS += $(PKG_CFLAGS)
 lib = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
@@ -39,6 +39,12 @@ $(BUILD)/%.a:
 	$(AR) rcs $@ $^
 
 objs = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+# CUDA (gpu/*.cu): sm_90 code plus PTX for later GPUs; cudart static, so the shared
+# object needs only the driver where it runs.
+NVCC_FLAGS ?= -O3 -std=c++17 -lineinfo
+NVCC_FLAGS += -shared -Xcompiler -fPIC,-fvisibility=hidden -cudart static -Igpu \
+	      -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
 
 # BPF: CO-RE objects against a vmlinux.h made from the running kernel's BTF, and a
 # libbpf skeleton per object (build/bpf/ztos_xdp.skel.h: struct ztos_xdp, ztos_xdp__open()).
