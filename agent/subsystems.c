@@ -7,6 +7,7 @@
 #include "datapath.h"
 #include "eventlog.h"
 #include "netlink/macsec.h"
+#include "overlay.h"
 
 const char *const not_built_reason =
 	"not built into ztosd " ZTOS_VERSION " yet: its config is validated and kept, "
@@ -64,7 +65,7 @@ cJSON *agent_subsystems(struct agent *a)
 	cJSON_AddItemToObject(s, "event_log", o);
 
 	cJSON_AddItemToObject(s, "datapath", agent_datapath_state(a));
-	cJSON_AddItemToObject(s, "overlay", configured_only(c->n_tenants > 0));
+	cJSON_AddItemToObject(s, "overlay", overlay_subsystem(c));
 	cJSON_AddItemToObject(s, "wireguard", configured_only(c->has_wireguard));
 	cJSON_AddItemToObject(s, "macsec", macsec_subsystem(a->macsec, c));
 	cJSON_AddItemToObject(s, "bgp", configured_only(c->has_bgp));

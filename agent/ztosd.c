@@ -29,6 +29,7 @@
 #include "eventlog.h"
 #include "log.h"
 #include "netlink/macsec.h"
+#include "overlay.h"
 
 #define DEFAULT_CONFIG "/etc/ztos/ztos.yaml"
 
@@ -232,11 +233,24 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 		*changes_out = changes_json(changes, n_changes);
 	if (dry_run)
 		goto out;
+	/*
+	 * MACsec first (VXLAN rides on its link), then the overlay (the datapath's ports live
+	 * in its bridges), then the datapath; a refusal undoes what came before it.
+	 */
 	err = macsec_update(a, cfg, errs, &mtxn);
-	if (!err && (err = datapath_update(a, cfg, errs)))
-		macsec_undo(a->macsec, mtxn);
 	if (err)
 		goto out;
+	err = overlay_apply(a->cfg, cfg, errs);
+	if (err) {
+		macsec_undo(a->macsec, mtxn);
+		goto out;
+	}
+	err = datapath_update(a, cfg, errs);
+	if (err) {
+		overlay_apply(cfg, a->cfg, errs);
+		macsec_undo(a->macsec, mtxn);
+		goto out;
+	}
 	macsec_commit(a->macsec, mtxn);
 
 	pthread_rwlock_wrlock(&a->lock);
@@ -356,6 +370,7 @@ static void on_tick(struct agent *a, uint64_t *ticks)
 	if (pthread_mutex_trylock(&a->configure_lock))
 		return;
 	pthread_rwlock_rdlock(&a->lock);
+	overlay_tick(a->cfg);
 	datapath_tick(a->dp, a->cfg);
 	pthread_rwlock_unlock(&a->lock);
 	pthread_mutex_unlock(&a->configure_lock);
@@ -422,6 +437,7 @@ static int cleanup(const char *config_path)
 		goto out;
 	}
 	datapath_cleanup(cfg);
+	overlay_cleanup();
 	macsec_cleanup(cfg);
 	if (!rmdir(cfg->bpffs))
 		printf("removed %s\n", cfg->bpffs);
@@ -504,6 +520,23 @@ static void macsec_start(struct agent *a)
 	event_emit("macsec", 0, NULL, body);
 }
 
+/* As with the datapath, a refusal at start leaves the agent running to say why. */
+static void start_overlay(struct agent *a)
+{
+	struct cfg_errors errs = { 0 };
+
+	if (overlay_apply(NULL, a->cfg, &errs) && errs.n) {
+		cJSON *body = cJSON_CreateObject();
+
+		cfg_errors_print(stderr, &errs);
+		cJSON_AddStringToObject(body, "action", "start");
+		cJSON_AddStringToObject(body, "result", "error");
+		cJSON_AddStringToObject(body, "error", errs.v[0].message);
+		event_emit("overlay", 0, NULL, body);
+	}
+	cfg_errors_free(&errs);
+}
+
 static int run(struct agent *a, const char *level_override)
 {
 	int sfd = -1, tfd = -1, efd = -1, lock_fd = -1, err;
@@ -535,6 +568,7 @@ static int run(struct agent *a, const char *level_override)
 		goto out;
 	}
 	macsec_start(a);
+	start_overlay(a);
 	if (datapath_wanted(a->cfg) &&
 	    datapath_start(a->cfg, &a->dp, a->dp_error, sizeof(a->dp_error))) {
 		/* The agent still runs: it says what failed in status and in the event log. */

@@ -4,7 +4,7 @@
 # (config/examples/full.yaml), and the ztos CLI and the REST API working against it.
 #
 #   ztos-a (host A, runs ztosd)                                    ztos-b (host B)
-#     br100 [vxlan100] ul-a 192.0.2.1/24 (XDP) ====== ul-b 192.0.2.2/24 vxlan100 10.100.0.2
+#     ztbr100 [ztvx100] ul-a 192.0.2.1/24 (XDP) ===== ul-b 192.0.2.2/24 vxlan100 10.100.0.2
 #       veth-blue0 (TC) ---- ztos-blue (a workload of tenant blue, 10.100.0.10/24)
 #     veth-red0 (TC) ---- ztos-red (a workload of tenant red, 10.200.0.10/24)
 #
@@ -43,16 +43,13 @@ ip link add veth-blue0 netns ztos-a type veth peer name eth0 netns ztos-blue
 ip link add veth-red0 netns ztos-a type veth peer name eth0 netns ztos-red
 ip -n ztos-a addr add 192.0.2.1/24 dev ul-a
 ip -n ztos-b addr add 192.0.2.2/24 dev ul-b
-# The tenant overlay is made with ip(8) here; the agent's netlink overlay comes later.
-ip -n ztos-a link add vxlan100 type vxlan id 100 local 192.0.2.1 remote 192.0.2.2 dstport 4789 dev ul-a nolearning
+# Host A's overlay (ztvx100 in ztbr100 with veth-blue0, ztvx200 in ztbr200 with veth-red0)
+# is ztosd's, made over netlink from the config; host B runs no agent: ip(8) makes its VXLAN.
 ip -n ztos-b link add vxlan100 type vxlan id 100 local 192.0.2.2 remote 192.0.2.1 dstport 4789 dev ul-b nolearning
-ip -n ztos-a link add br100 type bridge
-ip -n ztos-a link set vxlan100 master br100
-ip -n ztos-a link set veth-blue0 master br100
 ip -n ztos-b addr add 10.100.0.2/24 dev vxlan100
 ip -n ztos-blue addr add 10.100.0.10/24 dev eth0
 ip -n ztos-red addr add 10.200.0.10/24 dev eth0
-for l in ul-a veth-blue0 veth-red0 vxlan100 br100 lo; do ip -n ztos-a link set "$l" up; done
+for l in ul-a veth-blue0 veth-red0 lo; do ip -n ztos-a link set "$l" up; done
 for l in ul-b vxlan100 lo; do ip -n ztos-b link set "$l" up; done
 for ns in ztos-blue ztos-red; do ip -n "$ns" link set eth0 up; done
 ip netns exec ztos-a ping -c1 -W2 192.0.2.2 >/dev/null && echo "lab: ztos-a reaches ztos-b over the underlay"
@@ -93,6 +90,8 @@ sed 's/^/  | /' "$RUN/ztosd.log"
 export ZTOS_SOCKET="$RUN/api.sock"
 run "$ZTOS" --socket "$RUN/api.sock" status
 run "$ZTOS" --socket "$RUN/api.sock" network show
+run ip -n ztos-a -d link show ztvx100
+run bridge -n ztos-a fdb show dev ztvx100
 run "$ZTOS" --socket "$RUN/api.sock" security status
 run "$ZTOS" --socket "$RUN/api.sock" network configure --dry-run --tenant green --vni 300 --vtep 192.0.2.2
 run "$ZTOS" --socket "$RUN/api.sock" network configure --tenant green --vni 300 --vtep 192.0.2.2

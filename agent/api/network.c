@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "overlay.h"
 
 static cJSON *addrs(const struct ztos_addr *v, size_t n)
 {
@@ -120,8 +121,9 @@ void api_network(struct api_request *req, struct api_response *resp)
 	cJSON_AddItemToObject(o, "bgp", bgp_json(c));
 	cJSON_AddNumberToObject(o, "generation", (double)a->generation);
 	cJSON_AddItemToObject(o, "datapath", agent_datapath_state(a));
+	/* What the kernel has, read now: not what the config says it should have. */
+	cJSON_AddItemToObject(o, "overlay", overlay_state(c));
 	pthread_rwlock_unlock(&a->lock);
-	cJSON_AddItemToObject(o, "overlay", agent_subsystem_state("not loaded", not_built_reason));
 	resp->json = o;
 }
 
