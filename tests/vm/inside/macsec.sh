@@ -164,8 +164,9 @@ for _ in $(seq 100); do	# both listening before the first ping
 	grep -qs 'listening on' "$W/cap1.err" && grep -qs 'listening on' "$W/cap2.err" && break
 	sleep 0.1
 done
-check "10 pings carrying the marker cross" \
-	ip netns exec zm-a ping -c 10 -i 0.05 -W 2 -p $MARK -s 200 10.100.0.2
+ip netns exec zm-a ping -c 10 -i 0.05 -W 2 -p $MARK -s 200 10.100.0.2 >"$W/mark.out" 2>&1
+check "10 pings carrying the marker cross ($(grep -o '[0-9]* received' "$W/mark.out"))" \
+	grep -q ' 10 received' "$W/mark.out"
 sleep 0.5
 kill -INT $cap1 $cap2
 wait $cap1 $cap2 2>/dev/null
@@ -174,6 +175,11 @@ frames() { tcpdump -r "$W/ul.pcap" -n -e -t "$@" 2>/dev/null | grep -c '^[0-9a-f
 total=$(frames)
 clear=$(frames 'not ether proto 0x88e5')
 echo "# underlay capture: $total frames, $((total - clear)) of them MACsec"
+if [ "$total" -lt 20 ]; then
+	sed 's/^/#   ping: /' "$W/mark.out"
+	tcpdump -r "$W/ul.pcap" -n -e -tt 2>/dev/null | grep -v '^\s*0x' | cut -c1-100 | sed 's/^/#   ul: /'
+	tcpdump -r "$W/vx.pcap" -n -e -tt 2>/dev/null | cut -c1-120 | sed 's/^/#   vx: /'
+fi
 check "the capture on the underlay has frames ($total)" test "$total" -ge 20
 expect_eq "every frame on the underlay is ethertype 0x88e5 (MACsec)" 0 "$clear"
 expect_eq "the marker never appears on the underlay" 0 "$(grep -a -c ZTOSPLAIN "$W/ul.pcap")"
