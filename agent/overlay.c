@@ -357,8 +357,8 @@ static void plan_ports(struct planner *pl, const struct ztos_tenant *t, const st
 			char (*v)[IF_NAMESIZE] = realloc(pl->missing, (pl->n_missing + 1) *
 								   sizeof(*v));
 
-			pr_warn("overlay: tenant %s: interface %s does not exist (yet): it joins %s "
-				"when it appears", t->name, t->interfaces[i], br->name);
+			pr_warn("overlay: tenant %s: interface %s does not exist (yet): it "
+				"joins %s when it appears", t->name, t->interfaces[i], br->name);
 			if (!v)
 				return nomem(pl);
 			memcpy(v[pl->n_missing++], t->interfaces[i], IF_NAMESIZE);
@@ -367,8 +367,8 @@ static void plan_ports(struct planner *pl, const struct ztos_tenant *t, const st
 		}
 		if (ovl_our_name(d->name) || !strcmp(d->name, pl->cfg->underlay.interface)) {
 			cfg_error_add(pl->errs, "overlay",
-				      "tenant %s: interface %s is %s, not a workload port; remove it "
-				      "from the tenant's interfaces", t->name, d->name,
+				      "tenant %s: interface %s is %s, not a workload port; "
+				      "remove it from the tenant's interfaces", t->name, d->name,
 				      ovl_our_name(d->name) ? "one of ztos's own devices"
 							    : "the underlay");
 			pl->err = pl->err ? pl->err : -EINVAL;
@@ -380,9 +380,9 @@ static void plan_ports(struct planner *pl, const struct ztos_tenant *t, const st
 		m = d->master[0] ? ovl_find(pl->k, d->master) : NULL;
 		if (m && !(ovl_owned(m) && m->kind == OVL_BRIDGE)) {
 			cfg_error_add(pl->errs, "overlay",
-				      "tenant %s: interface %s is a port of %s, which is not ztos's: "
-				      "take it out of %s first; nothing was applied", t->name,
-				      d->name, m->name, m->name);
+				      "tenant %s: interface %s is a port of %s, which is not "
+				      "ztos's: take it out of %s first; nothing was applied",
+				      t->name, d->name, m->name, m->name);
 			pl->err = pl->err ? pl->err : -EBUSY;
 			continue;
 		}
@@ -480,8 +480,8 @@ static int plan_build(struct planner *pl, struct plan *out)
 		if (!ul || ul->ifindex <= 0) {
 			cfg_error_add(pl->errs, "overlay",
 				      "underlay.interface %s: no such device in this network "
-				      "namespace; the tenants' VXLAN devices ride on it; nothing was "
-				      "applied", c->underlay.interface);
+				      "namespace; the tenants' VXLAN devices ride on it; nothing "
+				      "was applied", c->underlay.interface);
 			return -ENODEV;
 		}
 		if (ul->mtu < 68 + overhead) {
@@ -1168,7 +1168,8 @@ cJSON *overlay_state(const struct ztos_config *cfg)
 			cJSON *f = cJSON_CreateObject();
 
 			cJSON_AddStringToObject(f, "mac", "00:00:00:00:00:00");
-			cJSON_AddStringToObject(f, "dst", ztos_addr_str(&d->fdb[j], buf, sizeof(buf)));
+			cJSON_AddStringToObject(f, "dst",
+						ztos_addr_str(&d->fdb[j], buf, sizeof(buf)));
 			cJSON_AddStringToObject(f, "dev", d->name);
 			cJSON_AddItemToArray(fdb, f);
 		}

@@ -17,9 +17,10 @@ pkgs=(
 	procps psmisc util-linux sudo openssl
 	# VM tests (tests/vm): Debian's kernel under qemu (TCG), for WireGuard/MACsec/VRF
 	qemu-system-x86 busybox-static linux-image-amd64 xz-utils zstd
-	tcpdump	# MACsec test: what crosses the underlay
 	# benchmark
 	wrk nginx-light xdp-tools netsniff-ng
+	# captures in tests/netns/vxlan-test.sh and tests/vm/inside/macsec.sh, arithmetic in bench/netlink.sh
+	tcpdump bc
 )
 
 missing=()

@@ -281,8 +281,10 @@ int ztnl_talk(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *ar
 {
 	int idx, ret;
 
-	if (nl->flushed || nl->n)
-		reset(nl);
+	if (ztnl_queued(nl)) {
+		nlmsg_free(msg);
+		return -EBUSY;	/* a batch is being built: flush it first */
+	}
 	idx = ztnl_queue(nl, msg, reply, arg);
 	if (idx < 0)
 		return idx;

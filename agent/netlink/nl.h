@@ -51,7 +51,10 @@ int ztnl_result(const struct ztnl *nl, size_t i, const char **extack);
 /* The index of the first failed request of the last flush, or -1. */
 int ztnl_first_error(const struct ztnl *nl);
 
-/* One request, its ack: ztnl_queue() + ztnl_flush(). extack (may be NULL) gets the reason. */
+/*
+ * One request, its ack: ztnl_queue() + ztnl_flush(); -EBUSY while a batch is queued.
+ * extack (may be NULL) gets the kernel's reason.
+ */
 int ztnl_talk(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *arg,
 	      char *extack, size_t len);
 

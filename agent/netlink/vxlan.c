@@ -338,7 +338,8 @@ int ovl_kernel_read(struct ztnl *nl, struct ovl_kernel *k, bool fdb, char *err, 
 	*k = (struct ovl_kernel){ 0 };
 	ret = ztnl_link_dump(nl, on_link, k);
 	if (ret) {
-		snprintf(err, len, "read the links: %s", ztnl_strerror(ret, NULL, why, sizeof(why)));
+		snprintf(err, len, "read the links: %s",
+			 ztnl_strerror(ret, NULL, why, sizeof(why)));
 		goto fail;
 	}
 	ret = resolve_names(k);

@@ -37,7 +37,7 @@ teardown() {
 			in_host "$h" "$ZTOSD" --cleanup --config "$(host_dir $h)/ztos.yaml" >/dev/null 2>&1
 	done
 	for ns in "${NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	rm -rf "$W"
+	[ -n "${KEEP_W:-}" ] || rm -rf "$W"
 }
 trap teardown EXIT
 
@@ -188,7 +188,7 @@ ip netns exec zo-b1 ping -c 5 -i 0.1 -W 1 10.0.0.2 >/dev/null 2>&1
 sleep 0.5
 for ns in zo-b2 zo-r2; do kill -INT "${CAP[$ns]}"; wait "${CAP[$ns]}" 2>/dev/null; done
 seen() { tcpdump -r "$W/$1.pcap" -nn 2>/dev/null | wc -l; }
-check "blue's frames reached blue's workload on host 2 ($(seen zo-b2))" test "$(seen zo-b2)" -ge 8
+check "blue's frames reached blue's workload on host 2 ($(seen zo-b2))" test "$(seen zo-b2)" -ge 6
 expect_eq "not one of blue's frames (ARP broadcasts included) reached red's workload" 0 "$(seen zo-r2)"
 
 # ---- restart adopts ----
