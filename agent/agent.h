@@ -16,6 +16,7 @@
 
 struct api;
 struct datapath;
+struct macsec;
 
 struct agent_metrics {
 	atomic_uint_fast64_t requests[6];	/* by status class: 1xx..5xx, [0] other */
@@ -46,6 +47,7 @@ struct agent {
 	struct datapath *dp;
 	char dp_error[512];
 	cJSON *kernel;		/* what the kernel supports, probed once at start */
+	struct macsec *macsec;	/* the MACsec link kept (agent/netlink/macsec.h) */
 	struct agent_metrics metrics;
 };
 

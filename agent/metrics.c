@@ -11,6 +11,7 @@
 #include "agent.h"
 #include "datapath.h"
 #include "metrics.h"
+#include "netlink/macsec.h"
 #include "eventlog.h"
 #include "netlink/wireguard.h"
 
@@ -41,7 +42,7 @@ cJSON *metrics_collect(struct agent *a)
 {
 	static const char *const classes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
 	static const char *const event_types[] = { "agent", "config", "auth", "alert", "flow",
-						   "drop", "kernel", "datapath" };
+						   "drop", "kernel", "datapath", "macsec" };
 	struct agent_metrics *m = &a->metrics;
 	cJSON *list = cJSON_CreateArray(), *f;
 
@@ -59,6 +60,8 @@ cJSON *metrics_collect(struct agent *a)
 	if (a->dp)
 		datapath_metrics(a->dp, a->cfg, list);
 	wg_metrics(a->cfg, list);
+	if (a->macsec)
+		macsec_metrics(a->macsec, a->cfg, list);
 	pthread_rwlock_unlock(&a->lock);
 
 	f = metrics_family(list, "ztos_config_reloads_total", "counter", "SIGHUP reloads by result.");

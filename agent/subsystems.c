@@ -6,6 +6,7 @@
 #include "agent.h"
 #include "datapath.h"
 #include "eventlog.h"
+#include "netlink/macsec.h"
 #include "overlay.h"
 #include "netlink/wireguard.h"
 
@@ -68,7 +69,7 @@ cJSON *agent_subsystems(struct agent *a)
 	cJSON_AddItemToObject(s, "overlay", overlay_subsystem(c));
 	cJSON_AddItemToObject(s, "wireguard", c->has_wireguard ? wg_state(c)
 							       : configured_only(false));
-	cJSON_AddItemToObject(s, "macsec", configured_only(c->has_macsec));
+	cJSON_AddItemToObject(s, "macsec", macsec_subsystem(a->macsec, c));
 	cJSON_AddItemToObject(s, "bgp", configured_only(c->has_bgp));
 	if (c->has_dpi && !c->dpi.enabled)
 		cJSON_AddItemToObject(s, "dpi", agent_subsystem_state("disabled", NULL));

@@ -29,6 +29,7 @@
 #include "kernel.h"
 #include "eventlog.h"
 #include "log.h"
+#include "netlink/macsec.h"
 #include "overlay.h"
 #include "netlink/wireguard.h"
 
@@ -183,6 +184,23 @@ static int datapath_update(struct agent *a, const struct ztos_config *cfg,
 	return 0;
 }
 
+/* MACsec before the datapath (which may attach to its link); undone if a later step fails. */
+static int macsec_update(struct agent *a, const struct ztos_config *cfg, struct cfg_errors *errs,
+			 struct macsec_txn **txn)
+{
+	char msg[600] = "";
+	int err = macsec_prepare(a->macsec, a->cfg, cfg, txn, msg, sizeof(msg));
+
+	if (err) {
+		cfg_error_add(errs, "macsec", "%s", msg);
+		pr_warn("%s; nothing was changed", msg);
+		return -EIO;
+	}
+	if (msg[0])
+		pr_warn("%s", msg);
+	return 0;
+}
+
 int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJSON **changes_out,
 		 struct cfg_errors *errs)
 {
@@ -191,6 +209,7 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	struct cfg_change *changes = NULL;
 	struct wg_txn *wg = NULL;
 	struct timespec deadline;
+	struct macsec_txn *mtxn = NULL;
 	size_t n_changes = 0;
 	int err;
 
@@ -222,25 +241,24 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	if (dry_run)
 		goto out;
 	/*
-	 * The underlay's encryption first (VXLAN rides on it), then the overlay (the
-	 * datapath's ports are in its bridges), then the datapath; a later refusal undoes
-	 * the earlier steps.
+	 * MACsec first (on the physical link), then WireGuard (VXLAN rides on either),
+	 * then the overlay (the datapath's ports are in its bridges), then the datapath; a
+	 * refusal undoes every step before it (the undo_* labels, in reverse order).
 	 */
-	err = wg_update(a->cfg, cfg, &wg, errs);
+	err = macsec_update(a, cfg, errs, &mtxn);
 	if (err)
 		goto out;
+	err = wg_update(a->cfg, cfg, &wg, errs);
+	if (err)
+		goto undo_macsec;
 	err = overlay_apply(a->cfg, cfg, errs);
-	if (err) {
-		wg_txn_undo(wg);
-		goto out;
-	}
+	if (err)
+		goto undo_wg;
 	err = datapath_update(a, cfg, errs);
-	if (err) {
-		overlay_apply(cfg, a->cfg, errs);
-		wg_txn_undo(wg);
-		goto out;
-	}
+	if (err)
+		goto undo_overlay;
 	wg_txn_free(wg);
+	macsec_commit(a->macsec, mtxn);
 
 	pthread_rwlock_wrlock(&a->lock);
 	old = a->cfg;
@@ -266,6 +284,14 @@ out:
 	cfg_node_free(tree);
 	cfg_free(cfg);
 	return err;
+
+undo_overlay:
+	overlay_apply(cfg, a->cfg, errs);
+undo_wg:
+	wg_txn_undo(wg);
+undo_macsec:
+	macsec_undo(a->macsec, mtxn);
+	goto out;
 }
 
 static void reload(struct agent *a)
@@ -341,6 +367,12 @@ static void watch_datapath(struct agent *a, int efd, int *watched)
 
 static void on_tick(struct agent *a, uint64_t *ticks)
 {
+	/* Replaced RX SAs retire; the config cannot change under configure_lock. */
+	if (a->cfg->has_macsec && macsec_tick_wanted(a->macsec) &&
+	    !pthread_mutex_trylock(&a->configure_lock)) {
+		macsec_tick(a->macsec, a->cfg);
+		pthread_mutex_unlock(&a->configure_lock);
+	}
 	if (!a->dp)
 		return;
 	/* The programs wake us at most once a jiffy: collect what a burst left behind. */
@@ -434,6 +466,7 @@ static int cleanup(const char *config_path)
 	}
 	datapath_cleanup(cfg);
 	overlay_cleanup();
+	macsec_cleanup(cfg);
 	wg_cleanup(cfg);
 	if (!rmdir(cfg->bpffs))
 		printf("removed %s\n", cfg->bpffs);
@@ -517,6 +550,28 @@ static void wireguard_start(struct agent *a)
 	cfg_errors_free(&errs);
 }
 
+/* At start the kernel's MACsec state is adopted as it is, and brought to the config. */
+static void macsec_start(struct agent *a)
+{
+	struct macsec_txn *txn = NULL;
+	char msg[600] = "";
+	cJSON *body;
+
+	a->macsec = macsec_new();
+	if (!a->macsec || !a->cfg->has_macsec)
+		return;
+	if (!macsec_prepare(a->macsec, NULL, a->cfg, &txn, msg, sizeof(msg))) {
+		macsec_commit(a->macsec, txn);
+		return;
+	}
+	pr_warn("%s", msg);
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "action", "start");
+	cJSON_AddStringToObject(body, "result", "error");
+	cJSON_AddStringToObject(body, "error", msg);
+	event_emit("macsec", 0, NULL, body);
+}
+
 /* As with the datapath, a refusal at start leaves the agent running to say why. */
 static void start_overlay(struct agent *a)
 {
@@ -564,6 +619,7 @@ static int run(struct agent *a, const char *level_override)
 			strerror(-err));
 		goto out;
 	}
+	macsec_start(a);
 	/* First: the WireGuard device can be the underlay the datapath attaches to. */
 	wireguard_start(a);
 	start_overlay(a);
@@ -682,5 +738,6 @@ int main(int argc, char **argv)
 	cfg_free(a.cfg);
 	free(a.config_dir);
 	cJSON_Delete(a.kernel);
+	macsec_free(a.macsec);
 	return ret;
 }

@@ -22,7 +22,7 @@ pkgs=(
 	qemu-system-x86 busybox-static linux-image-amd64 xz-utils zstd
 	# benchmark
 	wrk nginx-light xdp-tools netsniff-ng
-	# overlay: captures in tests/netns/vxlan-test.sh, arithmetic in bench/netlink.sh
+	# captures in tests/netns/vxlan-test.sh and tests/vm/inside/macsec.sh, arithmetic in bench/netlink.sh
 	tcpdump bc
 )
 

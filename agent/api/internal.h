@@ -54,6 +54,7 @@ void api_status(struct api_request *req, struct api_response *resp);
 void api_network(struct api_request *req, struct api_response *resp);
 void api_configure(struct api_request *req, struct api_response *resp);
 void api_security(struct api_request *req, struct api_response *resp);
+void api_macsec_rotate(struct api_request *req, struct api_response *resp);
 void api_flows(struct api_request *req, struct api_response *resp);
 void api_alerts(struct api_request *req, struct api_response *resp);
 void api_logs(struct api_request *req, struct api_response *resp);

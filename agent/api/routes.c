@@ -14,6 +14,7 @@ const struct api_route api_routes[] = {
 	{ "POST", "/api/v1/network/configure", api_configure },
 	{ "GET", "/api/v1/network", api_network },
 	{ "GET", "/api/v1/security/status", api_security },
+	{ "POST", "/api/v1/security/macsec/rotate", api_macsec_rotate },
 	{ "GET", "/api/v1/flows", api_flows },
 	{ "GET", "/api/v1/alerts", api_alerts },
 	{ "GET", "/api/v1/monitoring/logs", api_logs },
@@ -57,7 +58,8 @@ void api_status(struct api_request *req, struct api_response *resp)
 
 		if (!strcmp(st, "error"))
 			health = "error";
-		else if (!strcmp(st, "not loaded") && strcmp(health, "error"))
+		else if ((!strcmp(st, "not loaded") || !strcmp(st, "not supported")) &&
+			 strcmp(health, "error"))
 			health = "degraded";
 	}
 	cJSON_AddStringToObject(o, "health", health);

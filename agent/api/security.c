@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* GET /api/v1/security/status: WireGuard and MACsec, as configured and as seen. Never keys. */
+/*
+ * GET /api/v1/security/status: WireGuard and MACsec, as configured and as seen. Never keys.
+ * POST /api/v1/security/macsec/rotate: the next MACsec SAs, without a gap in traffic.
+ */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
+#include "netlink/macsec.h"
 #include "netlink/wireguard.h"
-
-static void add_hex(cJSON *o, const char *name, const uint8_t *b, size_t n)
-{
-	char out[2 * ZTOS_MACSEC_KEYID_MAX + 1] = "";
-
-	for (size_t i = 0; i < n && i < ZTOS_MACSEC_KEYID_MAX; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-	cJSON_AddStringToObject(o, name, out);
-}
 
 static cJSON *cidrs(const struct ztos_cidr *v, size_t n)
 {
@@ -62,57 +61,239 @@ static cJSON *wireguard(const struct ztos_config *c)
 	return o;
 }
 
-static cJSON *sa_json(const struct ztos_macsec_sa *sa)
+/*
+ * After a rotation over the API the running SAs may no longer be the file's: a reload
+ * or a restart would go back to the file's. Say so until the file matches.
+ */
+static void persisted(struct agent *a, cJSON *o)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct cfg_errors errs = { 0 };
+	struct ztos_config *file = NULL;
+	struct cfg_node *tree = NULL;
+	bool same = false;
 
-	cJSON_AddNumberToObject(o, "an", sa->an);
-	add_hex(o, "key_id", sa->key_id, sa->key_id_len);
-	return o;
-}
+	if (!macsec_rotated(a->macsec))
+		return;
+	if (!cfg_load_file(a->config_path, &tree, &file, &errs) && file->has_macsec) {
+		const struct ztos_macsec *f = &file->macsec, *r;
 
-static cJSON *macsec(const struct ztos_config *c)
-{
-	const struct ztos_macsec *m = &c->macsec;
-	cJSON *o = cJSON_CreateObject(), *peers;
-	char mac[18];
-
-	cJSON_AddBoolToObject(o, "configured", c->has_macsec);
-	if (!c->has_macsec)
-		return o;
-	cJSON_AddStringToObject(o, "interface", m->interface);
-	cJSON_AddStringToObject(o, "parent", m->parent);
-	cJSON_AddStringToObject(o, "cipher", m->cipher == ZTOS_GCM_AES_256 ? "gcm-aes-256"
-									 : "gcm-aes-128");
-	cJSON_AddBoolToObject(o, "encrypt", m->encrypt);
-	cJSON_AddNumberToObject(o, "replay_window", m->replay_window);
-	cJSON_AddStringToObject(o, "state", "not loaded");
-	cJSON_AddStringToObject(o, "reason", not_built_reason);
-	cJSON_AddItemToObject(o, "tx_sa", sa_json(&m->tx_sa));
-	peers = cJSON_AddArrayToObject(o, "peers");
-	for (size_t i = 0; i < m->n_peers; i++) {
-		const struct ztos_macsec_peer *p = &m->peers[i];
-		cJSON *po = cJSON_CreateObject();
-
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1],
-			 p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
-		cJSON_AddStringToObject(po, "mac", mac);
-		cJSON_AddNumberToObject(po, "port", p->port);
-		cJSON_AddItemToObject(po, "rx_sa", sa_json(&p->rx_sa));
-		cJSON_AddItemToArray(peers, po);
+		pthread_rwlock_rdlock(&a->lock);
+		r = &a->cfg->macsec;
+		same = a->cfg->has_macsec && f->tx_sa.an == r->tx_sa.an &&
+		       f->tx_sa.key_id_len == r->tx_sa.key_id_len &&
+		       !memcmp(f->tx_sa.key_id, r->tx_sa.key_id, r->tx_sa.key_id_len) &&
+		       f->n_peers == r->n_peers;
+		for (size_t i = 0; same && i < r->n_peers; i++)
+			same = !memcmp(f->peers[i].mac, r->peers[i].mac, 6) &&
+			       f->peers[i].rx_sa.an == r->peers[i].rx_sa.an &&
+			       f->peers[i].rx_sa.key_id_len == r->peers[i].rx_sa.key_id_len &&
+			       !memcmp(f->peers[i].rx_sa.key_id, r->peers[i].rx_sa.key_id,
+				       r->peers[i].rx_sa.key_id_len);
+		pthread_rwlock_unlock(&a->lock);
 	}
-	return o;
+	cJSON_AddBoolToObject(o, "persisted", same);
+	if (!same)
+		cJSON_AddStringToObject(o, "persisted_note",
+					"the SAs in force come from a rotation over the API and are not "
+					"those of the config file: write them into it before the next "
+					"reload or restart, which would go back to the file's");
+	cfg_errors_free(&errs);
+	cfg_node_free(tree);
+	cfg_free(file);
 }
 
 void api_security(struct api_request *req, struct api_response *resp)
 {
 	struct agent *a = req->agent;
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *ms;
 
 	pthread_rwlock_rdlock(&a->lock);
 	cJSON_AddItemToObject(o, "wireguard", wireguard(a->cfg));
-	cJSON_AddItemToObject(o, "macsec", macsec(a->cfg));
+	ms = macsec_status(a->macsec, a->cfg);
 	pthread_rwlock_unlock(&a->lock);
+	persisted(a, ms);
+	cJSON_AddItemToObject(o, "macsec", ms);
 	cJSON_AddItemToObject(o, "kernel_support", cJSON_Duplicate(a->kernel, true));
 	resp->json = o;
+}
+
+/* ---- POST /api/v1/security/macsec/rotate ---- */
+
+static const char rotate_doc[] =
+	"a rotation is {\"tx_sa\": {\"an\", \"key_id\", \"key_file\"}, \"peers\": [{\"mac\", "
+	"\"port\", \"rx_sa\": {\"an\", \"key_id\", \"key_file\"}}]} with either or both";
+
+/* An SA of the request: an object with an in 0..3 that differs from the one in use. */
+static int check_sa(struct api_response *resp, const cJSON *sa, const char *where,
+		    unsigned int in_use)
+{
+	const cJSON *an = cJSON_GetObjectItemCaseSensitive(sa, "an");
+
+	if (!cJSON_IsObject(sa) || !cJSON_IsNumber(an) || an->valuedouble < 0 ||
+	    an->valuedouble > 3 || an->valuedouble != (int)an->valuedouble) {
+		api_error(resp, 400, "bad_request", "%s: needs an object with \"an\" 0..3; %s", where,
+			  rotate_doc);
+		return -EINVAL;
+	}
+	if ((unsigned int)an->valueint == in_use) {
+		api_error(resp, 422, "invalid_config",
+			  "%s: an %u is the SA in use; a rotation installs the next one beside it "
+			  "(an %u), so that traffic never stops", where, in_use, (in_use + 1) % 4);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const struct ztos_macsec_peer *find_peer(const struct ztos_macsec *m, const char *mac)
+{
+	char buf[18];
+
+	for (size_t i = 0; mac && i < m->n_peers; i++) {
+		const uint8_t *p = m->peers[i].mac;
+
+		snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3],
+			 p[4], p[5]);
+		if (!strcasecmp(buf, mac))
+			return &m->peers[i];
+	}
+	return NULL;
+}
+
+/* The request checked against the config in force; a config patch made of it. */
+static cJSON *rotate_patch(struct agent *a, const cJSON *req, struct api_response *resp)
+{
+	const cJSON *tx = cJSON_GetObjectItemCaseSensitive(req, "tx_sa");
+	const cJSON *peers = cJSON_GetObjectItemCaseSensitive(req, "peers"), *p;
+	const struct ztos_macsec *m = &a->cfg->macsec;
+	cJSON *patch = cJSON_CreateObject(), *ms = cJSON_AddObjectToObject(patch, "macsec"), *arr;
+	char where[64];
+	int i = 0;
+
+	if (!a->cfg->has_macsec) {
+		api_error(resp, 409, "conflict", "macsec is not configured: nothing to rotate");
+		goto fail;
+	}
+	if (cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(a->kernel, "macsec"), "supported"))) {
+		api_error(resp, 409, "conflict",
+			  "kernel has no MACsec support (CONFIG_MACSEC): there are no SAs to rotate");
+		goto fail;
+	}
+	if ((!tx && !peers) || (peers && !cJSON_IsArray(peers))) {
+		api_error(resp, 400, "bad_request", "%s", rotate_doc);
+		goto fail;
+	}
+	if (tx) {
+		if (check_sa(resp, tx, "tx_sa", m->tx_sa.an))
+			goto fail;
+		cJSON_AddItemToObject(ms, "tx_sa", cJSON_Duplicate(tx, true));
+	}
+	arr = peers ? cJSON_AddArrayToObject(ms, "peers") : NULL;
+	cJSON_ArrayForEach(p, peers) {
+		const cJSON *mac = cJSON_GetObjectItemCaseSensitive(p, "mac");
+		const cJSON *port = cJSON_GetObjectItemCaseSensitive(p, "port");
+		const struct ztos_macsec_peer *cp = find_peer(m, cJSON_GetStringValue(mac));
+		cJSON *e;
+
+		snprintf(where, sizeof(where), "peers[%d]", i++);
+		if (!cp) {
+			api_error(resp, 422, "invalid_config",
+				  "%s: %s is not a configured macsec peer; add peers with POST "
+				  "/api/v1/network/configure", where,
+				  cJSON_IsString(mac) ? mac->valuestring : "(no \"mac\")");
+			goto fail;
+		}
+		if (port && (!cJSON_IsNumber(port) || port->valueint != cp->port)) {
+			api_error(resp, 422, "invalid_config",
+				  "%s: port does not match the peer's configured port %u", where,
+				  cp->port);
+			goto fail;
+		}
+		snprintf(where, sizeof(where), "peers[%d].rx_sa", i - 1);
+		if (check_sa(resp, cJSON_GetObjectItemCaseSensitive(p, "rx_sa"), where, cp->rx_sa.an))
+			goto fail;
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "mac", mac->valuestring);
+		cJSON_AddItemToObject(e, "rx_sa", cJSON_Duplicate(cJSON_GetObjectItem(p, "rx_sa"), 1));
+		cJSON_AddItemToArray(arr, e);
+	}
+	return patch;
+fail:
+	cJSON_Delete(patch);
+	return NULL;
+}
+
+static void rotate_refused(struct api_response *resp, const struct cfg_errors *errs, int err)
+{
+	cJSON *details = cJSON_CreateArray();
+
+	for (size_t i = 0; i < errs->n; i++) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(d, "location", errs->v[i].where);
+		cJSON_AddStringToObject(d, "message", errs->v[i].message);
+		cJSON_AddItemToArray(details, d);
+	}
+	if (err == -EBUSY)
+		api_error(resp, 409, "conflict", "another configuration change is being applied; retry");
+	else if (err == -EIO)
+		api_error(resp, 422, "apply_failed", "the kernel refused the rotation: %s; nothing "
+			  "was changed", errs->n ? errs->v[0].message : "?");
+	else if (err == -EINVAL)
+		api_error(resp, 422, "invalid_config", "%s: %s; nothing was changed",
+			  errs->n ? errs->v[0].where : "?", errs->n ? errs->v[0].message : "?");
+	else
+		api_error(resp, 500, "internal", "the rotation failed: %s", strerror(-err));
+	cJSON_AddItemToObject(cJSON_GetObjectItem(resp->json, "error"), "details", details);
+}
+
+void api_macsec_rotate(struct api_request *req, struct api_response *resp)
+{
+	struct agent *a = req->agent;
+	struct cfg_errors errs = { 0 };
+	struct cfg_node *node = NULL;
+	cJSON *body, *patch, *changes = NULL;
+	char *text = NULL;
+	int err;
+
+	body = cJSON_ParseWithLength(req->body, req->body_len);
+	if (!cJSON_IsObject(body)) {
+		api_error(resp, 400, "bad_request", "the body is not a JSON object; %s", rotate_doc);
+		goto out;
+	}
+	pthread_rwlock_rdlock(&a->lock);
+	patch = rotate_patch(a, body, resp);
+	pthread_rwlock_unlock(&a->lock);
+	if (!patch)
+		goto out;
+	text = cJSON_PrintUnformatted(patch);
+	cJSON_Delete(patch);
+	err = text ? cfg_parse_json(text, strlen(text), &node, &errs) : -ENOMEM;
+	/* The agent's 1 s tick holds the configure lock for a moment after a rotation. */
+	for (int i = 0; !err && i < 10 && (err = agent_update(a, node, false, &changes, &errs)) ==
+					       -EBUSY; i++)
+		usleep(20000);
+	if (err) {
+		rotate_refused(resp, &errs, err);
+		goto out;
+	}
+	macsec_mark_rotated(a->macsec);
+	resp->json = cJSON_CreateObject();
+	cJSON_AddBoolToObject(resp->json, "rotated", true);
+	pthread_rwlock_rdlock(&a->lock);
+	cJSON_AddNumberToObject(resp->json, "generation", (double)a->generation);
+	pthread_rwlock_unlock(&a->lock);
+	cJSON_AddItemToObject(resp->json, "changes", changes);
+	changes = NULL;
+	cJSON_AddNumberToObject(resp->json, "retire_grace_ms", MACSEC_RETIRE_GRACE_MS);
+	cJSON_AddNumberToObject(resp->json, "retire_max_s", MACSEC_RETIRE_MAX_S);
+	cJSON_AddBoolToObject(resp->json, "persisted", false);
+	cJSON_AddStringToObject(resp->json, "note",
+				"the new SAs are the agent's desired state until the next reload or "
+				"restart, which read the config file: write them there");
+out:
+	cJSON_Delete(changes);
+	cJSON_Delete(body);
+	cfg_node_free(node);
+	cfg_errors_free(&errs);
+	free(text);
 }
