@@ -19,6 +19,11 @@ BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 
 LIBCONFIG := $(BUILD)/libztosconfig.a
+# DPI library (gpu/): rules, engine interface, Hyperscan and host engines. Whoever links
+# $(LIBDPI) adds $(DPI_LIBS). The CUDA engine is a separate libztosdpi_cuda.so (dlopen).
+DPI_SRCS := $(wildcard gpu/*.c)
+LIBDPI := $(BUILD)/libztosdpi.a
+DPI_LIBS := $(call lib,libhs) -ldl -lpthread -lm
 ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf libnl-route-3.0 libnl-genl-3.0) -lelf -lz -lpthread
 ZTOS_LIBS := $(call lib,yaml-0.1 libcjson libcurl)
 
@@ -32,6 +37,7 @@ all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples
 .PHONY: all test demo install clean examples bench-tools
 
 $(LIBCONFIG): $(call objs,$(CONFIG_SRCS))
+$(LIBDPI): $(call objs,$(DPI_SRCS))
 
 $(BUILD)/ztosd: $(call objs,$(ZTOSD_SRCS)) $(LIBCONFIG)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOSD_LIBS)

@@ -16,7 +16,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Debian ships all of these; scripts/deps.sh installs them.
-PKGS := yaml-0.1 libcjson libmicrohttpd libcurl libnl-route-3.0 libnl-genl-3.0
+PKGS := yaml-0.1 libcjson libmicrohttpd libcurl libnl-route-3.0 libnl-genl-3.0 libhs
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 CFLAGS += $(PKG_CFLAGS)
 lib = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)

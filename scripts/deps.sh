@@ -10,6 +10,8 @@ pkgs=(
 	build-essential pkg-config libyaml-dev libcjson-dev libmicrohttpd-dev
 	libcurl4-openssl-dev libcmocka-dev libbpf-dev libxdp-dev libelf-dev zlib1g-dev
 	libnl-3-dev libnl-route-3-dev libnl-genl-3-dev clang llvm bpftool
+	# DPI: Hyperscan (gpu/ engine cpu, and pcre for the CUDA engine)
+	libhyperscan-dev
 	# tests and demo
 	iproute2 iputils-ping curl jq python3 python3-yaml python3-scapy iperf3
 	procps psmisc util-linux sudo openssl
