@@ -39,8 +39,8 @@ all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples
 $(LIBCONFIG): $(call objs,$(CONFIG_SRCS))
 $(LIBDPI): $(call objs,$(DPI_SRCS))
 
-$(BUILD)/ztosd: $(call objs,$(ZTOSD_SRCS)) $(LIBCONFIG)
-	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOSD_LIBS)
+$(BUILD)/ztosd: $(call objs,$(ZTOSD_SRCS)) $(LIBCONFIG) $(LIBDPI)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOSD_LIBS) $(call lib,libxdp) $(DPI_LIBS)
 
 $(BUILD)/ztos: $(call objs,$(ZTOS_SRCS)) $(LIBCONFIG)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOS_LIBS)

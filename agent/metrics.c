@@ -10,6 +10,7 @@
 
 #include "agent.h"
 #include "datapath.h"
+#include "dpi.h"
 #include "metrics.h"
 #include "eventlog.h"
 
@@ -57,6 +58,8 @@ cJSON *metrics_collect(struct agent *a)
 	metrics_sample(f, (double)a->cfg->n_tenants, NULL, NULL);
 	if (a->dp)
 		datapath_metrics(a->dp, a->cfg, list);
+	if (a->dpi)
+		dpi_metrics(a->dpi, list);
 	pthread_rwlock_unlock(&a->lock);
 
 	f = metrics_family(list, "ztos_config_reloads_total", "counter", "SIGHUP reloads by result.");

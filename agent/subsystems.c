@@ -5,6 +5,7 @@
  */
 #include "agent.h"
 #include "datapath.h"
+#include "dpi.h"
 #include "eventlog.h"
 
 const char *const not_built_reason =
@@ -38,6 +39,23 @@ cJSON *agent_datapath_state(struct agent *a)
 }
 
 /* Call with a->lock held for reading. */
+cJSON *agent_dpi_state(struct agent *a)
+{
+	const struct ztos_config *c = a->cfg;
+
+	if (a->dpi)
+		return dpi_state(a->dpi);
+	if (a->dpi_error[0])
+		return agent_subsystem_state("error", a->dpi_error);
+	if (c->has_dpi && !c->dpi.enabled)
+		return agent_subsystem_state("disabled", NULL);
+	if (c->has_dpi)
+		return agent_subsystem_state("not loaded", "DPI reads what the datapath mirrors: "
+					     "configure tenants (or an underlay) too");
+	return agent_subsystem_state("not configured", NULL);
+}
+
+/* Call with a->lock held for reading. */
 cJSON *agent_subsystems(struct agent *a)
 {
 	const struct ztos_config *c = a->cfg;
@@ -67,9 +85,6 @@ cJSON *agent_subsystems(struct agent *a)
 	cJSON_AddItemToObject(s, "wireguard", configured_only(c->has_wireguard));
 	cJSON_AddItemToObject(s, "macsec", configured_only(c->has_macsec));
 	cJSON_AddItemToObject(s, "bgp", configured_only(c->has_bgp));
-	if (c->has_dpi && !c->dpi.enabled)
-		cJSON_AddItemToObject(s, "dpi", agent_subsystem_state("disabled", NULL));
-	else
-		cJSON_AddItemToObject(s, "dpi", configured_only(c->has_dpi));
+	cJSON_AddItemToObject(s, "dpi", agent_dpi_state(a));
 	return s;
 }

@@ -25,6 +25,7 @@
 #include "agent.h"
 #include "api/api.h"
 #include "datapath.h"
+#include "dpi.h"
 #include "kernel.h"
 #include "eventlog.h"
 #include "log.h"
@@ -180,12 +181,56 @@ static int datapath_update(struct agent *a, const struct ztos_config *cfg,
 	return 0;
 }
 
+/*
+ * DPI after a config change (or at start), once the datapath is in place: a failure
+ * here (no AF_XDP socket, say) is reported in status and the event log; the config
+ * stands. p: cfg's rules, prepared before anything was changed (taken).
+ */
+static void dpi_update(struct agent *a, const struct ztos_config *cfg, struct dpi_prepared *p)
+{
+	char msg[sizeof(a->dpi_error)] = "";
+	int err;
+
+	pthread_rwlock_wrlock(&a->lock);
+	err = dpi_apply(&a->dpi, a->dp, cfg, p, msg, sizeof(msg));
+	snprintf(a->dpi_error, sizeof(a->dpi_error), "%s", err ? msg : "");
+	pthread_rwlock_unlock(&a->lock);
+	if (err) {
+		cJSON *body = cJSON_CreateObject();
+
+		pr_warn("%s", msg);
+		cJSON_AddStringToObject(body, "action", "start");
+		cJSON_AddStringToObject(body, "result", "error");
+		cJSON_AddStringToObject(body, "error", msg);
+		event_emit("dpi", 0, NULL, body);
+	}
+}
+
+/* cfg's DPI rules read and compiled aside; a rule file with errors refuses cfg. */
+static int dpi_rules_prepare(struct agent *a, const struct ztos_config *cfg,
+			     struct dpi_prepared **p, struct cfg_errors *errs)
+{
+	char msg[1024] = "";
+	int err;
+
+	*p = NULL;
+	if (!dpi_wanted(cfg))
+		return 0;
+	err = dpi_prepare(a->dpi, cfg, p, msg, sizeof(msg));
+	if (err) {
+		cfg_error_add(errs, "dpi", "%s", strncmp(msg, "dpi: ", 5) ? msg : msg + 5);
+		pr_warn("%s", msg);
+	}
+	return err;
+}
+
 int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJSON **changes_out,
 		 struct cfg_errors *errs)
 {
 	struct ztos_config *cfg = NULL, *old;
 	struct cfg_node *tree = NULL, *old_tree;
 	struct cfg_change *changes = NULL;
+	struct dpi_prepared *rules = NULL;
 	size_t n_changes = 0;
 	int err;
 
@@ -213,7 +258,9 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 		*changes_out = changes_json(changes, n_changes);
 	if (dry_run)
 		goto out;
-	err = datapath_update(a, cfg, errs);
+	err = dpi_rules_prepare(a, cfg, &rules, errs);
+	if (!err)
+		err = datapath_update(a, cfg, errs);
 	if (err)
 		goto out;
 
@@ -225,6 +272,8 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	a->generation++;
 	a->config_loaded_us = eventlog_now_us();
 	pthread_rwlock_unlock(&a->lock);
+	dpi_update(a, cfg, rules);
+	rules = NULL;
 	cfg = old;
 	tree = old_tree;
 	if (changes_out && n_changes) {
@@ -237,6 +286,7 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	}
 out:
 	pthread_mutex_unlock(&a->configure_lock);
+	dpi_prepared_free(rules);
 	cfg_changes_free(changes, n_changes);
 	cfg_node_free(tree);
 	cfg_free(cfg);
@@ -494,6 +544,17 @@ static int run(struct agent *a, const char *level_override)
 		cJSON_AddStringToObject(body, "error", a->dp_error);
 		event_emit("datapath", 0, NULL, body);
 	}
+	if (dpi_wanted(a->cfg)) {
+		struct dpi_prepared *rules = NULL;
+		struct cfg_errors errs = { 0 };
+
+		if (dpi_rules_prepare(a, a->cfg, &rules, &errs))
+			snprintf(a->dpi_error, sizeof(a->dpi_error), "dpi: %s",
+				 errs.n ? errs.v[0].message : "rules not loaded");
+		else
+			dpi_update(a, a->cfg, rules);
+		cfg_errors_free(&errs);
+	}
 	probe_kernel(a);
 	err = api_start(a, &a->api);
 	if (err)
@@ -506,6 +567,7 @@ static int run(struct agent *a, const char *level_override)
 
 	emit_agent_event("stop", NULL);
 	api_stop(a->api);
+	dpi_stop(a->dpi);
 	/* What is attached and pinned stays: traffic keeps its policy until we are back. */
 	datapath_stop(a->dp);
 out_log:

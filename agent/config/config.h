@@ -47,7 +47,8 @@ struct ztos_endpoint {
 
 enum ztos_action { ZTOS_ALLOW, ZTOS_DENY, ZTOS_INSPECT };
 enum ztos_xdp_mode { ZTOS_XDP_AUTO, ZTOS_XDP_NATIVE, ZTOS_XDP_GENERIC };
-enum ztos_dpi_engine { ZTOS_DPI_AUTO, ZTOS_DPI_CPU, ZTOS_DPI_CUDA };
+/* noop scans nothing: it measures the pipeline around the engine (bench/dpi.sh). */
+enum ztos_dpi_engine { ZTOS_DPI_AUTO, ZTOS_DPI_CPU, ZTOS_DPI_CUDA, ZTOS_DPI_NOOP };
 enum ztos_on_alert { ZTOS_ON_ALERT_LOG, ZTOS_ON_ALERT_BLOCK };
 enum ztos_macsec_cipher { ZTOS_GCM_AES_128, ZTOS_GCM_AES_256 };
 

@@ -419,7 +419,7 @@ static int d_enabled(struct bctx *c, const struct cfg_node *v, void *obj)
 
 static int d_engine(struct bctx *c, const struct cfg_node *v, void *obj)
 {
-	static const char *const names[] = { "auto", "cpu", "cuda", NULL };
+	static const char *const names[] = { "auto", "cpu", "cuda", "noop", NULL };
 	int i, err = get_enum(c, v, names, &i);
 
 	if (!err)

@@ -781,7 +781,7 @@ static void test_dpi(void **state)
 	yaml_fails(V1 "dpi: {batch_size: 4097}\n", "", "1..4096");
 	yaml_fails(V1 "dpi: {batch_timeout_us: 2000000}\n", "", "batch timeout");
 	yaml_fails(V1 "dpi: {rules: [missing.rules]}\n", where_at(2, 15), "missing.rules: No such file");
-	yaml_fails(V1 "dpi: {engine: gpu}\n", "", "'gpu' is not one of: auto, cpu, cuda");
+	yaml_fails(V1 "dpi: {engine: gpu}\n", "", "'gpu' is not one of: auto, cpu, cuda, noop");
 	yaml_fails(V1 "dpi: {on_alert: drop}\n", "", "'drop' is not one of: log, block");
 	yaml_fails(V1 "dpi: {rules: local.rules}\n", "", "dpi.rules: expected a list");
 }
