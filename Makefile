@@ -24,6 +24,9 @@ LIBCONFIG := $(BUILD)/libztosconfig.a
 DPI_SRCS := $(wildcard gpu/*.c)
 LIBDPI := $(BUILD)/libztosdpi.a
 DPI_LIBS := $(call lib,libhs) -ldl -lpthread -lm
+# nvcc where it is (PATH, then /usr/local/cuda): without it, no CUDA engine is built.
+NVCC ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
+DPI_CUDA := $(if $(NVCC),$(BUILD)/libztosdpi_cuda.so)
 ZTOSD_LIBS := $(call lib,yaml-0.1 libcjson libmicrohttpd libbpf libnl-route-3.0 libnl-genl-3.0) -lelf -lz -lpthread
 ZTOS_LIBS := $(call lib,yaml-0.1 libcjson libcurl)
 
@@ -33,11 +36,16 @@ BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPF_TEST_SRCS))
 BENCH_SKELS := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(BENCH_BPF_SRCS))
 XDP_BENCH := $(BUILD)/bench/xdp_bench
 
-all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples
+all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples $(LIBDPI) $(DPI_CUDA)
 .PHONY: all test demo install clean examples bench-tools
 
 $(LIBCONFIG): $(call objs,$(CONFIG_SRCS))
 $(LIBDPI): $(call objs,$(DPI_SRCS))
+ifneq ($(DPI_CUDA),)
+$(DPI_CUDA): gpu/cuda_engine.cu gpu/cuda_api.h gpu/dpi_core.h
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCC_FLAGS) -o $@ $<
+endif
 
 $(BUILD)/ztosd: $(call objs,$(ZTOSD_SRCS)) $(LIBCONFIG) $(LIBDPI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOSD_LIBS) $(call lib,libxdp) $(DPI_LIBS)
@@ -46,15 +54,22 @@ $(BUILD)/ztos: $(call objs,$(ZTOS_SRCS)) $(LIBCONFIG)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOS_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCONFIG)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call lib,yaml-0.1 libcjson cmocka)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call lib,yaml-0.1 libcjson cmocka) $(TEST_LIBS)
 
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+# The DPI unit tests link the DPI library (Hyperscan).
+DPI_TEST_BINS := $(BUILD)/tests/test_rules $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_dpi_*.c))
+$(DPI_TEST_BINS): $(LIBDPI)
+$(DPI_TEST_BINS): TEST_LIBS += $(DPI_LIBS)
 
 # What includes a skeleton waits for it.
 $(call objs,$(BPF_TEST_SRCS) agent/datapath.c): $(BPF_SKELS)
 $(BUILD)/bench/xdp_bench.o: $(BPF_SKELS) $(BENCH_SKELS)
 $(BUILD)/bench/xdp_bench.o: CFLAGS += -I$(BUILD)/bench
-bench-tools: $(XDP_BENCH)
+bench-tools: $(XDP_BENCH) $(DPI_BENCH)
+DPI_BENCH := $(BUILD)/bench/dpi_bench
+$(DPI_BENCH): $(BUILD)/bench/dpi_bench.o $(LIBDPI)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DPI_LIBS)
 # The AF_XDP test opens its socket with libxdp (xsk.h left libbpf for it).
 $(BUILD)/tests/test_bpf_afxdp: BPF_LIBS += $(call lib,libxdp)
 
@@ -74,6 +89,7 @@ demo: all
 install: all
 	install -D -m 0755 $(BUILD)/ztosd $(DESTDIR)$(PREFIX)/sbin/ztosd
 	install -D -m 0755 $(BUILD)/ztos $(DESTDIR)$(PREFIX)/bin/ztos
+	$(if $(DPI_CUDA),install -D -m 0755 $(DPI_CUDA) $(DESTDIR)$(PREFIX)/lib/libztosdpi_cuda.so)
 	install -D -m 0644 config/ztosd.service $(DESTDIR)$(UNITDIR)/ztosd.service
 	install -D -m 0644 cli/ztos.bash-completion $(DESTDIR)/usr/share/bash-completion/completions/ztos
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/ztos

@@ -40,6 +40,12 @@ $(BUILD)/%.a:
 
 objs = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
+# CUDA (gpu/*.cu): sm_90 code plus PTX for later GPUs; cudart static, so the shared
+# object needs only the driver where it runs.
+NVCC_FLAGS ?= -O3 -std=c++17 -lineinfo
+NVCC_FLAGS += -shared -Xcompiler -fPIC,-fvisibility=hidden -cudart static -Igpu \
+	      -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+
 # BPF: CO-RE objects against a vmlinux.h made from the running kernel's BTF, and a
 # libbpf skeleton per object (build/bpf/ztos_xdp.skel.h: struct ztos_xdp, ztos_xdp__open()).
 CLANG ?= clang

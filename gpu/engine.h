@@ -125,6 +125,7 @@ struct dpi_scanner_stats {
 	uint64_t truncated;		/* payloads longer than DPI_MAX_PAYLOAD */
 	uint64_t flows, flow_evictions;	/* flow directions held now; evicted by LRU */
 	uint64_t pcre_checks;		/* candidates confirmed on the CPU with Hyperscan */
+	uint64_t device_ns;		/* cuda: GPU time of the matching kernels */
 };
 
 void dpi_scanner_stats(const struct dpi_scanner *s, struct dpi_scanner_stats *st);
