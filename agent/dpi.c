@@ -462,13 +462,15 @@ static struct dpi_prepared *swap_in(struct dpi *d, const struct ztos_config *cfg
 	return old;
 }
 
-/* What a replaced set owned; its engine only when the new set brought another. */
-static void free_replaced(struct dpi_prepared *old, struct dpi_engine *old_engine)
+/*
+ * A replaced set, without its engine: d->engine owns that (the new set compiled with it,
+ * or dpi_apply destroys it after the set that used it is gone).
+ */
+static void free_replaced(struct dpi_prepared *old)
 {
 	if (!old)
 		return;
-	if (old->engine && !old_engine)
-		old->engine = NULL;	/* still in use: the new set compiled with it */
+	old->engine = NULL;
 	dpi_prepared_free(old);
 }
 
@@ -545,7 +547,7 @@ int dpi_apply(struct dpi **dref, struct datapath *dp, const struct ztos_config *
 		pr_info("dpi: rules reloaded: %zu loaded, %zu skipped", p->loaded,
 			p->unsupported + p->duplicate);
 	}
-	free_replaced(old, old_engine);
+	free_replaced(old);
 	if (old_engine)
 		dpi_engine_destroy(old_engine);
 	return 0;

@@ -75,7 +75,7 @@ b[14 + 20 + 1] = "dinc(0, 255)"	# TCP source port, low byte
 print("{ " + ", ".join(b) + " }")
 PY
 
-dpi() { "${Z[@]}" status --json | jq ".subsystems.dpi$1"; }
+dpi() { "${Z[@]}" status --json | jq ".subsystems.dpi | $1"; }
 tx() { ip -n $NS_S -j -s link show eth0 | jq '.[0].stats64.tx.packets'; }
 
 # run: send count frames; prints sent, scanned, elapsed ns, reader CPU ns outside the engine.
