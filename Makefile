@@ -62,6 +62,10 @@ DPI_TEST_BINS := $(BUILD)/tests/test_rules $(patsubst tests/unit/%.c,$(BUILD)/te
 $(DPI_TEST_BINS): $(LIBDPI)
 $(DPI_TEST_BINS): TEST_LIBS += $(DPI_LIBS)
 
+# The AF_XDP frame parser's test links the reader itself (libxdp, libbpf).
+$(BUILD)/tests/test_afxdp: $(BUILD)/agent/afxdp.o
+$(BUILD)/tests/test_afxdp: TEST_LIBS += $(call lib,libxdp libbpf)
+
 # What includes a skeleton waits for it.
 $(call objs,$(BPF_TEST_SRCS) agent/datapath.c): $(BPF_SKELS)
 $(BUILD)/bench/xdp_bench.o: $(BPF_SKELS) $(BENCH_SKELS)
