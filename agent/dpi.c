@@ -647,6 +647,7 @@ cJSON *dpi_state(struct dpi *d)
 	cJSON_AddNumberToObject(x, "flows", (double)c.scan.flows);
 	cJSON_AddNumberToObject(x, "scan_errors", (double)atomic_load(&d->scan_errors));
 	cJSON_AddNumberToObject(x, "cpu_ns", (double)c.engine_ns);
+	cJSON_AddNumberToObject(o, "reader_cpu_ns", (double)c.rx.thread_cpu_ns);
 	/* CPU time per packet of the reader outside the engine: receive, batch, verdict. */
 	cJSON_AddNumberToObject(o, "pipeline_ns_per_packet", c.rx.packets && c.rx.thread_cpu_ns > c.engine_ns
 				? (double)(c.rx.thread_cpu_ns - c.engine_ns) / (double)c.rx.packets : 0);

@@ -9,7 +9,12 @@
 #   pipeline_sender_kpps   what trafgen put on the wire
 #   pipeline_kpps          frames the engine was handed, per second of sending
 #   pipeline_loss_pct      (sent - scanned) / sent, every loss on the way counted
-#   pipeline_overhead_ns   reader CPU time per frame outside the engine (noop engine)
+#   pipeline_overhead_ns   reader CPU time per frame outside the engine (noop engine),
+#                          as perf's task-clock of the reader thread counts it
+#   pipeline_overhead_sched_ns  the same from the thread's CPU clock (status'
+#                          reader_cpu_ns), which on a kernel without
+#                          IRQ_TIME_ACCOUNTING also holds the interrupt and softirq time
+#                          that ran while the reader was the current task
 # Called by bench/dpi.sh; alone: sudo bench/dpi-pipeline.sh [FRAMES]
 set -eu
 cd "$(dirname "$0")/.."
@@ -84,7 +89,7 @@ run() {
 	sleep 0.5
 	tx0=$(tx)
 	pk0=$(dpi .packets)
-	cpu0=$(dpi '.pipeline_ns_per_packet * .packets')
+	cpu0=$(dpi '.reader_cpu_ns - .engine_stats.cpu_ns')
 	eng0=$(dpi .engine_stats.cpu_ns)
 	t0=$(date +%s%N)
 	ip netns exec $NS_S trafgen -o eth0 -i "$WORK/frame.cfg" -n "$count" -q -P 1 >/dev/null 2>&1
@@ -92,7 +97,7 @@ run() {
 	sleep 1		# what the ring still holds
 	tx1=$(tx)
 	pk1=$(dpi .packets)
-	echo "$((tx1 - tx0)) $((pk1 - pk0)) $((t1 - t0)) $(dpi "(.pipeline_ns_per_packet * .packets) - $cpu0")"
+	echo "$((tx1 - tx0)) $((pk1 - pk0)) $((t1 - t0)) $(dpi ".reader_cpu_ns - .engine_stats.cpu_ns - $cpu0")"
 }
 
 read -r sent scanned ns _ < <(run)
@@ -101,12 +106,29 @@ config noop
 kill -HUP "$AGENT_PID"
 sleep 1
 [ "$(dpi .engine)" = '"noop"' ] || { echo "the noop engine did not come in" >&2; exit 1; }
+tid=$(for t in /proc/$AGENT_PID/task/*; do [ "$(cat "$t/comm")" = ztos-afxdp ] && basename "$t"; done; true)
+perf_pid=
+if command -v perf >/dev/null && [ -n "$tid" ]; then
+	perf stat -x, -e task-clock -t "$tid" -o "$WORK/perf.csv" &
+	perf_pid=$!
+fi
+eng0=$(dpi .engine_stats.cpu_ns)
 read -r sent2 scanned2 _ cpu2 < <(run)
+eng=$(( $(dpi .engine_stats.cpu_ns) - eng0 ))
+task_ns=0
+if [ -n "$perf_pid" ]; then
+	kill -INT "$perf_pid"
+	wait "$perf_pid" || true
+	# task-clock is in msec; the run's sleeps (0.5 s, 1 s) are idle time, not counted
+	task_ns=$(awk -F, '/task-clock/ { printf "%.0f", $1 * 1e6 }' "$WORK/perf.csv")
+fi
 "${Z[@]}" status --json | jq -c '.subsystems.dpi | {engine, packets, batches, losses}' >&2
 
 echo "pipeline_sender_kpps $((sent * 1000000 / ns))"
 echo "pipeline_kpps $((scanned * 1000000 / ns))"
 awk -v s="$sent" -v r="$scanned" 'BEGIN { printf "pipeline_loss_pct %.3f\n", s ? (s - r) * 100 / s : 0 }'
-awk -v c="$cpu2" -v r="$scanned2" -v s="$sent2" 'BEGIN {
-	printf "pipeline_overhead_ns %.0f\n", r ? c / r : 0
+awk -v t="$task_ns" -v e="$eng" -v c="$cpu2" -v r="$scanned2" -v s="$sent2" 'BEGIN {
+	if (t > 0)
+		printf "pipeline_overhead_ns %.0f\n", r ? (t - e) / r : 0
+	printf "pipeline_overhead_sched_ns %.0f\n", r ? c / r : 0
 	printf "pipeline_noop_loss_pct %.3f\n", s ? (s - r) * 100 / s : 0 }'
