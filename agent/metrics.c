@@ -41,7 +41,7 @@ cJSON *metrics_collect(struct agent *a)
 {
 	static const char *const classes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
 	static const char *const event_types[] = { "agent", "config", "auth", "alert", "flow",
-						   "drop", "kernel", "datapath" };
+						   "drop", "kernel", "datapath", "dpi" };
 	struct agent_metrics *m = &a->metrics;
 	cJSON *list = cJSON_CreateArray(), *f;
 
