@@ -30,7 +30,7 @@
 
 #define MAX_QUEUES 16
 #define FRAME_SIZE 2048		/* the smallest UMEM chunk: an MTU-sized copy fits */
-#define RING_SIZE 8192		/* RX and fill rings: 5 ms of a 1.5 Mpps sender, if we stall */
+#define RING_SIZE 8192		/* RX and fill rings: 5 ms of a 1.5 Mpps sender */
 /* Every frame in the fill ring and a full batch held by the engine at once. */
 #define NUM_FRAMES (RING_SIZE + ZTOS_DPI_BATCH_MAX)
 #define IDLE_POLL_MS 100	/* how often an idle reader looks at its stop flag */
@@ -42,7 +42,7 @@ struct queue {
 	struct xsk_ring_cons rx, comp;
 	struct xsk_ring_prod fill;
 	void *area;
-	uint64_t *free;		/* frames with us: not in the fill ring, not held by a batch */
+	uint64_t *free;		/* frames with us: not in the fill ring nor in a batch */
 	uint32_t n_free;
 	uint32_t id;
 };
@@ -353,8 +353,8 @@ static unsigned int take(struct afxdp *x, struct queue *q, unsigned int n, unsig
 		struct afxdp_pkt *p = &x->pkts[n + kept];
 
 		if (i + PREFETCH_AHEAD < got) {
-			const uint8_t *ahead =
-				frame_data(q, xsk_ring_cons__rx_desc(&q->rx, idx + i + PREFETCH_AHEAD));
+			uint32_t next = idx + i + PREFETCH_AHEAD;
+			const uint8_t *ahead = frame_data(q, xsk_ring_cons__rx_desc(&q->rx, next));
 
 			__builtin_prefetch(ahead);
 			__builtin_prefetch(ahead + 64);

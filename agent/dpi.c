@@ -649,8 +649,10 @@ cJSON *dpi_state(struct dpi *d)
 	cJSON_AddNumberToObject(x, "cpu_ns", (double)c.engine_ns);
 	cJSON_AddNumberToObject(o, "reader_cpu_ns", (double)c.rx.thread_cpu_ns);
 	/* CPU time per packet of the reader outside the engine: receive, batch, verdict. */
-	cJSON_AddNumberToObject(o, "pipeline_ns_per_packet", c.rx.packets && c.rx.thread_cpu_ns > c.engine_ns
-				? (double)(c.rx.thread_cpu_ns - c.engine_ns) / (double)c.rx.packets : 0);
+	cJSON_AddNumberToObject(o, "pipeline_ns_per_packet",
+				c.rx.packets && c.rx.thread_cpu_ns > c.engine_ns
+				? (double)(c.rx.thread_cpu_ns - c.engine_ns) / (double)c.rx.packets
+				: 0);
 	x = cJSON_AddObjectToObject(o, "alerts");
 	cJSON_AddNumberToObject(x, "total", (double)atomic_load(&d->alerts));
 	cJSON_AddNumberToObject(x, "flows_blocked", (double)atomic_load(&d->blocked));
