@@ -262,5 +262,16 @@ echo "# alerts: $("${Z[@]}" alerts --json | jq -c '[.alerts[] | {src_port, sid: 
 check "the new rule alerts" bash -c \
 	"jq -s -e 'any(.[]; .event_type==\"alert\" and .alert.signature_id==9000003)' '$EVENTS' >/dev/null"
 
+# The same over the API: a configure whose rules have errors is refused (422, the
+# location named); one that changes on_alert applies.
+printf 'alert tcp any any -> any 80 (msg:"x"; content:"x" sid:9000010;)\n' >"$WORK/bad.rules"
+r=$(sock POST /api/v1/network/configure --data "{\"dpi\": {\"rules\": [\"$WORK/bad.rules\"]}}")
+expect_eq "configure with a broken rule file: 422" 422 "$(status_of "$r")"
+check "the error names bad.rules:1:COL" grep -qE "bad.rules:1:[0-9]+" <<<"$(body_of "$r")"
+r=$(sock POST /api/v1/network/configure --data '{"dpi": {"on_alert": "block", "batch_size": 32}}')
+expect_eq "configure on_alert: block, batch_size 32: 200" 200 "$(status_of "$r")"
+expect_eq "status: on_alert block, batch_size 32, rules kept" "block 32 3" \
+	"$("${Z[@]}" status --json | jq -r '.subsystems.dpi | "\(.on_alert) \(.batch_size) \(.rules.loaded)"')"
+
 agent_stop
 expect_eq "SIGTERM: exit 0" 0 "$AGENT_RC"
