@@ -47,8 +47,8 @@ $(DPI_CUDA): gpu/cuda_engine.cu gpu/cuda_api.h gpu/dpi_core.h
 	$(NVCC) $(NVCC_FLAGS) -o $@ $<
 endif
 
-$(BUILD)/ztosd: $(call objs,$(ZTOSD_SRCS)) $(LIBCONFIG)
-	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOSD_LIBS)
+$(BUILD)/ztosd: $(call objs,$(ZTOSD_SRCS)) $(LIBCONFIG) $(LIBDPI)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOSD_LIBS) $(call lib,libxdp) $(DPI_LIBS)
 
 $(BUILD)/ztos: $(call objs,$(ZTOS_SRCS)) $(LIBCONFIG)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOS_LIBS)
@@ -61,6 +61,10 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 DPI_TEST_BINS := $(BUILD)/tests/test_rules $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_dpi_*.c))
 $(DPI_TEST_BINS): $(LIBDPI)
 $(DPI_TEST_BINS): TEST_LIBS += $(DPI_LIBS)
+
+# The AF_XDP frame parser's test links the reader itself (libxdp, libbpf).
+$(BUILD)/tests/test_afxdp: $(BUILD)/agent/afxdp.o
+$(BUILD)/tests/test_afxdp: TEST_LIBS += $(call lib,libxdp libbpf)
 
 # What includes a skeleton waits for it.
 $(call objs,$(BPF_TEST_SRCS) agent/datapath.c): $(BPF_SKELS)

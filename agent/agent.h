@@ -17,6 +17,7 @@
 struct api;
 struct datapath;
 struct macsec;
+struct dpi;
 
 struct agent_metrics {
 	atomic_uint_fast64_t requests[6];	/* by status class: 1xx..5xx, [0] other */
@@ -46,6 +47,9 @@ struct agent {
 	/* NULL while the config wants no datapath, or when it failed (dp_error says why) */
 	struct datapath *dp;
 	char dp_error[512];
+	/* NULL while DPI is not wanted, or when it failed (dpi_error says why) */
+	struct dpi *dpi;
+	char dpi_error[1024];
 	cJSON *kernel;		/* what the kernel supports, probed once at start */
 	struct macsec *macsec;	/* the MACsec link kept (agent/netlink/macsec.h) */
 	struct agent_metrics metrics;
@@ -65,6 +69,7 @@ cJSON *agent_subsystems(struct agent *a);
 cJSON *agent_subsystem_state(const char *state, const char *reason);
 /* Call with a->lock held for reading. */
 cJSON *agent_datapath_state(struct agent *a);
+cJSON *agent_dpi_state(struct agent *a);
 extern const char *const not_built_reason;
 
 cJSON *metrics_collect(struct agent *a);

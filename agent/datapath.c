@@ -119,13 +119,21 @@ static const char *verdict_str(__u8 v)
 }
 
 /* A stable id for eve.json's flow_id, kept below 2^53 so JSON numbers carry it whole. */
-static uint64_t flow_id(const struct ztos_flow_key *k)
+uint64_t datapath_flow_id(const struct ztos_flow_key *k)
 {
-	const unsigned char *p = (const void *)k;
 	uint64_t h = 0xcbf29ce484222325ULL;
+	uint32_t w;
 
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
+	/* FNV-1a over 32-bit words: the DPI reader takes it for every packet it reads. */
+	_Static_assert(sizeof(*k) % sizeof(w) == 0, "ztos_flow_key is not whole words");
+	for (size_t i = 0; i < sizeof(*k); i += sizeof(w)) {
+		memcpy(&w, (const unsigned char *)k + i, sizeof(w));
+		h = (h ^ w) * 0x100000001b3ULL;
+	}
+	/* A word's high bits reach only h's high bits: mix them down (murmur3's finalizer). */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
 	return (h & ((1ULL << 53) - 1)) | 1;
 }
 
@@ -869,8 +877,44 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (e->ifindex && if_indextoname(e->ifindex, ifname))
 		cJSON_AddStringToObject(body, "interface", ifname);
 	/* Drop events are rate-limited per reason in BPF; /metrics counts every drop. */
-	event_emit("drop", e->key.family ? flow_id(&e->key) : 0, fields, body);
+	event_emit("drop", e->key.family ? datapath_flow_id(&e->key) : 0, fields, body);
 	return 0;
+}
+
+/* ---- DPI ---- */
+
+int datapath_xsks_fd(struct datapath *dp)
+{
+	return dp && dp->dpi_link ? bpf_map__fd(dp->dpi->maps.xsks) : -1;
+}
+
+/*
+ * The BPF programs add to the entry's counters in place while this writes it whole: a
+ * few packets counted in between are lost to the counters, never to the verdict. A
+ * flow evicted meanwhile comes back as a blocked entry of its own.
+ */
+int datapath_block_flow(struct datapath *dp, const struct ztos_flow_key *k)
+{
+	int fd = bpf_map__fd(dp->xdp->maps.flows);
+	struct ztos_flow f;
+	struct timespec now;
+
+	if (!bpf_map_lookup_elem(fd, k, &f)) {
+		if (f.verdict == ZTOS_VERDICT_BLOCK)
+			return 1;
+		f.verdict = ZTOS_VERDICT_BLOCK;
+		f.pad[0] = 0;	/* the programs report the block on the next packet */
+		if (!bpf_map_update_elem(fd, k, &f, BPF_EXIST))
+			return 0;
+		if (errno != ENOENT)
+			return -errno;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	memset(&f, 0, sizeof(f));
+	f.first_seen_ns = f.last_seen_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
+	f.verdict = ZTOS_VERDICT_BLOCK;
+	f.opener_is_a = 1;
+	return bpf_map_update_elem(fd, k, &f, BPF_ANY) ? -errno : 0;
 }
 
 int datapath_events_fd(struct datapath *dp)
@@ -904,7 +948,7 @@ static void emit_flow_end(struct datapath *dp, const struct ztos_config *cfg,
 	cJSON_AddStringToObject(body, "state", "closed");
 	cJSON_AddStringToObject(body, "reason", why);
 	cJSON_AddStringToObject(body, "verdict", verdict_str(f->verdict));
-	event_emit("flow", flow_id(k), fields, body);
+	event_emit("flow", datapath_flow_id(k), fields, body);
 }
 
 /* Tenant interfaces that were missing and have since appeared get their TC programs. */
@@ -997,7 +1041,7 @@ static cJSON *flow_json(struct datapath *dp, const struct ztos_config *cfg,
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddNumberToObject(o, "flow_id", (double)flow_id(k));
+	cJSON_AddNumberToObject(o, "flow_id", (double)datapath_flow_id(k));
 	add_tuple(o, k, f->opener_is_a, cfg);
 	cJSON_AddNumberToObject(o, "packets", (double)(f->packets[0] + f->packets[1]));
 	cJSON_AddNumberToObject(o, "bytes", (double)(f->bytes[0] + f->bytes[1]));

@@ -43,6 +43,20 @@ int datapath_start(const struct ztos_config *cfg, struct datapath **out, char *e
 int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 		   const struct ztos_config *cfg, char *err, size_t len);
 
+/* eve.json's flow_id of a flow key: the same number in flow, drop and alert events. */
+struct ztos_flow_key;
+uint64_t datapath_flow_id(const struct ztos_flow_key *k);
+
+/* The AF_XDP socket map of the DPI link (-1 without one), for agent/afxdp.c. */
+int datapath_xsks_fd(struct datapath *dp);
+
+/*
+ * Active response: verdict BLOCK for the flow of k (a canonical key), so XDP and TC
+ * drop the rest of it both ways. Safe from any thread while dp lives. Returns 0, 1
+ * when it was blocked already, or -errno.
+ */
+int datapath_block_flow(struct datapath *dp, const struct ztos_flow_key *k);
+
 /* The ring buffer, for the agent's epoll loop; datapath_poll() turns records into events. */
 int datapath_events_fd(struct datapath *dp);
 void datapath_poll(struct datapath *dp, const struct ztos_config *cfg);

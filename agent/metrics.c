@@ -10,6 +10,7 @@
 
 #include "agent.h"
 #include "datapath.h"
+#include "dpi.h"
 #include "metrics.h"
 #include "netlink/macsec.h"
 #include "eventlog.h"
@@ -42,7 +43,8 @@ cJSON *metrics_collect(struct agent *a)
 {
 	static const char *const classes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
 	static const char *const event_types[] = { "agent", "config", "auth", "alert", "flow",
-						   "drop", "kernel", "datapath", "macsec" };
+						   "drop", "kernel", "datapath", "macsec", "dpi",
+						   "wireguard", "overlay" };
 	struct agent_metrics *m = &a->metrics;
 	cJSON *list = cJSON_CreateArray(), *f;
 
@@ -62,6 +64,8 @@ cJSON *metrics_collect(struct agent *a)
 	wg_metrics(a->cfg, list);
 	if (a->macsec)
 		macsec_metrics(a->macsec, a->cfg, list);
+	if (a->dpi)
+		dpi_metrics(a->dpi, list);
 	pthread_rwlock_unlock(&a->lock);
 
 	f = metrics_family(list, "ztos_config_reloads_total", "counter", "SIGHUP reloads by result.");

@@ -5,6 +5,7 @@
  */
 #include "agent.h"
 #include "datapath.h"
+#include "dpi.h"
 #include "eventlog.h"
 #include "netlink/macsec.h"
 #include "overlay.h"
@@ -41,6 +42,23 @@ cJSON *agent_datapath_state(struct agent *a)
 }
 
 /* Call with a->lock held for reading. */
+cJSON *agent_dpi_state(struct agent *a)
+{
+	const struct ztos_config *c = a->cfg;
+
+	if (a->dpi)
+		return dpi_state(a->dpi);
+	if (a->dpi_error[0])
+		return agent_subsystem_state("error", a->dpi_error);
+	if (c->has_dpi && !c->dpi.enabled)
+		return agent_subsystem_state("disabled", NULL);
+	if (c->has_dpi)
+		return agent_subsystem_state("not loaded", "DPI reads what the datapath mirrors: "
+					     "configure tenants (or an underlay) too");
+	return agent_subsystem_state("not configured", NULL);
+}
+
+/* Call with a->lock held for reading. */
 cJSON *agent_subsystems(struct agent *a)
 {
 	const struct ztos_config *c = a->cfg;
@@ -71,9 +89,6 @@ cJSON *agent_subsystems(struct agent *a)
 							       : configured_only(false));
 	cJSON_AddItemToObject(s, "macsec", macsec_subsystem(a->macsec, c));
 	cJSON_AddItemToObject(s, "bgp", configured_only(c->has_bgp));
-	if (c->has_dpi && !c->dpi.enabled)
-		cJSON_AddItemToObject(s, "dpi", agent_subsystem_state("disabled", NULL));
-	else
-		cJSON_AddItemToObject(s, "dpi", configured_only(c->has_dpi));
+	cJSON_AddItemToObject(s, "dpi", agent_dpi_state(a));
 	return s;
 }

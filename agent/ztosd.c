@@ -26,7 +26,9 @@
 #include "agent.h"
 #include "api/api.h"
 #include "datapath.h"
+#include "dpi.h"
 #include "kernel.h"
+#include "rules.h"
 #include "eventlog.h"
 #include "log.h"
 #include "netlink/macsec.h"
@@ -54,6 +56,42 @@ static void usage(FILE *f)
 		"running one kept), SIGTERM/SIGINT stop the agent.\n");
 }
 
+/*
+ * The DPI rule files of cfg, as the agent will load them: a rule with bad syntax or a file
+ * that cannot be read is an error; a rule with a keyword we do not support is skipped
+ * with a warning, as the agent does.
+ */
+static int check_rules(const struct ztos_config *cfg, struct cfg_errors *errs)
+{
+	struct dpi_ruleset rs;
+	int err = 0;
+
+	if (!cfg->has_dpi || !cfg->dpi.enabled)
+		return 0;
+	for (size_t i = 0; i < cfg->dpi.n_rules; i++) {
+		bool bad;
+
+		dpi_ruleset_init(&rs);
+		bad = dpi_rules_load_file(&rs, cfg->dpi.rules[i]) || rs.invalid;
+		for (size_t j = 0; j < rs.n_errors; j++) {
+			/* "FILE:LINE:COL: message", kept in that shape for the error list */
+			const char *sep = strstr(rs.errors[j], ": ");
+
+			if (bad && sep)
+				cfg_error_add(errs, strndupa(rs.errors[j], sep - rs.errors[j]), "%s",
+					      sep + 2);
+			else if (bad)
+				cfg_error_add(errs, cfg->dpi.rules[i], "%s", rs.errors[j]);
+			else
+				fprintf(stderr, "warning: %s (the rule is skipped)\n", rs.errors[j]);
+		}
+		if (bad)
+			err = -EINVAL;
+		dpi_ruleset_free(&rs);
+	}
+	return err;
+}
+
 static int check_config(const char *path)
 {
 	struct cfg_errors errs = { 0 };
@@ -62,6 +100,8 @@ static int check_config(const char *path)
 	int err;
 
 	err = cfg_load_file(path, &tree, &cfg, &errs);
+	if (!err)
+		err = check_rules(cfg, &errs);
 	if (err) {
 		cfg_errors_print(stderr, &errs);
 		fprintf(stderr, "%s: %zu error%s; nothing was applied\n", path, errs.n,
@@ -201,6 +241,49 @@ static int macsec_update(struct agent *a, const struct ztos_config *cfg, struct 
 	return 0;
 }
 
+/*
+ * DPI after a config change (or at start), once the datapath is in place: a failure
+ * here (no AF_XDP socket, say) is reported in status and the event log; the config
+ * stands. p: cfg's rules, prepared before anything was changed (taken).
+ */
+static void dpi_update(struct agent *a, const struct ztos_config *cfg, struct dpi_prepared *p)
+{
+	char msg[sizeof(a->dpi_error)] = "";
+	int err;
+
+	pthread_rwlock_wrlock(&a->lock);
+	err = dpi_apply(&a->dpi, a->dp, cfg, p, msg, sizeof(msg));
+	snprintf(a->dpi_error, sizeof(a->dpi_error), "%s", err ? msg : "");
+	pthread_rwlock_unlock(&a->lock);
+	if (err) {
+		cJSON *body = cJSON_CreateObject();
+
+		pr_warn("%s", msg);
+		cJSON_AddStringToObject(body, "action", "start");
+		cJSON_AddStringToObject(body, "result", "error");
+		cJSON_AddStringToObject(body, "error", msg);
+		event_emit("dpi", 0, NULL, body);
+	}
+}
+
+/* cfg's DPI rules read and compiled aside; a rule file with errors refuses cfg. */
+static int dpi_rules_prepare(struct agent *a, const struct ztos_config *cfg,
+			     struct dpi_prepared **p, struct cfg_errors *errs)
+{
+	char msg[1024] = "";
+	int err;
+
+	*p = NULL;
+	if (!dpi_wanted(cfg))
+		return 0;
+	err = dpi_prepare(a->dpi, cfg, p, msg, sizeof(msg));
+	if (err) {
+		cfg_error_add(errs, "dpi", "%s", strncmp(msg, "dpi: ", 5) ? msg : msg + 5);
+		pr_warn("%s", msg);
+	}
+	return err;
+}
+
 int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJSON **changes_out,
 		 struct cfg_errors *errs)
 {
@@ -210,6 +293,7 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	struct wg_txn *wg = NULL;
 	struct timespec deadline;
 	struct macsec_txn *mtxn = NULL;
+	struct dpi_prepared *rules = NULL;
 	size_t n_changes = 0;
 	int err;
 
@@ -238,7 +322,9 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 		goto out;
 	if (changes_out)
 		*changes_out = changes_json(changes, n_changes);
-	if (dry_run)
+	/* Rule files are read and compiled aside, so a dry run finds their errors too. */
+	err = dpi_rules_prepare(a, cfg, &rules, errs);
+	if (err || dry_run)
 		goto out;
 	/*
 	 * MACsec first (on the physical link), then WireGuard (VXLAN rides on either),
@@ -268,6 +354,8 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	a->generation++;
 	a->config_loaded_us = eventlog_now_us();
 	pthread_rwlock_unlock(&a->lock);
+	dpi_update(a, cfg, rules);
+	rules = NULL;
 	cfg = old;
 	tree = old_tree;
 	if (changes_out && n_changes) {
@@ -280,6 +368,7 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	}
 out:
 	pthread_mutex_unlock(&a->configure_lock);
+	dpi_prepared_free(rules);
 	cfg_changes_free(changes, n_changes);
 	cfg_node_free(tree);
 	cfg_free(cfg);
@@ -634,6 +723,17 @@ static int run(struct agent *a, const char *level_override)
 		cJSON_AddStringToObject(body, "error", a->dp_error);
 		event_emit("datapath", 0, NULL, body);
 	}
+	if (dpi_wanted(a->cfg)) {
+		struct dpi_prepared *rules = NULL;
+		struct cfg_errors errs = { 0 };
+
+		if (dpi_rules_prepare(a, a->cfg, &rules, &errs))
+			snprintf(a->dpi_error, sizeof(a->dpi_error), "dpi: %s",
+				 errs.n ? errs.v[0].message : "rules not loaded");
+		else
+			dpi_update(a, a->cfg, rules);
+		cfg_errors_free(&errs);
+	}
 	probe_kernel(a);
 	err = api_start(a, &a->api);
 	if (err)
@@ -646,6 +746,7 @@ static int run(struct agent *a, const char *level_override)
 
 	emit_agent_event("stop", NULL);
 	api_stop(a->api);
+	dpi_stop(a->dpi);
 	/* What is attached and pinned stays: traffic keeps its policy until we are back. */
 	datapath_stop(a->dp);
 out_log:

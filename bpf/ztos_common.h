@@ -149,6 +149,15 @@ struct ztos_tenant_stats {
 
 /* dpi_target: ARRAY[1], value __u32 ifindex of ztos-dpi0 (0: no DPI link) */
 
+/*
+ * A copy mirrored to the DPI link carries its tenant in its destination MAC address,
+ * 02:5a:VV:VV:VV:00 (VNI in network order; a locally administered unicast address no
+ * workload is given): the copy leaves the tenant port it was seen on, and the DPI
+ * reader needs the VNI for the flow key it blocks. The original frame is untouched.
+ */
+#define ZTOS_MIRROR_MAC0 0x02
+#define ZTOS_MIRROR_MAC1 0x5a
+
 /* events: RINGBUF */
 enum ztos_event_type {
 	ZTOS_EV_NEW_FLOW = 1,

@@ -27,18 +27,31 @@ static __always_inline void ztos_tc_pull(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, want);
 }
 
-static __always_inline void ztos_mirror(struct __sk_buff *skb)
+/*
+ * A copy out of ztos-dpi0's egress with the VNI in its destination MAC (ztos_common.h);
+ * the original goes on untouched: its MAC is written back after the clone. The clone
+ * shares the data, so the write back makes the original's header its own copy first
+ * (bpf_skb_store_bytes unclones): the copy keeps the stamp.
+ */
+static __always_inline void ztos_mirror(struct __sk_buff *skb, __u32 vni)
 {
+	__u8 stamp[6] = { ZTOS_MIRROR_MAC0, ZTOS_MIRROR_MAC1, vni >> 16, vni >> 8, vni, 0 };
 	__u32 zero = 0;
 	__u32 *ifindex = bpf_map_lookup_elem(&dpi_target, &zero);
+	__u8 dst[6];
 
 	if (!ifindex || !*ifindex)
 		return;
-	/* A copy out of ztos-dpi0's egress; the original goes on untouched. */
+	if (bpf_skb_load_bytes(skb, 0, dst, sizeof(dst)) ||
+	    bpf_skb_store_bytes(skb, 0, stamp, sizeof(stamp), 0)) {
+		ztos_count(ZTOS_CNT_MIRROR_FAILED);
+		return;
+	}
 	if (bpf_clone_redirect(skb, *ifindex, 0))
 		ztos_count(ZTOS_CNT_MIRROR_FAILED);
 	else
 		ztos_count(ZTOS_CNT_MIRRORED);
+	bpf_skb_store_bytes(skb, 0, dst, sizeof(dst), 0);
 }
 
 /* Came in on one of our tenant ports (local traffic between workloads). */
@@ -54,18 +67,19 @@ static __always_inline int ztos_tc_port(struct __sk_buff *skb, bool egress)
 	struct ztos_tenant_info t;
 	struct ztos_cursor c;
 	struct ztos_pkt p;
-	__u32 *vni, ifindex = skb->ifindex;
+	__u32 *vni, ifindex = skb->ifindex, tenant_vni;
 	int act;
 
 	vni = bpf_map_lookup_elem(&ports, &ifindex);
 	if (!vni)
 		return TC_ACT_OK;
-	if (!ztos_tenant(*vni, bpf_jiffies64(), &t))
+	tenant_vni = *vni;
+	if (!ztos_tenant(tenant_vni, bpf_jiffies64(), &t))
 		return TC_ACT_OK;	/* a port whose tenant is being set up or removed */
 
 	__builtin_memset(&p, 0, sizeof(p));
-	p.key.vni = *vni;
-	p.outer.vni = *vni;
+	p.key.vni = tenant_vni;
+	p.outer.vni = tenant_vni;
 	p.hook.ctx = skb;
 	p.hook.kind = ZTOS_HOOK_TC;
 	p.len = skb->len;
@@ -81,7 +95,7 @@ static __always_inline int ztos_tc_port(struct __sk_buff *skb, bool egress)
 	if (act == ZTOS_ACT_DROP)
 		return TC_ACT_SHOT;
 	if (act == ZTOS_ACT_INSPECT && !(egress && ztos_from_tenant_port(skb)))
-		ztos_mirror(skb);
+		ztos_mirror(skb, tenant_vni);
 	return TC_ACT_OK;
 }
 

@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* ztos alerts: GET /api/v1/alerts?limit= */
+/* ztos alerts: GET /api/v1/alerts?tenant=&sid=&limit= */
 
 #include <getopt.h>
 
 #include "ztos.h"
 
 static const char help[] =
-	"Usage: ztos alerts [--limit N] [--json]\n"
+	"Usage: ztos alerts [--tenant NAME] [--sid N] [--limit N] [--json]\n"
 	"\n"
 	"Show the alerts of deep packet inspection, newest last.\n"
 	"\n"
-	"  --limit N   at most N alerts\n"
-	"  --json      print the agent's answer as JSON\n";
+	"  --tenant NAME  only this tenant's alerts\n"
+	"  --sid N        only alerts of the rule with this signature id\n"
+	"  --limit N      at most N alerts (the newest)\n"
+	"  --json         print the agent's answer as JSON\n";
 
-enum { OPT_LIMIT = 256, OPT_JSON };
+enum { OPT_LIMIT = 256, OPT_JSON, OPT_TENANT, OPT_SID };
 
 static const struct option opts[] = {
+	{ "tenant", required_argument, NULL, OPT_TENANT },
+	{ "sid", required_argument, NULL, OPT_SID },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
@@ -53,6 +57,8 @@ static int render(const cJSON *root)
 		ret = table_print(&t, stdout);
 	else
 		printf("no alerts\n");
+	if (!ret && json_get(root, "total"))
+		printf("\n%.0f alerts since ztosd started\n", json_get(root, "total")->valuedouble);
 	table_free(&t);
 	return ret;
 }
@@ -60,7 +66,7 @@ static int render(const cJSON *root)
 int alerts_main(struct ztos_ctx *ctx, int argc, char **argv)
 {
 	struct strbuf query = {};
-	const char *limit = NULL;
+	const char *limit = NULL, *tenant = NULL, *sid = NULL;
 	uint32_t n;
 	int c, ret;
 
@@ -72,6 +78,15 @@ int alerts_main(struct ztos_ctx *ctx, int argc, char **argv)
 			return 0;
 		case OPT_JSON:
 			ctx->json = true;
+			break;
+		case OPT_TENANT:
+			tenant = optarg;
+			break;
+		case OPT_SID:
+			sid = optarg;
+			ret = parse_u32(ctx, "--sid", optarg, 1, UINT32_MAX, &n);
+			if (ret)
+				return ret;
 			break;
 		case OPT_LIMIT:
 			limit = optarg;
@@ -86,6 +101,8 @@ int alerts_main(struct ztos_ctx *ctx, int argc, char **argv)
 	ret = no_operands(ctx, argc, argv);
 	if (ret)
 		return ret;
+	query_add(&query, "tenant", tenant);
+	query_add(&query, "sid", sid);
 	query_add(&query, "limit", limit);
 	ret = query.err ?: show(ctx, "/api/v1/alerts", query.s, render);
 	sb_free(&query);

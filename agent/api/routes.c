@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "datapath.h"
+#include "dpi.h"
 #include "eventlog.h"
 #include "internal.h"
 
@@ -117,9 +118,23 @@ void api_flows(struct api_request *req, struct api_response *resp)
 
 void api_alerts(struct api_request *req, struct api_response *resp)
 {
-	resp->json = cJSON_CreateObject();
-	cJSON_AddItemToObject(resp->json, "dpi",
-			      agent_subsystem_state("not loaded", not_built_reason));
+	struct agent *a = req->agent;
+	struct alert_filter f = { .tenant = api_query(req, "tenant"), .limit = 100 };
+	unsigned long sid = 0, limit = 100;
+
+	if (parse_uint(req, resp, "sid", UINT32_MAX, &sid) ||
+	    parse_uint(req, resp, "limit", 1024, &limit))
+		return;
+	f.sid = (uint32_t)sid;
+	f.limit = (unsigned int)limit;
+	pthread_rwlock_rdlock(&a->lock);
+	if (a->dpi) {
+		resp->json = dpi_alerts(a->dpi, &f);
+	} else {
+		resp->json = cJSON_CreateObject();
+		cJSON_AddItemToObject(resp->json, "dpi", agent_dpi_state(a));
+	}
+	pthread_rwlock_unlock(&a->lock);
 }
 
 void api_web(struct api_request *req, struct api_response *resp)

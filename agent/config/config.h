@@ -23,6 +23,9 @@
 
 #define ZTOS_NAME_MAX 32	/* tenant and peer names, without the NUL */
 #define ZTOS_VNI_MAX 16777215u
+#define ZTOS_DPI_BATCH_MAX 4096u		/* dpi.batch_size */
+#define ZTOS_DPI_BATCH_DEFAULT 256u
+#define ZTOS_DPI_BATCH_TIMEOUT_DEFAULT 200u	/* dpi.batch_timeout_us */
 
 struct ztos_addr {
 	int family;		/* AF_INET or AF_INET6 */
@@ -44,7 +47,8 @@ struct ztos_endpoint {
 
 enum ztos_action { ZTOS_ALLOW, ZTOS_DENY, ZTOS_INSPECT };
 enum ztos_xdp_mode { ZTOS_XDP_AUTO, ZTOS_XDP_NATIVE, ZTOS_XDP_GENERIC };
-enum ztos_dpi_engine { ZTOS_DPI_AUTO, ZTOS_DPI_CPU, ZTOS_DPI_CUDA };
+/* noop scans nothing: it measures the pipeline around the engine (bench/dpi.sh). */
+enum ztos_dpi_engine { ZTOS_DPI_AUTO, ZTOS_DPI_CPU, ZTOS_DPI_CUDA, ZTOS_DPI_NOOP };
 enum ztos_on_alert { ZTOS_ON_ALERT_LOG, ZTOS_ON_ALERT_BLOCK };
 enum ztos_macsec_cipher { ZTOS_GCM_AES_128, ZTOS_GCM_AES_256 };
 
@@ -141,6 +145,8 @@ struct ztos_dpi_cfg {
 	char **rules;		/* absolute paths */
 	size_t n_rules;
 	enum ztos_on_alert on_alert;
+	uint32_t batch_size;		/* packets handed to the engine at most at once */
+	uint32_t batch_timeout_us;	/* a batch not full goes to the engine after this */
 };
 
 struct ztos_config {

@@ -613,6 +613,8 @@ static void diff_dpi(struct dctx *d, const struct ztos_config *x, const struct z
 	      &(struct set){ b->rules, b->n_rules, sizeof(*b->rules), path_fmt });
 	d_str(&s, "on_alert", a->on_alert == ZTOS_ON_ALERT_BLOCK ? "block" : "log",
 	      b->on_alert == ZTOS_ON_ALERT_BLOCK ? "block" : "log");
+	d_u64(&s, "batch_size", a->batch_size, b->batch_size);
+	d_u64(&s, "batch_timeout_us", a->batch_timeout_us, b->batch_timeout_us);
 	add_if_changed(d, &s, "dpi");
 }
 

@@ -419,7 +419,7 @@ static int d_enabled(struct bctx *c, const struct cfg_node *v, void *obj)
 
 static int d_engine(struct bctx *c, const struct cfg_node *v, void *obj)
 {
-	static const char *const names[] = { "auto", "cpu", "cuda", NULL };
+	static const char *const names[] = { "auto", "cpu", "cuda", "noop", NULL };
 	int i, err = get_enum(c, v, names, &i);
 
 	if (!err)
@@ -455,11 +455,33 @@ static int d_on_alert(struct bctx *c, const struct cfg_node *v, void *obj)
 	return err;
 }
 
+static int d_batch_size(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 1, ZTOS_DPI_BATCH_MAX, "a batch size (packets)", &x);
+
+	if (!err)
+		((struct ztos_dpi_cfg *)obj)->batch_size = (uint32_t)x;
+	return err;
+}
+
+static int d_batch_timeout(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 1, 1000000, "a batch timeout (microseconds)", &x);
+
+	if (!err)
+		((struct ztos_dpi_cfg *)obj)->batch_timeout_us = (uint32_t)x;
+	return err;
+}
+
 static const struct field dpi_fields[] = {
 	{ "enabled", d_enabled, NULL },
 	{ "engine", d_engine, NULL },
 	{ "rules", d_rules, NULL },
 	{ "on_alert", d_on_alert, NULL },
+	{ "batch_size", d_batch_size, NULL },
+	{ "batch_timeout_us", d_batch_timeout, NULL },
 	{ 0 },
 };
 
@@ -469,6 +491,8 @@ static int f_dpi(struct bctx *c, const struct cfg_node *v, void *obj)
 
 	cfg->has_dpi = true;
 	cfg->dpi.enabled = true;
+	cfg->dpi.batch_size = ZTOS_DPI_BATCH_DEFAULT;
+	cfg->dpi.batch_timeout_us = ZTOS_DPI_BATCH_TIMEOUT_DEFAULT;
 	return walk_map(c, v, dpi_fields, &cfg->dpi);
 }
 

@@ -237,6 +237,8 @@ const char *ztos_dpi_engine_str(enum ztos_dpi_engine e)
 		return "cpu";
 	case ZTOS_DPI_CUDA:
 		return "cuda";
+	case ZTOS_DPI_NOOP:
+		return "noop";
 	}
 	return "?";
 }

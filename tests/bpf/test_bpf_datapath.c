@@ -9,6 +9,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -1013,6 +1018,97 @@ static void t_tc_inspect_mirror_failed(void)
 }
 
 /*
+ * The copy on the DPI link carries the VNI in its destination MAC, the rest of the
+ * frame as it was; the original (what TC hands on) keeps its own MAC. The copy is read
+ * where it arrives: an AF_PACKET socket on the far end of the stand-in veth.
+ */
+static void t_tc_mirror_stamp(void)
+{
+	struct ztos_rule r[] = { rule(ZTOS_VERDICT_INSPECT, IPPROTO_TCP, 80) };
+	struct pkt p = frame_tcp4(A4, 40000, B4, 80);
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	static const __u8 stamp[6] = { ZTOS_MIRROR_MAC0, ZTOS_MIRROR_MAC1, 0, 0, VNI, 0 };
+	__u8 out[PKT_MAX], copy[PKT_MAX];
+	struct __sk_buff ctx = { .ifindex = (__u32)port_ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p.b, .data_size_in = (__u32)p.len,
+		    .data_out = out, .data_size_out = sizeof(out), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	__u32 zero = 0, target = (__u32)dpi_ifindex;
+	struct timeval tv = { .tv_sec = 1 };
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	ssize_t n = -1;
+
+	ll.sll_ifindex = (int)if_nametoindex(DPI "p");
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ll, sizeof(ll)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		note("AF_PACKET socket on %sp: %s\n", DPI, strerror(errno));
+		case_failed = true;
+		goto out;
+	}
+	std_tenant();
+	add_port();
+	set_policy(TENANT, ZTOS_VERDICT_ALLOW, r, 1);
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.dpi_target), &zero, &target, BPF_ANY);
+	if (bpf_prog_test_run_opts(bpf_program__fd(tc->progs.ztos_tc_ingress), &o)) {
+		note("BPF_PROG_RUN: %s\n", strerror(errno));
+		case_failed = true;
+		goto out;
+	}
+	CHECK_EQ(o.retval, TC_ACT_OK);
+	CHECK_EQ(counter(ZTOS_CNT_MIRRORED), 1);
+	CHECK(o.data_size_out == p.len && !memcmp(out, p.b, p.len),
+	      "the original frame changed (%u bytes out, %zu in)", o.data_size_out, p.len);
+	/* Skip what the stack may send on its own (none expected: no addresses here). */
+	for (int i = 0; i < 8; i++) {
+		n = recv(fd, copy, sizeof(copy), 0);
+		if (n < 0 || ((size_t)n == p.len && !memcmp(copy + 6, p.b + 6, p.len - 6)))
+			break;
+	}
+	CHECK((size_t)n == p.len, "copy of %zd bytes on %sp, want %zu", n, DPI, p.len);
+	if ((size_t)n == p.len) {
+		CHECK(!memcmp(copy, stamp, 6), "copy's destination %02x:%02x:%02x:%02x:%02x:%02x",
+		      copy[0], copy[1], copy[2], copy[3], copy[4], copy[5]);
+		CHECK(!memcmp(copy + 6, p.b + 6, p.len - 6), "the copy's frame differs");
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * A DPI block from user space on a flow first seen at a tenant port: TC drops the rest
+ * both ways (ingress from the workload, egress towards it) and XDP drops what comes
+ * from the other host over VXLAN: all three hooks share the one flow entry.
+ */
+static void t_tc_block(void)
+{
+	struct ztos_rule r[] = { rule(ZTOS_VERDICT_INSPECT, IPPROTO_TCP, 80) };
+	struct pkt out = frame_tcp4(A4, 40000, B4, 80);
+	struct pkt in = frame_tcp4(B4, 80, A4, 40000);
+	struct pkt vx_in = vx_tcp4(B4, 80, A4, 40000, TCP_ACK);
+	struct ztos_flow_key k = key4(IPPROTO_TCP, A4, 40000, B4, 80);
+	struct ztos_flow f;
+
+	std_tenant();
+	add_port();
+	set_policy(TENANT, ZTOS_VERDICT_ALLOW, r, 1);
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &out, port_ifindex), TC_ACT_OK);
+	if (!get_flow(&k, &f)) {
+		note("no flow after the first packet\n");
+		case_failed = true;
+		return;
+	}
+	f.verdict = ZTOS_VERDICT_BLOCK;
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.flows), &k, &f, BPF_EXIST);
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &out, port_ifindex), TC_ACT_SHOT);
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_egress, &in, port_ifindex), TC_ACT_SHOT);
+	CHECK_EQ(run_xdp(&vx_in), XDP_DROP);
+	COUNTERS(ZTOS_CNT_INSPECTED, 1, ZTOS_CNT_NEW_FLOWS, 1, ZTOS_DROP_BLOCKED, 3);
+	expect_flow(&k, ZTOS_VERDICT_BLOCK, 2, 1, 1);
+	CHECK_EQ(count_events(ZTOS_EV_FLOW_BLOCKED), 1);
+}
+
+/*
  * Towards a workload, TC egress sees packets that were counted where they entered
  * (XDP on the underlay, TC ingress on another port): it enforces, counts nothing.
  */
@@ -1245,6 +1341,9 @@ static const struct test_case cases[] = {
 	{ "tc: ingress inspect, dpi_target 0", t_tc_inspect_no_target },
 	{ "tc: ingress inspect mirrored to dpi_target", t_tc_inspect_mirror },
 	{ "tc: ingress inspect, mirror failure counted", t_tc_inspect_mirror_failed },
+	{ "tc: the mirrored copy carries the VNI in its MAC, the original does not",
+	  t_tc_mirror_stamp },
+	{ "tc: a DPI block drops at TC ingress, TC egress and XDP", t_tc_block },
 	{ "tc: egress reply joins the flow, counted once (at XDP)", t_tc_egress_reply },
 	{ "tc: egress enforces a policy change", t_tc_egress_enforces },
 	{ "tc: ztos_tc_underlay answers like XDP", t_tc_underlay },

@@ -12,7 +12,13 @@
 LAB_NS=(zt-a zt-b zt-wa)
 
 lab_down() {
-	for ns in "${LAB_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	local ns
+	for ns in "${LAB_NS[@]}"; do
+		# A deleted namespace does not end its processes (iperf3 -D listeners that never
+		# got their client, say): end them, or they outlive the test.
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
 	return 0
 }
 

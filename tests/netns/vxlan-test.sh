@@ -36,7 +36,10 @@ teardown() {
 		[ -f "$(host_dir $h)/ztos.yaml" ] && [ -e /run/netns/zo-h$h ] &&
 			in_host "$h" "$ZTOSD" --cleanup --config "$(host_dir $h)/ztos.yaml" >/dev/null 2>&1
 	done
-	for ns in "${NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	for ns in "${NS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
 	[ -n "${KEEP_W:-}" ] || rm -rf "$W"
 }
 trap teardown EXIT

@@ -788,9 +788,18 @@ static void test_dpi(void **state)
 	assert_int_equal(cfg->dpi.engine, ZTOS_DPI_CUDA);
 	assert_int_equal(cfg->dpi.on_alert, ZTOS_ON_ALERT_LOG);
 	assert_int_equal(cfg->dpi.n_rules, 1);
+	assert_int_equal(cfg->dpi.batch_size, ZTOS_DPI_BATCH_DEFAULT);
+	assert_int_equal(cfg->dpi.batch_timeout_us, ZTOS_DPI_BATCH_TIMEOUT_DEFAULT);
 	cfg_free(cfg);
+	cfg = yaml_ok(V1 "dpi: {batch_size: 4096, batch_timeout_us: 50}\n");
+	assert_int_equal(cfg->dpi.batch_size, 4096);
+	assert_int_equal(cfg->dpi.batch_timeout_us, 50);
+	cfg_free(cfg);
+	yaml_fails(V1 "dpi: {batch_size: 0}\n", where_at(2, 19), "batch size");
+	yaml_fails(V1 "dpi: {batch_size: 4097}\n", "", "1..4096");
+	yaml_fails(V1 "dpi: {batch_timeout_us: 2000000}\n", "", "batch timeout");
 	yaml_fails(V1 "dpi: {rules: [missing.rules]}\n", where_at(2, 15), "missing.rules: No such file");
-	yaml_fails(V1 "dpi: {engine: gpu}\n", "", "'gpu' is not one of: auto, cpu, cuda");
+	yaml_fails(V1 "dpi: {engine: gpu}\n", "", "'gpu' is not one of: auto, cpu, cuda, noop");
 	yaml_fails(V1 "dpi: {on_alert: drop}\n", "", "'drop' is not one of: log, block");
 	yaml_fails(V1 "dpi: {rules: local.rules}\n", "", "dpi.rules: expected a list");
 }

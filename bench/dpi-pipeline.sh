@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The DPI pipeline at the sender's full rate: trafgen in a workload namespace sends
+# HTTP-like TCP frames into a tenant port whose policy inspects tcp/80; ztosd's TC
+# mirrors each to the DPI link, its AF_XDP reader batches them and the engine scans them
+# (verdicts included: the rules match nothing of this traffic, so nothing is blocked and
+# every frame keeps coming). Run twice: with the cpu engine (Hyperscan) for the rate and
+# the loss, and with the noop engine for the CPU time outside the engine. Prints:
+#   pipeline_sender_kpps   what trafgen put on the wire
+#   pipeline_kpps          frames the engine was handed, per second of sending
+#   pipeline_loss_pct      (sent - scanned) / sent, every loss on the way counted
+#   pipeline_overhead_ns   reader CPU time per frame outside the engine (noop engine),
+#                          as perf's task-clock of the reader thread counts it
+#   pipeline_overhead_sched_ns  the same from the thread's CPU clock (status'
+#                          reader_cpu_ns), which on a kernel without
+#                          IRQ_TIME_ACCOUNTING also holds the interrupt and softirq time
+#                          that ran while the reader was the current task
+# Called by bench/dpi.sh; alone: sudo bench/dpi-pipeline.sh [FRAMES]
+set -eu
+cd "$(dirname "$0")/.."
+count=${1:-2000000}
+command -v trafgen >/dev/null || scripts/deps.sh
+
+. tests/lib.sh
+NS_A=zdp-bench-a
+NS_S=zdp-bench-s
+IN_A=(nsenter --net=/run/netns/$NS_A)
+
+down() {
+	ip netns del $NS_A 2>/dev/null || true
+	ip netns del $NS_S 2>/dev/null || true
+}
+
+config() {
+	sed -i '/^tenants:/,$d' "$CONFIG"
+	cat >>"$CONFIG" <<YAML
+tenants:
+  - name: bench
+    vni: 100
+    interfaces: [tp0]
+    policy:
+      default: allow
+      rules:
+        - {action: inspect, proto: tcp, dport: 80}
+dpi: {enabled: true, engine: $1, rules: [$WORK/bench.rules], on_alert: block}
+YAML
+}
+
+agent_setup
+trap '"${IN_A[@]}" "$ZTOSD" --cleanup --config "$CONFIG" >/dev/null 2>&1; agent_teardown; down' EXIT
+down
+ip netns add $NS_A
+ip netns add $NS_S
+ip link add tp0 netns $NS_A type veth peer name eth0 netns $NS_S
+ip -n $NS_A link set lo up
+ip -n $NS_A link set tp0 up
+ip -n $NS_S link set eth0 up
+# Signatures that HTTP-like traffic carries nothing of: every frame is scanned in full.
+cat >"$WORK/bench.rules" <<'RULES'
+alert tcp any any -> any 80 (msg:"bench: shell in a request"; content:"/bin/sh"; sid:1; rev:1;)
+alert tcp any any -> any 80 (msg:"bench: traversal"; content:"../../"; sid:2; rev:1;)
+drop tcp any any -> any 80 (msg:"bench: evil header"; content:"X-Evil|3a|"; nocase; sid:3; rev:1;)
+alert tcp any any -> any 80 (msg:"bench: php probe"; content:"GET /wp-login.php"; sid:4; rev:1;)
+RULES
+sed -i "s|bpffs: .*|bpffs: $BPFFS|" "$CONFIG"
+config cpu
+agent_start "${IN_A[@]}" || { cat "$WORK/ztosd.log"; exit 1; }
+Z=("$ZTOS" --socket "$SOCK")
+
+# One frame, 256 flows (the low byte of the source port counts up), as trafgen config.
+/usr/bin/python3 - >"$WORK/frame.cfg" <<'PY'
+from scapy.all import Ether, IP, TCP, raw
+p = (Ether(src="02:00:00:00:77:01", dst="02:00:00:00:77:02") /
+     IP(src="10.100.0.10", dst="10.100.0.20") /
+     TCP(sport=0x9c00, dport=80, flags="PA", seq=1, ack=1) /
+     b"GET /index.html HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: trafgen\r\n"
+     b"Accept: */*\r\n\r\n")
+b = ["0x%02x" % x for x in raw(p)]
+b[14 + 20 + 1] = "dinc(0, 255)"	# TCP source port, low byte
+print("{ " + ", ".join(b) + " }")
+PY
+
+dpi() { "${Z[@]}" status --json | jq ".subsystems.dpi | $1"; }
+tx() { ip -n $NS_S -j -s link show eth0 | jq '.[0].stats64.tx.packets'; }
+
+# run: send count frames; prints sent, scanned, elapsed ns, reader CPU ns outside the engine.
+run() {
+	local tx0 pk0 cpu0 eng0 t0 t1 tx1 pk1
+	sleep 0.5
+	tx0=$(tx)
+	pk0=$(dpi .packets)
+	cpu0=$(dpi '.reader_cpu_ns - .engine_stats.cpu_ns')
+	eng0=$(dpi .engine_stats.cpu_ns)
+	t0=$(date +%s%N)
+	ip netns exec $NS_S trafgen -o eth0 -i "$WORK/frame.cfg" -n "$count" -q -P 1 >/dev/null 2>&1
+	t1=$(date +%s%N)
+	sleep 1		# what the ring still holds
+	tx1=$(tx)
+	pk1=$(dpi .packets)
+	echo "$((tx1 - tx0)) $((pk1 - pk0)) $((t1 - t0)) $(dpi ".reader_cpu_ns - .engine_stats.cpu_ns - $cpu0")"
+}
+
+read -r sent scanned ns _ < <(run)
+"${Z[@]}" status --json | jq -c '.subsystems.dpi | {engine, packets, batches, losses, engine_stats}' >&2
+config noop
+kill -HUP "$AGENT_PID"
+sleep 1
+[ "$(dpi .engine)" = '"noop"' ] || { echo "the noop engine did not come in" >&2; exit 1; }
+tid=$(for t in /proc/$AGENT_PID/task/*; do [ "$(cat "$t/comm")" = ztos-afxdp ] && basename "$t"; done; true)
+perf_pid=
+if command -v perf >/dev/null && [ -n "$tid" ]; then
+	perf stat -x, -e task-clock -t "$tid" -o "$WORK/perf.csv" &
+	perf_pid=$!
+fi
+eng0=$(dpi .engine_stats.cpu_ns)
+read -r sent2 scanned2 _ cpu2 < <(run)
+eng=$(( $(dpi .engine_stats.cpu_ns) - eng0 ))
+task_ns=0
+if [ -n "$perf_pid" ]; then
+	kill -INT "$perf_pid"
+	wait "$perf_pid" || true
+	# task-clock is in msec; the run's sleeps (0.5 s, 1 s) are idle time, not counted
+	task_ns=$(awk -F, '/task-clock/ { printf "%.0f", $1 * 1e6 }' "$WORK/perf.csv")
+fi
+"${Z[@]}" status --json | jq -c '.subsystems.dpi | {engine, packets, batches, losses}' >&2
+
+echo "pipeline_sender_kpps $((sent * 1000000 / ns))"
+echo "pipeline_kpps $((scanned * 1000000 / ns))"
+awk -v s="$sent" -v r="$scanned" 'BEGIN { printf "pipeline_loss_pct %.3f\n", s ? (s - r) * 100 / s : 0 }'
+awk -v t="$task_ns" -v e="$eng" -v c="$cpu2" -v r="$scanned2" -v s="$sent2" 'BEGIN {
+	if (t > 0)
+		printf "pipeline_overhead_ns %.0f\n", r ? (t - e) / r : 0
+	printf "pipeline_overhead_sched_ns %.0f\n", r ? c / r : 0
+	printf "pipeline_noop_loss_pct %.3f\n", s ? (s - r) * 100 / s : 0 }'

@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# DPI end to end on real traffic: a tenant whose policy inspects tcp/80, an HTTP server
+# on host B across VXLAN, a client in a workload namespace on host A holding one TCP
+# connection. ztosd (host A) mirrors the flow to the DPI link, reads it over AF_XDP,
+# scans it with the rules; a request carrying a drop rule's signature is an alert within
+# 1 s (event log, /api/v1/alerts, `ztos alerts --json`, the SSE stream), and the rest of
+# that connection is dropped in TC/XDP; other flows go on. Every copy is read or
+# counted lost. A rule file with errors is refused on SIGHUP and the rules in use stay.
+#
+#   zdp-wa (client 10.100.0.10) -- veth-blue0 (TC) -- zdp-a: br100 [vxlan100] ul-a (XDP)
+#        ==== ul-b zdp-b: vxlan100 10.100.0.2 (HTTP server on :80)
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+NS=(zdp-a zdp-b zdp-wa)
+IN_A=(nsenter --net=/run/netns/zdp-a)
+SID_DROP=9000001	# drop rule: blocks the flow
+SID_ALERT=9000002	# alert rule: alerts only (on_alert: log)
+
+lab_down() {
+	for ns in "${NS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+lab_up() {
+	lab_down
+	for ns in "${NS[@]}"; do ip netns add "$ns" || return 1; done
+	ip link add ul-a netns zdp-a type veth peer name ul-b netns zdp-b || return 1
+	ip link add veth-blue0 netns zdp-a type veth peer name eth0 netns zdp-wa || return 1
+	ip -n zdp-a addr add 192.0.2.1/24 dev ul-a
+	ip -n zdp-b addr add 192.0.2.2/24 dev ul-b
+	ip -n zdp-a link add vxlan100 type vxlan id 100 local 192.0.2.1 remote 192.0.2.2 \
+		dstport 4789 dev ul-a nolearning
+	ip -n zdp-b link add vxlan100 type vxlan id 100 local 192.0.2.2 remote 192.0.2.1 \
+		dstport 4789 dev ul-b nolearning
+	ip -n zdp-a link add br100 type bridge
+	ip -n zdp-a link set vxlan100 master br100
+	ip -n zdp-a link set veth-blue0 master br100
+	ip -n zdp-b addr add 10.100.0.2/24 dev vxlan100
+	ip -n zdp-wa addr add 10.100.0.10/24 dev eth0
+	for l in lo ul-a vxlan100 br100 veth-blue0; do ip -n zdp-a link set "$l" up; done
+	for l in lo ul-b vxlan100; do ip -n zdp-b link set "$l" up; done
+	for l in lo eth0; do ip -n zdp-wa link set "$l" up; done
+}
+
+write_rules() {
+	cat >"$WORK/local.rules" <<RULES
+# ztos dpi-test
+drop tcp any any -> any 80 (msg:"ztos test: evil header"; flow:to_server; content:"X-Evil|3a| yes"; nocase; classtype:trojan-activity; priority:1; sid:$SID_DROP; rev:2;)
+alert tcp any any -> any 80 (msg:"ztos test: watched path"; content:"GET /watched"; sid:$SID_ALERT; rev:1;)
+RULES
+}
+
+setup() {
+	agent_setup
+	trap '"${IN_A[@]}" "$ZTOSD" --cleanup --config "$CONFIG" >/dev/null 2>&1; kill ${SERVER_PID:-} ${SSE_PID:-} 2>/dev/null; agent_teardown; lab_down' EXIT
+	write_rules
+	cat >>"$CONFIG" <<YAML
+underlay: {interface: ul-a, address: 192.0.2.1, xdp_mode: native, flow_table_size: 65536}
+tenants:
+  - name: blue
+    vni: 100
+    vteps: [192.0.2.2]
+    interfaces: [veth-blue0]
+    subnets: [10.100.0.0/24]
+    policy:
+      default: allow
+      rules:
+        - {action: inspect, proto: tcp, dport: 80}
+dpi: {enabled: true, engine: cpu, rules: [$WORK/local.rules], on_alert: log, batch_size: 64, batch_timeout_us: 100}
+YAML
+	sed -i "s|bpffs: .*|bpffs: $BPFFS|" "$CONFIG"
+	check "lab: two hosts with VXLAN (zdp-a, zdp-b) and a workload (zdp-wa)" lab_up
+	start_agent_case "ztosd starts in host A" "${IN_A[@]}"
+	Z=("$ZTOS" --socket "$SOCK")
+}
+
+# An HTTP/1.1 server that keeps connections open (http.server's default closes them).
+start_server() {
+	ip netns exec zdp-b /usr/bin/python3 - <<'PY' >"$WORK/server.log" 2>&1 &
+import http.server, socketserver
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        body = b"hello from host B\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+S(("10.100.0.2", 80), H).serve_forever()
+PY
+	SERVER_PID=$!
+}
+
+listening() {
+	for _ in $(seq 50); do
+		ip netns exec zdp-b ss -ltn | grep -q '10.100.0.2:80' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# client PATH1 HEADER PATH2: one TCP connection (a raw socket: nothing reconnects);
+# request 1 to PATH1, request 2 to PATH2 with HEADER (may be empty), then after 1 s a
+# third to PATH1. Prints JSON: the local port, the time request 2 was sent, and for each
+# request "200" when its answer came, "timeout" when nothing came within 2 s.
+client() {
+	ip netns exec zdp-wa /usr/bin/python3 - "$@" <<'PY'
+import json, socket, sys, time
+path1, header, path2 = sys.argv[1], sys.argv[2], sys.argv[3]
+END = b"hello from host B\n"
+s = socket.create_connection(("10.100.0.2", 80), timeout=3)
+out = {"port": s.getsockname()[1]}
+def req(name, path, hdr=""):
+    s.sendall(("GET %s HTTP/1.1\r\nHost: b\r\n%s\r\n" % (path, hdr + "\r\n" if hdr else "")).encode())
+    got, deadline = b"", time.time() + 2
+    s.settimeout(0.1)
+    while not got.endswith(END) and time.time() < deadline:
+        try:
+            chunk = s.recv(4096)
+        except socket.timeout:
+            continue
+        if not chunk:
+            break
+        got += chunk
+    out[name] = got.split(b" ", 2)[1].decode() if got.endswith(END) else "timeout"
+req("first", path1)
+out["sent_us"] = int(time.time() * 1e6)
+req("second", path2, header)
+time.sleep(1)
+req("third", path1)
+print(json.dumps(out))
+PY
+}
+
+# The epoch µs of an eve timestamp ("2026-11-25T23:24:06.123456+0000").
+ts_us() {
+	/usr/bin/python3 -c 'import sys, datetime; print(int(datetime.datetime.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1e6))' "$1"
+}
+
+setup
+st=$("${Z[@]}" status --json)
+expect_eq "status: dpi running with the cpu engine" "running cpu" \
+	"$(jq -r '.subsystems.dpi | "\(.state) \(.engine)"' <<<"$st")"
+check "status: the engine says why it was chosen" test -n "$(jq -r '.subsystems.dpi.engine_reason // empty' <<<"$st")"
+expect_eq "status: 2 rules loaded, none skipped" "2 0" \
+	"$(jq -r '.subsystems.dpi.rules | "\(.loaded) \(.skipped)"' <<<"$st")"
+expect_eq "status: AF_XDP on ztos-dpi1" ztos-dpi1 "$(jq -r .subsystems.dpi.interface <<<"$st")"
+check "the AF_XDP socket is in the xsks map" bash -c \
+	"bpftool -j map dump pinned '$BPFFS/xsks' | jq -e 'length >= 1' >/dev/null"
+start_server	# not under check: its $(...) subshell would lose SERVER_PID
+check "HTTP server on host B" listening
+
+# Follow the alert stream (SSE) from before the attack.
+curl -sN --unix-socket "$SOCK" "http://localhost/api/v1/monitoring/logs?follow=1&event_type=alert" \
+	>"$WORK/sse.txt" 2>/dev/null &
+SSE_PID=$!
+for _ in $(seq 50); do grep -q "following the event log" "$WORK/sse.txt" && break; sleep 0.1; done
+
+# 1. A request carrying the drop rule's signature.
+r=$(client / "X-Evil: yes" /index.html)
+echo "# client: $r"
+port=$(jq -r .port <<<"$r")
+expect_eq "the first request on the connection is answered" 200 "$(jq -r .first <<<"$r")"
+expect_eq "the request after the signature, on the same connection, gets no answer" timeout \
+	"$(jq -r .third <<<"$r")"
+alert=$(jq -c "select(.event_type==\"alert\" and .alert.signature_id==$SID_DROP)" "$EVENTS" | head -n 1)
+check "an alert event for sid $SID_DROP is in the event log" test -n "$alert"
+echo "# alert: $alert"
+if [ -n "$alert" ]; then
+	lat=$(( $(ts_us "$(jq -r .timestamp <<<"$alert")") - $(jq -r .sent_us <<<"$r") ))
+	check "the alert came within 1 s of the request (${lat} µs)" test "$lat" -lt 1000000
+fi
+expect_eq "the alert names the flow: 5-tuple, tenant, VNI" \
+	"10.100.0.10 $port 10.100.0.2 80 TCP 100 blue" \
+	"$(jq -r '"\(.src_ip) \(.src_port) \(.dest_ip) \(.dest_port) \(.proto) \(.vni) \(.tenant)"' <<<"$alert")"
+expect_eq "the alert: blocked, sid, rev, signature, category, severity" \
+	"blocked $SID_DROP 2 ztos test: evil header trojan-activity 1" \
+	"$(jq -r '.alert | "\(.action) \(.signature_id) \(.rev) \(.signature) \(.category) \(.severity)"' <<<"$alert")"
+fid=$(jq -r .flow_id <<<"$alert")
+blocked=$("${Z[@]}" flows --json --verdict block)
+expect_eq "the flow is blocked in the flow table, with the alert's flow_id" "$fid" \
+	"$(jq -r "[.flows[] | select(.dest_port==80 and .src_port==$port)][0].flow_id" <<<"$blocked")"
+check "the blocked flow's packets were dropped (dpi_blocked > 0)" \
+	test "$(jq '.counters.drops.dpi_blocked' <<<"$blocked")" -gt 0
+check "a flow_blocked drop event with the same flow_id" bash -c \
+	"jq -s -e 'any(.[]; .event_type==\"drop\" and .drop.reason==\"dpi_blocked\" and .flow_id==$fid)' '$EVENTS' >/dev/null"
+
+a=$("${Z[@]}" alerts --json)
+expect_eq "ztos alerts --json lists the alert (same flow_id, sid)" "$fid $SID_DROP" \
+	"$(jq -r "[.alerts[] | select(.alert.signature_id==$SID_DROP)][0] | \"\(.flow_id) \(.alert.signature_id)\"" <<<"$a")"
+r2=$(sock GET "/api/v1/alerts?tenant=blue&sid=$SID_DROP&limit=5")
+expect_eq "GET /api/v1/alerts?tenant=blue&sid=...: 200, the alert" "200 $fid" \
+	"$(status_of "$r2") $(body_of "$r2" | jq -r '.alerts[-1].flow_id')"
+expect_eq "GET /api/v1/alerts?tenant=red: none" 0 \
+	"$(body_of "$(sock GET '/api/v1/alerts?tenant=red')" | jq '.alerts | length')"
+expect_eq "GET /api/v1/alerts?limit=0: 400" 400 "$(status_of "$(sock GET '/api/v1/alerts?limit=0')")"
+check "ztos alerts prints a table with the signature" bash -c \
+	"'$ZTOS' --socket '$SOCK' alerts | grep -q 'ztos test: evil header'"
+
+# 2. Other flows are unaffected: a new connection, and an alert-only rule.
+r=$(client / "" /watched)
+echo "# client: $r"
+expect_eq "a new connection to the same server: every request answered" "200 200 200" \
+	"$(jq -r '"\(.first) \(.second) \(.third)"' <<<"$r")"
+sleep 0.5
+watch=$(jq -c "select(.event_type==\"alert\" and .alert.signature_id==$SID_ALERT)" "$EVENTS" | head -n 1)
+expect_eq "an alert rule with on_alert: log alerts and does not block" allowed \
+	"$(jq -r .alert.action <<<"${watch:-{\}}")"
+
+sleep 1
+kill "$SSE_PID" 2>/dev/null
+check "the SSE stream carried the alert" grep -q "\"signature_id\":$SID_DROP" "$WORK/sse.txt"
+
+# 3. Every copy the datapath mirrored is read by AF_XDP or counted lost.
+sleep 0.5
+st=$("${Z[@]}" status --json)
+fl=$("${Z[@]}" flows --json)
+mirrored=$(jq '.counters.packets.mirrored' <<<"$fl")
+read -r pk np lost <<<"$(jq -r '.subsystems.dpi | "\(.packets) \(.not_parsed) \(.losses.total)"' <<<"$st")"
+echo "# mirrored $mirrored, read $pk, not parsed $np, lost $lost"
+check "copies were read ($pk)" test "$pk" -gt 0
+expect_eq "read + not parsed + lost = mirrored" "$mirrored" $((pk + np + lost))
+check "status reports the socket's loss counters" bash -c \
+	"jq -e '.subsystems.dpi.losses | has(\"rx_dropped\") and has(\"rx_ring_full\")' >/dev/null <<<'$st'"
+check "status reports batches and pipeline CPU per packet" bash -c \
+	"jq -e '.subsystems.dpi | .batches > 0 and .pipeline_ns_per_packet > 0' >/dev/null <<<'$st'"
+m=$(curl -s --unix-socket "$SOCK" http://localhost/metrics)
+check "/metrics: ztos_dpi_packets_total" grep -qE '^ztos_dpi_packets_total [1-9]' <<<"$m"
+check "/metrics: ztos_dpi_lost_total by reason" grep -qE '^ztos_dpi_lost_total\{reason="rx_ring_full"\} [0-9]' <<<"$m"
+check "/metrics: ztos_dpi_alerts_total" grep -qE '^ztos_dpi_alerts_total [2-9]' <<<"$m"
+
+# 4. Rules reload: errors refuse it and name FILE:LINE:COL; the rules in use stay.
+echo 'alert tcp any any -> any 80 (msg:"broken"; content:"x"; sid:9000009;' >>"$WORK/local.rules"
+kill -HUP "$AGENT_PID"
+sleep 1
+check "SIGHUP with a broken rule: the error names FILE:LINE:COL" \
+	grep -qE "$WORK/local.rules:4:[0-9]+" "$WORK/ztosd.log"
+expect_eq "the rules in use stay (2 loaded, no reload)" "2 0" \
+	"$("${Z[@]}" status --json | jq -r '.subsystems.dpi | "\(.rules.loaded) \(.rule_reloads)"')"
+write_rules
+echo 'alert tcp any any -> any 80 (msg:"new rule"; content:"GET /new"; sid:9000003; rev:1;)' >>"$WORK/local.rules"
+echo 'alert tcp any any -> any 80 (msg:"not ours"; content:"x"; sid:9000004; lua:check.lua;)' >>"$WORK/local.rules"
+kill -HUP "$AGENT_PID"
+sleep 1
+st=$("${Z[@]}" status --json)
+expect_eq "SIGHUP with the rule fixed: 3 rules loaded, 1 skipped, one reload" "3 1 1" \
+	"$(jq -r '.subsystems.dpi | "\(.rules.loaded) \(.rules.skipped) \(.rule_reloads)"' <<<"$st")"
+check "the skipped rule (unsupported keyword) is named FILE:LINE:COL in status" bash -c \
+	"jq -e 'any(.subsystems.dpi.rules.errors[]; startswith(\"$WORK/local.rules:5:\"))' >/dev/null <<<'$st'"
+r=$(client / "" /new)
+echo "# client: $r"
+sleep 0.5
+echo "# dpi: $("${Z[@]}" status --json | jq -c '.subsystems.dpi | {packets, engine_stats, alerts, rules}')"
+echo "# alerts: $("${Z[@]}" alerts --json | jq -c '[.alerts[] | {src_port, sid: .alert.signature_id}]')"
+check "the new rule alerts" bash -c \
+	"jq -s -e 'any(.[]; .event_type==\"alert\" and .alert.signature_id==9000003)' '$EVENTS' >/dev/null"
+
+# The same over the API: a configure whose rules have errors is refused (422, the
+# location named); one that changes on_alert applies.
+printf 'alert tcp any any -> any 80 (msg:"x"; content:"x" sid:9000010;)\n' >"$WORK/bad.rules"
+r=$(sock POST /api/v1/network/configure --data "{\"dpi\": {\"rules\": [\"$WORK/bad.rules\"]}}")
+expect_eq "configure with a broken rule file: 422" 422 "$(status_of "$r")"
+check "the error names bad.rules:1:COL" grep -qE "bad.rules:1:[0-9]+" <<<"$(body_of "$r")"
+r=$(sock POST /api/v1/network/configure --data '{"dpi": {"on_alert": "block", "batch_size": 32}}')
+expect_eq "configure on_alert: block, batch_size 32: 200" 200 "$(status_of "$r")"
+expect_eq "status: on_alert block, batch_size 32, rules kept" "block 32 3" \
+	"$("${Z[@]}" status --json | jq -r '.subsystems.dpi | "\(.on_alert) \(.batch_size) \(.rules.loaded)"')"
+
+agent_stop
+expect_eq "SIGTERM: exit 0" 0 "$AGENT_RC"
