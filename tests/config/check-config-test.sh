@@ -63,3 +63,19 @@ check "private key with mode 0600: exit 0" "$ZTOSD" --check-config "$T/wg.yaml"
 out=$("$ZTOSD" --check-config "$T/nonexistent.yaml" 2>&1)
 expect_eq "missing config file: exit 1" 1 $?
 check "missing config file: names the file" grep -q "nonexistent.yaml" <<<"$out"
+
+# The DPI rule files are checked as the agent loads them.
+cat >"$T/local.rules" <<'RULES'
+alert tcp any any -> any 80 (msg:"fine"; content:"abc"; sid:1;)
+alert tcp any any -> any 80 (msg:"unterminated"; content:"abc; sid:2;)
+alert tcp any any -> any 80 (msg:"not ours"; content:"abc"; foo:bar; sid:3;)
+RULES
+printf 'version: 1\ndpi:\n  enabled: true\n  rules: [local.rules]\n' >"$T/dpi.yaml"
+out=$("$ZTOSD" --check-config "$T/dpi.yaml" 2>&1)
+expect_eq "a rule with bad syntax: exit 1" 1 $?
+check "a rule with bad syntax: FILE:LINE:COL of the rule" grep -qE "local.rules:2:[0-9]+: " <<<"$out"
+sed -i 2d "$T/local.rules"
+out=$("$ZTOSD" --check-config "$T/dpi.yaml" 2>&1)
+expect_eq "an unsupported keyword only: exit 0" 0 $?
+check "an unsupported keyword: a warning naming the rule and the keyword" \
+	grep -qE "warning: .*local.rules:2:[0-9]+: .*'foo'.*skipped" <<<"$out"
