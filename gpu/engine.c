@@ -180,21 +180,6 @@ static void *dup_mem(const void *p, size_t n)
 	return q;
 }
 
-static void rule_free(struct dpi_rule *r)
-{
-	free(r->src.v);
-	free(r->dst.v);
-	free(r->sport.v);
-	free(r->dport.v);
-	free(r->msg);
-	free(r->classtype);
-	for (int i = 0; i < r->n_contents; i++)
-		free(r->contents[i].bytes);
-	for (int i = 0; i < r->n_pcres; i++)
-		free(r->pcres[i].expr);
-	free(r->file);
-}
-
 static int rule_copy(struct dpi_rule *d, const struct dpi_rule *s)
 {
 	bool ok = true;
@@ -218,7 +203,7 @@ static int rule_copy(struct dpi_rule *d, const struct dpi_rule *s)
 	ok &= (d->src.v || !s->src.n) && (d->dst.v || !s->dst.n) && (d->sport.v || !s->sport.n) &&
 	      (d->dport.v || !s->dport.n) && d->msg && d->classtype && d->file;
 	if (!ok) {
-		rule_free(d);
+		dpi_rule_free(d);
 		return -ENOMEM;
 	}
 	return 0;
@@ -350,7 +335,7 @@ void dpi_db_free(struct dpi_db *db)
 	if (db->e->be->db_free)
 		db->e->be->db_free(db);
 	for (size_t i = 0; i < db->n_rules; i++)
-		rule_free(&db->rules[i]);
+		dpi_rule_free(&db->rules[i]);
 	free(db->rules);
 	free(db->hot);
 	dpi_core_free(&db->core);

@@ -34,7 +34,7 @@ void dpi_ruleset_init(struct dpi_ruleset *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
-static void rule_free(struct dpi_rule *r)
+void dpi_rule_free(struct dpi_rule *r)
 {
 	free(r->src.v);
 	free(r->dst.v);
@@ -53,7 +53,7 @@ static void rule_free(struct dpi_rule *r)
 void dpi_ruleset_free(struct dpi_ruleset *rs)
 {
 	for (size_t i = 0; i < rs->n; i++)
-		rule_free(&rs->rules[i]);
+		dpi_rule_free(&rs->rules[i]);
 	free(rs->rules);
 	for (size_t i = 0; i < rs->n_errors; i++)
 		free(rs->errors[i]);
@@ -809,7 +809,7 @@ static void parse_rule(struct ctx *c)
 		dup.failed = false;
 		fail(&dup, 0, E_INVALID, "sid %u is already loaded: rule skipped", r.sid);
 		rs->duplicate++;
-		rule_free(&r);
+		dpi_rule_free(&r);
 		return;
 	}
 	if (!r.msg)
@@ -840,7 +840,7 @@ skip:
 		rs->unsupported++;
 	else
 		rs->invalid++;
-	rule_free(&r);
+	dpi_rule_free(&r);
 }
 
 int dpi_rules_load_text(struct dpi_ruleset *rs, const char *name, const char *text, size_t len)

@@ -133,6 +133,8 @@ struct dpi_ruleset {
 
 void dpi_ruleset_init(struct dpi_ruleset *rs);
 void dpi_ruleset_free(struct dpi_ruleset *rs);
+/* What one rule owns (its lists, strings, contents); the rule is zeroed. */
+void dpi_rule_free(struct dpi_rule *r);
 
 /*
  * Append the rules of FILE to rs. Bad rules are reported in rs->errors and skipped.
