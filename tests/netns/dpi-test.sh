@@ -13,35 +13,10 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-NS=(zdp-a zdp-b zdp-wa)
-IN_A=(nsenter --net=/run/netns/zdp-a)
+LAB_P=zdp	# its own namespaces: zdp-a, zdp-b, zdp-wa (tests/netns/lab.sh)
+. "$(dirname "$0")/lab.sh"
 SID_DROP=9000001	# drop rule: blocks the flow
 SID_ALERT=9000002	# alert rule: alerts only (on_alert: log)
-
-lab_down() {
-	for ns in "${NS[@]}"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
-	return 0
-}
-
-lab_up() {
-	lab_down
-	for ns in "${NS[@]}"; do ip netns add "$ns" || return 1; done
-	ip link add ul-a netns zdp-a type veth peer name ul-b netns zdp-b || return 1
-	ip link add veth-blue0 netns zdp-a type veth peer name eth0 netns zdp-wa || return 1
-	ip -n zdp-a addr add 192.0.2.1/24 dev ul-a
-	ip -n zdp-b addr add 192.0.2.2/24 dev ul-b
-	ip -n zdp-b link add vxlan100 type vxlan id 100 local 192.0.2.2 remote 192.0.2.1 \
-		dstport 4789 dev ul-b nolearning
-	ip -n zdp-b addr add 10.100.0.2/24 dev vxlan100
-	ip -n zdp-wa addr add 10.100.0.10/24 dev eth0
-	# Host A's overlay (ztvx100 in ztbr100, with veth-blue0) is ztosd's; host B has no agent.
-	for l in lo ul-a veth-blue0; do ip -n zdp-a link set "$l" up; done
-	for l in lo ul-b vxlan100; do ip -n zdp-b link set "$l" up; done
-	for l in lo eth0; do ip -n zdp-wa link set "$l" up; done
-}
 
 write_rules() {
 	cat >"$WORK/local.rules" <<RULES

@@ -9,7 +9,10 @@
 # from its config; host B has no agent, so its VXLAN device is made with ip(8).
 # shellcheck shell=bash
 
-LAB_NS=(zt-a zt-b zt-wa)
+# LAB_P: the namespaces' prefix (zt-a, zt-b, zt-wa by default); a test that must not meet
+# another's lab sets its own before sourcing this file.
+LAB_P=${LAB_P:-zt}
+LAB_NS=("$LAB_P-a" "$LAB_P-b" "$LAB_P-wa")
 
 lab_down() {
 	local ns
@@ -25,18 +28,18 @@ lab_down() {
 lab_up() {
 	lab_down
 	for ns in "${LAB_NS[@]}"; do ip netns add "$ns" || return 1; done
-	ip link add ul-a netns zt-a type veth peer name ul-b netns zt-b || return 1
-	ip link add veth-blue0 netns zt-a type veth peer name eth0 netns zt-wa || return 1
-	ip -n zt-a addr add 192.0.2.1/24 dev ul-a
-	ip -n zt-b addr add 192.0.2.2/24 dev ul-b
+	ip link add ul-a netns "$LAB_P-a" type veth peer name ul-b netns "$LAB_P-b" || return 1
+	ip link add veth-blue0 netns "$LAB_P-a" type veth peer name eth0 netns "$LAB_P-wa" || return 1
+	ip -n "$LAB_P-a" addr add 192.0.2.1/24 dev ul-a
+	ip -n "$LAB_P-b" addr add 192.0.2.2/24 dev ul-b
 	# Host B only: VXLAN to a static remote, as head-end replication would give.
-	ip -n zt-b link add vxlan100 type vxlan id 100 local 192.0.2.2 remote 192.0.2.1 \
+	ip -n "$LAB_P-b" link add vxlan100 type vxlan id 100 local 192.0.2.2 remote 192.0.2.1 \
 		dstport 4789 dev ul-b nolearning
-	ip -n zt-b addr add 10.100.0.2/24 dev vxlan100
-	ip -n zt-wa addr add 10.100.0.10/24 dev eth0
-	for l in lo ul-a veth-blue0; do ip -n zt-a link set "$l" up; done
-	for l in lo ul-b vxlan100; do ip -n zt-b link set "$l" up; done
-	for l in lo eth0; do ip -n zt-wa link set "$l" up; done
+	ip -n "$LAB_P-b" addr add 10.100.0.2/24 dev vxlan100
+	ip -n "$LAB_P-wa" addr add 10.100.0.10/24 dev eth0
+	for l in lo ul-a veth-blue0; do ip -n "$LAB_P-a" link set "$l" up; done
+	for l in lo ul-b vxlan100; do ip -n "$LAB_P-b" link set "$l" up; done
+	for l in lo eth0; do ip -n "$LAB_P-wa" link set "$l" up; done
 	# veth native XDP needs the peer to take GRO-less frames: nothing to do on 6.x.
 	return 0
 }
@@ -63,7 +66,7 @@ YAML
 
 # nsenter, not ip netns exec: that one also gives the process a mount namespace of its
 # own, and the agent's pins (and a bpffs it mounts) must outlive it on the host.
-IN_A=(nsenter --net=/run/netns/zt-a)
+IN_A=(nsenter --net=/run/netns/$LAB_P-a)
 
 # lab_setup: the scratch agent (tests/lib.sh) configured for host A, the lab, and
 # ztosd running in zt-a; everything goes away when the test exits.
