@@ -157,6 +157,22 @@ static void parse_vxlan(struct ovl_dev *d, const struct nlattr *data)
 		d->learning = nla_get_u8(tb[IFLA_VXLAN_LEARNING]);
 }
 
+/* Room for one more device in k->v. */
+static int dev_reserve(struct ovl_kernel *k)
+{
+	size_t cap = k->cap ? k->cap * 2 : 256;
+	struct ovl_dev *v;
+
+	if (k->n < k->cap)
+		return 0;
+	v = realloc(k->v, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	k->v = v;
+	k->cap = cap;
+	return 0;
+}
+
 static int on_link(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ovl_kernel *k = arg;
@@ -165,15 +181,8 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 
 	if (ztnl_link_parse(nlh, &l))
 		return 0;
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 256;
-		struct ovl_dev *v = realloc(k->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		k->v = v;
-		k->cap = cap;
-	}
+	if (dev_reserve(k))
+		return -ENOMEM;
 	d = &k->v[k->n++];
 	*d = (struct ovl_dev){ .ifindex = l.ifindex, .up = l.flags & IFF_UP, .mtu = l.mtu,
 			       .master_ifindex = l.master };
@@ -467,15 +476,8 @@ int ovl_kernel_update(struct ovl_kernel *k, const char *name, int ifindex)
 	}
 	if (!ifindex)
 		return 0;
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 256;
-		struct ovl_dev *v = realloc(k->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		k->v = v;
-		k->cap = cap;
-	}
+	if (dev_reserve(k))
+		return -ENOMEM;
 	k->v[k->n] = (struct ovl_dev){ .ifindex = ifindex };
 	snprintf(k->v[k->n].name, IF_NAMESIZE, "%s", name);
 	k->n++;
