@@ -85,7 +85,7 @@ config/examples/keys/.made: scripts/example-keys.sh
 	@touch $@
 
 test: all $(UNIT_BINS) $(BPF_TEST_BINS)
-	BUILD=$(BUILD) tests/run.sh
+	BUILD=$(BUILD) tests/run.sh $(if $(filter 1,$(BUSY)),--busy)
 
 demo: all
 	scripts/demo.sh

@@ -36,6 +36,84 @@ expect_eq() {
 	fi
 }
 
+# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds; returns 1 when
+# SECONDS went by first. Tests wait on the condition they need, never on a fixed time:
+# a fast machine must not outrun them, a loaded one must not time them out. CMD is run
+# again each time, but its arguments are expanded once: "$(...)" in them is a constant,
+# so a condition that reads something goes in a function (at_least below).
+wait_until() {
+	local tries=$(($1 * 20))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+
+# sse_following FILE: the stream written to FILE has been set up by the agent (its
+# ": following the event log" comment is there), so it sees every later event.
+sse_following() { grep -qs '^: following the event log' "$1"; }
+
+# followers_at_least N [SOCK]: N event streams are open on the agent, each past the point
+# where it sees every later event (the CLI's --follow prints nothing to wait on).
+followers_at_least() { at_least "$1" metric ztos_api_event_followers "${2:-$SOCK}"; }
+
+# at_least N CMD...: CMD prints a number that is N or more.
+at_least() {
+	local n=$1 v
+	shift
+	v=$("$@") && [ "${v:-0}" -ge "$n" ]
+}
+
+# metric NAME [SOCK]: the sum of NAME's samples in the agent's /metrics (unix socket).
+metric() {
+	curl -s --unix-socket "${2:-$SOCK}" http://localhost/metrics |
+		awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $2 } END { print s + 0 }'
+}
+
+# sighup_wait PID [SOCK]: SIGHUP to the agent, then wait until it has finished the
+# reload (taken or refused: ztos_config_reloads_total counts both).
+sighup_wait() {
+	local before
+	before=$(metric ztos_config_reloads_total "${2:-$SOCK}")
+	kill -HUP "$1" || return 1
+	wait_until 30 at_least $((before + 1)) metric ztos_config_reloads_total "${2:-$SOCK}"
+}
+
+# listening NS PORT: a TCP socket listens on PORT in network namespace NS.
+listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
+
+# capture_start VAR NS IFACE FILE [FILTER...]: tcpdump in NS writing every frame to FILE
+# as it arrives (--immediate-mode: no buffering in the ring; -U: no buffering in the
+# file); returns once it is listening, with its pid in VAR.
+capture_start() {
+	local var=$1 ns=$2 ifc=$3 file=$4 pid
+	shift 4
+	ip netns exec "$ns" tcpdump -Z root --immediate-mode -U -nn -e -i "$ifc" -w "$file" \
+		"$@" 2>"$file.err" &
+	pid=$!
+	printf -v "$var" %s "$pid"
+	wait_until 20 grep -qs 'listening on' "$file.err"
+}
+
+# pcap_frames FILE [FILTER...]: how many frames FILE holds (matching FILTER).
+pcap_frames() {
+	local file=$1
+	shift
+	tcpdump -r "$file" -nn "$@" 2>/dev/null | wc -l
+}
+
+# capture_wait FILE N [SECONDS]: until FILE holds at least N frames.
+capture_wait() { wait_until "${3:-10}" at_least "$2" pcap_frames "$1"; }
+
+# capture_stop PID: tcpdump writes what it has and ends.
+capture_stop() {
+	kill -INT "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
 # A scratch agent: its own config, token, socket, state and log, on a free loopback port.
 agent_setup() {
 	WORK=$(mktemp -d /tmp/ztos-test.XXXXXX)
@@ -79,7 +157,7 @@ start_agent_case() {
 agent_start() {
 	"$@" "$ZTOSD" --config "$CONFIG" --log-level debug >>"$WORK/ztosd.log" 2>&1 &
 	AGENT_PID=$!
-	for _ in $(seq 200); do
+	for _ in $(seq 600); do
 		[ -S "$SOCK" ] && [ -s "$WORK/token" ] && break
 		kill -0 "$AGENT_PID" 2>/dev/null || break
 		sleep 0.05

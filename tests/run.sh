@@ -3,10 +3,20 @@
 # The one test runner: every layer (unit, api, cli, bpf, netns, vm, web, gpu),
 # each test program speaking TAP ("ok N - name", "not ok N - name",
 # "ok N - name # SKIP reason"). Ends with one line: "N passed, N failed, N skipped".
-# Usage: tests/run.sh [FILTER]   (runs the programs whose path contains FILTER)
+# Usage: tests/run.sh [--busy] [FILTER]   (runs the programs whose path contains FILTER)
+#   --busy: keep one CPU busy for the whole run (as a browser or a build beside it would):
+#   the suite must pass as well on a loaded machine as on an idle one.
 set -u
 cd "$(dirname "$0")/.."
 
+busy_pid=
+if [ "${1:-}" = --busy ]; then
+	shift
+	/usr/bin/env bash -c 'while :; do :; done' &
+	busy_pid=$!
+	trap 'kill $busy_pid 2>/dev/null' EXIT
+	echo "tests/run.sh --busy: pid $busy_pid keeps a CPU busy for the run"
+fi
 filter=${1:-}
 passed=0 failed=0 skipped=0
 failures=()

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "eventlog.h"
+#include "metrics.h"
 #include "internal.h"
 
 #define LOGS_DEFAULT_LIMIT 1000
@@ -286,15 +287,30 @@ void api_logs(struct api_request *req, struct api_response *resp)
 	cJSON_AddItemToObject(resp->json, "events", events);
 }
 
+/* The agent's metrics and the API's own. */
+static cJSON *api_metrics(struct agent *a)
+{
+	cJSON *list = metrics_collect(a), *f;
+	unsigned int n;
+
+	pthread_mutex_lock(&followers.lock);
+	n = followers.active;
+	pthread_mutex_unlock(&followers.lock);
+	f = metrics_family(list, "ztos_api_event_followers", "gauge",
+			   "Event streams (?follow=1) open now.");
+	metrics_sample(f, n, NULL, NULL);
+	return list;
+}
+
 void api_metrics_json(struct api_request *req, struct api_response *resp)
 {
 	resp->json = cJSON_CreateObject();
-	cJSON_AddItemToObject(resp->json, "metrics", metrics_collect(req->agent));
+	cJSON_AddItemToObject(resp->json, "metrics", api_metrics(req->agent));
 }
 
 void api_metrics_prometheus(struct api_request *req, struct api_response *resp)
 {
-	cJSON *m = metrics_collect(req->agent);
+	cJSON *m = api_metrics(req->agent);
 
 	resp->text = metrics_prometheus(m);
 	cJSON_Delete(m);

@@ -96,7 +96,7 @@ expect_eq "dry run: nothing applied" '["red"]' \
 curl -s -N --max-time 5 -H "Authorization: Bearer $TOKEN" \
 	"$API/api/v1/monitoring/logs?follow=1&event_type=config" >"$WORK/sse.txt" &
 sse_pid=$!
-sleep 0.5
+wait_until 5 sse_following "$WORK/sse.txt"
 
 r=$(api POST /api/v1/network/configure --data-binary '{"tenants": [{"name": "blue", "vni": 100, "vteps": ["192.0.2.2"]}]}')
 expect_eq "configure: 200" 200 "$(status_of "$r")"
@@ -163,7 +163,7 @@ done <<<"$described"
 cp "$CONFIG" "$WORK/good.yaml"
 sed -i 's/vni: 200/vni: 0/' "$CONFIG"
 g1=$(body_of "$(api GET /api/v1/status)" | jq -r .config.generation)
-kill -HUP "$AGENT_PID"; sleep 0.5
+check "SIGHUP with a bad file: the reload ends" sighup_wait "$AGENT_PID"
 expect_eq "SIGHUP with a bad file: generation kept" "$g1" \
 	"$(body_of "$(api GET /api/v1/status)" | jq -r .config.generation)"
 expect_eq "SIGHUP with a bad file: vni kept" 200 \
@@ -171,7 +171,7 @@ expect_eq "SIGHUP with a bad file: vni kept" 200 \
 check "SIGHUP with a bad file: a config error event names the line" bash -c \
 	"jq -r 'select(.event_type==\"config\" and .config.result==\"error\") | .config.errors[0].location' '$EVENTS' | grep -q ':9:'"
 sed 's/vni: 200/vni: 201/' "$WORK/good.yaml" >"$CONFIG"
-kill -HUP "$AGENT_PID"; sleep 0.5
+check "SIGHUP with a good file: the reload ends" sighup_wait "$AGENT_PID"
 expect_eq "SIGHUP with a good file: new vni" 201 \
 	"$(body_of "$(api GET /api/v1/network)" | jq -r '.tenants[0].vni')"
 
@@ -190,14 +190,18 @@ for i in 1 2 3 4 5 6; do
 	curl -s -N -H "Authorization: Bearer $TOKEN" "$API/api/v1/monitoring/logs?follow=1" \
 		>"$WORK/follower$i.txt" &
 done
-sleep 0.5
+check "6 followers are set up" wait_until 10 sse_following "$WORK/follower6.txt"
+for i in 1 2 3 4 5; do wait_until 10 sse_following "$WORK/follower$i.txt"; done
 r=$(api GET /api/v1/status)
 expect_eq "6 idle followers do not starve the API" 200 "$(status_of "$r")"
-t0=$(date +%s%N)
 api POST /api/v1/network/configure --data-binary '{"tenants": [{"name": "sse", "vni": 4242}]}' >/dev/null
-for _ in $(seq 100); do grep -q 'tenant sse' "$WORK/follower6.txt" && break; sleep 0.01; done
+# Measured from the configure's answer (the event is written before it): a follower
+# woken by a periodic timer instead of by the event would often miss this.
+t0=$(date +%s%N)
+for _ in $(seq 500); do grep -q 'tenant sse' "$WORK/follower6.txt" && break; sleep 0.01; done
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-check "an event reaches a suspended follower within 500 ms (took $ms ms)" test "$ms" -lt 500
+check "an event reaches a suspended follower within 500 ms of the change (took $ms ms)" \
+	test "$ms" -lt 500
 
 start=$SECONDS
 agent_stop

@@ -86,9 +86,9 @@ check "ztos help monitoring logs mentions --follow" bash -c "'$ZTOS' help monito
 
 "${Z[@]}" monitoring logs --follow --json >"$WORK/follow.txt" 2>&1 &
 fpid=$!
-sleep 0.5
+wait_until 10 followers_at_least 1
 "${Z[@]}" network configure --tenant green --vni 300 >/dev/null
-sleep 0.5
+wait_until 10 grep -q '"event_type":"config".*tenant green' "$WORK/follow.txt"
 kill -INT $fpid 2>/dev/null
 wait $fpid
 check "monitoring logs --follow prints the config event as it happens" \

@@ -72,22 +72,19 @@ PY
 	SERVER_PID=$!
 }
 
-listening() {
-	for _ in $(seq 50); do
-		ip netns exec zdp-b ss -ltn | grep -q '10.100.0.2:80' && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
-# client PATH1 HEADER PATH2: one TCP connection (a raw socket: nothing reconnects);
-# request 1 to PATH1, request 2 to PATH2 with HEADER (may be empty), then after 1 s a
-# third to PATH1. Prints JSON: the local port, the time request 2 was sent, and for each
-# request "200" when its answer came, "timeout" when nothing came within 2 s.
+# client PATH1 HEADER PATH2 [GO]: one TCP connection (a raw socket: nothing reconnects);
+# request 1 to PATH1, request 2 to PATH2 with HEADER (may be empty), then a third to
+# PATH1 — once the file GO exists when GO is given (the test makes it when the flow is
+# blocked; at most 20 s). Prints JSON: the local port, the time request 2 was sent, and
+# for each request "200" when its answer came, "timeout" when nothing came within 2 s.
+# The local port is also written to $WORK/client.port once request 2 is out.
 client() {
-	ip netns exec zdp-wa /usr/bin/python3 - "$@" <<'PY'
-import json, socket, sys, time
-path1, header, path2 = sys.argv[1], sys.argv[2], sys.argv[3]
+	rm -f "$WORK/client.port"
+	ip netns exec zdp-wa /usr/bin/python3 - "$WORK/client.port" "$@" <<'PY'
+import json, os, socket, sys, time
+port_file, path1, header, path2 = sys.argv[1:5]
+go = sys.argv[5] if len(sys.argv) > 5 else None
 END = b"hello from host B\n"
 s = socket.create_connection(("10.100.0.2", 80), timeout=3)
 out = {"port": s.getsockname()[1]}
@@ -107,7 +104,12 @@ def req(name, path, hdr=""):
 req("first", path1)
 out["sent_us"] = int(time.time() * 1e6)
 req("second", path2, header)
-time.sleep(1)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(out["port"]))
+os.rename(port_file + ".tmp", port_file)
+deadline = time.time() + 20
+while go and not os.path.exists(go) and time.time() < deadline:
+    time.sleep(0.01)
 req("third", path1)
 print(json.dumps(out))
 PY
@@ -129,16 +131,30 @@ expect_eq "status: AF_XDP on ztos-dpi1" ztos-dpi1 "$(jq -r .subsystems.dpi.inter
 check "the AF_XDP socket is in the xsks map" bash -c \
 	"bpftool -j map dump pinned '$BPFFS/xsks' | jq -e 'length >= 1' >/dev/null"
 start_server	# not under check: its $(...) subshell would lose SERVER_PID
-check "HTTP server on host B" listening
+check "HTTP server on host B" wait_until 10 listening zdp-b 80
 
 # Follow the alert stream (SSE) from before the attack.
 curl -sN --unix-socket "$SOCK" "http://localhost/api/v1/monitoring/logs?follow=1&event_type=alert" \
 	>"$WORK/sse.txt" 2>/dev/null &
 SSE_PID=$!
-for _ in $(seq 50); do grep -q "following the event log" "$WORK/sse.txt" && break; sleep 0.1; done
+wait_until 10 sse_following "$WORK/sse.txt"
 
-# 1. A request carrying the drop rule's signature.
-r=$(client / "X-Evil: yes" /index.html)
+# blocked PORT: the flow from the client's PORT to :80 has verdict block.
+blocked() {
+	"${Z[@]}" flows --json --verdict block |
+		jq -e --argjson p "$1" 'any(.flows[]; .dest_port == 80 and .src_port == $p)'
+}
+
+# 1. A request carrying the drop rule's signature; the third request goes once the
+# flow is blocked (or after 20 s: then it is answered, and the case fails).
+rm -f "$WORK/go"
+client / "X-Evil: yes" /index.html "$WORK/go" >"$WORK/client1.json" &
+cpid=$!
+wait_until 20 test -s "$WORK/client.port"
+check "the signature blocks the flow" wait_until 20 blocked "$(cat "$WORK/client.port")"
+touch "$WORK/go"
+wait $cpid
+r=$(cat "$WORK/client1.json")
 echo "# client: $r"
 port=$(jq -r .port <<<"$r")
 expect_eq "the first request on the connection is answered" 200 "$(jq -r .first <<<"$r")"
@@ -183,17 +199,30 @@ r=$(client / "" /watched)
 echo "# client: $r"
 expect_eq "a new connection to the same server: every request answered" "200 200 200" \
 	"$(jq -r '"\(.first) \(.second) \(.third)"' <<<"$r")"
-sleep 0.5
+# alert_logged SID: the event log has an alert of rule SID.
+alert_logged() {
+	jq -s -e --argjson s "$1" 'any(.[]; .event_type == "alert" and .alert.signature_id == $s)' \
+		"$EVENTS" >/dev/null
+}
+wait_until 10 alert_logged $SID_ALERT
 watch=$(jq -c "select(.event_type==\"alert\" and .alert.signature_id==$SID_ALERT)" "$EVENTS" | head -n 1)
 expect_eq "an alert rule with on_alert: log alerts and does not block" allowed \
 	"$(jq -r .alert.action <<<"${watch:-{\}}")"
 
-sleep 1
+wait_until 10 grep -q "\"signature_id\":$SID_DROP" "$WORK/sse.txt"
 kill "$SSE_PID" 2>/dev/null
 check "the SSE stream carried the alert" grep -q "\"signature_id\":$SID_DROP" "$WORK/sse.txt"
 
-# 3. Every copy the datapath mirrored is read by AF_XDP or counted lost.
-sleep 0.5
+# 3. Every copy the datapath mirrored is read by AF_XDP or counted lost (once the
+# pipeline has caught up with the last copies).
+accounted() {
+	local m p n l
+	m=$("${Z[@]}" flows --json | jq '.counters.packets.mirrored')
+	read -r p n l <<<"$("${Z[@]}" status --json |
+		jq -r '.subsystems.dpi | "\(.packets) \(.not_parsed) \(.losses.total)"')"
+	[ "$m" = $((p + n + l)) ]
+}
+wait_until 10 accounted
 st=$("${Z[@]}" status --json)
 fl=$("${Z[@]}" flows --json)
 mirrored=$(jq '.counters.packets.mirrored' <<<"$fl")
@@ -212,8 +241,7 @@ check "/metrics: ztos_dpi_alerts_total" grep -qE '^ztos_dpi_alerts_total [2-9]' 
 
 # 4. Rules reload: errors refuse it and name FILE:LINE:COL; the rules in use stay.
 echo 'alert tcp any any -> any 80 (msg:"broken"; content:"x"; sid:9000009;' >>"$WORK/local.rules"
-kill -HUP "$AGENT_PID"
-sleep 1
+check "SIGHUP with a broken rule: the reload ends" sighup_wait "$AGENT_PID"
 check "SIGHUP with a broken rule: the error names FILE:LINE:COL" \
 	grep -qE "$WORK/local.rules:4:[0-9]+" "$WORK/ztosd.log"
 expect_eq "the rules in use stay (2 loaded, no reload)" "2 0" \
@@ -221,8 +249,7 @@ expect_eq "the rules in use stay (2 loaded, no reload)" "2 0" \
 write_rules
 echo 'alert tcp any any -> any 80 (msg:"new rule"; content:"GET /new"; sid:9000003; rev:1;)' >>"$WORK/local.rules"
 echo 'alert tcp any any -> any 80 (msg:"not ours"; content:"x"; sid:9000004; lua:check.lua;)' >>"$WORK/local.rules"
-kill -HUP "$AGENT_PID"
-sleep 1
+check "SIGHUP with the rule fixed: the reload ends" sighup_wait "$AGENT_PID"
 st=$("${Z[@]}" status --json)
 expect_eq "SIGHUP with the rule fixed: 3 rules loaded, 1 skipped, one reload" "3 1 1" \
 	"$(jq -r '.subsystems.dpi | "\(.rules.loaded) \(.rules.skipped) \(.rule_reloads)"' <<<"$st")"
@@ -230,11 +257,10 @@ check "the skipped rule (unsupported keyword) is named FILE:LINE:COL in status" 
 	jq -e --arg f "$WORK/local.rules:5:" 'any(.subsystems.dpi.rules.errors[]; startswith($f))' <<<"$st"
 r=$(client / "" /new)
 echo "# client: $r"
-sleep 0.5
+wait_until 10 alert_logged 9000003
 echo "# dpi: $("${Z[@]}" status --json | jq -c '.subsystems.dpi | {packets, engine_stats, alerts, rules}')"
 echo "# alerts: $("${Z[@]}" alerts --json | jq -c '[.alerts[] | {src_port, sid: .alert.signature_id}]')"
-check "the new rule alerts" bash -c \
-	"jq -s -e 'any(.[]; .event_type==\"alert\" and .alert.signature_id==9000003)' '$EVENTS' >/dev/null"
+check "the new rule alerts" alert_logged 9000003
 
 # The same over the API: a configure whose rules have errors is refused (422, the
 # location named); one that changes on_alert applies.

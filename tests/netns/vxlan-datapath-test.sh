@@ -33,7 +33,7 @@ expect_eq "the flow has verdict allow and tenant blue" "allow blue 100" \
 	"$(jq -r '"\(.verdict) \(.tenant) \(.vni)"' <<<"$icmp")"
 
 ip netns exec zt-b iperf3 -s -1 -D -p 5201 >/dev/null 2>&1
-sleep 0.3
+wait_until 10 listening zt-b 5201
 check "iperf3 TCP across VNI 100 for 2 s" bash -c \
 	"ip netns exec zt-wa iperf3 -c 10.100.0.2 -p 5201 -t 2 -J >'$WORK/iperf.json'"
 bytes=$(jq '.end.sum_sent.bytes' "$WORK/iperf.json" 2>/dev/null)
@@ -67,7 +67,7 @@ check "a drop event for VNI 999 from VTEP 192.0.2.2 is in the event log" \
 	grep -q '"vtep":"192.0.2.2"' <<<"$drops"
 
 ip netns exec zt-b iperf3 -s -1 -D -p 9999 >/dev/null 2>&1   # a listener: without the deny, the connect would succeed
-sleep 0.2
+wait_until 10 listening zt-b 9999
 before=$("${Z[@]}" flows --json | jq '.counters.drops.policy_deny')
 check "policy deny: TCP to port 9999 does not connect" bash -c \
 	"! ip netns exec zt-wa timeout 3 bash -c 'echo x >/dev/tcp/10.100.0.2/9999' 2>/dev/null"

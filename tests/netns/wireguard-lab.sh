@@ -80,7 +80,7 @@ wgl_start() {
 	nsenter --net="/run/netns/$(wgl_ns "$h")" "$ZTOSD" --config "$WGL_WORK/$h/ztos.yaml" \
 		--log-level debug >>"$WGL_WORK/$h/ztosd.log" 2>&1 &
 	echo $! >"$WGL_WORK/$h/agent.pid"
-	for i in $(seq 200); do
+	for i in $(seq 600); do
 		[ -S "$WGL_WORK/$h/api.sock" ] && return 0
 		kill -0 "$(cat "$WGL_WORK/$h/agent.pid")" 2>/dev/null || break
 		sleep 0.05
@@ -199,16 +199,15 @@ for b in sorted(set(bad)):
 '
 
 wg_suite() {
-	local impl=$1 h i j out pa pb before after hs_b ifidx gopid r
+	local impl=$1 h i j out pa pb before after hs_b ifidx gopid r cap passes
 
 	wgl_setup
 	check "ztos security wireguard pubkey agrees with wg pubkey" \
 		test "$(wg pubkey <"$WGL_WORK/a/wg.key")" = "$(cat "$WGL_WORK/a/wg.pub")"
 
 	# The capture on host b's underlay starts before any handshake.
-	wgl_in b tcpdump -i zw-u -U -n -w "$WGL_WORK/under.pcap" >/dev/null 2>&1 &
-	WGL_CAP_PIDS=("$!")
-	sleep 1
+	capture_start cap "$(wgl_ns b)" zw-u "$WGL_WORK/under.pcap"
+	WGL_CAP_PIDS=("$cap")
 
 	for h in "${WGL_HOSTS[@]}"; do
 		if wgl_start "$h"; then ok "host $h: ztosd starts"; else not_ok "host $h: ztosd starts"; return; fi
@@ -245,16 +244,15 @@ wg_suite() {
 	done
 
 	# A marker crosses in the overlay (seen on b's VXLAN device), never on the wire.
-	wgl_in b tcpdump -i ztbr100 -U -n -w "$WGL_WORK/over.pcap" udp port 9999 >/dev/null 2>&1 &
-	WGL_CAP_PIDS+=("$!")
-	sleep 1
+	capture_start cap "$(wgl_ns b)" ztbr100 "$WGL_WORK/over.pcap" udp port 9999
+	WGL_CAP_PIDS+=("$cap")
 	for i in 1 2 3 4 5; do
 		wgl_in a bash -c "echo '$WGL_MARKER' >/dev/udp/10.100.0.2/9999"
-		sleep 0.1
 	done
-	sleep 1
-	kill "${WGL_CAP_PIDS[@]}" 2>/dev/null
-	wait "${WGL_CAP_PIDS[@]}" 2>/dev/null
+	# The underlay carried them before the overlay delivered them: once b's bridge has
+	# all five, the underlay capture holds what it will ever see of them.
+	capture_wait "$WGL_WORK/over.pcap" 5
+	for cap in "${WGL_CAP_PIDS[@]}"; do capture_stop "$cap"; done
 	WGL_CAP_PIDS=()
 	check "the marker crossed the overlay to b" grep -q "$WGL_MARKER" "$WGL_WORK/over.pcap"
 	out=$(/usr/bin/python3 -c "$WGL_PCAP_CHECK" "$WGL_WORK/under.pcap" "$WGL_PORT" "$WGL_MARKER" 2>&1)
@@ -318,8 +316,8 @@ wg_suite() {
 	fi
 	check "peer removed: a still reaches b" wgl_reach a 10.100.0.2
 	wgl_kept "peer removed: host-b untouched (its session goes on)" "$hs_b" "$(wgl_session a host-b)"
-	kill -HUP "$(cat "$WGL_WORK/a/agent.pid")"
-	sleep 1
+	check "reload of the file: the reload ends" \
+		sighup_wait "$(cat "$WGL_WORK/a/agent.pid")" "$WGL_WORK/a/api.sock"
 	check "reload of the file: host-c is back and reached" wgl_reach a 10.100.0.3
 
 	# A changed peer is updated in place: its session stays.
@@ -367,7 +365,10 @@ print(json.dumps({"wireguard": {"peers": [{"name": "host-many", "public_key": sy
 	expect_eq "a peer with 2500 allowed IPs: accepted" 200 "$(tail -n 1 <<<"$r")"
 	expect_eq "a peer with 2500 allowed IPs: wg show has them all" 2500 \
 		"$(wgl_in a wg show "$(wgl_if a)" allowed-ips | grep -o '10\.200\.' | wc -l)"
-	sleep 6	# a supervisor pass (every 5 s) reads the device back
+	# A supervisor pass (every 5 s) that began after the change reads the device back.
+	passes=$(wgl_wg_json a | jq .supervisor_passes)
+	check "a supervisor pass after the change" \
+		wait_until 30 at_least $((passes + 1)) eval "wgl_wg_json a | jq .supervisor_passes"
 	check "a peer with 2500 allowed IPs: read back whole (no rewrite by the supervisor)" \
 		bash -c "[ \$(grep -c 'peer .* added' '$WGL_WORK/a/ztosd.log') -eq 1 ] && ! grep -q 'peer .* updated' '$WGL_WORK/a/ztosd.log'"
 	r=$(wgl_post a '{"wireguard": {"peers": [{"name": "host-many", "remove": true}]}}')
@@ -454,7 +455,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 23456))
 t = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); t.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1); t.bind(("::", 23456))
 time.sleep(60)' &
 	WGL_PORT_PID=$!
-	sleep 0.5
+	wait_until 10 eval "ip netns exec $(wgl_ns a) ss -Hlun 'sport = :23456' | grep -q ."
 	check "listen port in use: another socket holds UDP 23456" kill -0 "$WGL_PORT_PID"
 	r=$(wgl_post a '{"wireguard": {"listen_port": 23456, "peers": [{"name": "host-d", "public_key": "'"$("$ZTOS" security wireguard genkey | "$ZTOS" security wireguard pubkey)"'", "allowed_ips": ["10.255.0.4/32"]}]}}')
 	expect_eq "listen port in use: refused" 422 "$(tail -n 1 <<<"$r")"

@@ -9,4 +9,4 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/vm/suite.sh
 
-vm_suite 300 "the MACsec suite" tests/vm/inside/macsec.sh
+vm_suite 360 "the MACsec suite" tests/vm/inside/macsec.sh

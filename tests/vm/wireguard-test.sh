@@ -8,4 +8,4 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/vm/suite.sh
 
-vm_suite 420 "the WireGuard suite" tests/vm/inside/wireguard.sh
+vm_suite 600 "the WireGuard suite" tests/vm/inside/wireguard.sh

@@ -78,7 +78,7 @@ start() {
 		>>"$d/ztosd.log" 2>&1 &
 	eval "PID_$1=$!"
 	PIDS+=($!)
-	for _ in $(seq 200); do
+	for _ in $(seq 600); do
 		[ -S "$d/api.sock" ] && return 0
 		kill -0 $! 2>/dev/null || break
 		sleep 0.05
@@ -156,22 +156,18 @@ check "ping across VNI 100 over MACsec (A -> B)" ip netns exec zm-a ping -c 3 -i
 
 # ---- the underlay carries only MACsec, and never the plaintext ----
 
-ip netns exec zm-b tcpdump -Z root -U -n -i ul0 -w "$W/ul.pcap" 2>"$W/cap1.err" &
-cap1=$!
-ip netns exec zm-b tcpdump -Z root -U -n -i ztvx100 -w "$W/vx.pcap" 2>"$W/cap2.err" &
-cap2=$!
-for _ in $(seq 100); do	# both listening before the first ping
-	grep -qs 'listening on' "$W/cap1.err" && grep -qs 'listening on' "$W/cap2.err" && break
-	sleep 0.1
-done
+# Both listening before the first ping, each frame written as it comes (tests/lib.sh).
+capture_start cap1 zm-b ul0 "$W/ul.pcap"
+capture_start cap2 zm-b ztvx100 "$W/vx.pcap"
 ip netns exec zm-a ping -c 10 -i 0.05 -W 2 -p $MARK -s 200 10.100.0.2 >"$W/mark.out" 2>&1
 check "10 pings carrying the marker cross ($(grep -o '[0-9]* received' "$W/mark.out"))" \
 	grep -q ' 10 received' "$W/mark.out"
-sleep 0.5
-kill -INT $cap1 $cap2
-wait $cap1 $cap2 2>/dev/null
 # frames: one header line each (-e -t); tcpdump adds hex lines for what it cannot decode
 frames() { tcpdump -r "$W/ul.pcap" -n -e -t "$@" 2>/dev/null | grep -c '^[0-9a-f][0-9a-f]:'; }
+# 10 requests and 10 replies crossed: wait until the capture has written them all.
+wait_until 20 at_least 20 frames
+capture_stop "$cap1"
+capture_stop "$cap2"
 total=$(frames)
 clear=$(frames 'not ether proto 0x88e5')
 echo "# underlay capture: $total frames, $((total - clear)) of them MACsec"
@@ -235,9 +231,10 @@ check "TX SA 0 was not re-keyed (its PN went on)" test \
 
 # A long stream, stopped once the rotation is done: it must surround the whole rotation
 # however slow the VM is. Losses are the replies missing between the first and the last.
-ip netns exec zm-a ping -i 0.01 -c 6000 -W 1 10.100.0.2 >"$W/ping.out" 2>&1 &
+ip netns exec zm-a stdbuf -oL ping -i 0.01 -c 60000 -W 1 10.100.0.2 >"$W/ping.out" 2>&1 &
 pp=$!
-sleep 1
+replies() { grep -c 'icmp_seq=' "$W/ping.out"; }
+wait_until 60 at_least 50 replies
 # RX first on both hosts, then TX: each host can decrypt the other's next SA before
 # either switches. Host A through the CLI, host B through the API.
 check "rotate A's RX SA of B to an 1 (ztos security macsec rotate)" zt a security macsec rotate \
@@ -249,7 +246,9 @@ check "rotate A's TX SA to an 1" zt a security macsec rotate --tx-an 1 --tx-key-
 r=$(rotate b "{\"tx_sa\": {\"an\": 1, \"key_id\": \"b1\", \"key_file\": \"$W/b1.key\"}}")
 expect_eq "rotate B's TX SA to an 1" 200 "$(status_of "$r")"
 check "the ping stream was still running when the rotation was done" kill -0 $pp
-sleep 2
+# Some traffic on the new SAs, and at least 300 replies in all, before the stream stops.
+wait_until 60 at_least $(($(replies) + 100)) replies
+wait_until 60 at_least 300 replies
 kill -INT $pp
 wait $pp
 seqs=$(grep -o 'icmp_seq=[0-9]*' "$W/ping.out" | cut -d= -f2 | sort -n | uniq)
