@@ -63,7 +63,7 @@ $(DPI_TEST_BINS): $(LIBDPI)
 $(DPI_TEST_BINS): TEST_LIBS += $(DPI_LIBS)
 
 # The AF_XDP frame parser's test links the reader itself (libxdp, libbpf).
-$(BUILD)/tests/test_afxdp: $(BUILD)/agent/afxdp.o
+$(BUILD)/tests/test_afxdp: $(BUILD)/agent/afxdp.o $(BUILD)/agent/err.o
 $(BUILD)/tests/test_afxdp: TEST_LIBS += $(call lib,libxdp libbpf)
 
 # What includes a skeleton waits for it.

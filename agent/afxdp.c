@@ -227,7 +227,7 @@ static void refill(struct queue *q)
 }
 
 static int queue_open(struct afxdp *x, struct queue *q, const char *ifname, uint32_t id,
-		      char *err, size_t len)
+		      struct ztos_err *e)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = RING_SIZE,
@@ -249,7 +249,7 @@ static int queue_open(struct afxdp *x, struct queue *q, const char *ifname, uint
 	if (q->area == MAP_FAILED) {
 		q->area = NULL;
 		ret = -errno;
-		snprintf(err, len, "AF_XDP: %s queue %u: map a UMEM of %zu bytes: %s", ifname, id,
+		ztos_errmsg(e, -EIO, "AF_XDP: %s queue %u: map a UMEM of %zu bytes: %s", ifname, id,
 			 size, strerror(-ret));
 		return ret;
 	}
@@ -260,18 +260,18 @@ static int queue_open(struct afxdp *x, struct queue *q, const char *ifname, uint
 	madvise(q->area, size, MADV_HUGEPAGE);
 	q->free = malloc(NUM_FRAMES * sizeof(*q->free));
 	if (!q->free) {
-		snprintf(err, len, "AF_XDP: %s queue %u: out of memory", ifname, id);
+		ztos_errmsg(e, -EIO, "AF_XDP: %s queue %u: out of memory", ifname, id);
 		return -ENOMEM;
 	}
 	ret = xsk_umem__create(&q->umem, q->area, size, &q->fill, &q->comp, &ucfg);
 	if (ret) {
-		snprintf(err, len, "AF_XDP: %s queue %u: create the UMEM: %s", ifname, id,
+		ztos_errmsg(e, -EIO, "AF_XDP: %s queue %u: create the UMEM: %s", ifname, id,
 			 strerror(-ret));
 		return ret;
 	}
 	ret = xsk_socket__create(&q->xsk, ifname, id, q->umem, &q->rx, NULL, &scfg);
 	if (ret) {
-		snprintf(err, len, "AF_XDP: %s queue %u: create the socket: %s (kernel without "
+		ztos_errmsg(e, -EIO, "AF_XDP: %s queue %u: create the socket: %s (kernel without "
 			 "CONFIG_XDP_SOCKETS?)", ifname, id, strerror(-ret));
 		return ret;
 	}
@@ -281,7 +281,7 @@ static int queue_open(struct afxdp *x, struct queue *q, const char *ifname, uint
 	fd = xsk_socket__fd(q->xsk);
 	if (bpf_map_update_elem(x->xsks_fd, &id, &fd, BPF_ANY)) {
 		ret = -errno;
-		snprintf(err, len, "AF_XDP: put the socket of %s queue %u in the xsks map: %s",
+		ztos_errmsg(e, -EIO, "AF_XDP: put the socket of %s queue %u in the xsks map: %s",
 			 ifname, id, strerror(-ret));
 		return ret;
 	}
@@ -439,14 +439,14 @@ static void *reader(void *arg)
 
 /* ---- life cycle ---- */
 
-int afxdp_start(const struct afxdp_opts *o, struct afxdp **out, char *err, size_t len)
+int afxdp_start(const struct afxdp_opts *o, struct afxdp **out, struct ztos_err *e)
 {
 	struct afxdp *x = calloc(1, sizeof(*x));
 	unsigned int n = count_rx_queues(o->ifname);
 	int ret = 0;
 
 	if (!x) {
-		snprintf(err, len, "AF_XDP: out of memory");
+		ztos_errmsg(e, -EIO, "AF_XDP: out of memory");
 		return -ENOMEM;
 	}
 	x->xsks_fd = o->xsks_fd;
@@ -456,12 +456,12 @@ int afxdp_start(const struct afxdp_opts *o, struct afxdp **out, char *err, size_
 	x->pkts = calloc(ZTOS_DPI_BATCH_MAX, sizeof(*x->pkts));
 	x->slots = calloc(ZTOS_DPI_BATCH_MAX, sizeof(*x->slots));
 	if (!x->pkts || !x->slots) {
-		snprintf(err, len, "AF_XDP: out of memory");
+		ztos_errmsg(e, -EIO, "AF_XDP: out of memory");
 		ret = -ENOMEM;
 		goto fail;
 	}
 	for (x->n_queues = 0; x->n_queues < n; x->n_queues++) {
-		ret = queue_open(x, &x->q[x->n_queues], o->ifname, x->n_queues, err, len);
+		ret = queue_open(x, &x->q[x->n_queues], o->ifname, x->n_queues, e);
 		if (ret) {
 			x->n_queues++;	/* close the half-open one too */
 			goto fail;
@@ -469,7 +469,7 @@ int afxdp_start(const struct afxdp_opts *o, struct afxdp **out, char *err, size_
 	}
 	ret = -pthread_create(&x->thread, NULL, reader, x);
 	if (ret) {
-		snprintf(err, len, "AF_XDP: start the reader thread: %s", strerror(-ret));
+		ztos_errmsg(e, -EIO, "AF_XDP: start the reader thread: %s", strerror(-ret));
 		goto fail;
 	}
 	pthread_setname_np(x->thread, "ztos-afxdp");

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "ztos_common.h"
 
 struct afxdp;
@@ -54,7 +55,7 @@ struct afxdp_stats {
 };
 
 /* Sockets bound and in the map, thread running; on error err says what and why. */
-int afxdp_start(const struct afxdp_opts *opts, struct afxdp **out, char *err, size_t len);
+int afxdp_start(const struct afxdp_opts *opts, struct afxdp **out, struct ztos_err *e);
 /* Takes effect at the next batch. */
 void afxdp_set_batch(struct afxdp *x, unsigned int batch_size, unsigned int batch_timeout_us);
 /* From any thread. */

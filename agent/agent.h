@@ -11,13 +11,11 @@
 #include <cjson/cJSON.h>
 
 #include "config/config.h"
+#include "subsys.h"
 
 /* ZTOS_VERSION comes from common.mk, shared with the CLI. */
 
 struct api;
-struct datapath;
-struct macsec;
-struct dpi;
 
 struct agent_metrics {
 	atomic_uint_fast64_t requests[6];	/* by status class: 1xx..5xx, [0] other */
@@ -26,51 +24,77 @@ struct agent_metrics {
 	atomic_uint_fast64_t configures_ok, configures_failed;
 };
 
+/* One entry of the subsystem table, as the core keeps it (agent.c). */
+struct subsys_slot {
+	const struct subsys_ops *ops;
+	void *priv;
+	void *txn;			/* during a change */
+	bool start_failed;		/* its start was refused: nothing of it runs */
+	struct ztos_err err;		/* its last refusal (code 0: none since) */
+	atomic_uint_fast64_t refusals;
+};
+
 struct agent {
 	const char *config_path;
 	char *config_dir;
 
 	/*
 	 * The desired state. Readers (API threads) hold the read lock while they look
-	 * at cfg; a reload or a configure builds the new config aside and swaps it in
-	 * under the write lock, so nobody sees half a config.
+	 * at cfg or ask a subsystem; a reload or a configure builds the new config aside and
+	 * swaps it in under the write lock, so nobody sees half a config.
 	 */
 	pthread_rwlock_t lock;
 	struct ztos_config *cfg;
 	struct cfg_node *tree;	/* the file's tree with the API's patches merged in */
 	uint64_t generation;
 	int64_t config_loaded_us;
-	pthread_mutex_t configure_lock;	/* one configure or reload at a time */
+	pthread_mutex_t configure_lock;	/* one configure, reload or tick at a time */
 
 	int64_t started_us;
 	struct api *api;
-	/* NULL while the config wants no datapath, or when it failed (dp_error says why) */
-	struct datapath *dp;
-	char dp_error[512];
-	/* NULL while DPI is not wanted, or when it failed (dpi_error says why) */
-	struct dpi *dpi;
-	char dpi_error[1024];
-	cJSON *kernel;		/* what the kernel supports, probed once at start */
-	struct macsec *macsec;	/* the MACsec link kept (agent/netlink/macsec.h) */
+	struct subsys_env env;		/* what the subsystems share (kernel support, ...) */
+	struct subsys_slot *subs;	/* subsys_table[], in its order */
+	unsigned int n_subs;
+	uint64_t ticks;
 	struct agent_metrics metrics;
 };
+
+/* ---- the core (agent.c): loops over the subsystem table ---- */
+
+/* Probe the kernel once, then give every subsystem its private state. */
+int agent_init_subsystems(struct agent *a);
+/* Bring every subsystem from nothing to a->cfg; one that refuses says why and the rest go
+ * on (the agent runs to report it). */
+void agent_start_subsystems(struct agent *a);
+/* Handles closed in reverse order; what is in the kernel stays for the next agent. */
+void agent_stop_subsystems(struct agent *a);
 
 /*
  * Replace the desired state: validate patch merged into the current tree, or (patch
  * NULL) a fresh load of the config file. On success *changes lists the difference
  * (a JSON array). With dry_run nothing is applied. Returns 0, -EINVAL with errs filled,
- * -EBUSY when another change is in flight, or -errno.
+ * -EIO when a subsystem refused it (errs names it; what went before is undone), -EBUSY
+ * when another change is in flight, or -errno.
  */
 int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJSON **changes,
 		 struct cfg_errors *errs);
 
-/* Subsystems: what the agent knows of each. */
-cJSON *agent_subsystems(struct agent *a);
-cJSON *agent_subsystem_state(const char *state, const char *reason);
-/* Call with a->lock held for reading. */
-cJSON *agent_datapath_state(struct agent *a);
-cJSON *agent_dpi_state(struct agent *a);
-extern const char *const not_built_reason;
+/* Once a second (the event loop's timer). */
+void agent_tick(struct agent *a);
+/* The subsystems' event descriptors (fds[i] -1: none), and the one that is readable. */
+void agent_event_fds(struct agent *a, int *fds, unsigned int n);
+void agent_on_events(struct agent *a, int fd);
+
+/* The "subsystems" object of /api/v1/status and the agent's health (read lock held). */
+cJSON *agent_subsystems(struct agent *a, enum agent_health *health);
+/* One subsystem's line of it (read lock held), or NULL for an entry not in the table. */
+cJSON *agent_subsystem(struct agent *a, const struct subsys_ops *ops);
+/* Every subsystem's metric families (read lock held). */
+void agent_subsystem_metrics(struct agent *a, cJSON *families);
+/* ztosd --cleanup: every subsystem's cleanup, last applied first. */
+void agent_cleanup_subsystems(const struct ztos_config *cfg);
+/* An entry's private state (ops: its table entry), or NULL. */
+void *agent_subsys(struct agent *a, const struct subsys_ops *ops);
 
 cJSON *metrics_collect(struct agent *a);
 char *metrics_prometheus(const cJSON *metrics);

@@ -60,21 +60,8 @@ struct datapath {
 	uint64_t aged, events_seen;
 };
 
-static int fail(char *err, size_t len, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t len, int ret, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	if (ret && n >= 0 && (size_t)n < len)
-		snprintf(err + n, len - n, ": %s", strerror(-ret));
-	return ret ? ret : -EINVAL;
-}
+/* Every datapath error is the datapath's: the object and the reason are in the message. */
+#define fail(e, ret, ...) ztos_errf(e, ret, "datapath", __VA_ARGS__)
 
 bool datapath_wanted(const struct ztos_config *cfg)
 {
@@ -211,7 +198,7 @@ static int mkdir_p(const char *dir)
  * Pinning needs a bpf filesystem. Where /sys/fs/bpf is not one yet (no systemd to
  * mount it, a minimal host), mount it, as systemd would; elsewhere say what to do.
  */
-static int ensure_bpffs(const char *bpffs, char *err, size_t len)
+static int ensure_bpffs(const char *bpffs, struct ztos_err *e)
 {
 	static const char root[] = "/sys/fs/bpf";
 	struct statfs st;
@@ -225,7 +212,7 @@ static int ensure_bpffs(const char *bpffs, char *err, size_t len)
 		if (slash && slash != parent)
 			*slash = '\0';
 		if (statfs(parent, &st) || st.f_type != BPF_FS_MAGIC)
-			return fail(err, len, 0, "datapath: agent.bpffs %s is not on a bpf "
+			return fail(e, 0, "datapath: agent.bpffs %s is not on a bpf "
 				    "filesystem; mount one (mount -t bpf bpf %s) or use a folder "
 				    "under /sys/fs/bpf", bpffs, parent);
 		return 0;
@@ -233,7 +220,7 @@ static int ensure_bpffs(const char *bpffs, char *err, size_t len)
 	if (!statfs(root, &st) && st.f_type == BPF_FS_MAGIC)
 		return 0;
 	if (mount("bpf", root, "bpf", 0, "mode=0700"))
-		return fail(err, len, -errno, "datapath: mount the bpf filesystem on %s", root);
+		return fail(e, -errno, "datapath: mount the bpf filesystem on %s", root);
 	pr_info("datapath: mounted the bpf filesystem on %s", root);
 	return 0;
 }
@@ -256,23 +243,23 @@ static bool is_l3_device(const char *ifname)
 	return l3;
 }
 
-static int load(struct datapath *dp, const struct ztos_config *cfg, char *err, size_t len)
+static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_err *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dp->bpffs);
 	int ret;
 
-	ret = ensure_bpffs(dp->bpffs, err, len);
+	ret = ensure_bpffs(dp->bpffs, e);
 	if (ret)
 		return ret;
 	ret = mkdir_p(dp->bpffs);
 	if (ret)
-		return fail(err, len, ret, "datapath: create pin folder %s (is bpffs mounted on "
+		return fail(e, ret, "datapath: create pin folder %s (is bpffs mounted on "
 			    "/sys/fs/bpf?)", dp->bpffs);
 	dp->xdp = ztos_xdp__open_opts(&opts);
 	dp->tc = ztos_tc__open_opts(&opts);
 	dp->dpi = ztos_dpi__open_opts(&opts);
 	if (!dp->xdp || !dp->tc || !dp->dpi)
-		return fail(err, len, -errno, "datapath: open the BPF objects");
+		return fail(e, -errno, "datapath: open the BPF objects");
 	if (cfg->has_underlay) {
 		__u32 flows = cfg->underlay.flow_table_size;
 
@@ -280,7 +267,7 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, char *err, s
 		dp->xdp->rodata->l3_device = is_l3_device(cfg->underlay.interface);
 		if (bpf_map__set_max_entries(dp->xdp->maps.flows, flows) ||
 		    bpf_map__set_max_entries(dp->tc->maps.flows, flows))
-			return fail(err, len, -EINVAL, "datapath: flow table of %u entries", flows);
+			return fail(e, -EINVAL, "datapath: flow table of %u entries", flows);
 	}
 	dp->tc->rodata->vxlan_port = dp->xdp->rodata->vxlan_port;
 	dp->tc->rodata->l3_device = dp->xdp->rodata->l3_device;
@@ -291,15 +278,15 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, char *err, s
 	 */
 	ret = ztos_xdp__load(dp->xdp);
 	if (ret)
-		return fail(err, len, ret, "datapath: load ztos_xdp (the verifier log is above; "
+		return fail(e, ret, "datapath: load ztos_xdp (the verifier log is above; "
 			    "maps pinned in %s by another version, or a flow table of another "
 			    "size? ztosd --cleanup removes them)", dp->bpffs);
 	ret = ztos_tc__load(dp->tc);
 	if (ret)
-		return fail(err, len, ret, "datapath: load ztos_tc");
+		return fail(e, ret, "datapath: load ztos_tc");
 	ret = ztos_dpi__load(dp->dpi);
 	if (ret)
-		return fail(err, len, ret, "datapath: load ztos_dpi");
+		return fail(e, ret, "datapath: load ztos_dpi");
 	return 0;
 }
 
@@ -325,14 +312,14 @@ static int xdp_link_create(int prog_fd, int ifindex, __u32 flags)
  * new program in place (no detach gap). *generic says which mode it runs in.
  */
 static int attach_xdp(struct datapath *dp, int prog_fd, const char *ifname,
-		      enum ztos_xdp_mode mode, bool *generic, char *err, size_t len)
+		      enum ztos_xdp_mode mode, bool *generic, struct ztos_err *e)
 {
 	int ifindex = if_nametoindex(ifname), fd, ret;
 	char pin[PATH_MAX];
 
 	*generic = false;
 	if (!ifindex)
-		return fail(err, len, -ENODEV, "datapath: interface %s", ifname);
+		return fail(e, -ENODEV, "datapath: interface %s", ifname);
 	link_pin_path(dp->bpffs, ifname, pin, sizeof(pin));
 	fd = bpf_obj_get(pin);
 	if (fd >= 0) {
@@ -340,7 +327,7 @@ static int attach_xdp(struct datapath *dp, int prog_fd, const char *ifname,
 		ret = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
 		close(fd);
 		if (ret)
-			return fail(err, len, ret, "datapath: update the XDP link on %s", ifname);
+			return fail(e, ret, "datapath: update the XDP link on %s", ifname);
 		pr_info("datapath: XDP on %s adopted from the previous agent", ifname);
 		*generic = mode == ZTOS_XDP_GENERIC;
 		goto out;
@@ -363,21 +350,21 @@ static int attach_xdp(struct datapath *dp, int prog_fd, const char *ifname,
 		}
 	}
 	if (fd < 0)
-		return fail(err, len, fd, "datapath: attach XDP (%s mode) to %s",
+		return fail(e, fd, "datapath: attach XDP (%s mode) to %s",
 			    ztos_xdp_mode_str(mode), ifname);
 	ret = bpf_obj_pin(fd, pin) ? -errno : 0;
 	close(fd);
 	if (ret)
-		return fail(err, len, ret, "datapath: pin the XDP link of %s at %s", ifname, pin);
+		return fail(e, ret, "datapath: pin the XDP link of %s at %s", ifname, pin);
 	pr_info("datapath: XDP attached to %s (%s mode)", ifname, *generic ? "generic" : "native");
 out:
 	return 0;
 }
 
-static int xdp_attach(struct datapath *dp, const struct ztos_config *cfg, char *err, size_t len)
+static int xdp_attach(struct datapath *dp, const struct ztos_config *cfg, struct ztos_err *e)
 {
 	int ret = attach_xdp(dp, bpf_program__fd(dp->xdp->progs.ztos_xdp_ingress),
-			     cfg->underlay.interface, cfg->underlay.xdp_mode, &dp->generic, err, len);
+			     cfg->underlay.interface, cfg->underlay.xdp_mode, &dp->generic, e);
 
 	if (!ret)
 		snprintf(dp->underlay, sizeof(dp->underlay), "%s", cfg->underlay.interface);
@@ -418,19 +405,19 @@ static void tc_detach(int ifindex)
 	}
 }
 
-static int tc_attach(struct datapath *dp, const char *ifname, char *err, size_t len)
+static int tc_attach(struct datapath *dp, const char *ifname, struct ztos_err *e)
 {
 	int ifindex = if_nametoindex(ifname), ret;
 
 	if (!ifindex)
-		return fail(err, len, -ENODEV, "datapath: tenant interface %s", ifname);
+		return fail(e, -ENODEV, "datapath: tenant interface %s", ifname);
 	ret = tc_attach_one(ifindex, BPF_TC_INGRESS, bpf_program__fd(dp->tc->progs.ztos_tc_ingress));
 	if (!ret)
 		ret = tc_attach_one(ifindex, BPF_TC_EGRESS,
 				    bpf_program__fd(dp->tc->progs.ztos_tc_egress));
 	if (ret) {
 		tc_detach(ifindex);
-		return fail(err, len, ret, "datapath: attach TC to tenant interface %s", ifname);
+		return fail(e, ret, "datapath: attach TC to tenant interface %s", ifname);
 	}
 	return 0;
 }
@@ -594,7 +581,7 @@ static void zero_tenant_stats(struct datapath *dp, __u32 id)
  * after every tenant is written (remove_stale).
  */
 static int write_tenant(struct datapath *dp, struct control *c, const struct ztos_tenant *t,
-			char *err, size_t len)
+			struct ztos_err *e)
 {
 	struct ztos_tenant_info info, cur;
 	struct ztos_policy pol, old;
@@ -604,14 +591,14 @@ static int write_tenant(struct datapath *dp, struct control *c, const struct zto
 
 	ret = tenant_id_for(c, vni, &info);
 	if (ret < 0)
-		return fail(err, len, ret, "datapath: tenant %s: no free tenant slot (%d at most)",
+		return fail(e, ret, "datapath: tenant %s: no free tenant slot (%d at most)",
 			    t->name, ZTOS_MAX_TENANTS);
 	if (ret == 1)
 		zero_tenant_stats(dp, info.tenant_id);
 	policy_of(t, &pol);
 	if (bpf_map_lookup_elem(c->policy, &info.tenant_id, &old) || memcmp(&old, &pol, sizeof(pol))) {
 		if (bpf_map_update_elem(c->policy, &info.tenant_id, &pol, BPF_ANY))
-			return fail(err, len, -errno, "datapath: tenant %s: write policy", t->name);
+			return fail(e, -errno, "datapath: tenant %s: write policy", t->name);
 		info.policy_gen++;	/* existing flows take the new policy on their next packet */
 	}
 	for (size_t i = 0; i < t->n_vteps; i++) {
@@ -619,11 +606,11 @@ static int write_tenant(struct datapath *dp, struct control *c, const struct zto
 		vk.vni = vni;
 		addr_to_words(&t->vteps[i], vk.addr, &vk.family);
 		if (bpf_map_update_elem(c->vteps, &vk, &one, BPF_ANY))
-			return fail(err, len, -errno, "datapath: tenant %s: allow VTEP %zu", t->name, i);
+			return fail(e, -errno, "datapath: tenant %s: allow VTEP %zu", t->name, i);
 	}
 	if (bpf_map_lookup_elem(c->tenants, &vni, &cur) || memcmp(&cur, &info, sizeof(info)))
 		if (bpf_map_update_elem(c->tenants, &vni, &info, BPF_ANY))
-			return fail(err, len, -errno, "datapath: tenant %s: write VNI %u", t->name, vni);
+			return fail(e, -errno, "datapath: tenant %s: write VNI %u", t->name, vni);
 	return 0;
 }
 
@@ -686,7 +673,7 @@ static bool port_wanted(const struct ztos_config *cfg, const char *ifname, uint3
 }
 
 static int write_ports(struct datapath *dp, const struct control *c,
-		       const struct ztos_config *cfg, char *err, size_t len)
+		       const struct ztos_config *cfg, struct ztos_err *e)
 {
 	__u32 ifindex, prev = 0, vni;
 	bool have_prev = false;
@@ -711,13 +698,13 @@ static int write_ports(struct datapath *dp, const struct control *c,
 					cfg->tenants[i].name, ifname);
 				continue;
 			}
-			ret = tc_attach(dp, ifname, err, len);
+			ret = tc_attach(dp, ifname, e);
 			if (ret)
 				return ret;
 			ifindex = if_nametoindex(ifname);
 			vni = cfg->tenants[i].vni;
 			if (bpf_map_update_elem(c->ports, &ifindex, &vni, BPF_ANY))
-				return fail(err, len, -errno, "datapath: port %s", ifname);
+				return fail(e, -errno, "datapath: port %s", ifname);
 		}
 	}
 	/* Ports we serve no more: detach and forget (gone interfaces just go). */
@@ -766,23 +753,23 @@ static bool dpi_wanted(const struct ztos_config *cfg)
  * flows pointed at its near end. With DPI off: the mirror points nowhere, and the
  * pair goes once the map says so.
  */
-static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, char *err, size_t len)
+static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, struct ztos_err *e)
 {
 	int fd = bpf_map__fd(dp->xdp->maps.dpi_target), ret;
 	__u32 zero = 0, ifindex = 0;
 	bool generic;
 
 	if (dpi_wanted(cfg)) {
-		ret = dpi_link_ensure(err, len);
+		ret = dpi_link_ensure(e);
 		if (!ret)
 			ret = attach_xdp(dp, bpf_program__fd(dp->dpi->progs.ztos_dpi_redirect),
-					 DPI_LINK_RX, ZTOS_XDP_AUTO, &generic, err, len);
+					 DPI_LINK_RX, ZTOS_XDP_AUTO, &generic, e);
 		if (ret)
 			return ret;
 		ifindex = if_nametoindex(DPI_LINK_TX);
 	}
 	if (bpf_map_update_elem(fd, &zero, &ifindex, BPF_ANY))
-		return fail(err, len, -errno, "datapath: point the mirror at %s", DPI_LINK_TX);
+		return fail(e, -errno, "datapath: point the mirror at %s", DPI_LINK_TX);
 	if (!dpi_wanted(cfg) && dp->dpi_link) {
 		xdp_detach(dp->bpffs, DPI_LINK_RX);
 		dpi_link_remove();
@@ -792,7 +779,7 @@ static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, char *e
 }
 
 int datapath_apply(struct datapath *dp, const struct ztos_config *old,
-		   const struct ztos_config *cfg, char *err, size_t len)
+		   const struct ztos_config *cfg, struct ztos_err *e)
 {
 	struct control c;
 	struct map_copy snap[5] = { 0 };
@@ -800,7 +787,7 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 	int ret = 0;
 
 	if (cfg->n_tenants > ZTOS_MAX_TENANTS)
-		return fail(err, len, 0, "datapath: %zu tenants, the maps hold %d", cfg->n_tenants,
+		return fail(e, 0, "datapath: %zu tenants, the maps hold %d", cfg->n_tenants,
 			    ZTOS_MAX_TENANTS);
 	c.tenants = bpf_map__fd(dp->xdp->maps.tenants);
 	c.vteps = bpf_map__fd(dp->xdp->maps.vteps);
@@ -813,20 +800,20 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 	    snapshot(c.ports, sizeof(__u32), sizeof(__u32), &snap[3]) ||
 	    snapshot(bpf_map__fd(dp->xdp->maps.dpi_target), sizeof(__u32), sizeof(__u32),
 		     &snap[4])) {
-		ret = fail(err, len, -ENOMEM, "datapath: snapshot the maps");
+		ret = fail(e, -ENOMEM, "datapath: snapshot the maps");
 		goto out;
 	}
 	for (size_t i = 0; i < cfg->n_tenants && !ret; i++)
-		ret = write_tenant(dp, &c, &cfg->tenants[i], err, len);
+		ret = write_tenant(dp, &c, &cfg->tenants[i], e);
 	if (!ret)
-		ret = write_ports(dp, &c, cfg, err, len);
+		ret = write_ports(dp, &c, cfg, e);
 	if (!ret && remove_stale_tenants(&c, cfg))
-		ret = fail(err, len, -errno, "datapath: remove old tenants");
+		ret = fail(e, -errno, "datapath: remove old tenants");
 	if (!ret)
-		ret = dpi_apply(dp, cfg, err, len);
+		ret = dpi_apply(dp, cfg, e);
 	underlay_changed = strcmp(dp->underlay, cfg->has_underlay ? cfg->underlay.interface : "");
 	if (!ret && underlay_changed && cfg->has_underlay)
-		ret = xdp_attach(dp, cfg, err, len);
+		ret = xdp_attach(dp, cfg, e);
 	if (ret) {
 		for (int i = 0; i < 5; i++)
 			restore(&snap[i]);
@@ -955,7 +942,7 @@ static void emit_flow_end(struct datapath *dp, const struct ztos_config *cfg,
 static void attach_late_ports(struct datapath *dp, const struct ztos_config *cfg)
 {
 	int ports = bpf_map__fd(dp->xdp->maps.ports);
-	char err[256];
+	struct ztos_err e = { 0 };
 	size_t keep = 0;
 	__u32 vni;
 
@@ -964,10 +951,10 @@ static void attach_late_ports(struct datapath *dp, const struct ztos_config *cfg
 		__u32 ifindex = if_nametoindex(ifname);
 
 		if (!ifindex || !port_wanted(cfg, ifname, &vni) ||
-		    tc_attach(dp, ifname, err, sizeof(err)) ||
+		    tc_attach(dp, ifname, &e) ||
 		    bpf_map_update_elem(ports, &ifindex, &vni, BPF_ANY)) {
 			if (ifindex && port_wanted(cfg, ifname, &vni))
-				pr_warn("%s", err);
+				pr_warn("%s", e.msg);
 			if (port_wanted(cfg, ifname, &vni))
 				memmove(dp->missing[keep++], ifname, IF_NAMESIZE);
 			continue;
@@ -1144,11 +1131,12 @@ cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 	return o;
 }
 
-cJSON *datapath_state(struct datapath *dp)
+static void status_of(struct datapath *dp, struct subsys_status *st)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(o, "state", "running");
+	st->state = SUBSYS_RUNNING;
+	st->detail = o;
 	cJSON_AddStringToObject(o, "bpffs", dp->bpffs);
 	if (dp->underlay[0]) {
 		cJSON_AddStringToObject(o, "xdp_interface", dp->underlay);
@@ -1163,10 +1151,9 @@ cJSON *datapath_state(struct datapath *dp)
 
 		for (size_t i = 0; i < dp->n_missing; i++)
 			cJSON_AddItemToArray(m, cJSON_CreateString(dp->missing[i]));
-		cJSON_AddStringToObject(o, "reason", "tenant interfaces that do not exist yet "
-					"are not classified; they are attached on the next apply");
+		snprintf(st->reason, sizeof(st->reason), "tenant interfaces that do not exist yet "
+			 "are not classified; they are attached on the next apply");
 	}
-	return o;
 }
 
 void datapath_metrics(struct datapath *dp, const struct ztos_config *cfg, cJSON *families)
@@ -1195,22 +1182,22 @@ void datapath_metrics(struct datapath *dp, const struct ztos_config *cfg, cJSON 
 
 /* ---- life cycle ---- */
 
-int datapath_start(const struct ztos_config *cfg, struct datapath **out, char *err, size_t len)
+int datapath_start(const struct ztos_config *cfg, struct datapath **out, struct ztos_err *e)
 {
 	struct datapath *dp = calloc(1, sizeof(*dp));
 	int ret;
 
 	if (!dp)
-		return fail(err, len, -ENOMEM, "datapath");
+		return fail(e, -ENOMEM, "datapath");
 	snprintf(dp->bpffs, sizeof(dp->bpffs), "%s", cfg->bpffs);
 	dp->mono_to_real_us = mono_to_real_us();
-	ret = load(dp, cfg, err, len);
+	ret = load(dp, cfg, e);
 	if (!ret)
-		ret = datapath_apply(dp, NULL, cfg, err, len);
+		ret = datapath_apply(dp, NULL, cfg, e);
 	if (!ret) {
 		dp->rb = ring_buffer__new(bpf_map__fd(dp->xdp->maps.events), on_event, dp, NULL);
 		if (!dp->rb)
-			ret = fail(err, len, -errno, "datapath: open the event ring buffer");
+			ret = fail(e, -errno, "datapath: open the event ring buffer");
 	}
 	if (ret) {
 		datapath_stop(dp);
@@ -1235,7 +1222,7 @@ void datapath_stop(struct datapath *dp)
  * Everything in agent.bpffs is ours (the folder is ztos's own): unpinning the XDP link
  * detaches the program, unpinning the maps frees them once no program holds them.
  */
-int datapath_cleanup(const struct ztos_config *cfg)
+static int cleanup(const struct ztos_config *cfg)
 {
 	char path[PATH_MAX];
 	__u32 ifindex, prev;
@@ -1275,3 +1262,131 @@ int datapath_cleanup(const struct ztos_config *cfg)
 		printf("removed the DPI link %s/%s\n", DPI_LINK_TX, DPI_LINK_RX);
 	return 0;
 }
+
+/* ---- the subsystem (subsys.h) ---- */
+
+struct dp_subsys {
+	struct subsys_env *env;
+	struct datapath *dp;	/* NULL until a config wants it */
+};
+
+static int init(void *priv, struct subsys_env *env)
+{
+	struct dp_subsys *p = priv;
+
+	p->env = env;
+	return 0;
+}
+
+static void fini(void *priv)
+{
+	struct dp_subsys *p = priv;
+
+	/* What is attached and pinned stays: traffic keeps its policy until we are back. */
+	p->env->datapath = NULL;
+	datapath_stop(p->dp);
+}
+
+/*
+ * Its maps are a transaction of their own: a refused write leaves them as they were.
+ * A datapath started by this change is its txn, published at commit.
+ */
+static int apply(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+		 void **txn, struct ztos_err *e)
+{
+	struct dp_subsys *p = priv;
+
+	if (p->dp)
+		return datapath_apply(p->dp, old, cfg, e);
+	if (!datapath_wanted(cfg))
+		return 0;
+	return datapath_start(cfg, (struct datapath **)txn, e);
+}
+
+static void undo(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+		 void *txn)
+{
+	struct dp_subsys *p = priv;
+	struct ztos_err e = { 0 };
+
+	if (txn) {
+		/* It did not run before this change: nothing of it stays. */
+		datapath_stop(txn);
+		cleanup(cfg);
+	} else if (p->dp && datapath_apply(p->dp, cfg, old, &e)) {
+		pr_warn("undo: %s", e.msg);
+	}
+}
+
+static void commit(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+		   void *txn)
+{
+	struct dp_subsys *p = priv;
+
+	if (txn) {
+		p->dp = txn;
+		p->env->datapath = p->dp;
+	}
+}
+
+/* Every 5 s: idle flows age out, tenant interfaces that appeared get their programs. */
+static void tick(void *priv, const struct ztos_config *cfg, uint64_t n)
+{
+	struct dp_subsys *p = priv;
+
+	if (p->dp && n % 5 == 0)
+		datapath_tick(p->dp, cfg);
+}
+
+static int events_fd(void *priv)
+{
+	struct dp_subsys *p = priv;
+
+	return p->dp ? datapath_events_fd(p->dp) : -1;
+}
+
+/* The programs wake us at most once a jiffy: also collect what a burst left behind. */
+static void on_events(void *priv, const struct ztos_config *cfg)
+{
+	struct dp_subsys *p = priv;
+
+	if (p->dp)
+		datapath_poll(p->dp, cfg);
+}
+
+static void status(void *priv, const struct ztos_config *cfg, struct subsys_status *st)
+{
+	struct dp_subsys *p = priv;
+
+	if (p->dp)
+		status_of(p->dp, st);
+}
+
+static void metrics(void *priv, const struct ztos_config *cfg, cJSON *families)
+{
+	struct dp_subsys *p = priv;
+
+	if (p->dp)
+		datapath_metrics(p->dp, cfg, families);
+}
+
+struct datapath *datapath_of(void *priv)
+{
+	return priv ? ((struct dp_subsys *)priv)->dp : NULL;
+}
+
+const struct subsys_ops datapath_subsys = {
+	.name = "datapath",
+	.priv_size = sizeof(struct dp_subsys),
+	.init = init,
+	.fini = fini,
+	.apply = apply,
+	.undo = undo,
+	.commit = commit,
+	.tick = tick,
+	.events_fd = events_fd,
+	.on_events = on_events,
+	.status = status,
+	.metrics = metrics,
+	.cleanup = cleanup,
+};

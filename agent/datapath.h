@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "config/config.h"
+#include "subsys.h"
 
 struct datapath;
 
@@ -32,16 +33,16 @@ bool datapath_wanted(const struct ztos_config *cfg);
 
 /*
  * Load the programs (reusing pinned maps and links), attach them where cfg says and
- * write cfg's tenants into the maps. On error, err says what failed and why.
+ * write cfg's tenants into the maps. On error, e says what failed and why.
  */
-int datapath_start(const struct ztos_config *cfg, struct datapath **out, char *err, size_t len);
+int datapath_start(const struct ztos_config *cfg, struct datapath **out, struct ztos_err *e);
 
 /*
  * Bring the maps and attachments from old to cfg. A transaction: on error the maps
- * and attachments are as they were, and err names the object, the step and the reason.
+ * and attachments are as they were, and e names the object, the step and the reason.
  */
 int datapath_apply(struct datapath *dp, const struct ztos_config *old,
-		   const struct ztos_config *cfg, char *err, size_t len);
+		   const struct ztos_config *cfg, struct ztos_err *e);
 
 /* eve.json's flow_id of a flow key: the same number in flow, drop and alert events. */
 struct ztos_flow_key;
@@ -69,13 +70,19 @@ void datapath_tick(struct datapath *dp, const struct ztos_config *cfg);
 
 cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 		      const struct flow_filter *f);
-cJSON *datapath_state(struct datapath *dp);
 void datapath_metrics(struct datapath *dp, const struct ztos_config *cfg, cJSON *families);
 
 /* Close our handles; what is attached and pinned stays. */
 void datapath_stop(struct datapath *dp);
 
-/* Detach and unpin everything ztos put in the kernel for cfg; prints what it removed. */
-int datapath_cleanup(const struct ztos_config *cfg);
+/*
+ * Its entry in the subsystem table (priv: see datapath_of()). It publishes the running
+ * datapath in subsys_env.datapath; its events fd is the ring buffer; every 5 s its tick
+ * ages idle flows and attaches tenant interfaces that appeared; --cleanup detaches and
+ * unpins everything ztos put in the kernel for cfg.
+ */
+extern const struct subsys_ops datapath_subsys;
+/* The running datapath of the entry's priv, or NULL. */
+struct datapath *datapath_of(void *priv);
 
 #endif

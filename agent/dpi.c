@@ -173,8 +173,10 @@ static struct dpi_engine *running_engine(struct dpi *d, enum ztos_dpi_engine kin
 }
 
 int dpi_prepare(struct dpi *d, const struct ztos_config *cfg, struct dpi_prepared **out,
-		char *err, size_t len)
+		struct ztos_err *e)
 {
+	char *err = e->msg;
+	size_t len = sizeof(e->msg);
 	struct dpi_prepared *p = calloc(1, sizeof(*p));
 	struct dpi_scanner_opts so = { .max_batch = ZTOS_DPI_BATCH_MAX };
 	struct dpi_engine *engine;
@@ -222,6 +224,8 @@ int dpi_prepare(struct dpi *d, const struct ztos_config *cfg, struct dpi_prepare
 fail:
 	dpi_ruleset_free(&rs);
 	dpi_prepared_free(p);
+	e->code = ret;
+	snprintf(e->where, sizeof(e->where), "dpi");
 	return ret;
 }
 
@@ -475,7 +479,7 @@ static void free_replaced(struct dpi_prepared *old)
 }
 
 static int dpi_start(struct dpi **out, struct datapath *dp, const struct ztos_config *cfg,
-		     struct dpi_prepared *p, char *err, size_t len)
+		     struct dpi_prepared *p, struct ztos_err *e)
 {
 	struct dpi *d = calloc(1, sizeof(*d));
 	struct dpi_engine *unused;
@@ -485,7 +489,7 @@ static int dpi_start(struct dpi **out, struct datapath *dp, const struct ztos_co
 	if (!d || !p) {
 		dpi_prepared_free(p);
 		free(d);
-		snprintf(err, len, "dpi: %s", p ? "out of memory" : "no rules prepared");
+		ztos_errmsg(e, -EIO, "dpi: %s", p ? "out of memory" : "no rules prepared");
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&d->scan_lock, NULL);
@@ -498,7 +502,7 @@ static int dpi_start(struct dpi **out, struct datapath *dp, const struct ztos_co
 	d->res.cap = MATCHES_MAX;
 	d->res.m = calloc(MATCHES_MAX, sizeof(*d->res.m));
 	if (!d->dpkts || !d->tuples || !d->res.m) {
-		snprintf(err, len, "dpi: out of memory");
+		ztos_errmsg(e, -EIO, "dpi: out of memory");
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -507,11 +511,11 @@ static int dpi_start(struct dpi **out, struct datapath *dp, const struct ztos_co
 	o.batch_timeout_us = d->batch_timeout_us;
 	o.ctx = d;
 	if (o.xsks_fd < 0) {
-		snprintf(err, len, "dpi: the datapath has no DPI link (%s)", DPI_LINK_RX);
+		ztos_errmsg(e, -EIO, "dpi: the datapath has no DPI link (%s)", DPI_LINK_RX);
 		ret = -ENODEV;
 		goto fail;
 	}
-	ret = afxdp_start(&o, &d->rx, err, len);
+	ret = afxdp_start(&o, &d->rx, e);
 	if (ret)
 		goto fail;
 	pr_info("dpi: %s; %zu rules loaded, %zu skipped; reading %s", d->set->why,
@@ -524,7 +528,7 @@ fail:
 }
 
 int dpi_apply(struct dpi **dref, struct datapath *dp, const struct ztos_config *cfg,
-	      struct dpi_prepared *p, char *err, size_t len)
+	      struct dpi_prepared *p, struct ztos_err *e)
 {
 	struct dpi *d = *dref;
 	struct dpi_prepared *old;
@@ -537,7 +541,7 @@ int dpi_apply(struct dpi **dref, struct datapath *dp, const struct ztos_config *
 		return 0;
 	}
 	if (!d)
-		return dpi_start(dref, dp, cfg, p, err, len);
+		return dpi_start(dref, dp, cfg, p, e);
 	pthread_mutex_lock(&d->scan_lock);
 	old = swap_in(d, cfg, p, &old_engine);
 	pthread_mutex_unlock(&d->scan_lock);
@@ -610,13 +614,14 @@ static uint64_t lost(const struct afxdp_stats *s)
 	return s->rx_dropped + s->rx_ring_full;
 }
 
-cJSON *dpi_state(struct dpi *d)
+static void running(struct dpi *d, struct subsys_status *st)
 {
 	cJSON *o = cJSON_CreateObject(), *x;
 	struct dpi_counts c;
 
+	st->state = SUBSYS_RUNNING;
+	st->detail = o;
 	counts(d, &c);
-	cJSON_AddStringToObject(o, "state", "running");
 	pthread_mutex_lock(&d->scan_lock);
 	cJSON_AddStringToObject(o, "engine", dpi_engine_name(d->engine));
 	cJSON_AddStringToObject(o, "engine_reason", d->set->why);
@@ -659,7 +664,6 @@ cJSON *dpi_state(struct dpi *d)
 	cJSON_AddNumberToObject(x, "block_failed", (double)atomic_load(&d->block_failed));
 	cJSON_AddNumberToObject(x, "events_suppressed", (double)atomic_load(&d->suppressed));
 	cJSON_AddNumberToObject(o, "rule_reloads", (double)atomic_load(&d->reloads));
-	return o;
 }
 
 void dpi_metrics(struct dpi *d, cJSON *families)
@@ -727,3 +731,106 @@ cJSON *dpi_alerts(struct dpi *d, const struct alert_filter *f)
 	cJSON_AddNumberToObject(o, "kept", total < ALERT_RING ? (double)total : ALERT_RING);
 	return o;
 }
+
+/* ---- the subsystem (subsys.h) ---- */
+
+struct dpi_subsys {
+	struct subsys_env *env;
+	struct dpi *d;			/* NULL while it does not run */
+	char error[ZTOS_ERR_MSG];	/* why the last start or change failed, "" */
+};
+
+static int init(void *priv, struct subsys_env *env)
+{
+	struct dpi_subsys *p = priv;
+
+	p->env = env;
+	return 0;
+}
+
+static void fini(void *priv)
+{
+	struct dpi_subsys *p = priv;
+
+	dpi_stop(p->d);
+}
+
+/*
+ * The rules are read and compiled aside (the txn; NULL when cfg does not want DPI): a
+ * rule file with errors refuses cfg, in a dry run too.
+ */
+static int prepare(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+		   void **txn, struct ztos_err *e)
+{
+	struct dpi_subsys *p = priv;
+
+	return dpi_wanted(cfg) ? dpi_prepare(p->d, cfg, (struct dpi_prepared **)txn, e) : 0;
+}
+
+/*
+ * Once cfg is in force and the datapath in place: start, swap rules and knobs, or stop.
+ * A failure here (no AF_XDP socket, say) is reported in status and the event log; the
+ * config stands.
+ */
+static void commit(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+		   void *txn)
+{
+	struct dpi_subsys *p = priv;
+	struct ztos_err e = { 0 };
+
+	if (dpi_apply(&p->d, p->env->datapath, cfg, txn, &e)) {
+		snprintf(e.where, sizeof(e.where), "dpi");
+		snprintf(p->error, sizeof(p->error), "%s", e.msg);
+		subsys_report_error("dpi", "start", &e);
+	} else {
+		p->error[0] = '\0';
+	}
+}
+
+static void discard(void *priv, void *txn)
+{
+	dpi_prepared_free(txn);
+}
+
+static void status(void *priv, const struct ztos_config *cfg, struct subsys_status *st)
+{
+	struct dpi_subsys *p = priv;
+
+	if (p->d) {
+		running(p->d, st);
+	} else if (p->error[0]) {
+		st->state = SUBSYS_ERROR;
+		snprintf(st->reason, sizeof(st->reason), "%s", p->error);
+	} else if (cfg->has_dpi && !cfg->dpi.enabled) {
+		st->state = SUBSYS_DISABLED;
+	} else if (cfg->has_dpi) {
+		st->state = SUBSYS_NOT_LOADED;
+		snprintf(st->reason, sizeof(st->reason), "DPI reads what the datapath mirrors: "
+			 "configure tenants (or an underlay) too");
+	}
+}
+
+static void metrics(void *priv, const struct ztos_config *cfg, cJSON *families)
+{
+	struct dpi_subsys *p = priv;
+
+	if (p->d)
+		dpi_metrics(p->d, families);
+}
+
+struct dpi *dpi_of(void *priv)
+{
+	return priv ? ((struct dpi_subsys *)priv)->d : NULL;
+}
+
+const struct subsys_ops dpi_subsys = {
+	.name = "dpi",
+	.priv_size = sizeof(struct dpi_subsys),
+	.init = init,
+	.fini = fini,
+	.prepare = prepare,
+	.commit = commit,
+	.discard = discard,
+	.status = status,
+	.metrics = metrics,
+};

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "config/config.h"
+#include "subsys.h"
 
 struct dpi;
 struct dpi_prepared;
@@ -29,7 +30,7 @@ bool dpi_wanted(const struct ztos_config *cfg);
  * counted (status), not fatal. d may be NULL (DPI not running yet).
  */
 int dpi_prepare(struct dpi *d, const struct ztos_config *cfg, struct dpi_prepared **out,
-		char *err, size_t len);
+		struct ztos_err *e);
 void dpi_prepared_free(struct dpi_prepared *p);
 
 /*
@@ -38,11 +39,9 @@ void dpi_prepared_free(struct dpi_prepared *p);
  * with the DPI link, which must outlive *d.
  */
 int dpi_apply(struct dpi **d, struct datapath *dp, const struct ztos_config *cfg,
-	      struct dpi_prepared *p, char *err, size_t len);
+	      struct dpi_prepared *p, struct ztos_err *e);
 void dpi_stop(struct dpi *d);
 
-/* Status (engine and why, rules, packets, batches, losses, alerts) and metrics. */
-cJSON *dpi_state(struct dpi *d);
 void dpi_metrics(struct dpi *d, cJSON *families);
 
 struct alert_filter {
@@ -53,5 +52,15 @@ struct alert_filter {
 
 /* Recent alerts, oldest first, newest limit; each shaped as its event. */
 cJSON *dpi_alerts(struct dpi *d, const struct alert_filter *f);
+
+/*
+ * Its entry in the subsystem table. Its prepare reads and compiles the rules (a dry run
+ * finds their errors); its commit starts, changes or stops DPI once the config is in
+ * force, on the datapath of subsys_env; its status line holds the engine and why, the
+ * rules, packets, batches, losses and alerts.
+ */
+extern const struct subsys_ops dpi_subsys;
+/* The running DPI of the entry's priv, or NULL. */
+struct dpi *dpi_of(void *priv);
 
 #endif

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The DPI link over the agent's netlink transport (nl.h): libnl builds the veth request,
+ * ztnl sends it, so a refusal comes back with the kernel's own reason.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -6,39 +10,42 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <netlink/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 
 #include "dpilink.h"
+#include "netlink/nl.h"
 
 /* What marks the pair as ours: ztos never deletes a link it did not make. */
 #define DPI_ALIAS "ztos: DPI mirror link"
 
-static struct nl_sock *route_socket(void)
-{
-	struct nl_sock *sk = nl_socket_alloc();
+struct seen {
+	int ifindex;
+	bool ours;
+};
 
-	if (sk && nl_connect(sk, NETLINK_ROUTE)) {
-		nl_socket_free(sk);
-		return NULL;
-	}
-	return sk;
+static int seen_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct seen *s = arg;
+	struct ztnl_link l;
+
+	if (ztnl_link_parse(nlh, &l))
+		return 0;
+	s->ifindex = l.ifindex;
+	s->ours = l.alias && !strcmp(l.alias, DPI_ALIAS);
+	return 0;
 }
 
 /* -1: no such link, 0: not ours, 1: ours */
-static int owned(struct nl_sock *sk, const char *name)
+static int owned(struct ztnl *nl, const char *name)
 {
-	struct rtnl_link *link = NULL;
-	const char *alias;
-	int ret;
+	struct seen s = { 0 };
 
-	if (rtnl_link_get_kernel(sk, 0, name, &link))
+	if (ztnl_talk(nl, ztnl_link_msg(RTM_GETLINK, 0, 0, name), seen_cb, &s, NULL, 0) ||
+	    !s.ifindex)
 		return -1;
-	alias = rtnl_link_get_ifalias(link);
-	ret = alias && !strcmp(alias, DPI_ALIAS);
-	rtnl_link_put(link);
-	return ret;
+	return s.ours;
 }
 
 /* The mirror link carries copies only: no IPv6 of its own (no DAD, no MLD noise). */
@@ -57,87 +64,91 @@ static void quiet(const char *name)
 	}
 }
 
-static int set_up(struct nl_sock *sk, const char *name)
+static int fail(struct ztos_err *e, int err, const char *extack, const char *what)
 {
-	struct rtnl_link *link = NULL, *change = rtnl_link_alloc();
-	int ret;
-
-	if (!change)
-		return -NLE_NOMEM;
-	ret = rtnl_link_get_kernel(sk, 0, name, &link);
-	if (!ret) {
-		rtnl_link_set_flags(change, IFF_UP);
-		rtnl_link_set_ifalias(change, DPI_ALIAS);
-		ret = rtnl_link_change(sk, link, change, 0);
-	}
-	rtnl_link_put(link);
-	rtnl_link_put(change);
-	return ret;
+	ztos_errmsg(e, err, "DPI link: %s %s/%s: %s", what, DPI_LINK_TX, DPI_LINK_RX,
+		    strerror(-err));
+	ztos_err_extack(e, extack);
+	return err;
 }
 
-int dpi_link_ensure(char *err, size_t len)
+static int create(struct ztnl *nl, struct ztos_err *e)
 {
-	struct nl_sock *sk = route_socket();
-	struct rtnl_link *veth = NULL, *peer;
-	int ret;
+	struct rtnl_link *veth = rtnl_link_veth_alloc(), *peer;
+	char extack[ZTOS_ERR_EXTACK] = "";
+	struct nl_msg *msg = NULL;
+	int err;
 
-	if (!sk) {
-		snprintf(err, len, "DPI link: cannot open a netlink socket");
-		return -EIO;
+	peer = veth ? rtnl_link_veth_get_peer(veth) : NULL;
+	if (!peer) {
+		if (veth)
+			rtnl_link_veth_release(veth);
+		return fail(e, -ENOMEM, NULL, "create the veth pair");
 	}
-	ret = owned(sk, DPI_LINK_TX);
+	rtnl_link_set_name(veth, DPI_LINK_TX);
+	rtnl_link_set_name(peer, DPI_LINK_RX);
+	rtnl_link_put(peer);
+	err = rtnl_link_build_add_request(veth, NLM_F_CREATE | NLM_F_EXCL, &msg) ? -ENOMEM : 0;
+	rtnl_link_veth_release(veth);
+	if (!err)
+		err = ztnl_talk(nl, msg, NULL, NULL, extack, sizeof(extack));
+	return err ? fail(e, err, extack, "create the veth pair") : 0;
+}
+
+/* Up, and marked as ours. */
+static int set_up(struct ztnl *nl, const char *name, struct ztos_err *e)
+{
+	struct nl_msg *msg = ztnl_link_msg(RTM_NEWLINK, 0, 0, name);
+	char extack[ZTOS_ERR_EXTACK] = "";
+	struct ifinfomsg *ifi;
+	int err = -ENOMEM;
+
+	if (msg && !nla_put_string(msg, IFLA_IFALIAS, DPI_ALIAS)) {
+		ifi = nlmsg_data(nlmsg_hdr(msg));
+		ifi->ifi_flags = IFF_UP;
+		ifi->ifi_change = IFF_UP;
+		err = ztnl_talk(nl, msg, NULL, NULL, extack, sizeof(extack));
+		msg = NULL;
+	}
+	ztnl_msg_free(msg);
+	return err ? fail(e, err, extack, "bring up and mark") : 0;
+}
+
+int dpi_link_ensure(struct ztos_err *e)
+{
+	struct ztnl *nl;
+	int ret = ztnl_open(NETLINK_ROUTE, &nl);
+
+	if (ret)
+		return fail(e, ret, NULL, "open a netlink socket for");
+	ret = owned(nl, DPI_LINK_TX);
 	if (ret == 0) {
-		snprintf(err, len, "DPI link: %s exists and is not ztos's; rename or delete it",
-			 DPI_LINK_TX);
-		ret = -EEXIST;
+		ret = ztos_errmsg(e, -EEXIST, "DPI link: %s exists and is not ztos's; rename or "
+				  "delete it", DPI_LINK_TX);
 		goto out;
 	}
-	if (ret < 0) {
-		veth = rtnl_link_veth_alloc();
-		peer = veth ? rtnl_link_veth_get_peer(veth) : NULL;
-		if (!peer) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		rtnl_link_set_name(veth, DPI_LINK_TX);
-		rtnl_link_set_name(peer, DPI_LINK_RX);
-		rtnl_link_put(peer);
-		ret = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
-		if (ret) {
-			snprintf(err, len, "DPI link: create the veth pair %s/%s: %s", DPI_LINK_TX,
-				 DPI_LINK_RX, nl_geterror(ret));
-			ret = -EIO;
-			goto out;
-		}
-	}
+	ret = ret < 0 ? create(nl, e) : 0;
+	if (ret)
+		goto out;
 	quiet(DPI_LINK_TX);
 	quiet(DPI_LINK_RX);
-	ret = set_up(sk, DPI_LINK_TX);
+	ret = set_up(nl, DPI_LINK_TX, e);
 	if (!ret)
-		ret = set_up(sk, DPI_LINK_RX);
-	if (ret) {
-		snprintf(err, len, "DPI link: bring %s/%s up: %s", DPI_LINK_TX, DPI_LINK_RX,
-			 nl_geterror(ret));
-		ret = -EIO;
-	}
+		ret = set_up(nl, DPI_LINK_RX, e);
 out:
-	if (veth)
-		rtnl_link_veth_release(veth);
-	nl_socket_free(sk);
+	ztnl_close(nl);
 	return ret;
 }
 
 int dpi_link_remove(void)
 {
-	struct nl_sock *sk = route_socket();
-	struct rtnl_link *link = rtnl_link_alloc();
-	int ret = 0;
+	struct ztnl *nl;
+	int ret = ztnl_open(NETLINK_ROUTE, &nl);
 
-	if (sk && link && owned(sk, DPI_LINK_TX) == 1) {
-		rtnl_link_set_name(link, DPI_LINK_TX);
-		ret = rtnl_link_delete(sk, link) ? 0 : 1;
-	}
-	rtnl_link_put(link);
-	nl_socket_free(sk);
+	if (ret)
+		return 0;
+	ret = owned(nl, DPI_LINK_TX) == 1 &&
+	      !ztnl_talk(nl, ztnl_link_msg(RTM_DELLINK, 0, 0, DPI_LINK_TX), NULL, NULL, NULL, 0);
+	ztnl_close(nl);
 	return ret;
 }

@@ -8,11 +8,13 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 #define DPI_LINK_TX "ztos-dpi0"
 #define DPI_LINK_RX "ztos-dpi1"
 
 /* Create the pair (marked as ztos's by its alias) unless it is there; both up. */
-int dpi_link_ensure(char *err, size_t len);
+int dpi_link_ensure(struct ztos_err *e);
 /* Delete the pair if it is ztos's. Returns 1 when it deleted it. */
 int dpi_link_remove(void);
 

@@ -7,11 +7,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <netlink/genl/ctrl.h>
-#include <netlink/genl/genl.h>
-#include <netlink/netlink.h>
+#include <linux/netlink.h>
 
 #include "kernel.h"
+#include "netlink/nl.h"
 
 struct feature {
 	const char *name;	/* key in the answer */
@@ -32,9 +31,9 @@ static const struct feature features[] = {
  * A generic netlink family lookup also loads the module that provides the family,
  * as the first real use would: a "yes" here is a yes for that use.
  */
-static bool genl_family(struct nl_sock *sk, const char *family)
+static bool genl_family(struct ztnl *nl, const char *family)
 {
-	return sk && family && genl_ctrl_resolve(sk, family) >= 0;
+	return nl && family && ztnl_genl_family(nl, family) >= 0;
 }
 
 /* Loaded, built in, or on disk for this kernel (modprobe would find it). */
@@ -92,19 +91,17 @@ static bool in_path(const char *prog)
 
 cJSON *kernel_support(void)
 {
-	struct nl_sock *sk = nl_socket_alloc();
+	struct ztnl *nl = NULL;
 	cJSON *o = cJSON_CreateObject();
 	char reason[160];
 
-	if (sk && genl_connect(sk)) {
-		nl_socket_free(sk);
-		sk = NULL;
-	}
+	if (ztnl_open(NETLINK_GENERIC, &nl))
+		nl = NULL;
 	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
 		const struct feature *f = &features[i];
 		cJSON *e = cJSON_AddObjectToObject(o, f->name);
 
-		if (genl_family(sk, f->genl)) {
+		if (genl_family(nl, f->genl)) {
 			cJSON_AddBoolToObject(e, "supported", true);
 			cJSON_AddStringToObject(e, "how", "generic netlink family present");
 		} else if (module_available(f->module)) {
@@ -119,6 +116,6 @@ cJSON *kernel_support(void)
 				cJSON_AddStringToObject(e, "fallback", f->fallback);
 		}
 	}
-	nl_socket_free(sk);
+	ztnl_close(nl);
 	return o;
 }

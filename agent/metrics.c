@@ -9,12 +9,8 @@
 #include <string.h>
 
 #include "agent.h"
-#include "datapath.h"
-#include "dpi.h"
-#include "metrics.h"
-#include "netlink/macsec.h"
 #include "eventlog.h"
-#include "netlink/wireguard.h"
+#include "metrics.h"
 
 cJSON *metrics_family(cJSON *list, const char *name, const char *type, const char *help)
 {
@@ -59,13 +55,7 @@ cJSON *metrics_collect(struct agent *a)
 	metrics_sample(f, (double)a->generation, NULL, NULL);
 	f = metrics_family(list, "ztos_tenants", "gauge", "Tenants in the desired state.");
 	metrics_sample(f, (double)a->cfg->n_tenants, NULL, NULL);
-	if (a->dp)
-		datapath_metrics(a->dp, a->cfg, list);
-	wg_metrics(a->cfg, list);
-	if (a->macsec)
-		macsec_metrics(a->macsec, a->cfg, list);
-	if (a->dpi)
-		dpi_metrics(a->dpi, list);
+	agent_subsystem_metrics(a, list);
 	pthread_rwlock_unlock(&a->lock);
 
 	f = metrics_family(list, "ztos_config_reloads_total", "counter", "SIGHUP reloads by result.");

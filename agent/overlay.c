@@ -50,26 +50,23 @@ struct plan {
 	size_t n, cap;
 };
 
-/* What the last apply did, for status. */
-static struct {
-	pthread_mutex_t lock;
-	bool applied;
-	int result;
-	char error[768];
-	double ms, read_ms;
-	size_t steps, messages, flushes;
-	int64_t at_us;
-} last = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-/* Tenant interfaces that did not exist at the last apply: overlay_tick() looks for them. */
-static struct {
-	pthread_mutex_t lock;
-	char (*names)[IF_NAMESIZE];
-	size_t n;
-} missing = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-/* The kernel's VRF support, probed once (agent/kernel.c), the first time a VRF is wanted. */
-static cJSON *vrf_support;
+/* The subsystem's own state (the priv of its table entry). */
+struct overlay {
+	pthread_mutex_t lock;	/* API threads read last while the main loop applies */
+	/* What the last apply did, for status. */
+	struct {
+		bool applied;
+		int result;
+		char error[ZTOS_ERR_MSG];
+		double ms, read_ms;
+		size_t steps, messages, flushes;
+		int64_t at_us;
+	} last;
+	/* Tenant interfaces that did not exist at the last apply: the tick looks for them. */
+	char (*missing)[IF_NAMESIZE];
+	size_t n_missing;
+	const cJSON *kernel;	/* the kernel's support, probed once at start (subsys_env) */
+};
 
 static double now_ms(void)
 {
@@ -79,16 +76,10 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static bool vrf_supported(const char **reason)
+static bool vrf_supported(const struct overlay *ov, const char **reason)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	const cJSON *f;
+	const cJSON *f = cJSON_GetObjectItem(ov->kernel, "vrf");
 
-	pthread_mutex_lock(&lock);
-	if (!vrf_support)
-		vrf_support = kernel_support();
-	pthread_mutex_unlock(&lock);
-	f = cJSON_GetObjectItem(vrf_support, "vrf");
 	*reason = cJSON_GetStringValue(cJSON_GetObjectItem(f, "reason"));
 	if (!*reason)
 		*reason = "the kernel's VRF support could not be probed";
@@ -135,6 +126,7 @@ enum phase { PH_RECREATE, PH_VRF, PH_BRIDGE, PH_VXLAN, PH_PORTS, PH_FDB, PH_RELE
 	     PH_N };
 
 struct planner {
+	const struct overlay *ov;
 	const struct ztos_config *cfg, *old;
 	struct ovl_kernel *k;
 	struct plan ph[PH_N];
@@ -167,12 +159,12 @@ static void nomem(struct planner *pl)
 /* d with its FDB entries read (one dump filtered by its ifindex when not yet), or NULL. */
 static const struct ovl_dev *with_fdb(struct planner *pl, struct ovl_dev *d)
 {
-	char err[512];
+	struct ztos_err e = { 0 };
 
 	if (!d || d->fdb_read || d->kind != OVL_VXLAN)
 		return d;
-	if (ovl_kernel_read_fdb(pl->nl, pl->k, d, err, sizeof(err))) {
-		cfg_error_add(pl->errs, "overlay", "%s: %s", d->name, err);
+	if (ovl_kernel_read_fdb(pl->nl, pl->k, d, &e)) {
+		cfg_error_add(pl->errs, "overlay", "%s: %s", d->name, e.msg);
 		pl->err = pl->err ? pl->err : -EIO;
 		return NULL;
 	}
@@ -493,7 +485,7 @@ static int plan_build(struct planner *pl, struct plan *out)
 		pl->mtu = ul->mtu - overhead;
 		for (size_t i = 0; i < c->n_tenants && !pl->vrf_ok; i++)
 			if (c->tenants[i].has_vrf)
-				pl->vrf_ok = vrf_supported(&pl->vrf_reason);
+				pl->vrf_ok = vrf_supported(pl->ov, &pl->vrf_reason);
 		for (size_t i = 0; i < c->n_tenants; i++)
 			if (pl->full || pl->changed[i])
 				plan_tenant(pl, i);
@@ -737,20 +729,20 @@ static const char *step_str(const struct step *s, char *buf, size_t len)
 	return buf;
 }
 
-static void record(int result, const char *error, double ms, double read_ms, size_t steps,
-		   const struct exec *x)
+static void record(struct overlay *ov, int result, const char *error, double ms, double read_ms,
+		   size_t steps, const struct exec *x)
 {
-	pthread_mutex_lock(&last.lock);
-	last.applied = true;
-	last.result = result;
-	snprintf(last.error, sizeof(last.error), "%s", error ? error : "");
-	last.ms = ms;
-	last.read_ms = read_ms;
-	last.steps = steps;
-	last.messages = x ? x->messages : 0;
-	last.flushes = x ? x->flushes : 0;
-	last.at_us = eventlog_now_us();
-	pthread_mutex_unlock(&last.lock);
+	pthread_mutex_lock(&ov->lock);
+	ov->last.applied = true;
+	ov->last.result = result;
+	snprintf(ov->last.error, sizeof(ov->last.error), "%s", error ? error : "");
+	ov->last.ms = ms;
+	ov->last.read_ms = read_ms;
+	ov->last.steps = steps;
+	ov->last.messages = x ? x->messages : 0;
+	ov->last.flushes = x ? x->flushes : 0;
+	ov->last.at_us = eventlog_now_us();
+	pthread_mutex_unlock(&ov->lock);
 }
 
 /* The kernel refused step k: undo 1..k-1 (and whatever else of the batch it did). */
@@ -887,16 +879,72 @@ static int incremental_scope(struct planner *pl, struct names *nm)
 	return ret;
 }
 
-int overlay_apply(const struct ztos_config *old, const struct ztos_config *cfg,
-		  struct cfg_errors *errs)
+static int apply(struct overlay *ov, const struct ztos_config *old, const struct ztos_config *cfg,
+		 struct cfg_errors *errs);
+
+/* The missing interfaces of an apply (taken) become the ones the tick looks for. */
+static void keep_missing(struct overlay *ov, struct planner *pl)
+{
+	pthread_mutex_lock(&ov->lock);
+	/* An incremental apply looked at some tenants only: the others' missing stay. */
+	for (size_t i = 0; !pl->full && i < ov->n_missing; i++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < pl->n_missing && !dup; j++)
+			dup = !strcmp(pl->missing[j], ov->missing[i]);
+		if (!dup) {
+			char (*v)[IF_NAMESIZE] = realloc(pl->missing, (pl->n_missing + 1) *
+								     sizeof(*v));
+
+			if (!v)
+				break;
+			memcpy(v[pl->n_missing++], ov->missing[i], IF_NAMESIZE);
+			pl->missing = v;
+		}
+	}
+	free(ov->missing);
+	ov->missing = pl->missing;
+	ov->n_missing = pl->n_missing;
+	pl->missing = NULL;
+	pthread_mutex_unlock(&ov->lock);
+}
+
+/* The planner's and the kernel's complaints, in one error: the first, then the others. */
+static int join_errors(const struct cfg_errors *errs, int ret, struct ztos_err *e)
+{
+	size_t n;
+
+	if (!ret)
+		return 0;
+	if (!errs->n)
+		return ztos_errf(e, ret, "overlay", "overlay");
+	ztos_err_set(e, ret, "overlay", errs->v[0].message);
+	for (size_t i = 1; i < errs->n && (n = strlen(e->msg)) < sizeof(e->msg) - 1; i++)
+		snprintf(e->msg + n, sizeof(e->msg) - n, "; also: %s", errs->v[i].message);
+	return ret;
+}
+
+int overlay_apply(struct overlay *ov, const struct ztos_config *old, const struct ztos_config *cfg,
+		  struct ztos_err *e)
+{
+	struct cfg_errors list = { 0 }, *errs = &list;
+	int ret = apply(ov, old, cfg, errs);
+
+	join_errors(errs, ret, e);
+	cfg_errors_free(errs);
+	return ret;
+}
+
+static int apply(struct overlay *ov, const struct ztos_config *old, const struct ztos_config *cfg,
+		 struct cfg_errors *errs)
 {
 	struct names nm = { 0 };
-	struct planner pl = { .cfg = cfg, .old = old, .errs = errs };
+	struct planner pl = { .ov = ov, .cfg = cfg, .old = old, .errs = errs };
 	struct ovl_kernel k = { 0 };
 	struct plan p = { 0 };
 	struct exec x = { .p = &p, .failed = -1 };
 	double t0 = now_ms(), t_read = 0;
-	char err[512] = "";
+	struct ztos_err e = { 0 };
 	int ret;
 
 	/* No underlay, none before: there is no overlay, and nothing to look at. */
@@ -907,10 +955,10 @@ int overlay_apply(const struct ztos_config *old, const struct ztos_config *cfg,
 		cfg_error_add(errs, "overlay", "open a netlink socket: %s", strerror(-ret));
 		return ret;
 	}
-	pthread_mutex_lock(&last.lock);
-	pl.full = !old || !last.applied || last.result || underlay_changed(old, cfg) ||
+	pthread_mutex_lock(&ov->lock);
+	pl.full = !old || !ov->last.applied || ov->last.result || underlay_changed(old, cfg) ||
 		  !cfg->has_underlay;
-	pthread_mutex_unlock(&last.lock);
+	pthread_mutex_unlock(&ov->lock);
 	if (!pl.full) {
 		ret = incremental_scope(&pl, &nm);
 		if (ret < 0) {
@@ -921,11 +969,11 @@ int overlay_apply(const struct ztos_config *old, const struct ztos_config *cfg,
 	}
 	pl.nl = x.nl;
 	if (pl.full)
-		ret = ovl_kernel_read(x.nl, &k, true, err, sizeof(err));
+		ret = ovl_kernel_read(x.nl, &k, true, &e);
 	else
-		ret = ovl_kernel_read_links(x.nl, &k, nm.v, nm.n, err, sizeof(err));
+		ret = ovl_kernel_read_links(x.nl, &k, nm.v, nm.n, &e);
 	if (ret) {
-		cfg_error_add(errs, "overlay", "%s", err);
+		cfg_error_add(errs, "overlay", "%s", e.msg);
 		goto out;
 	}
 	t_read = now_ms() - t0;
@@ -952,30 +1000,9 @@ int overlay_apply(const struct ztos_config *old, const struct ztos_config *cfg,
 	else
 		pr_info("overlay: %zu tenant%s: the kernel has it all already (adopted, read in "
 			"%.1f ms)", cfg->n_tenants, cfg->n_tenants == 1 ? "" : "s", t_read);
-	pthread_mutex_lock(&missing.lock);
-	/* An incremental apply looked at some tenants only: the others' missing stay. */
-	for (size_t i = 0; !pl.full && i < missing.n; i++) {
-		bool dup = false;
-
-		for (size_t j = 0; j < pl.n_missing && !dup; j++)
-			dup = !strcmp(pl.missing[j], missing.names[i]);
-		if (!dup) {
-			char (*v)[IF_NAMESIZE] = realloc(pl.missing, (pl.n_missing + 1) *
-								    sizeof(*v));
-
-			if (!v)
-				break;
-			memcpy(v[pl.n_missing++], missing.names[i], IF_NAMESIZE);
-			pl.missing = v;
-		}
-	}
-	free(missing.names);
-	missing.names = pl.missing;
-	missing.n = pl.n_missing;
-	pl.missing = NULL;
-	pthread_mutex_unlock(&missing.lock);
+	keep_missing(ov, &pl);
 out:
-	record(ret, ret && errs->n ? errs->v[errs->n - 1].message : NULL, now_ms() - t0, t_read,
+	record(ov, ret, ret && errs->n ? errs->v[errs->n - 1].message : NULL, now_ms() - t0, t_read,
 	       p.n, &x);
 	free(pl.missing);
 	free(pl.changed);
@@ -991,39 +1018,41 @@ out:
 	return ret;
 }
 
-void overlay_tick(const struct ztos_config *cfg)
+/* Every 5 s: tenant interfaces missing at the last apply that now exist join. */
+static void tick(struct overlay *ov, const struct ztos_config *cfg)
 {
-	struct cfg_errors errs = { 0 };
-	const char *appeared = NULL;
+	struct ztos_err e = { 0 };
+	bool appeared = false;
 
-	pthread_mutex_lock(&missing.lock);
-	for (size_t i = 0; i < missing.n && !appeared; i++)
-		if (if_nametoindex(missing.names[i]))
-			appeared = missing.names[i];
-	if (appeared)
-		pr_info("overlay: tenant interface %s appeared: applying the overlay again",
-			appeared);
-	pthread_mutex_unlock(&missing.lock);
-	if (appeared && overlay_apply(NULL, cfg, &errs))
-		cfg_errors_print(stderr, &errs);
-	cfg_errors_free(&errs);
+	pthread_mutex_lock(&ov->lock);
+	for (size_t i = 0; i < ov->n_missing && !appeared; i++) {
+		appeared = if_nametoindex(ov->missing[i]);
+		if (appeared)
+			pr_info("overlay: tenant interface %s appeared: applying the overlay again",
+				ov->missing[i]);
+	}
+	pthread_mutex_unlock(&ov->lock);
+	if (appeared && overlay_apply(ov, NULL, cfg, &e))
+		pr_warn("overlay: %s", e.msg);
 }
 
-int overlay_cleanup(void)
+/* Delete every device ztos made in this network namespace; prints what it removed. */
+static int cleanup(const struct ztos_config *cfg)
 {
 	static const enum ovl_kind order[] = { OVL_VXLAN, OVL_BRIDGE, OVL_VRF };
 	struct ovl_kernel k = { 0 };
+	struct ztos_err e = { 0 };
 	struct ztnl *nl = NULL;
-	char err[512], why[320], extack[256];
+	char why[320], extack[ZTOS_ERR_EXTACK];
 	int ret;
 
 	ret = ztnl_open(NETLINK_ROUTE, &nl);
 	if (!ret)
-		ret = ovl_kernel_read(nl, &k, false, err, sizeof(err));
+		ret = ovl_kernel_read(nl, &k, false, &e);
 	else
-		snprintf(err, sizeof(err), "open a netlink socket: %s", strerror(-ret));
+		ztos_errf(&e, ret, "overlay", "open a netlink socket");
 	if (ret) {
-		fprintf(stderr, "overlay: %s\n", err);
+		fprintf(stderr, "overlay: %s\n", e.msg);
 		ztnl_close(nl);
 		return ret;
 	}
@@ -1053,37 +1082,37 @@ int overlay_cleanup(void)
 
 /* ---- state ---- */
 
-cJSON *overlay_subsystem(const struct ztos_config *cfg)
+static void status(void *priv, const struct ztos_config *cfg, struct subsys_status *st)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct overlay *ov = priv;
+	cJSON *a;
 
-	pthread_mutex_lock(&last.lock);
-	if (!cfg->n_tenants) {
-		cJSON_AddStringToObject(o, "state", "not configured");
-	} else if (!cfg->has_underlay) {
-		cJSON_AddStringToObject(o, "state", "not loaded");
-		cJSON_AddStringToObject(o, "reason",
-					"no underlay: the tenants' VXLAN devices need "
-					"underlay.interface and underlay.address");
-	} else if (last.applied && last.result) {
-		cJSON_AddStringToObject(o, "state", "error");
-		cJSON_AddStringToObject(o, "reason", last.error);
+	if (!cfg->n_tenants)
+		return;
+	pthread_mutex_lock(&ov->lock);
+	if (!cfg->has_underlay) {
+		st->state = SUBSYS_NOT_LOADED;
+		snprintf(st->reason, sizeof(st->reason),
+			 "no underlay: the tenants' VXLAN devices need underlay.interface and "
+			 "underlay.address");
+	} else if (ov->last.applied && ov->last.result) {
+		st->state = SUBSYS_ERROR;
+		snprintf(st->reason, sizeof(st->reason), "%s", ov->last.error);
 	} else {
-		cJSON_AddStringToObject(o, "state", last.applied ? "running" : "not loaded");
+		st->state = ov->last.applied ? SUBSYS_RUNNING : SUBSYS_NOT_LOADED;
 	}
-	if (last.applied) {
-		cJSON *a = cJSON_AddObjectToObject(o, "last_apply");
-
-		cJSON_AddStringToObject(a, "result", last.result ? "error" : "ok");
-		cJSON_AddNumberToObject(a, "ms", last.ms);
-		cJSON_AddNumberToObject(a, "read_ms", last.read_ms);
-		cJSON_AddNumberToObject(a, "steps", (double)last.steps);
-		cJSON_AddNumberToObject(a, "messages", (double)last.messages);
-		cJSON_AddNumberToObject(a, "batches", (double)last.flushes);
-		cJSON_AddNumberToObject(a, "at_us", (double)last.at_us);
+	if (ov->last.applied) {
+		st->detail = cJSON_CreateObject();
+		a = cJSON_AddObjectToObject(st->detail, "last_apply");
+		cJSON_AddStringToObject(a, "result", ov->last.result ? "error" : "ok");
+		cJSON_AddNumberToObject(a, "ms", ov->last.ms);
+		cJSON_AddNumberToObject(a, "read_ms", ov->last.read_ms);
+		cJSON_AddNumberToObject(a, "steps", (double)ov->last.steps);
+		cJSON_AddNumberToObject(a, "messages", (double)ov->last.messages);
+		cJSON_AddNumberToObject(a, "batches", (double)ov->last.flushes);
+		cJSON_AddNumberToObject(a, "at_us", (double)ov->last.at_us);
 	}
-	pthread_mutex_unlock(&last.lock);
-	return o;
+	pthread_mutex_unlock(&ov->lock);
 }
 
 static cJSON *dev_json(const struct ovl_dev *d)
@@ -1122,20 +1151,24 @@ static cJSON *ours_json(const struct ovl_kernel *k, const char *name)
 	return d && d->ifindex > 0 && ovl_owned(d) ? dev_json(d) : cJSON_CreateNull();
 }
 
-cJSON *overlay_state(const struct ztos_config *cfg)
+cJSON *overlay_state(struct overlay *ov, const struct ztos_config *cfg)
 {
-	cJSON *o = overlay_subsystem(cfg), *tenants, **ports = NULL;
+	struct subsys_status st = { 0 };
+	cJSON *o, *tenants, **ports = NULL;
 	struct ovl_kernel k = { 0 };
 	struct ztnl *nl = NULL;
-	char err[512] = "", name[IF_NAMESIZE], buf[INET6_ADDRSTRLEN];
+	struct ztos_err err = { 0 };
+	char name[IF_NAMESIZE], buf[INET6_ADDRSTRLEN];
 	const char *reason = NULL;
 	bool vrf_ok = false;
 
+	status(ov, cfg, &st);
+	o = subsys_status_json(&st);
 	tenants = cJSON_AddArrayToObject(o, "tenants");
 	if (!cfg->has_underlay || !cfg->n_tenants)
 		return o;
-	if (ztnl_open(NETLINK_ROUTE, &nl) || ovl_kernel_read(nl, &k, true, err, sizeof(err))) {
-		cJSON_AddStringToObject(o, "kernel_error", err[0] ? err : "no netlink socket");
+	if (ztnl_open(NETLINK_ROUTE, &nl) || ovl_kernel_read(nl, &k, true, &err)) {
+		cJSON_AddStringToObject(o, "kernel_error", err.msg[0] ? err.msg : "no netlink socket");
 		ztnl_close(nl);
 		return o;
 	}
@@ -1152,7 +1185,7 @@ cJSON *overlay_state(const struct ztos_config *cfg)
 	}
 	for (size_t i = 0; i < cfg->n_tenants; i++)
 		if (cfg->tenants[i].has_vrf)
-			vrf_ok = vrf_supported(&reason);
+			vrf_ok = vrf_supported(ov, &reason);
 	for (size_t i = 0; i < cfg->n_tenants; i++) {
 		const struct ztos_tenant *t = &cfg->tenants[i];
 		cJSON *e = cJSON_CreateObject(), *br, *fdb;
@@ -1212,3 +1245,55 @@ cJSON *overlay_state(const struct ztos_config *cfg)
 	ztnl_close(nl);
 	return o;
 }
+
+/* ---- the subsystem (subsys.h) ---- */
+
+static int init(void *priv, struct subsys_env *env)
+{
+	struct overlay *ov = priv;
+
+	ov->kernel = env->kernel;
+	return -pthread_mutex_init(&ov->lock, NULL);
+}
+
+static void fini(void *priv)
+{
+	struct overlay *ov = priv;
+
+	free(ov->missing);
+	pthread_mutex_destroy(&ov->lock);
+}
+
+static int apply_change(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+			void **txn, struct ztos_err *e)
+{
+	return overlay_apply(priv, old, cfg, e);
+}
+
+/* The reconcile works both ways: undo is the apply from the new config to the old one. */
+static void undo(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+		 void *txn)
+{
+	struct ztos_err e = { 0 };
+
+	if (overlay_apply(priv, cfg, old, &e))
+		pr_warn("undo: overlay: %s", e.msg);
+}
+
+static void on_tick(void *priv, const struct ztos_config *cfg, uint64_t n)
+{
+	if (n % 5 == 0)
+		tick(priv, cfg);
+}
+
+const struct subsys_ops overlay_subsys = {
+	.name = "overlay",
+	.priv_size = sizeof(struct overlay),
+	.init = init,
+	.fini = fini,
+	.apply = apply_change,
+	.undo = undo,
+	.tick = on_tick,
+	.status = status,
+	.cleanup = cleanup,
+};

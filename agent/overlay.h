@@ -12,26 +12,29 @@
 #include <cjson/cJSON.h>
 
 #include "config/config.h"
+#include "subsys.h"
+
+/* The subsystem's own state (the priv of its table entry). */
+struct overlay;
 
 /*
  * Reconcile the kernel with cfg: read the links and FDB, change only the difference.
- * A transaction: when a step fails, the steps before it are undone, and errs gets one
- * error naming the object, the step and the kernel's reason. old (may be NULL) is the
- * config that was applied before. Returns 0, -EIO when the kernel refused, or -errno.
+ * A transaction: when a step fails, the steps before it are undone, and e names the
+ * object, the step and the kernel's reason. old (may be NULL) is the config that was
+ * applied before. Returns 0, -EIO when the kernel refused, or -errno.
  */
-int overlay_apply(const struct ztos_config *old, const struct ztos_config *cfg,
-		  struct cfg_errors *errs);
+int overlay_apply(struct overlay *ov, const struct ztos_config *old, const struct ztos_config *cfg,
+		  struct ztos_err *e);
 
-/* Every few seconds: tenant interfaces missing at the last apply that now exist join. */
-void overlay_tick(const struct ztos_config *cfg);
+/* What the kernel has, per tenant of cfg: devices, bridge ports, FDB entries, VRF; and
+ * the subsystem's state. */
+cJSON *overlay_state(struct overlay *ov, const struct ztos_config *cfg);
 
-/* Delete every device ztos made in this network namespace; prints what it removed. */
-int overlay_cleanup(void);
-
-/* The subsystem's state for GET /api/v1/status ("running", "error", ...). */
-cJSON *overlay_subsystem(const struct ztos_config *cfg);
-
-/* What the kernel has, per tenant of cfg: devices, bridge ports, FDB entries, VRF. */
-cJSON *overlay_state(const struct ztos_config *cfg);
+/*
+ * Its entry in the subsystem table. Every 5 s its tick lets tenant interfaces that were
+ * missing at the last apply join their bridge; --cleanup deletes every device ztos made
+ * in this network namespace.
+ */
+extern const struct subsys_ops overlay_subsys;
 
 #endif

@@ -25,15 +25,9 @@
 
 #include "agent.h"
 #include "api/api.h"
-#include "datapath.h"
-#include "dpi.h"
-#include "kernel.h"
-#include "rules.h"
 #include "eventlog.h"
 #include "log.h"
-#include "netlink/macsec.h"
-#include "overlay.h"
-#include "netlink/wireguard.h"
+#include "rules.h"
 
 #define DEFAULT_CONFIG "/etc/ztos/ztos.yaml"
 
@@ -176,213 +170,6 @@ static cJSON *errors_json(const struct cfg_errors *errs)
 	return arr;
 }
 
-static cJSON *changes_json(const struct cfg_change *changes, size_t n)
-{
-	cJSON *arr = cJSON_CreateArray();
-
-	for (size_t i = 0; i < n; i++) {
-		cJSON *c = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(c, "op", cfg_change_op_str(changes[i].op));
-		cJSON_AddStringToObject(c, "object", changes[i].object);
-		if (changes[i].detail)
-			cJSON_AddStringToObject(c, "detail", changes[i].detail);
-		cJSON_AddItemToArray(arr, c);
-	}
-	return arr;
-}
-
-/*
- * The kernel side of a config change, before the config is swapped in: the datapath
- * applies it as a transaction, so a refusal leaves maps and config as they were.
- */
-static int datapath_update(struct agent *a, const struct ztos_config *cfg,
-			   struct cfg_errors *errs)
-{
-	struct datapath *dp = NULL;
-	char msg[512] = "";
-	int err;
-
-	if (a->dp) {
-		err = datapath_apply(a->dp, a->cfg, cfg, msg, sizeof(msg));
-	} else if (datapath_wanted(cfg)) {
-		err = datapath_start(cfg, &dp, msg, sizeof(msg));
-		if (!err) {
-			pthread_rwlock_wrlock(&a->lock);
-			a->dp = dp;
-			a->dp_error[0] = '\0';
-			pthread_rwlock_unlock(&a->lock);
-		}
-	} else {
-		return 0;
-	}
-	if (err) {
-		cfg_error_add(errs, "datapath", "%s", msg);
-		pr_warn("%s; nothing was changed", msg);
-		return -EIO;
-	}
-	return 0;
-}
-
-/* MACsec before the datapath (which may attach to its link); undone if a later step fails. */
-static int macsec_update(struct agent *a, const struct ztos_config *cfg, struct cfg_errors *errs,
-			 struct macsec_txn **txn)
-{
-	char msg[600] = "";
-	int err = macsec_prepare(a->macsec, a->cfg, cfg, txn, msg, sizeof(msg));
-
-	if (err) {
-		cfg_error_add(errs, "macsec", "%s", msg);
-		pr_warn("%s; nothing was changed", msg);
-		return -EIO;
-	}
-	if (msg[0])
-		pr_warn("%s", msg);
-	return 0;
-}
-
-/*
- * DPI after a config change (or at start), once the datapath is in place: a failure
- * here (no AF_XDP socket, say) is reported in status and the event log; the config
- * stands. p: cfg's rules, prepared before anything was changed (taken).
- */
-static void dpi_update(struct agent *a, const struct ztos_config *cfg, struct dpi_prepared *p)
-{
-	char msg[sizeof(a->dpi_error)] = "";
-	int err;
-
-	pthread_rwlock_wrlock(&a->lock);
-	err = dpi_apply(&a->dpi, a->dp, cfg, p, msg, sizeof(msg));
-	snprintf(a->dpi_error, sizeof(a->dpi_error), "%s", err ? msg : "");
-	pthread_rwlock_unlock(&a->lock);
-	if (err) {
-		cJSON *body = cJSON_CreateObject();
-
-		pr_warn("%s", msg);
-		cJSON_AddStringToObject(body, "action", "start");
-		cJSON_AddStringToObject(body, "result", "error");
-		cJSON_AddStringToObject(body, "error", msg);
-		event_emit("dpi", 0, NULL, body);
-	}
-}
-
-/* cfg's DPI rules read and compiled aside; a rule file with errors refuses cfg. */
-static int dpi_rules_prepare(struct agent *a, const struct ztos_config *cfg,
-			     struct dpi_prepared **p, struct cfg_errors *errs)
-{
-	char msg[1024] = "";
-	int err;
-
-	*p = NULL;
-	if (!dpi_wanted(cfg))
-		return 0;
-	err = dpi_prepare(a->dpi, cfg, p, msg, sizeof(msg));
-	if (err) {
-		cfg_error_add(errs, "dpi", "%s", strncmp(msg, "dpi: ", 5) ? msg : msg + 5);
-		pr_warn("%s", msg);
-	}
-	return err;
-}
-
-int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJSON **changes_out,
-		 struct cfg_errors *errs)
-{
-	struct ztos_config *cfg = NULL, *old;
-	struct cfg_node *tree = NULL, *old_tree;
-	struct cfg_change *changes = NULL;
-	struct wg_txn *wg = NULL;
-	struct timespec deadline;
-	struct macsec_txn *mtxn = NULL;
-	struct dpi_prepared *rules = NULL;
-	size_t n_changes = 0;
-	int err;
-
-	/* A few seconds' wait, not a refusal: the 5 s ticks hold the lock for a moment too. */
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 5;
-	if (pthread_mutex_timedlock(&a->configure_lock, &deadline))
-		return -EBUSY;
-	if (patch) {
-		pthread_rwlock_rdlock(&a->lock);
-		tree = cfg_node_clone(a->tree);
-		pthread_rwlock_unlock(&a->lock);
-		err = tree ? cfg_merge(tree, patch) : -ENOMEM;
-		if (!err)
-			err = cfg_build(tree, a->config_dir, &cfg, errs);
-	} else {
-		err = cfg_load_file(a->config_path, &tree, &cfg, errs);
-	}
-	if (err)
-		goto out;
-
-	pthread_rwlock_rdlock(&a->lock);
-	err = cfg_diff(a->cfg, cfg, &changes, &n_changes);
-	pthread_rwlock_unlock(&a->lock);
-	if (err)
-		goto out;
-	if (changes_out)
-		*changes_out = changes_json(changes, n_changes);
-	/* Rule files are read and compiled aside, so a dry run finds their errors too. */
-	err = dpi_rules_prepare(a, cfg, &rules, errs);
-	if (err || dry_run)
-		goto out;
-	/*
-	 * MACsec first (on the physical link), then WireGuard (VXLAN rides on either),
-	 * then the overlay (the datapath's ports are in its bridges), then the datapath; a
-	 * refusal undoes every step before it (the undo_* labels, in reverse order).
-	 */
-	err = macsec_update(a, cfg, errs, &mtxn);
-	if (err)
-		goto out;
-	err = wg_update(a->cfg, cfg, &wg, errs);
-	if (err)
-		goto undo_macsec;
-	err = overlay_apply(a->cfg, cfg, errs);
-	if (err)
-		goto undo_wg;
-	err = datapath_update(a, cfg, errs);
-	if (err)
-		goto undo_overlay;
-	wg_txn_free(wg);
-	macsec_commit(a->macsec, mtxn);
-
-	pthread_rwlock_wrlock(&a->lock);
-	old = a->cfg;
-	old_tree = a->tree;
-	a->cfg = cfg;
-	a->tree = tree;
-	a->generation++;
-	a->config_loaded_us = eventlog_now_us();
-	pthread_rwlock_unlock(&a->lock);
-	dpi_update(a, cfg, rules);
-	rules = NULL;
-	cfg = old;
-	tree = old_tree;
-	if (changes_out && n_changes) {
-		cJSON *body = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(body, "action", patch ? "configure" : "reload");
-		cJSON_AddNumberToObject(body, "generation", (double)a->generation);
-		cJSON_AddItemToObject(body, "changes", cJSON_Duplicate(*changes_out, true));
-		event_emit("config", 0, NULL, body);
-	}
-out:
-	pthread_mutex_unlock(&a->configure_lock);
-	dpi_prepared_free(rules);
-	cfg_changes_free(changes, n_changes);
-	cfg_node_free(tree);
-	cfg_free(cfg);
-	return err;
-
-undo_overlay:
-	overlay_apply(cfg, a->cfg, errs);
-undo_wg:
-	wg_txn_undo(wg);
-undo_macsec:
-	macsec_undo(a->macsec, mtxn);
-	goto out;
-}
-
 static void reload(struct agent *a)
 {
 	struct cfg_errors errs = { 0 };
@@ -441,92 +228,55 @@ static int make_fds(int *sfd, int *tfd, int *efd)
 	return 0;
 }
 
-/* The event loop: signals now; netlink, ring buffer and flow aging join it later. */
-static void watch_datapath(struct agent *a, int efd, int *watched)
+/* The subsystems' event descriptors come and go (a datapath starts later): follow them. */
+static void watch_subsystems(struct agent *a, int efd, int *watched, unsigned int n)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	int fd = datapath_events_fd(a->dp);
+	int fds[n];
 
-	if (fd < 0 || fd == *watched)
-		return;
-	ev.data.fd = fd;
-	if (!epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev))
-		*watched = fd;
-}
+	agent_event_fds(a, fds, n);
+	for (unsigned int i = 0; i < n; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 
-static void on_tick(struct agent *a, uint64_t *ticks)
-{
-	/* Replaced RX SAs retire; the config cannot change under configure_lock. */
-	if (a->cfg->has_macsec && macsec_tick_wanted(a->macsec) &&
-	    !pthread_mutex_trylock(&a->configure_lock)) {
-		macsec_tick(a->macsec, a->cfg);
-		pthread_mutex_unlock(&a->configure_lock);
+		if (fds[i] == watched[i])
+			continue;
+		if (watched[i] >= 0)
+			epoll_ctl(efd, EPOLL_CTL_DEL, watched[i], NULL);
+		watched[i] = fds[i] >= 0 && !epoll_ctl(efd, EPOLL_CTL_ADD, fds[i], &ev) ? fds[i] : -1;
 	}
-	if (!a->dp)
-		return;
-	/* The programs wake us at most once a jiffy: collect what a burst left behind. */
-	pthread_rwlock_rdlock(&a->lock);
-	datapath_poll(a->dp, a->cfg);
-	pthread_rwlock_unlock(&a->lock);
-	if (++*ticks % 5)
-		return;
-	/* Not while a change is being applied: both touch the datapath's attachments. */
-	if (pthread_mutex_trylock(&a->configure_lock))
-		return;
-	pthread_rwlock_rdlock(&a->lock);
-	overlay_tick(a->cfg);
-	datapath_tick(a->dp, a->cfg);
-	pthread_rwlock_unlock(&a->lock);
-	pthread_mutex_unlock(&a->configure_lock);
 }
 
-/* Every 5 s: a wireguard-go that died is started again, drift is put right. */
-static void wireguard_tick(struct agent *a)
-{
-	static unsigned int n;
-
-	/* cfg changes only under configure_lock: holding it is enough to read it. */
-	if (++n % 5 || pthread_mutex_trylock(&a->configure_lock))
-		return;
-	wg_supervise(a->cfg);
-	pthread_mutex_unlock(&a->configure_lock);
-}
-
-/* The event loop: signals, the datapath's ring buffer, a 1 s tick for flow aging. */
+/* The event loop: signals, the subsystems' event descriptors, a 1 s tick. */
 static int run_loop(struct agent *a, int sfd, int tfd, int efd)
 {
 	struct epoll_event evs[8];
-	uint64_t ticks = 0;
-	int rb_fd = -1;
+	int watched[a->n_subs];
 
+	for (unsigned int i = 0; i < a->n_subs; i++)
+		watched[i] = -1;
 	for (;;) {
 		int n;
 
-		watch_datapath(a, efd, &rb_fd);
+		watch_subsystems(a, efd, watched, a->n_subs);
 		n = epoll_wait(efd, evs, 8, -1);
-
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
 		for (int i = 0; i < n; i++) {
+			struct signalfd_siginfo si;
+
 			if (evs[i].data.fd == tfd) {
 				uint64_t expirations;
 
 				if (read(tfd, &expirations, sizeof(expirations)) < 0)
 					pr_debug("timerfd read: %s", strerror(errno));
-				on_tick(a, &ticks);
-				wireguard_tick(a);
+				agent_tick(a);
 				continue;
 			}
-			if (evs[i].data.fd == rb_fd) {
-				pthread_rwlock_rdlock(&a->lock);
-				datapath_poll(a->dp, a->cfg);
-				pthread_rwlock_unlock(&a->lock);
+			if (evs[i].data.fd != sfd) {
+				agent_on_events(a, evs[i].data.fd);
 				continue;
 			}
-			struct signalfd_siginfo si;
-
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
@@ -553,10 +303,7 @@ static int cleanup(const char *config_path)
 			config_path);
 		goto out;
 	}
-	datapath_cleanup(cfg);
-	overlay_cleanup();
-	macsec_cleanup(cfg);
-	wg_cleanup(cfg);
+	agent_cleanup_subsystems(cfg);
 	if (!rmdir(cfg->bpffs))
 		printf("removed %s\n", cfg->bpffs);
 	else if (errno != ENOENT)
@@ -589,93 +336,34 @@ static int load_initial(struct agent *a)
 }
 
 /* Kernel support, reported, never assumed: a configured feature it lacks is a warning. */
-static void probe_kernel(struct agent *a)
+static void warn_kernel(const struct agent *a)
 {
 	static const char *const sections[] = { "wireguard", "macsec", "vrf" };
 	const struct ztos_config *c = a->cfg;
 	bool has_vrf = false;
-	const cJSON *f;
 
 	for (size_t i = 0; i < c->n_tenants; i++)
 		has_vrf |= c->tenants[i].has_vrf;
-	a->kernel = kernel_support();
 	for (size_t i = 0; i < 3; i++) {
 		bool wanted = i == 0 ? c->has_wireguard : i == 1 ? c->has_macsec : has_vrf;
+		const cJSON *f = cJSON_GetObjectItem(a->env.kernel, sections[i]);
+		const char *reason = cJSON_GetStringValue(cJSON_GetObjectItem(f, "reason"));
+		const char *fallback = cJSON_GetStringValue(cJSON_GetObjectItem(f, "fallback"));
 		cJSON *body;
 
-		f = cJSON_GetObjectItem(a->kernel, sections[i]);
 		if (!wanted || cJSON_IsTrue(cJSON_GetObjectItem(f, "supported")))
 			continue;
 		pr_warn("%s is configured but %s; %s%sthe rest of the config applies", sections[i],
-			cJSON_GetObjectItem(f, "reason")->valuestring,
-			cJSON_GetStringValue(cJSON_GetObjectItem(f, "fallback")) ?: "",
-			cJSON_GetObjectItem(f, "fallback") ? " stands in for it, " : "");
+			reason ?: "the kernel lacks it", fallback ?: "",
+			fallback ? " stands in for it, " : "");
 		body = cJSON_CreateObject();
 		cJSON_AddStringToObject(body, "feature", sections[i]);
 		cJSON_AddStringToObject(body, "severity", "warning");
-		cJSON_AddStringToObject(body, "reason", cJSON_GetObjectItem(f, "reason")->valuestring);
-		if (cJSON_GetObjectItem(f, "fallback"))
-			cJSON_AddStringToObject(body, "fallback",
-						cJSON_GetObjectItem(f, "fallback")->valuestring);
+		cJSON_AddStringToObject(body, "reason", reason ?: "");
+		if (fallback)
+			cJSON_AddStringToObject(body, "fallback", fallback);
 		event_emit("kernel", 0, NULL, body);
 	}
-}
-
-/* Adopt the device a previous run left (peers keep their sessions), or make it. */
-static void wireguard_start(struct agent *a)
-{
-	struct cfg_errors errs = { 0 };
-	struct wg_txn *t = NULL;
-
-	if (wg_update(NULL, a->cfg, &t, &errs) && errs.n) {
-		cJSON *body = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(body, "action", "start");
-		cJSON_AddStringToObject(body, "result", "error");
-		cJSON_AddStringToObject(body, "error", errs.v[0].message);
-		event_emit("wireguard", 0, NULL, body);
-	}
-	wg_txn_free(t);
-	cfg_errors_free(&errs);
-}
-
-/* At start the kernel's MACsec state is adopted as it is, and brought to the config. */
-static void macsec_start(struct agent *a)
-{
-	struct macsec_txn *txn = NULL;
-	char msg[600] = "";
-	cJSON *body;
-
-	a->macsec = macsec_new();
-	if (!a->macsec || !a->cfg->has_macsec)
-		return;
-	if (!macsec_prepare(a->macsec, NULL, a->cfg, &txn, msg, sizeof(msg))) {
-		macsec_commit(a->macsec, txn);
-		return;
-	}
-	pr_warn("%s", msg);
-	body = cJSON_CreateObject();
-	cJSON_AddStringToObject(body, "action", "start");
-	cJSON_AddStringToObject(body, "result", "error");
-	cJSON_AddStringToObject(body, "error", msg);
-	event_emit("macsec", 0, NULL, body);
-}
-
-/* As with the datapath, a refusal at start leaves the agent running to say why. */
-static void start_overlay(struct agent *a)
-{
-	struct cfg_errors errs = { 0 };
-
-	if (overlay_apply(NULL, a->cfg, &errs) && errs.n) {
-		cJSON *body = cJSON_CreateObject();
-
-		cfg_errors_print(stderr, &errs);
-		cJSON_AddStringToObject(body, "action", "start");
-		cJSON_AddStringToObject(body, "result", "error");
-		cJSON_AddStringToObject(body, "error", errs.v[0].message);
-		event_emit("overlay", 0, NULL, body);
-	}
-	cfg_errors_free(&errs);
 }
 
 static int run(struct agent *a, const char *level_override)
@@ -708,33 +396,11 @@ static int run(struct agent *a, const char *level_override)
 			strerror(-err));
 		goto out;
 	}
-	macsec_start(a);
-	/* First: the WireGuard device can be the underlay the datapath attaches to. */
-	wireguard_start(a);
-	start_overlay(a);
-	if (datapath_wanted(a->cfg) &&
-	    datapath_start(a->cfg, &a->dp, a->dp_error, sizeof(a->dp_error))) {
-		/* The agent still runs: it says what failed in status and in the event log. */
-		cJSON *body = cJSON_CreateObject();
-
-		pr_warn("%s", a->dp_error);
-		cJSON_AddStringToObject(body, "action", "start");
-		cJSON_AddStringToObject(body, "result", "error");
-		cJSON_AddStringToObject(body, "error", a->dp_error);
-		event_emit("datapath", 0, NULL, body);
-	}
-	if (dpi_wanted(a->cfg)) {
-		struct dpi_prepared *rules = NULL;
-		struct cfg_errors errs = { 0 };
-
-		if (dpi_rules_prepare(a, a->cfg, &rules, &errs))
-			snprintf(a->dpi_error, sizeof(a->dpi_error), "dpi: %s",
-				 errs.n ? errs.v[0].message : "rules not loaded");
-		else
-			dpi_update(a, a->cfg, rules);
-		cfg_errors_free(&errs);
-	}
-	probe_kernel(a);
+	err = agent_init_subsystems(a);
+	if (err)
+		goto out_log;
+	warn_kernel(a);
+	agent_start_subsystems(a);
 	err = api_start(a, &a->api);
 	if (err)
 		goto out_log;
@@ -746,10 +412,9 @@ static int run(struct agent *a, const char *level_override)
 
 	emit_agent_event("stop", NULL);
 	api_stop(a->api);
-	dpi_stop(a->dpi);
-	/* What is attached and pinned stays: traffic keeps its policy until we are back. */
-	datapath_stop(a->dp);
 out_log:
+	/* What is attached and pinned stays: traffic keeps its policy until we are back. */
+	agent_stop_subsystems(a);
 	eventlog_close();
 out:
 	if (lock_fd >= 0)
@@ -838,7 +503,5 @@ int main(int argc, char **argv)
 	cfg_node_free(a.tree);
 	cfg_free(a.cfg);
 	free(a.config_dir);
-	cJSON_Delete(a.kernel);
-	macsec_free(a.macsec);
 	return ret;
 }

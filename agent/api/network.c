@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "datapath.h"
 #include "overlay.h"
 
 static cJSON *addrs(const struct ztos_addr *v, size_t n)
@@ -90,8 +91,8 @@ static cJSON *bgp_json(const struct ztos_config *c)
 		cJSON_AddNumberToObject(p, "asn", c->bgp.peers[i].asn);
 		cJSON_AddItemToArray(peers, p);
 	}
-	cJSON_AddStringToObject(o, "state", "not loaded");
-	cJSON_AddStringToObject(o, "reason", not_built_reason);
+	cJSON_AddStringToObject(o, "state", subsys_state_name(SUBSYS_NOT_LOADED));
+	cJSON_AddStringToObject(o, "reason", subsys_not_built_reason);
 	return o;
 }
 
@@ -120,9 +121,9 @@ void api_network(struct api_request *req, struct api_response *resp)
 		cJSON_AddItemToArray(tenants, tenant_json(&c->tenants[i]));
 	cJSON_AddItemToObject(o, "bgp", bgp_json(c));
 	cJSON_AddNumberToObject(o, "generation", (double)a->generation);
-	cJSON_AddItemToObject(o, "datapath", agent_datapath_state(a));
+	cJSON_AddItemToObject(o, "datapath", agent_subsystem(a, &datapath_subsys));
 	/* What the kernel has, read now: not what the config says it should have. */
-	cJSON_AddItemToObject(o, "overlay", overlay_state(c));
+	cJSON_AddItemToObject(o, "overlay", overlay_state(agent_subsys(a, &overlay_subsys), c));
 	pthread_rwlock_unlock(&a->lock);
 	resp->json = o;
 }

@@ -31,12 +31,36 @@ void api_list_routes(FILE *f)
 		fprintf(f, "%s %s\n", rt->method, rt->path);
 }
 
+/* The agent's own lines: its config, its API, its event log. */
+static void core_lines(struct agent *a, cJSON *s)
+{
+	const struct ztos_config *c = a->cfg;
+	cJSON *o;
+
+	o = cJSON_AddObjectToObject(s, "config");
+	cJSON_AddStringToObject(o, "state", subsys_state_name(SUBSYS_RUNNING));
+	cJSON_AddStringToObject(o, "file", a->config_path);
+	cJSON_AddNumberToObject(o, "generation", (double)a->generation);
+	o = cJSON_AddObjectToObject(s, "api");
+	cJSON_AddStringToObject(o, "state", subsys_state_name(SUBSYS_RUNNING));
+	if (c->api.listen && *c->api.listen)
+		cJSON_AddStringToObject(o, "listen", c->api.listen);
+	if (c->api.socket && *c->api.socket)
+		cJSON_AddStringToObject(o, "socket", c->api.socket);
+	cJSON_AddBoolToObject(o, "tls", c->api.tls_cert != NULL);
+	o = cJSON_AddObjectToObject(s, "event_log");
+	cJSON_AddStringToObject(o, "state", subsys_state_name(SUBSYS_RUNNING));
+	if (c->log.file)
+		cJSON_AddStringToObject(o, "file", c->log.file);
+	cJSON_AddBoolToObject(o, "syslog", c->log.syslog);
+}
+
 void api_status(struct api_request *req, struct api_response *resp)
 {
 	struct agent *a = req->agent;
 	char started[48], loaded[48];
-	cJSON *o = cJSON_CreateObject(), *c, *subs, *s;
-	const char *health = "ok";
+	cJSON *o = cJSON_CreateObject(), *c, *subs, *s, *line;
+	enum agent_health health;
 
 	eventlog_timestamp(a->started_us, started, sizeof(started));
 	cJSON_AddStringToObject(o, "version", ZTOS_VERSION);
@@ -50,21 +74,18 @@ void api_status(struct api_request *req, struct api_response *resp)
 	cJSON_AddStringToObject(c, "file", a->config_path);
 	cJSON_AddNumberToObject(c, "generation", (double)a->generation);
 	cJSON_AddStringToObject(c, "loaded", loaded);
-	subs = agent_subsystems(a);
+	s = cJSON_CreateObject();
+	core_lines(a, s);
+	subs = agent_subsystems(a, &health);
 	pthread_rwlock_unlock(&a->lock);
-
-	/* Degraded: something is configured that this agent does not (yet) put in place. */
-	cJSON_ArrayForEach(s, subs) {
-		const char *st = cJSON_GetObjectItem(s, "state")->valuestring;
-
-		if (!strcmp(st, "error"))
-			health = "error";
-		else if ((!strcmp(st, "not loaded") || !strcmp(st, "not supported")) &&
-			 strcmp(health, "error"))
-			health = "degraded";
+	while ((line = subs->child)) {
+		cJSON_DetachItemViaPointer(subs, line);
+		cJSON_AddItemToObject(s, line->string, line);
 	}
-	cJSON_AddStringToObject(o, "health", health);
-	cJSON_AddItemToObject(o, "subsystems", subs);
+	cJSON_Delete(subs);
+	/* Degraded: something is configured that this agent does not (yet) put in place. */
+	cJSON_AddStringToObject(o, "health", agent_health_name(health));
+	cJSON_AddItemToObject(o, "subsystems", s);
 	resp->json = o;
 }
 
@@ -92,6 +113,7 @@ void api_flows(struct api_request *req, struct api_response *resp)
 	struct flow_filter f = { .tenant = api_query(req, "tenant"), .verdict = -1, .limit = 1000 };
 	const char *v = api_query(req, "verdict");
 	unsigned long vni = 0, limit = 1000;
+	struct datapath *dp;
 
 	if (parse_uint(req, resp, "vni", ZTOS_VNI_MAX, &vni) ||
 	    parse_uint(req, resp, "limit", 100000, &limit))
@@ -107,11 +129,12 @@ void api_flows(struct api_request *req, struct api_response *resp)
 	f.vni = vni;
 	f.limit = limit;
 	pthread_rwlock_rdlock(&a->lock);
-	if (a->dp) {
-		resp->json = datapath_flows(a->dp, a->cfg, &f);
+	dp = datapath_of(agent_subsys(a, &datapath_subsys));
+	if (dp) {
+		resp->json = datapath_flows(dp, a->cfg, &f);
 	} else {
 		resp->json = cJSON_CreateObject();
-		cJSON_AddItemToObject(resp->json, "datapath", agent_datapath_state(a));
+		cJSON_AddItemToObject(resp->json, "datapath", agent_subsystem(a, &datapath_subsys));
 	}
 	pthread_rwlock_unlock(&a->lock);
 }
@@ -121,6 +144,7 @@ void api_alerts(struct api_request *req, struct api_response *resp)
 	struct agent *a = req->agent;
 	struct alert_filter f = { .tenant = api_query(req, "tenant"), .limit = 100 };
 	unsigned long sid = 0, limit = 100;
+	struct dpi *d;
 
 	if (parse_uint(req, resp, "sid", UINT32_MAX, &sid) ||
 	    parse_uint(req, resp, "limit", 1024, &limit))
@@ -128,11 +152,12 @@ void api_alerts(struct api_request *req, struct api_response *resp)
 	f.sid = (uint32_t)sid;
 	f.limit = (unsigned int)limit;
 	pthread_rwlock_rdlock(&a->lock);
-	if (a->dpi) {
-		resp->json = dpi_alerts(a->dpi, &f);
+	d = dpi_of(agent_subsys(a, &dpi_subsys));
+	if (d) {
+		resp->json = dpi_alerts(d, &f);
 	} else {
 		resp->json = cJSON_CreateObject();
-		cJSON_AddItemToObject(resp->json, "dpi", agent_dpi_state(a));
+		cJSON_AddItemToObject(resp->json, "dpi", agent_subsystem(a, &dpi_subsys));
 	}
 	pthread_rwlock_unlock(&a->lock);
 }

@@ -24,8 +24,9 @@ static cJSON *cidrs(const struct ztos_cidr *v, size_t n)
 	return arr;
 }
 
-static cJSON *wireguard(const struct ztos_config *c)
+static cJSON *wireguard(struct agent *a)
 {
+	const struct ztos_config *c = a->cfg;
 	const struct ztos_wireguard *wg = &c->wireguard;
 	char buf[INET6_ADDRSTRLEN + 8], ep[ZTOS_HOST_MAX + 16], key[45];
 	cJSON *o = cJSON_CreateObject(), *peers;
@@ -57,7 +58,8 @@ static cJSON *wireguard(const struct ztos_config *c)
 		cJSON_AddNumberToObject(po, "persistent_keepalive", p->persistent_keepalive);
 		cJSON_AddItemToArray(peers, po);
 	}
-	wg_status(c, o);	/* state, implementation, handshakes, bytes: from the device */
+	/* state, implementation, handshakes, bytes: from the device */
+	wg_status(agent_subsys(a, &wireguard_subsys), c, o);
 	return o;
 }
 
@@ -72,7 +74,7 @@ static void persisted(struct agent *a, cJSON *o)
 	struct cfg_node *tree = NULL;
 	bool same = false;
 
-	if (!macsec_rotated(a->macsec))
+	if (!macsec_rotated(agent_subsys(a, &macsec_subsys)))
 		return;
 	if (!cfg_load_file(a->config_path, &tree, &file, &errs) && file->has_macsec) {
 		const struct ztos_macsec *f = &file->macsec, *r;
@@ -108,12 +110,12 @@ void api_security(struct api_request *req, struct api_response *resp)
 	cJSON *o = cJSON_CreateObject(), *ms;
 
 	pthread_rwlock_rdlock(&a->lock);
-	cJSON_AddItemToObject(o, "wireguard", wireguard(a->cfg));
-	ms = macsec_status(a->macsec, a->cfg);
+	cJSON_AddItemToObject(o, "wireguard", wireguard(a));
+	ms = macsec_status(agent_subsys(a, &macsec_subsys), a->cfg);
 	pthread_rwlock_unlock(&a->lock);
 	persisted(a, ms);
 	cJSON_AddItemToObject(o, "macsec", ms);
-	cJSON_AddItemToObject(o, "kernel_support", cJSON_Duplicate(a->kernel, true));
+	cJSON_AddItemToObject(o, "kernel_support", cJSON_Duplicate(a->env.kernel, true));
 	resp->json = o;
 }
 
@@ -173,7 +175,7 @@ static cJSON *rotate_patch(struct agent *a, const cJSON *req, struct api_respons
 		api_error(resp, 409, "conflict", "macsec is not configured: nothing to rotate");
 		goto fail;
 	}
-	if (cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(a->kernel, "macsec"), "supported"))) {
+	if (cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(a->env.kernel, "macsec"), "supported"))) {
 		api_error(resp, 409, "conflict",
 			  "kernel has no MACsec support (CONFIG_MACSEC): there are no SAs to rotate");
 		goto fail;
@@ -276,7 +278,7 @@ void api_macsec_rotate(struct api_request *req, struct api_response *resp)
 		rotate_refused(resp, &errs, err);
 		goto out;
 	}
-	macsec_mark_rotated(a->macsec);
+	macsec_mark_rotated(agent_subsys(a, &macsec_subsys));
 	resp->json = cJSON_CreateObject();
 	cJSON_AddBoolToObject(resp->json, "rotated", true);
 	pthread_rwlock_rdlock(&a->lock);

@@ -27,7 +27,6 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
@@ -36,6 +35,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "macsec.h"
+#include "nl.h"
 
 /* What marks the link as ours: ztos never changes or deletes a link without it. */
 #define MACSEC_ALIAS "ztos: macsec"
@@ -46,127 +46,48 @@
 #define KEY_FILE_MAX 256
 #define MAX_KEY 32
 
-/* ---- netlink plumbing ---- */
+/* ---- netlink plumbing: the agent's one transport (nl.h) ---- */
 
 struct nlc {
-	struct nl_sock *rt, *gn;
+	struct ztnl *rt, *gn;
 	int family;
-	char ext[256];		/* the kernel's extended ack of the last request */
+	char ext[ZTOS_ERR_EXTACK];	/* the kernel's extended ack of the last request */
 };
 
-struct reply {
-	int err;		/* the kernel's -errno */
-	int parse_err;
-	bool done;
-	char *ext;
-	size_t ext_len;
-	int (*parse)(struct nl_msg *msg, void *arg);
-	void *arg;
-};
-
-static int on_valid(struct nl_msg *msg, void *arg)
+/* Send msg (consumed), wait for its answer or the end of its dump: 0, or the kernel's
+ * -errno (c->ext says more). */
+static int talk(struct nlc *c, struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn parse,
+		void *arg)
 {
-	struct reply *r = arg;
-	int err;
-
-	if (r->parse && (err = r->parse(msg, r->arg)) && !r->parse_err)
-		r->parse_err = err;
-	return NL_OK;
-}
-
-static int on_done(struct nl_msg *msg, void *arg)
-{
-	((struct reply *)arg)->done = true;
-	return NL_STOP;
-}
-
-/* The error, and the message of the extended ack that follows it (NETLINK_CAP_ACK). */
-static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
-{
-	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
-	struct reply *r = arg;
-	struct nlattr *a;
-	int rem;
-
-	r->err = e->error;
-	r->done = true;
-	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS) || !(h->nlmsg_flags & NLM_F_CAPPED))
-		return NL_STOP;
-	rem = (int)h->nlmsg_len - NLMSG_HDRLEN - (int)sizeof(*e);
-	for (a = (struct nlattr *)(e + 1); rem > 0 && nla_ok(a, rem); a = nla_next(a, &rem)) {
-		if (nla_type(a) == NLMSGERR_ATTR_MSG)
-			snprintf(r->ext, r->ext_len, "%.*s", nla_len(a), (const char *)nla_data(a));
-	}
-	return NL_STOP;
-}
-
-/* Send msg (consumed), wait for its answer: 0, or the kernel's -errno (c->ext says more). */
-static int talk(struct nlc *c, struct nl_sock *sk, struct nl_msg *msg,
-		int (*parse)(struct nl_msg *, void *), void *arg)
-{
-	struct reply r = { .ext = c->ext, .ext_len = sizeof(c->ext), .parse = parse, .arg = arg };
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
-	int ret;
-
 	c->ext[0] = '\0';
-	if (!cb) {
-		nlmsg_free(msg);
+	if (!msg)
 		return -ENOMEM;
-	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &r);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, &r);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, &r);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &r);
-	ret = nl_send_auto(sk, msg);
-	nlmsg_free(msg);
-	while (ret >= 0 && !r.done)
-		ret = nl_recvmsgs(sk, cb);
-	nl_cb_put(cb);
-	if (r.err)
-		return r.err;
-	if (ret < 0 && !r.done) {
-		snprintf(c->ext, sizeof(c->ext), "netlink: %s", nl_geterror(ret));
-		return -EIO;
-	}
-	return r.parse_err;
-}
-
-static struct nl_sock *nl_open(int proto)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-	int one = 1;
-
-	if (!sk)
-		return NULL;
-	if (nl_connect(sk, proto)) {
-		nl_socket_free(sk);
-		return NULL;
-	}
-	/* A whole device's dump in one message: the kernel sizes dumps by our buffer. */
-	nl_socket_set_msg_buf_size(sk, 32768);
-	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	return sk;
+	if (nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP)
+		return ztnl_dump(nl, msg, parse, arg, c->ext, sizeof(c->ext));
+	return ztnl_talk(nl, msg, parse, arg, c->ext, sizeof(c->ext));
 }
 
 static void nlc_close(struct nlc *c)
 {
-	nl_socket_free(c->rt);
-	nl_socket_free(c->gn);
+	ztnl_close(c->rt);
+	ztnl_close(c->gn);
 	c->rt = c->gn = NULL;
 }
 
 /* 0, -EPROTONOSUPPORT when the kernel has no "macsec" family, or -errno. */
 static int nlc_open(struct nlc *c)
 {
+	int err;
+
 	memset(c, 0, sizeof(*c));
-	c->rt = nl_open(NETLINK_ROUTE);
-	c->gn = nl_open(NETLINK_GENERIC);
-	if (!c->rt || !c->gn) {
+	err = ztnl_open(NETLINK_ROUTE, &c->rt);
+	if (!err)
+		err = ztnl_open(NETLINK_GENERIC, &c->gn);
+	if (err) {
 		nlc_close(c);
-		return -ENOMEM;
+		return err;
 	}
-	c->family = genl_ctrl_resolve(c->gn, MACSEC_GENL_NAME);
+	c->family = ztnl_genl_family(c->gn, MACSEC_GENL_NAME);
 	if (c->family < 0) {
 		nlc_close(c);
 		return -EPROTONOSUPPORT;
@@ -174,21 +95,13 @@ static int nlc_open(struct nlc *c)
 	return 0;
 }
 
-/* " (kernel: MESSAGE)" when the kernel said more than the errno. */
-static const char *ext_suffix(const struct nlc *c, char *buf, size_t len)
-{
-	if (!c->ext[0])
-		return "";
-	snprintf(buf, len, " (kernel: %s)", c->ext);
-	return buf;
-}
-
-#define FAIL(c, err, len, e, fmt, ...)                                                     \
+/* The message of fmt with the reason and the kernel's own words: returns code. */
+#define FAIL(c, er, code, fmt, ...)                                                        \
 	({                                                                                 \
-		char _x[300];                                                              \
-		snprintf(err, len, fmt ": %s%s", ##__VA_ARGS__, strerror(-(e)),             \
-			 ext_suffix(c, _x, sizeof(_x)));                                   \
-		(e);                                                                       \
+		int _code = (code);                                                        \
+		ztos_errmsg(er, _code, fmt ": %s", ##__VA_ARGS__, strerror(-_code));        \
+		ztos_err_extack(er, (c)->ext);                                             \
+		_code;                                                                     \
 	})
 
 /* ---- the link, over rtnetlink ---- */
@@ -203,9 +116,9 @@ struct link_info {
 	char kind[32];
 };
 
-static int parse_link(struct nl_msg *msg, void *arg)
+static int parse_link(const struct nlmsghdr *nlh, void *arg)
 {
-	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlmsghdr *h = (struct nlmsghdr *)nlh;
 	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
 	struct ifinfomsg *ifi = nlmsg_data(h);
 	struct link_info *l = arg;
@@ -227,27 +140,15 @@ static int parse_link(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
-static struct nl_msg *link_msg(int type, int flags, int ifindex)
-{
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
-	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
-
-	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(msg);
-		return NULL;
-	}
-	return msg;
-}
-
 /* 0 with l->found false when there is no such link. */
 static int get_link(struct nlc *c, const char *name, struct link_info *l)
 {
-	struct nl_msg *msg = link_msg(RTM_GETLINK, 0, 0);
+	struct nl_msg *msg = ztnl_link_msg(RTM_GETLINK, 0, 0, NULL);
 	int err;
 
 	memset(l, 0, sizeof(*l));
 	if (!msg || nla_put_string(msg, IFLA_IFNAME, name) < 0) {
-		nlmsg_free(msg);
+		ztnl_msg_free(msg);
 		return -ENOMEM;
 	}
 	err = talk(c, c->rt, msg, parse_link, l);
@@ -323,14 +224,14 @@ static int put_linkinfo(struct nl_msg *msg, const struct ztos_macsec *m,
 
 static int link_create(struct nlc *c, const struct ztos_macsec *m, int parent, uint32_t mtu)
 {
-	struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	struct nl_msg *msg = ztnl_link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, NULL);
 	struct secy_settings s;
 
 	want_settings(m, &s);
 	if (!msg || nla_put_string(msg, IFLA_IFNAME, m->interface) < 0 ||
 	    nla_put_u32(msg, IFLA_LINK, (uint32_t)parent) < 0 ||
 	    nla_put_u32(msg, IFLA_MTU, mtu) < 0 || put_linkinfo(msg, m, &s, true)) {
-		nlmsg_free(msg);
+		ztnl_msg_free(msg);
 		return -ENOMEM;
 	}
 	return talk(c, c->rt, msg, NULL, NULL);
@@ -340,13 +241,13 @@ static int link_create(struct nlc *c, const struct ztos_macsec *m, int parent, u
 static int link_change(struct nlc *c, int ifindex, const struct ztos_macsec *m,
 		       const struct secy_settings *s, uint32_t mtu, const char *alias, bool up)
 {
-	struct nl_msg *msg = link_msg(RTM_NEWLINK, 0, ifindex);
+	struct nl_msg *msg = ztnl_link_msg(RTM_NEWLINK, 0, ifindex, NULL);
 	struct ifinfomsg *ifi;
 
 	if (!msg || (s && put_linkinfo(msg, m, s, false)) ||
 	    (mtu && nla_put_u32(msg, IFLA_MTU, mtu) < 0) ||
 	    (alias && nla_put_string(msg, IFLA_IFALIAS, alias) < 0)) {
-		nlmsg_free(msg);
+		ztnl_msg_free(msg);
 		return -ENOMEM;
 	}
 	if (up) {
@@ -359,7 +260,7 @@ static int link_change(struct nlc *c, int ifindex, const struct ztos_macsec *m,
 
 static int link_delete(struct nlc *c, int ifindex)
 {
-	struct nl_msg *msg = link_msg(RTM_DELLINK, 0, ifindex);
+	struct nl_msg *msg = ztnl_link_msg(RTM_DELLINK, 0, ifindex, NULL);
 
 	return msg ? talk(c, c->rt, msg, NULL, NULL) : -ENOMEM;
 }
@@ -462,13 +363,13 @@ static uint8_t u8_of(struct nlattr **tb, int type)
 	return tb[type] ? nla_get_u8(tb[type]) : 0;
 }
 
-static int parse_secy(struct nl_msg *msg, void *arg)
+static int parse_secy(const struct nlmsghdr *nlh, void *arg)
 {
 	struct nlattr *tb[MACSEC_ATTR_MAX + 1], *s[MACSEC_SECY_ATTR_MAX + 1], *a;
 	struct k_secy *k = arg;
 	int rem, err;
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, MACSEC_ATTR_MAX, NULL) || !tb[MACSEC_ATTR_IFINDEX] ||
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, MACSEC_ATTR_MAX, NULL) || !tb[MACSEC_ATTR_IFINDEX] ||
 	    (int)nla_get_u32(tb[MACSEC_ATTR_IFINDEX]) != k->ifindex || !tb[MACSEC_ATTR_SECY] ||
 	    nla_parse_nested(s, MACSEC_SECY_ATTR_MAX, tb[MACSEC_ATTR_SECY], NULL))
 		return 0;
@@ -516,7 +417,7 @@ static int secy_read(struct nlc *c, int ifindex, struct k_secy *k)
 	k->ifindex = ifindex;
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0, NLM_F_DUMP,
 				 MACSEC_CMD_GET_TXSC, MACSEC_GENL_VERSION)) {
-		nlmsg_free(msg);
+		ztnl_msg_free(msg);
 		return -ENOMEM;
 	}
 	return talk(c, c->gn, msg, parse_secy, k);
@@ -537,7 +438,7 @@ static struct nl_msg *genl_msg(struct nlc *c, uint8_t cmd, int ifindex)
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0, 0, cmd,
 				 MACSEC_GENL_VERSION) ||
 	    nla_put_u32(msg, MACSEC_ATTR_IFINDEX, (uint32_t)ifindex) < 0) {
-		nlmsg_free(msg);
+		ztnl_msg_free(msg);
 		return NULL;
 	}
 	return msg;
@@ -590,7 +491,7 @@ static int sa_cmd(struct nlc *c, int ifindex, uint8_t cmd, const uint8_t *sci, i
 	if (!err && sa)
 		err = put_sa(msg, sa);
 	if (err) {
-		nlmsg_free(msg);
+		ztnl_msg_free(msg);
 		return err;
 	}
 	err = talk(c, c->gn, msg, NULL, NULL);
@@ -637,7 +538,7 @@ static int hexval(char ch)
  * Messages name the file and the SA, never a byte of the key.
  */
 static int key_read(const struct ztos_macsec_sa *sa, enum ztos_macsec_cipher cipher,
-		    const char *who, struct key *k, char *err, size_t len)
+		    const char *who, struct key *k, struct ztos_err *er)
 {
 	size_t need = cipher == ZTOS_GCM_AES_256 ? 32 : 16, n = 0, i;
 	char buf[KEY_FILE_MAX];
@@ -649,14 +550,14 @@ static int key_read(const struct ztos_macsec_sa *sa, enum ztos_macsec_cipher cip
 	fd = open(sa->key_file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		snprintf(err, len, "macsec %s: cannot read key file %s: %s", who, sa->key_file,
+		ztos_errmsg(er, -EINVAL, "macsec %s: cannot read key file %s: %s", who, sa->key_file,
 			 strerror(errno));
 		return ret;
 	}
 	r = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (r < 0 || r == (ssize_t)sizeof(buf)) {
-		snprintf(err, len, "macsec %s: key file %s: %s", who, sa->key_file,
+		ztos_errmsg(er, -EINVAL, "macsec %s: key file %s: %s", who, sa->key_file,
 			 r < 0 ? strerror(errno) : "too large for a key file");
 		ret = r < 0 ? -EIO : -EINVAL;
 		goto out;
@@ -669,7 +570,7 @@ static int key_read(const struct ztos_macsec_sa *sa, enum ztos_macsec_cipher cip
 		hi = hexval(buf[i]);
 		lo = i + 1 < (size_t)r ? hexval(buf[i + 1]) : -1;
 		if (hi < 0 || lo < 0) {
-			snprintf(err, len, "macsec %s: key file %s is not hex: write %zu hex digits (%s)",
+			ztos_errmsg(er, -EINVAL, "macsec %s: key file %s is not hex: write %zu hex digits (%s)",
 				 who, sa->key_file, need * 2, cipher_str(cipher));
 			ret = -EINVAL;
 		} else if (n < MAX_KEY) {
@@ -681,7 +582,7 @@ static int key_read(const struct ztos_macsec_sa *sa, enum ztos_macsec_cipher cip
 		}
 	}
 	if (!ret && n != need) {
-		snprintf(err, len, "macsec %s: key file %s holds a %zu-byte key but %s needs %zu bytes (%zu hex digits)",
+		ztos_errmsg(er, -EINVAL, "macsec %s: key file %s holds a %zu-byte key but %s needs %zu bytes (%zu hex digits)",
 			 who, sa->key_file, n, cipher_str(cipher), need, need * 2);
 		ret = -EINVAL;
 	}
@@ -729,7 +630,7 @@ struct retiring {
 
 struct macsec {
 	pthread_mutex_t lock;
-	char error[600];	/* the last failure of an apply, "" after a good one */
+	char error[ZTOS_ERR_MSG];	/* the last failure of an apply, "" after a good one */
 	bool unsupported;
 	bool rotated;
 	/* An RX SA may wait to be retired: set by every apply, cleared by a tick that finds
@@ -738,26 +639,6 @@ struct macsec {
 	struct retiring *ret;
 	size_t n_ret;
 };
-
-struct macsec *macsec_new(void)
-{
-	struct macsec *ms = calloc(1, sizeof(*ms));
-
-	if (ms) {
-		pthread_mutex_init(&ms->lock, NULL);
-		ms->maybe_stale = true;
-	}
-	return ms;
-}
-
-void macsec_free(struct macsec *ms)
-{
-	if (!ms)
-		return;
-	free(ms->ret);
-	pthread_mutex_destroy(&ms->lock);
-	free(ms);
-}
 
 static void set_error(struct macsec *ms, const char *msg, bool unsupported)
 {
@@ -853,7 +734,7 @@ static void keys_free(struct keys *k, size_t n)
 	free(k->rx);
 }
 
-static int keys_read(const struct ztos_macsec *m, struct keys *k, char *err, size_t len)
+static int keys_read(const struct ztos_macsec *m, struct keys *k, struct ztos_err *er)
 {
 	char who[64], mac[18];
 	int ret;
@@ -862,25 +743,25 @@ static int keys_read(const struct ztos_macsec *m, struct keys *k, char *err, siz
 	if (!k->rx)
 		return -ENOMEM;
 	snprintf(who, sizeof(who), "%s tx_sa (an %u)", m->interface, m->tx_sa.an);
-	ret = key_read(&m->tx_sa, m->cipher, who, &k->tx, err, len);
+	ret = key_read(&m->tx_sa, m->cipher, who, &k->tx, er);
 	for (size_t i = 0; !ret && i < m->n_peers; i++) {
 		mac_str(m->peers[i].mac, mac, sizeof(mac));
 		snprintf(who, sizeof(who), "%s peer %s rx_sa (an %u)", m->interface, mac,
 			 m->peers[i].rx_sa.an);
-		ret = key_read(&m->peers[i].rx_sa, m->cipher, who, &k->rx[i], err, len);
+		ret = key_read(&m->peers[i].rx_sa, m->cipher, who, &k->rx[i], er);
 	}
 	return ret;
 }
 
 static int add_sa(struct nlc *c, struct macsec_txn *t, const char *obj, const uint8_t *sci,
-		  const struct key *k, uint8_t an, char *err, size_t len)
+		  const struct key *k, uint8_t an, struct ztos_err *er)
 {
 	struct sa_req r = { .an = an, .active = 1, .key = k->b, .key_len = k->len, .key_id = k->id };
 	struct undo u = { .kind = sci ? U_RXSA_ADDED : U_TXSA_ADDED, .an = an };
 	int e = sa_cmd(c, t->ifindex, sci ? MACSEC_CMD_ADD_RXSA : MACSEC_CMD_ADD_TXSA, sci, -1, &r);
 
 	if (e)
-		return FAIL(c, err, len, e, "macsec %s: add %s SA an %u", obj, sci ? "RX" : "TX", an);
+		return FAIL(c, er, e, "macsec %s: add %s SA an %u", obj, sci ? "RX" : "TX", an);
 	if (sci)
 		memcpy(u.sci, sci, 8);
 	return log_undo(t, u);
@@ -892,28 +773,28 @@ static int add_sa(struct nlc *c, struct macsec_txn *t, const char *obj, const ui
  */
 static int ensure_sa(struct nlc *c, struct macsec_txn *t, const char *obj, const uint8_t *sci,
 		     const struct k_sa *have, const struct ztos_macsec_sa *want,
-		     const struct key *k, char *err, size_t len)
+		     const struct key *k, struct ztos_err *er)
 {
 	struct sa_req on = { .an = want->an, .active = 1 };
 	int e;
 
 	if (!have->present)
-		return add_sa(c, t, obj, sci, k, want->an, err, len);
+		return add_sa(c, t, obj, sci, k, want->an, er);
 	if (!same_key_id(have, want)) {
 		pr_warn("macsec %s: SA an %u has a new key ID: replacing it in place (traffic on it stops until it is back; rotate to another AN to avoid that)",
 			obj, want->an);
 		t->reapply_old = true;
 		e = sa_retire(c, t->ifindex, sci, want->an);
 		if (e)
-			return FAIL(c, err, len, e, "macsec %s: remove SA an %u to rekey it", obj,
+			return FAIL(c, er, e, "macsec %s: remove SA an %u to rekey it", obj,
 				    want->an);
-		return add_sa(c, t, obj, sci, k, want->an, err, len);
+		return add_sa(c, t, obj, sci, k, want->an, er);
 	}
 	if (!have->active) {
 		e = sa_cmd(c, t->ifindex, sci ? MACSEC_CMD_UPD_RXSA : MACSEC_CMD_UPD_TXSA, sci, -1,
 			   &on);
 		if (e)
-			return FAIL(c, err, len, e, "macsec %s: switch SA an %u on", obj, want->an);
+			return FAIL(c, er, e, "macsec %s: switch SA an %u on", obj, want->an);
 	}
 	return 0;
 }
@@ -931,7 +812,7 @@ static bool peer_of(const struct ztos_macsec *m, const uint8_t sci[8])
 }
 
 static int ensure_link(struct nlc *c, const struct ztos_macsec *m, struct macsec_txn *t,
-		       struct k_secy *k, char *err, size_t len)
+		       struct k_secy *k, struct ztos_err *er)
 {
 	struct link_info pl, li;
 	struct secy_settings want;
@@ -940,31 +821,31 @@ static int ensure_link(struct nlc *c, const struct ztos_macsec *m, struct macsec
 
 	e = get_link(c, m->parent, &pl);
 	if (e)
-		return FAIL(c, err, len, e, "macsec %s: look up parent %s", m->interface, m->parent);
+		return FAIL(c, er, e, "macsec %s: look up parent %s", m->interface, m->parent);
 	if (!pl.found) {
-		snprintf(err, len, "macsec %s: parent %s: no such interface", m->interface, m->parent);
+		ztos_errmsg(er, -EINVAL, "macsec %s: parent %s: no such interface", m->interface, m->parent);
 		return -ENODEV;
 	}
 	if (pl.mtu <= MACSEC_OVERHEAD) {
-		snprintf(err, len, "macsec %s: parent %s has MTU %u, too small for MACsec's %d bytes",
+		ztos_errmsg(er, -EINVAL, "macsec %s: parent %s has MTU %u, too small for MACsec's %d bytes",
 			 m->interface, m->parent, pl.mtu, MACSEC_OVERHEAD);
 		return -ERANGE;
 	}
 	mtu = pl.mtu - MACSEC_OVERHEAD;
 	e = get_link(c, m->interface, &li);
 	if (e)
-		return FAIL(c, err, len, e, "macsec %s: look up the link", m->interface);
+		return FAIL(c, er, e, "macsec %s: look up the link", m->interface);
 	if (li.found && !ours(&li)) {
-		snprintf(err, len, "macsec %s: a %s device of that name exists and is not ztos's (alias '%s'); ztos leaves it alone: rename it or choose another macsec.interface",
+		ztos_errmsg(er, -EINVAL, "macsec %s: a %s device of that name exists and is not ztos's (alias '%s'); ztos leaves it alone: rename it or choose another macsec.interface",
 			 m->interface, li.kind[0] ? li.kind : "network", li.alias);
 		return -EEXIST;
 	}
 	if (li.found) {
 		e = strcmp(li.kind, "macsec") ? 0 : secy_read(c, li.ifindex, k);
 		if (e)
-			return FAIL(c, err, len, e, "macsec %s: read its SecY", m->interface);
+			return FAIL(c, er, e, "macsec %s: read its SecY", m->interface);
 		if (!k->found) {
-			snprintf(err, len, "macsec %s: carries ztos's alias but is a %s device, not MACsec; delete it",
+			ztos_errmsg(er, -EINVAL, "macsec %s: carries ztos's alias but is a %s device, not MACsec; delete it",
 				 m->interface, li.kind[0] ? li.kind : "plain");
 			return -EEXIST;
 		}
@@ -974,7 +855,7 @@ static int ensure_link(struct nlc *c, const struct ztos_macsec *m, struct macsec
 				m->interface);
 			e = link_delete(c, li.ifindex);
 			if (e)
-				return FAIL(c, err, len, e, "macsec %s: delete it to make it again",
+				return FAIL(c, er, e, "macsec %s: delete it to make it again",
 					    m->interface);
 			t->reapply_old = true;
 			li.found = false;
@@ -985,18 +866,18 @@ static int ensure_link(struct nlc *c, const struct ztos_macsec *m, struct macsec
 	if (!li.found) {
 		e = link_create(c, m, pl.ifindex, mtu);
 		if (e)
-			return FAIL(c, err, len, e, "macsec %s: create on %s (%s, MTU %u)",
+			return FAIL(c, er, e, "macsec %s: create on %s (%s, MTU %u)",
 				    m->interface, m->parent, cipher_str(m->cipher), mtu);
 		e = get_link(c, m->interface, &li);
 		if (e || !li.found)
-			return FAIL(c, err, len, e ? e : -ENODEV, "macsec %s: find it after creating it",
+			return FAIL(c, er, e ? e : -ENODEV, "macsec %s: find it after creating it",
 				    m->interface);
 		t->ifindex = li.ifindex;
 		e = log_undo(t, (struct undo){ .kind = U_LINK_CREATED });
 		if (!e)
 			e = link_change(c, li.ifindex, m, NULL, 0, MACSEC_ALIAS, true);
 		if (e)
-			return FAIL(c, err, len, e, "macsec %s: mark it as ztos's and bring it up",
+			return FAIL(c, er, e, "macsec %s: mark it as ztos's and bring it up",
 				    m->interface);
 		k->found = true;
 		k->ifindex = li.ifindex;
@@ -1011,7 +892,7 @@ static int ensure_link(struct nlc *c, const struct ztos_macsec *m, struct macsec
 		want.encoding_sa = k->set.encoding_sa;	/* switched later, once its SA is there */
 		e = link_change(c, li.ifindex, m, &want, li.mtu != mtu ? mtu : 0, NULL, true);
 		if (e)
-			return FAIL(c, err, len, e, "macsec %s: change encrypt/replay/validation/MTU %u",
+			return FAIL(c, er, e, "macsec %s: change encrypt/replay/validation/MTU %u",
 				    m->interface, mtu);
 		e = log_undo(t, u);
 		if (e)
@@ -1021,8 +902,8 @@ static int ensure_link(struct nlc *c, const struct ztos_macsec *m, struct macsec
 	return 0;
 }
 
-static int ensure(struct nlc *c, const struct ztos_macsec *m, struct macsec_txn *t, char *err,
-		  size_t len)
+static int ensure(struct nlc *c, const struct ztos_macsec *m, struct macsec_txn *t,
+		  struct ztos_err *er)
 {
 	struct keys keys = { 0 };
 	struct k_secy k = { 0 };
@@ -1030,9 +911,9 @@ static int ensure(struct nlc *c, const struct ztos_macsec *m, struct macsec_txn 
 	uint8_t sci[8];
 	int e;
 
-	e = keys_read(m, &keys, err, len);
+	e = keys_read(m, &keys, er);
 	if (!e)
-		e = ensure_link(c, m, t, &k, err, len);
+		e = ensure_link(c, m, t, &k, er);
 	/* RX first: a peer may switch to its next SA at any time after its rotation. */
 	for (size_t i = 0; !e && i < m->n_peers; i++) {
 		const struct ztos_macsec_peer *p = &m->peers[i];
@@ -1046,7 +927,7 @@ static int ensure(struct nlc *c, const struct ztos_macsec *m, struct macsec_txn 
 		if (!rx) {
 			e = sa_cmd(c, t->ifindex, MACSEC_CMD_ADD_RXSC, sci, 1, NULL);
 			if (e) {
-				FAIL(c, err, len, e, "macsec %s: add RX SC", obj);
+				FAIL(c, er, e, "macsec %s: add RX SC", obj);
 				break;
 			}
 			struct undo u = { .kind = U_RXSC_ADDED };
@@ -1056,22 +937,22 @@ static int ensure(struct nlc *c, const struct ztos_macsec *m, struct macsec_txn 
 		} else if (!rx->active) {
 			e = sa_cmd(c, t->ifindex, MACSEC_CMD_UPD_RXSC, sci, 1, NULL);
 			if (e)
-				FAIL(c, err, len, e, "macsec %s: switch RX SC on", obj);
+				FAIL(c, er, e, "macsec %s: switch RX SC on", obj);
 		}
 		if (!e)
 			e = ensure_sa(c, t, obj, sci, rx ? &rx->sa[p->rx_sa.an] : &none, &p->rx_sa,
-				      &keys.rx[i], err, len);
+				      &keys.rx[i], er);
 	}
 	if (!e)
 		e = ensure_sa(c, t, m->interface, NULL, &k.txsa[m->tx_sa.an], &m->tx_sa, &keys.tx,
-			      err, len);
+			      er);
 	if (!e && k.set.encoding_sa != m->tx_sa.an) {
 		struct secy_settings s;
 
 		want_settings(m, &s);
 		e = link_change(c, t->ifindex, m, &s, 0, NULL, false);
 		if (e)
-			FAIL(c, err, len, e, "macsec %s: switch the encoding SA %u -> %u", m->interface,
+			FAIL(c, er, e, "macsec %s: switch the encoding SA %u -> %u", m->interface,
 			     k.set.encoding_sa, m->tx_sa.an);
 		else
 			e = log_undo(t, (struct undo){ .kind = U_ENCODING, .an = k.set.encoding_sa,
@@ -1107,8 +988,8 @@ static void undo_steps(struct nlc *c, const struct ztos_macsec *m, struct macsec
 	if (t->n_u && t->u[0].kind == U_LINK_CREATED) {
 		e = link_delete(c, t->ifindex);
 		if (e && e != -ENODEV)
-			pr_warn("macsec %s: undo: delete the link made: %s%s", t->ifname,
-				strerror(-e), ext_suffix(c, x, sizeof(x)));
+			pr_warn("macsec %s: undo: delete the link made: %s", t->ifname,
+				ztnl_strerror(e, c->ext, x, sizeof(x)));
 		t->n_u = 0;
 		return;
 	}
@@ -1137,21 +1018,21 @@ static void undo_steps(struct nlc *c, const struct ztos_macsec *m, struct macsec
 			break;
 		}
 		if (e && e != -ENODEV)
-			pr_warn("macsec %s: undo step %zu: %s%s", t->ifname, i, strerror(-e),
-				ext_suffix(c, x, sizeof(x)));
+			pr_warn("macsec %s: undo step %zu: %s", t->ifname, i,
+				ztnl_strerror(e, c->ext, x, sizeof(x)));
 	}
 	t->n_u = 0;
 }
 
-static int kernel_missing(struct macsec *ms, char *err, size_t len)
+static int kernel_missing(struct macsec *ms, struct ztos_err *er)
 {
-	snprintf(err, len, "kernel has no MACsec support (CONFIG_MACSEC): the macsec section is not applied");
-	set_error(ms, err, true);
+	ztos_errmsg(er, -EINVAL, "kernel has no MACsec support (CONFIG_MACSEC): the macsec section is not applied");
+	set_error(ms, er->msg, true);
 	return 0;
 }
 
 int macsec_prepare(struct macsec *ms, const struct ztos_config *old,
-		   const struct ztos_config *cfg, struct macsec_txn **txn, char *err, size_t len)
+		   const struct ztos_config *cfg, struct macsec_txn **txn, struct ztos_err *er)
 {
 	bool want = cfg && cfg->has_macsec, had = old && old->has_macsec;
 	struct macsec_txn *t = calloc(1, sizeof(*t));
@@ -1170,10 +1051,10 @@ int macsec_prepare(struct macsec *ms, const struct ztos_config *old,
 	e = nlc_open(&c);
 	if (e == -EPROTONOSUPPORT) {
 		*txn = t;
-		return want ? kernel_missing(ms, err, len) : 0;
+		return want ? kernel_missing(ms, er) : 0;
 	}
 	if (e) {
-		snprintf(err, len, "macsec: cannot open netlink sockets: %s", strerror(-e));
+		ztos_errmsg(er, -EINVAL, "macsec: cannot open netlink sockets: %s", strerror(-e));
 		free(t);
 		return e;
 	}
@@ -1187,7 +1068,7 @@ int macsec_prepare(struct macsec *ms, const struct ztos_config *old,
 				cfg->macsec.interface);
 			e = link_delete(&c, li.ifindex);
 			if (e) {
-				FAIL(&c, err, len, e, "macsec %s: delete it to make %s", old->macsec.interface,
+				FAIL(&c, er, e, "macsec %s: delete it to make %s", old->macsec.interface,
 				     cfg->macsec.interface);
 				nlc_close(&c);
 				txn_free(t);
@@ -1202,21 +1083,21 @@ int macsec_prepare(struct macsec *ms, const struct ztos_config *old,
 	}
 	if (want) {
 		snprintf(t->ifname, sizeof(t->ifname), "%s", cfg->macsec.interface);
-		e = ensure(&c, &cfg->macsec, t, err, len);
+		e = ensure(&c, &cfg->macsec, t, er);
 		if (e) {
 			undo_steps(&c, &cfg->macsec, t);
 			nlc_close(&c);
 			if (t->reapply_old && old) {
 				struct macsec_txn *back = NULL;
-				char again[300];
+				struct ztos_err again = { 0 };
 
 				/* What was replaced in place comes back from the old config. */
-				if (!macsec_prepare(ms, NULL, old, &back, again, sizeof(again)))
+				if (!macsec_prepare(ms, NULL, old, &back, &again))
 					macsec_commit(ms, back);
 				else
-					pr_warn("macsec: restoring the previous state: %s", again);
+					pr_warn("macsec: restoring the previous state: %s", again.msg);
 			}
-			set_error(ms, err, false);
+			set_error(ms, er->msg, false);
 			txn_free(t);
 			return e;
 		}
@@ -1240,8 +1121,8 @@ void macsec_commit(struct macsec *ms, struct macsec_txn *t)
 				continue;
 			e = sa_retire(&c, t->ifindex, NULL, an);
 			if (e)
-				pr_warn("macsec %s: retire TX SA an %u: %s%s", t->ifname, an,
-					strerror(-e), ext_suffix(&c, x, sizeof(x)));
+				pr_warn("macsec %s: retire TX SA an %u: %s", t->ifname, an,
+					ztnl_strerror(e, c.ext, x, sizeof(x)));
 			else
 				pr_info("macsec %s: retired TX SA an %u", t->ifname, an);
 		}
@@ -1249,8 +1130,8 @@ void macsec_commit(struct macsec *ms, struct macsec_txn *t)
 			sci_str(t->del_rxsc[i], sci, sizeof(sci));
 			e = sa_cmd(&c, t->ifindex, MACSEC_CMD_DEL_RXSC, t->del_rxsc[i], -1, NULL);
 			if (e && e != -ENODEV)
-				pr_warn("macsec %s: remove RX SC %s: %s%s", t->ifname, sci,
-					strerror(-e), ext_suffix(&c, x, sizeof(x)));
+				pr_warn("macsec %s: remove RX SC %s: %s", t->ifname, sci,
+					ztnl_strerror(e, c.ext, x, sizeof(x)));
 			else
 				pr_info("macsec %s: removed RX SC %s (peer no longer configured)",
 					t->ifname, sci);
@@ -1300,12 +1181,12 @@ void macsec_undo(struct macsec *ms, struct macsec_txn *t)
 	}
 	if (t->reapply_old && t->old) {
 		struct macsec_txn *back = NULL;
-		char err[300];
+		struct ztos_err again = { 0 };
 
-		if (!macsec_prepare(ms, NULL, t->old, &back, err, sizeof(err)))
+		if (!macsec_prepare(ms, NULL, t->old, &back, &again))
 			macsec_commit(ms, back);
 		else
-			pr_warn("macsec: restoring the previous state: %s", err);
+			pr_warn("macsec: restoring the previous state: %s", again.msg);
 	}
 	txn_free(t);
 }
@@ -1408,8 +1289,8 @@ void macsec_tick(struct macsec *ms, const struct ztos_config *cfg)
 				continue;
 			e = sa_retire(&c, li.ifindex, sci, an);
 			if (e) {
-				pr_warn("macsec %s: retire RX SA an %u of peer %s: %s%s", m->interface,
-					an, mac, strerror(-e), ext_suffix(&c, x, sizeof(x)));
+				pr_warn("macsec %s: retire RX SA an %u of peer %s: %s", m->interface,
+					an, mac, ztnl_strerror(e, c.ext, x, sizeof(x)));
 				continue;
 			}
 			pr_info("macsec %s: retired RX SA an %u of peer %s (%s)", m->interface, an,
@@ -1539,29 +1420,6 @@ static int snapshot(const struct ztos_macsec *m, struct nlc *c, struct link_info
 	return e ? e : *why ? -ENOENT : 0;
 }
 
-cJSON *macsec_subsystem(struct macsec *ms, const struct ztos_config *cfg)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (!cfg->has_macsec) {
-		cJSON_AddStringToObject(o, "state", "not configured");
-		return o;
-	}
-	pthread_mutex_lock(&ms->lock);
-	if (ms->unsupported) {
-		cJSON_AddStringToObject(o, "state", "not supported");
-		cJSON_AddStringToObject(o, "reason", "kernel has no MACsec support (CONFIG_MACSEC)");
-	} else if (ms->error[0]) {
-		cJSON_AddStringToObject(o, "state", "error");
-		cJSON_AddStringToObject(o, "reason", ms->error);
-	} else {
-		cJSON_AddStringToObject(o, "state", "running");
-		cJSON_AddStringToObject(o, "interface", cfg->macsec.interface);
-	}
-	pthread_mutex_unlock(&ms->lock);
-	return o;
-}
-
 static void rx_scs_json(cJSON *o, const struct ztos_macsec *m, struct k_secy *k)
 {
 	cJSON *arr = cJSON_AddArrayToObject(o, "rx_sc");
@@ -1597,10 +1455,13 @@ static void rx_scs_json(cJSON *o, const struct ztos_macsec *m, struct k_secy *k)
 	}
 }
 
+static void ms_status(void *priv, const struct ztos_config *cfg, struct subsys_status *st);
+
 cJSON *macsec_status(struct macsec *ms, const struct ztos_config *cfg)
 {
+	struct subsys_status st = { SUBSYS_NOT_CONFIGURED };
 	const struct ztos_macsec *m = &cfg->macsec;
-	cJSON *o = cJSON_CreateObject(), *peers, *tx, *sas, *sub;
+	cJSON *o = cJSON_CreateObject(), *peers, *tx, *sas;
 	struct k_secy k = { 0 };
 	struct link_info li;
 	struct nlc c = { 0 };
@@ -1616,10 +1477,11 @@ cJSON *macsec_status(struct macsec *ms, const struct ztos_config *cfg)
 	cJSON_AddBoolToObject(o, "encrypt", m->encrypt);
 	cJSON_AddNumberToObject(o, "replay_window", m->replay_window);
 	cJSON_AddStringToObject(o, "validate", "strict");
-	sub = macsec_subsystem(ms, cfg);
-	cJSON_AddStringToObject(o, "state", cJSON_GetObjectItem(sub, "state")->valuestring);
-	if (cJSON_GetObjectItem(sub, "reason"))
-		cJSON_AddStringToObject(o, "reason", cJSON_GetObjectItem(sub, "reason")->valuestring);
+	ms_status(ms, cfg, &st);
+	cJSON_AddStringToObject(o, "state", subsys_state_name(st.state));
+	if (st.reason[0])
+		cJSON_AddStringToObject(o, "reason", st.reason);
+	cJSON_Delete(st.detail);
 	cJSON_AddItemToObject(o, "tx_sa", config_sa(&m->tx_sa));
 	peers = cJSON_AddArrayToObject(o, "peers");
 	for (size_t i = 0; i < m->n_peers; i++) {
@@ -1666,7 +1528,6 @@ cJSON *macsec_status(struct macsec *ms, const struct ztos_config *cfg)
 	cJSON_AddItemToObject(kern, "secy_stats", stats_json(k.secy_stats, secy_stat_names,
 							     N_SECY_STATS, false));
 out:
-	cJSON_Delete(sub);
 	secy_free(&k);
 	nlc_close(&c);
 	return o;
@@ -1768,3 +1629,100 @@ int macsec_cleanup(const struct ztos_config *cfg)
 	nlc_close(&c);
 	return e;
 }
+
+/* ---- the subsystem (subsys.h) ---- */
+
+static int ms_init(void *priv, struct subsys_env *env)
+{
+	struct macsec *ms = priv;
+
+	pthread_mutex_init(&ms->lock, NULL);
+	ms->maybe_stale = true;
+	return 0;
+}
+
+static void ms_fini(void *priv)
+{
+	struct macsec *ms = priv;
+
+	free(ms->ret);
+	pthread_mutex_destroy(&ms->lock);
+}
+
+static int ms_apply(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+		    void **txn, struct ztos_err *e)
+{
+	/* At start without a macsec: section there is nothing to adopt or make. */
+	if (!old && !cfg->has_macsec)
+		return 0;
+	if (macsec_prepare(priv, old, cfg, (struct macsec_txn **)txn, e)) {
+		e->code = -EIO;
+		snprintf(e->where, sizeof(e->where), "macsec");
+		return -EIO;
+	}
+	/* A kernel without MACsec: said once (status says it too), the rest applies. */
+	if (e->msg[0])
+		pr_warn("%s", e->msg);
+	ztos_err_clear(e);
+	return 0;
+}
+
+static void ms_undo(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+		    void *txn)
+{
+	macsec_undo(priv, txn);
+}
+
+static void ms_commit(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+		      void *txn)
+{
+	macsec_commit(priv, txn);
+}
+
+static void ms_tick(void *priv, const struct ztos_config *cfg, uint64_t n)
+{
+	/* Replaced RX SAs retire. */
+	if (cfg->has_macsec && macsec_tick_wanted(priv))
+		macsec_tick(priv, cfg);
+}
+
+static void ms_status(void *priv, const struct ztos_config *cfg, struct subsys_status *st)
+{
+	struct macsec *ms = priv;
+
+	if (!cfg->has_macsec)
+		return;
+	pthread_mutex_lock(&ms->lock);
+	if (ms->unsupported) {
+		st->state = SUBSYS_NOT_SUPPORTED;
+		snprintf(st->reason, sizeof(st->reason),
+			 "kernel has no MACsec support (CONFIG_MACSEC)");
+	} else if (ms->error[0]) {
+		st->state = SUBSYS_ERROR;
+		snprintf(st->reason, sizeof(st->reason), "%s", ms->error);
+	} else {
+		st->state = SUBSYS_RUNNING;
+		st->detail = cJSON_CreateObject();
+		cJSON_AddStringToObject(st->detail, "interface", cfg->macsec.interface);
+	}
+	pthread_mutex_unlock(&ms->lock);
+}
+
+static void ms_metrics(void *priv, const struct ztos_config *cfg, cJSON *families)
+{
+	macsec_metrics(priv, cfg, families);
+}
+
+const struct subsys_ops macsec_subsys = {
+	.name = "macsec",
+	.priv_size = sizeof(struct macsec),
+	.init = ms_init,
+	.fini = ms_fini,
+	.apply = ms_apply,
+	.undo = ms_undo,
+	.commit = ms_commit,
+	.tick = ms_tick,
+	.status = ms_status,
+	.metrics = ms_metrics,
+	.cleanup = macsec_cleanup,
+};

@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "config/config.h"
+#include "subsys.h"
 
 /* What a stale RX SA waits for, after the new SA of its channel has carried traffic. */
 #define MACSEC_RETIRE_GRACE_MS 2000
@@ -32,18 +33,16 @@
 struct macsec;
 struct macsec_txn;
 
-struct macsec *macsec_new(void);
-void macsec_free(struct macsec *ms);
 
 /*
  * Bring the kernel from old (the config in force; NULL at start, when the kernel's
  * state is adopted as it is) towards cfg. On success *txn (never NULL then) must be
- * given to macsec_commit() or macsec_undo(). On error nothing is left changed and err
+ * given to macsec_commit() or macsec_undo(). On error nothing is left changed and e
  * names the object, the step and the kernel's reason (extended ack included).
  * A kernel without MACsec is no error: status says so and nothing is done.
  */
 int macsec_prepare(struct macsec *ms, const struct ztos_config *old,
-		   const struct ztos_config *cfg, struct macsec_txn **txn, char *err, size_t len);
+		   const struct ztos_config *cfg, struct macsec_txn **txn, struct ztos_err *e);
 void macsec_commit(struct macsec *ms, struct macsec_txn *txn);
 void macsec_undo(struct macsec *ms, struct macsec_txn *txn);
 
@@ -56,8 +55,6 @@ void macsec_tick(struct macsec *ms, const struct ztos_config *cfg);
 
 /* The "macsec" object of GET /api/v1/security/status: config, kernel state, counters. */
 cJSON *macsec_status(struct macsec *ms, const struct ztos_config *cfg);
-/* {"state", "reason"} for GET /api/v1/status's subsystems. */
-cJSON *macsec_subsystem(struct macsec *ms, const struct ztos_config *cfg);
 /* Counter families for /metrics. */
 void macsec_metrics(struct macsec *ms, const struct ztos_config *cfg, cJSON *families);
 
@@ -70,5 +67,8 @@ bool macsec_rotated(struct macsec *ms);
 
 /* --cleanup: delete cfg's MACsec link if it is ztos's; prints what it removed. */
 int macsec_cleanup(const struct ztos_config *cfg);
+
+/* Its entry in the subsystem table: priv is the struct macsec. */
+extern const struct subsys_ops macsec_subsys;
 
 #endif

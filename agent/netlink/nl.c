@@ -18,9 +18,11 @@
 
 #include <net/if.h>
 
+#include <linux/genetlink.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
+#include <netlink/genl/genl.h>
 
 #include "nl.h"
 
@@ -89,10 +91,22 @@ fail:
 	return err;
 }
 
+/*
+ * Requests may carry keys (a WireGuard private key, MACsec SA keys) and dumps may return
+ * them (WG_CMD_GET_DEVICE): every buffer is wiped before it is freed or reused.
+ */
+void ztnl_msg_free(struct nl_msg *msg)
+{
+	if (!msg)
+		return;
+	explicit_bzero(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
+	nlmsg_free(msg);
+}
+
 static void reset(struct ztnl *nl)
 {
 	for (size_t i = 0; i < nl->n; i++) {
-		nlmsg_free(nl->v[i].msg);
+		ztnl_msg_free(nl->v[i].msg);
 		free(nl->v[i].extack);
 	}
 	nl->n = 0;
@@ -107,6 +121,8 @@ void ztnl_close(struct ztnl *nl)
 	if (nl->fd >= 0)
 		close(nl->fd);
 	free(nl->v);
+	if (nl->rbuf)
+		explicit_bzero(nl->rbuf, RBUF);
 	free(nl->rbuf);
 	free(nl);
 }
@@ -124,7 +140,7 @@ int ztnl_queue(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *a
 		struct req *v = realloc(nl->v, cap * sizeof(*v));
 
 		if (!v) {
-			nlmsg_free(msg);
+			ztnl_msg_free(msg);
 			return -ENOMEM;
 		}
 		nl->v = v;
@@ -203,6 +219,7 @@ static int collect(struct ztnl *nl, size_t from, size_t to)
 			r->acked = true;
 			pending--;
 		}
+		explicit_bzero(nl->rbuf, (size_t)got);
 	}
 	return 0;
 }
@@ -282,7 +299,7 @@ int ztnl_talk(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *ar
 	int idx, ret;
 
 	if (ztnl_queued(nl)) {
-		nlmsg_free(msg);
+		ztnl_msg_free(msg);
 		return -EBUSY;	/* a batch is being built: flush it first */
 	}
 	idx = ztnl_queue(nl, msg, reply, arg);
@@ -341,10 +358,51 @@ int ztnl_dump(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *ar
 			if (!ret && reply)
 				ret = reply(h, arg);
 		}
+		explicit_bzero(nl->rbuf, (size_t)got);
 	}
 out:
-	nlmsg_free(msg);
+	ztnl_msg_free(msg);
 	return ret;
+}
+
+/* ---- generic netlink ---- */
+
+static int family_id(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, CTRL_ATTR_MAX, NULL) ||
+	    !tb[CTRL_ATTR_FAMILY_ID])
+		return 0;
+	*(int *)arg = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	return 0;
+}
+
+int ztnl_genl_family(struct ztnl *nl, const char *name)
+{
+	struct nl_msg *msg = nlmsg_alloc_simple(GENL_ID_CTRL, 0);
+	struct genlmsghdr g = { .cmd = CTRL_CMD_GETFAMILY, .version = 1 };
+	int id = -ENOENT, ret;
+
+	if (!msg || nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO) ||
+	    nla_put_string(msg, CTRL_ATTR_FAMILY_NAME, name)) {
+		ztnl_msg_free(msg);
+		return -ENOMEM;
+	}
+	ret = ztnl_talk(nl, msg, family_id, &id, NULL, 0);
+	return ret == -ENOENT || ret == -EINVAL ? -ENOENT : ret ? ret : id;
+}
+
+struct nl_msg *ztnl_genl_msg(int family, uint8_t cmd, uint8_t version, int flags)
+{
+	struct genlmsghdr g = { .cmd = cmd, .version = version };
+	struct nl_msg *msg = nlmsg_alloc_simple(family, flags);
+
+	if (msg && nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO)) {
+		ztnl_msg_free(msg);
+		return NULL;
+	}
+	return msg;
 }
 
 int ztnl_ifindex(struct ztnl *nl, const char *name)
@@ -402,7 +460,7 @@ int ztnl_link_dump(struct ztnl *nl, ztnl_reply_fn reply, void *arg)
 	char extack[256];
 
 	if (msg && nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)) {
-		nlmsg_free(msg);
+		ztnl_msg_free(msg);
 		msg = NULL;
 	}
 	return ztnl_dump(nl, msg, reply, arg, extack, sizeof(extack));
@@ -417,7 +475,7 @@ struct nl_msg *ztnl_link_msg(int type, int flags, int ifindex, const char *name)
 		return NULL;
 	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) ||
 	    (name && nla_put_string(msg, IFLA_IFNAME, name))) {
-		nlmsg_free(msg);
+		ztnl_msg_free(msg);
 		return NULL;
 	}
 	return msg;

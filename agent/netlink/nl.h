@@ -8,6 +8,9 @@
  *
  * Errors: 0 / -errno. Where the kernel said why (NETLINK_EXT_ACK), the message is kept
  * and ztnl_strerror() gives "strerror: extack" for the caller's error text.
+ *
+ * Every message buffer, sent or received, is wiped before it is freed: requests carry
+ * keys (WireGuard, MACsec) and WireGuard's device dump returns its private key.
  */
 #ifndef ZTOS_NETLINK_NL_H
 #define ZTOS_NETLINK_NL_H
@@ -61,6 +64,17 @@ int ztnl_talk(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *ar
 /* A dump (msg gets NLM_F_DUMP): reply sees every part until NLMSG_DONE. */
 int ztnl_dump(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *arg,
 	      char *extack, size_t len);
+
+/* Free a message not given to nl (a request built and then not sent): wiped first. */
+void ztnl_msg_free(struct nl_msg *msg);
+
+/* ---- generic netlink ---- */
+
+/* The id of the generic netlink family name (looking it up loads its module), -ENOENT
+ * when the kernel has none, or -errno. */
+int ztnl_genl_family(struct ztnl *nl, const char *name);
+/* A request of family with its genlmsghdr, for the caller's attributes (nla_put_*). */
+struct nl_msg *ztnl_genl_msg(int family, uint8_t cmd, uint8_t version, int flags);
 
 /* The ifindex of a link by name (SIOCGIFINDEX on nl's socket: no socket per call), or -errno. */
 int ztnl_ifindex(struct ztnl *nl, const char *name);

@@ -243,11 +243,11 @@ static int on_fdb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-static int read_fdb(struct ztnl *nl, struct ovl_kernel *k, int ifindex, char *err, size_t len)
+static int read_fdb(struct ztnl *nl, struct ovl_kernel *k, int ifindex, struct ztos_err *e)
 {
 	struct ndmsg ndm = { .ndm_family = AF_BRIDGE, .ndm_ifindex = ifindex };
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, 0);
-	char extack[256] = "", why[320];
+	char extack[ZTOS_ERR_EXTACK] = "";
 	int ret;
 
 	if (msg && nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO)) {
@@ -255,20 +255,21 @@ static int read_fdb(struct ztnl *nl, struct ovl_kernel *k, int ifindex, char *er
 		msg = NULL;
 	}
 	ret = ztnl_dump(nl, msg, on_fdb, k, extack, sizeof(extack));
-	if (ret)
-		snprintf(err, len, "read the bridge FDB: %s",
-			 ztnl_strerror(ret, extack, why, sizeof(why)));
+	if (ret) {
+		ztos_errmsg(e, ret, "read the bridge FDB: %s", strerror(-ret));
+		ztos_err_extack(e, extack);
+	}
 	return ret;
 }
 
-int ovl_kernel_read_fdb(struct ztnl *nl, struct ovl_kernel *k, struct ovl_dev *d, char *err,
-			size_t len)
+int ovl_kernel_read_fdb(struct ztnl *nl, struct ovl_kernel *k, struct ovl_dev *d,
+			struct ztos_err *e)
 {
 	int ret;
 
 	if (d->fdb_read || d->kind != OVL_VXLAN || d->ifindex <= 0)
 		return 0;
-	ret = read_fdb(nl, k, d->ifindex, err, len);
+	ret = read_fdb(nl, k, d->ifindex, e);
 	d->fdb_read = !ret;
 	return ret;
 }
@@ -303,7 +304,7 @@ static int queue_get(struct ztnl *nl, struct ovl_kernel *k, int ifindex, const c
 }
 
 int ovl_kernel_read_links(struct ztnl *nl, struct ovl_kernel *k, char (*names)[IF_NAMESIZE],
-			  size_t n, char *err, size_t len)
+			  size_t n, struct ztos_err *e)
 {
 	size_t before;
 	int ret = 0;
@@ -332,23 +333,21 @@ int ovl_kernel_read_links(struct ztnl *nl, struct ovl_kernel *k, char (*names)[I
 	if (ret >= 0)
 		ret = resolve_names(k);
 	if (ret < 0) {
-		snprintf(err, len, "read the links: %s", strerror(-ret));
+		ztos_errmsg(e, ret, "read the links: %s", strerror(-ret));
 		ovl_kernel_free(k);
 		return ret;
 	}
 	return 0;
 }
 
-int ovl_kernel_read(struct ztnl *nl, struct ovl_kernel *k, bool fdb, char *err, size_t len)
+int ovl_kernel_read(struct ztnl *nl, struct ovl_kernel *k, bool fdb, struct ztos_err *e)
 {
-	char why[320];
 	int ret;
 
 	*k = (struct ovl_kernel){ 0 };
 	ret = ztnl_link_dump(nl, on_link, k);
 	if (ret) {
-		snprintf(err, len, "read the links: %s",
-			 ztnl_strerror(ret, NULL, why, sizeof(why)));
+		ztos_errmsg(e, ret, "read the links: %s", strerror(-ret));
 		goto fail;
 	}
 	ret = resolve_names(k);
@@ -356,7 +355,7 @@ int ovl_kernel_read(struct ztnl *nl, struct ovl_kernel *k, bool fdb, char *err, 
 		goto fail;
 	if (!fdb)
 		return 0;
-	ret = read_fdb(nl, k, 0, err, len);
+	ret = read_fdb(nl, k, 0, e);
 	if (ret)
 		goto fail;
 	for (size_t i = 0; i < k->n; i++)
@@ -364,7 +363,7 @@ int ovl_kernel_read(struct ztnl *nl, struct ovl_kernel *k, bool fdb, char *err, 
 	return 0;
 fail:
 	if (ret == -ENOMEM)
-		snprintf(err, len, "read the kernel's links: out of memory");
+		ztos_errmsg(e, ret, "read the kernel's links: out of memory");
 	ovl_kernel_free(k);
 	return ret;
 }

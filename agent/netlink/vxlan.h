@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "err.h"
 #include "netlink/nl.h"
 
 /* The mark of a device ztos made: IFLA_IFALIAS "ztos:tenant=<name>". */
@@ -57,16 +58,16 @@ struct ovl_kernel {
 };
 
 /* Read links (and with fdb, the head-end FDB entries of VXLAN devices). */
-int ovl_kernel_read(struct ztnl *nl, struct ovl_kernel *k, bool fdb, char *err, size_t len);
+int ovl_kernel_read(struct ztnl *nl, struct ovl_kernel *k, bool fdb, struct ztos_err *e);
 /*
  * Only the links called names (batched RTM_GETLINKs; a missing name is no error), and
  * the masters and underlay devices they name. FDB entries: ovl_kernel_read_fdb().
  */
 int ovl_kernel_read_links(struct ztnl *nl, struct ovl_kernel *k, char (*names)[IF_NAMESIZE],
-			  size_t n, char *err, size_t len);
+			  size_t n, struct ztos_err *e);
 /* The head-end FDB entries of one device only (a dump filtered by its ifindex). */
-int ovl_kernel_read_fdb(struct ztnl *nl, struct ovl_kernel *k, struct ovl_dev *d, char *err,
-			size_t len);
+int ovl_kernel_read_fdb(struct ztnl *nl, struct ovl_kernel *k, struct ovl_dev *d,
+			struct ztos_err *e);
 void ovl_kernel_free(struct ovl_kernel *k);
 struct ovl_dev *ovl_find(const struct ovl_kernel *k, const char *name);
 struct ovl_dev *ovl_find_index(const struct ovl_kernel *k, int ifindex);

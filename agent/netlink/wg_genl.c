@@ -12,9 +12,9 @@
 #include <linux/wireguard.h>
 #include <linux/time_types.h>
 
-#include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 
+#include "nl.h"
 #include "wg_internal.h"
 
 /*
@@ -25,15 +25,16 @@
 #define SET_MSG_SIZE (64 * 1024)
 #define IPS_PER_MSG 1024	/* about 30 KiB of attributes */
 
-static int open_family(struct nl_sock **sk, int *family)
+static int open_family(struct ztnl **nl, int *family)
 {
-	*sk = wg_nl_socket(NETLINK_GENERIC);
-	if (!*sk)
-		return -ENOMEM;
-	*family = genl_ctrl_resolve(*sk, WG_GENL_NAME);
+	int err = ztnl_open(NETLINK_GENERIC, nl);
+
+	if (err)
+		return err;
+	*family = ztnl_genl_family(*nl, WG_GENL_NAME);
 	if (*family < 0) {
-		nl_socket_free(*sk);
-		*sk = NULL;
+		ztnl_close(*nl);
+		*nl = NULL;
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -41,12 +42,12 @@ static int open_family(struct nl_sock **sk, int *family)
 
 bool wg_genl_available(void)
 {
-	struct nl_sock *sk;
+	struct ztnl *nl;
 	int family;
 
-	if (open_family(&sk, &family))
+	if (open_family(&nl, &family))
 		return false;
-	nl_socket_free(sk);
+	ztnl_close(nl);
 	return true;
 }
 
@@ -141,14 +142,14 @@ static int parse_peer(const struct nlattr *nest, struct get_ctx *g)
 	return 0;
 }
 
-static int get_cb(struct nlmsghdr *nh, void *arg)
+static int get_cb(const struct nlmsghdr *nh, void *arg)
 {
 	struct nlattr *tb[WGDEVICE_A_MAX + 1], *peer;
 	struct get_ctx *g = arg;
 	struct wg_dev *d = g->dev;
 	int rem, err;
 
-	if (genlmsg_parse(nh, 0, tb, WGDEVICE_A_MAX, NULL))
+	if (genlmsg_parse((struct nlmsghdr *)nh, 0, tb, WGDEVICE_A_MAX, NULL))
 		return -EBADMSG;
 	g->seen = true;
 	if (tb[WGDEVICE_A_PRIVATE_KEY] && nla_len(tb[WGDEVICE_A_PRIVATE_KEY]) == WG_KEY_LEN) {
@@ -157,8 +158,7 @@ static int get_cb(struct nlmsghdr *nh, void *arg)
 		d->has_private_key = false;
 		for (int i = 0; i < WG_KEY_LEN; i++)
 			d->has_private_key |= d->private_key[i] != 0;
-		/* The message buffer is freed as it is; the copy in d is wiped later. */
-		memset(nla_data(tb[WGDEVICE_A_PRIVATE_KEY]), 0, WG_KEY_LEN);
+		/* The transport wipes the receive buffer; the copy in d is wiped by wg_dev_free(). */
 	}
 	if (tb[WGDEVICE_A_PUBLIC_KEY] && nla_len(tb[WGDEVICE_A_PUBLIC_KEY]) == WG_KEY_LEN)
 		memcpy(d->public_key, nla_data(tb[WGDEVICE_A_PUBLIC_KEY]), WG_KEY_LEN);
@@ -174,35 +174,35 @@ static int get_cb(struct nlmsghdr *nh, void *arg)
 	return 0;
 }
 
-static int kernel_get(const char *ifname, struct wg_dev *out, struct wg_err *e)
+static int kernel_get(const char *ifname, struct wg_dev *out, struct ztos_err *e)
 {
-	char extack[256] = "";
+	char extack[ZTOS_ERR_EXTACK] = "";
 	struct get_ctx g = { .dev = out };
-	struct nl_sock *sk = NULL;
+	struct ztnl *nl = NULL;
 	struct nl_msg *msg;
 	int family, err;
 
 	memset(out, 0, sizeof(*out));
-	err = open_family(&sk, &family);
+	err = open_family(&nl, &family);
 	if (err)
-		return wg_errf(e, err, "wireguard %s: read: kernel has no WireGuard support (CONFIG_WIREGUARD)",
-			       ifname);
-	msg = nlmsg_alloc();
-	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_DUMP,
-				 WG_CMD_GET_DEVICE, WG_GENL_VERSION) ||
-	    nla_put_string(msg, WGDEVICE_A_IFNAME, ifname)) {
-		nlmsg_free(msg);
+		return ztos_errmsg(e, err, "wireguard %s: read: kernel has no WireGuard support "
+				   "(CONFIG_WIREGUARD)", ifname);
+	msg = ztnl_genl_msg(family, WG_CMD_GET_DEVICE, WG_GENL_VERSION, 0);
+	if (!msg || nla_put_string(msg, WGDEVICE_A_IFNAME, ifname)) {
+		ztnl_msg_free(msg);
 		err = -ENOMEM;
 		goto out;
 	}
-	err = wg_nl_transact(sk, msg, get_cb, &g, extack, sizeof(extack));
+	err = ztnl_dump(nl, msg, get_cb, &g, extack, sizeof(extack));
 	if (!err && !g.seen)
 		err = -ENODEV;
-	if (err && err != -ENODEV)
-		wg_errf(e, err, "wireguard %s: read the device (WG_CMD_GET_DEVICE): %s%s%s", ifname,
-			strerror(-err), *extack ? ": " : "", extack);
+	if (err && err != -ENODEV) {
+		ztos_errmsg(e, err, "wireguard %s: read the device (WG_CMD_GET_DEVICE): %s",
+			    ifname, strerror(-err));
+		ztos_err_extack(e, extack);
+	}
 out:
-	nl_socket_free(sk);
+	ztnl_close(nl);
 	if (err)
 		wg_dev_free(out);
 	return err;
@@ -285,11 +285,11 @@ static const char *op_name(enum wg_op op)
 	return op == WG_PEER_ADD ? "add" : op == WG_PEER_UPDATE ? "update" : "remove";
 }
 
-static int send_set(struct nl_sock *sk, int family, const char *ifname, const struct wg_change *c,
-		    const struct wg_peer_change *pc, size_t from, size_t to, struct wg_err *e)
+static int send_set(struct ztnl *nl, int family, const char *ifname, const struct wg_change *c,
+		    const struct wg_peer_change *pc, size_t from, size_t to, struct ztos_err *e)
 {
 	struct nl_msg *msg = nlmsg_alloc_size(SET_MSG_SIZE);
-	char extack[256] = "", key[45], what[96];
+	char extack[ZTOS_ERR_EXTACK] = "", key[45], what[96];
 	int err = -ENOMEM;
 
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, 0, WG_CMD_SET_DEVICE,
@@ -308,51 +308,53 @@ static int send_set(struct nl_sock *sk, int family, const char *ifname, const st
 		err = -E2BIG;
 		goto fail;
 	}
-	err = wg_nl_transact(sk, msg, NULL, NULL, extack, sizeof(extack));
+	/* The message may hold the private key: the transport wipes it, sent or not. */
+	err = ztnl_talk(nl, msg, NULL, NULL, extack, sizeof(extack));
 	msg = NULL;
 	if (!err)
 		return 0;
 fail:
-	/* The message may hold the private key: wipe it before it goes back to the heap. */
-	if (msg) {
-		memset(nlmsg_hdr(msg), 0, nlmsg_hdr(msg)->nlmsg_len);
-		nlmsg_free(msg);
+	ztnl_msg_free(msg);
+	if (pc) {
+		ztos_errmsg(e, err, "wireguard %s: peer %s: %s (WG_CMD_SET_DEVICE): %s", ifname,
+			    ztos_key_str(pc->p->key, key, sizeof(key)), op_name(pc->op),
+			    strerror(-err));
+		ztos_err_extack(e, extack);
+		return err;
 	}
-	if (pc)
-		return wg_errf(e, err, "wireguard %s: peer %s: %s (WG_CMD_SET_DEVICE): %s%s%s", ifname,
-			       ztos_key_str(pc->p->key, key, sizeof(key)), op_name(pc->op),
-			       strerror(-err), *extack ? ": " : "", extack);
 	snprintf(what, sizeof(what), "%s%s%s%s%s", c->set_private_key ? "private key" : "",
 		 c->set_private_key && (c->set_port || c->replace_peers) ? ", " : "",
 		 c->set_port ? "listen port" : "", c->set_port && c->replace_peers ? ", " : "",
 		 c->replace_peers ? "replace peers" : "");
 	if (c->set_port)
 		snprintf(what + strlen(what), sizeof(what) - strlen(what), " %u", c->port);
-	return wg_errf(e, err, "wireguard %s: set %s (WG_CMD_SET_DEVICE): %s%s%s", ifname, what,
-		       strerror(-err), *extack ? ": " : "", extack);
+	ztos_errmsg(e, err, "wireguard %s: set %s (WG_CMD_SET_DEVICE): %s", ifname, what,
+		    strerror(-err));
+	ztos_err_extack(e, extack);
+	return err;
 }
 
-static int kernel_set(const char *ifname, const struct wg_change *c, struct wg_err *e)
+static int kernel_set(const char *ifname, const struct wg_change *c, struct ztos_err *e)
 {
-	struct nl_sock *sk = NULL;
+	struct ztnl *nl = NULL;
 	int family, err;
 
-	err = open_family(&sk, &family);
+	err = open_family(&nl, &family);
 	if (err)
-		return wg_errf(e, err, "wireguard %s: kernel has no WireGuard support (CONFIG_WIREGUARD)",
+		return ztos_errmsg(e, err, "wireguard %s: kernel has no WireGuard support (CONFIG_WIREGUARD)",
 			       ifname);
 	if (c->set_private_key || c->set_port || c->replace_peers)
-		err = send_set(sk, family, ifname, c, NULL, 0, 0, e);
+		err = send_set(nl, family, ifname, c, NULL, 0, 0, e);
 	for (size_t i = 0; !err && i < c->n_peers; i++) {
 		const struct wg_peer_change *pc = &c->peers[i];
 		size_t n = pc->replace_ips ? pc->p->n_ips : 0;
 
-		err = send_set(sk, family, ifname, c, pc, 0, n < IPS_PER_MSG ? n : IPS_PER_MSG, e);
+		err = send_set(nl, family, ifname, c, pc, 0, n < IPS_PER_MSG ? n : IPS_PER_MSG, e);
 		for (size_t from = IPS_PER_MSG; !err && from < n; from += IPS_PER_MSG)
-			err = send_set(sk, family, ifname, c, pc, from,
+			err = send_set(nl, family, ifname, c, pc, from,
 				       n - from < IPS_PER_MSG ? n : from + IPS_PER_MSG, e);
 	}
-	nl_socket_free(sk);
+	ztnl_close(nl);
 	return err;
 }
 

@@ -18,17 +18,11 @@
 #include <netlink/attr.h>
 
 #include "config/config.h"
+#include "err.h"
 
 #define WG_KEY_LEN 32
 #define WG_ALIAS "ztos: wireguard"	/* IFLA_IFALIAS of every WireGuard device ztos made */
 #define WG_UAPI_DIR "/var/run/wireguard"
-
-/* What failed, with the object, the step and the kernel's own words. */
-struct wg_err {
-	char msg[512];
-};
-
-int wg_errf(struct wg_err *e, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 struct wg_peer {
 	uint8_t key[WG_KEY_LEN];
@@ -85,8 +79,8 @@ static inline bool wg_change_empty(const struct wg_change *c)
 /* A back end: "kernel" (genl) or "wireguard-go" (UAPI). -ENODEV: no such device. */
 struct wg_backend {
 	const char *name;
-	int (*get)(const char *ifname, struct wg_dev *out, struct wg_err *e);
-	int (*set)(const char *ifname, const struct wg_change *c, struct wg_err *e);
+	int (*get)(const char *ifname, struct wg_dev *out, struct ztos_err *e);
+	int (*set)(const char *ifname, const struct wg_change *c, struct ztos_err *e);
 };
 
 extern const struct wg_backend wg_kernel, wg_userspace;
@@ -99,14 +93,9 @@ void wg_uapi_path(const char *ifname, char *buf, size_t len);
 /* The pid serving ifname's UAPI socket, or -errno (-ENOENT: none). */
 int wg_uapi_pid(const char *ifname);
 /* Start wireguard-go for ifname (it detaches itself, as under wg-quick); 0 or -errno. */
-int wg_go_start(const char *ifname, struct wg_err *e);
+int wg_go_start(const char *ifname, struct ztos_err *e);
 /* Stop the wireguard-go serving ifname, waiting for it to go; 0 or -errno. */
 int wg_go_stop(const char *ifname);
-
-/* wg_nl.c: send msg (freed), read to the ACK or the end of a dump; data to cb. */
-int wg_nl_transact(struct nl_sock *sk, struct nl_msg *msg, int (*cb)(struct nlmsghdr *, void *),
-		   void *arg, char *extack, size_t len);
-struct nl_sock *wg_nl_socket(int protocol);
 
 /* wg_link.c: the rtnetlink side */
 struct wg_link {
@@ -118,19 +107,19 @@ struct wg_link {
 };
 
 /* 0, -ENODEV when there is no such link, or -errno */
-int wg_link_get(const char *ifname, struct wg_link *l, struct wg_err *e);
-int wg_link_create(const char *ifname, struct wg_err *e);
+int wg_link_get(const char *ifname, struct wg_link *l, struct ztos_err *e);
+int wg_link_create(const char *ifname, struct ztos_err *e);
 /* mtu 0: leave it */
-int wg_link_set(const char *ifname, unsigned int mtu, bool up, struct wg_err *e);
-int wg_link_mark(const char *ifname, struct wg_err *e);
-int wg_link_delete(const char *ifname, struct wg_err *e);
+int wg_link_set(const char *ifname, unsigned int mtu, bool up, struct ztos_err *e);
+int wg_link_mark(const char *ifname, struct ztos_err *e);
+int wg_link_delete(const char *ifname, struct ztos_err *e);
 /* The names of every link carrying WG_ALIAS (malloc'd array). */
 int wg_link_list_ours(char (**names)[IF_NAMESIZE], size_t *n);
 /* The addresses on ifindex (not IPv6 link-local), into *out (malloc'd). */
-int wg_addr_list(int ifindex, struct ztos_cidr **out, size_t *n, struct wg_err *e);
+int wg_addr_list(int ifindex, struct ztos_cidr **out, size_t *n, struct ztos_err *e);
 int wg_addr_change(const char *ifname, int ifindex, const struct ztos_cidr *c, bool add,
-		   struct wg_err *e);
+		   struct ztos_err *e);
 /* The MTU of the path to addr (route metric, else the device's), or -errno. */
-int wg_route_mtu(const struct ztos_addr *addr, const char *self, struct wg_err *e);
+int wg_route_mtu(const struct ztos_addr *addr, const char *self, struct ztos_err *e);
 
 #endif

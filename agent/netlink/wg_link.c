@@ -14,54 +14,84 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
+#include "nl.h"
 #include "wg_internal.h"
 
-static int send_route(struct nl_msg *msg, const char *what, const char *ifname, struct wg_err *e)
+/* One request over the agent's netlink transport; e gets the kernel's reason. */
+static int request(int protocol, struct nl_msg *msg, ztnl_reply_fn reply, void *arg,
+		   char *extack, size_t len)
 {
-	struct nl_sock *sk = wg_nl_socket(NETLINK_ROUTE);
-	char extack[256] = "";
-	int err;
+	struct ztnl *nl;
+	int err = ztnl_open(protocol, &nl);
 
-	if (!sk) {
-		nlmsg_free(msg);
-		return wg_errf(e, -ENOMEM, "wireguard %s: %s: no rtnetlink socket", ifname, what);
+	if (err) {
+		ztnl_msg_free(msg);
+		return err;
 	}
-	err = wg_nl_transact(sk, msg, NULL, NULL, extack, sizeof(extack));
-	nl_socket_free(sk);
-	if (err)
-		wg_errf(e, err, "wireguard %s: %s: %s%s%s", ifname, what, strerror(-err),
-			*extack ? ": " : "", extack);
+	err = msg ? ztnl_talk(nl, msg, reply, arg, extack, len) : -ENOMEM;
+	ztnl_close(nl);
 	return err;
 }
 
-int wg_link_get(const char *ifname, struct wg_link *l, struct wg_err *e)
+static int send_route(struct nl_msg *msg, const char *what, const char *ifname, struct ztos_err *e)
 {
-	struct nl_sock *sk = wg_nl_socket(NETLINK_ROUTE);
-	struct rtnl_link *link = NULL;
-	const char *alias, *kind;
-	int err;
+	char extack[ZTOS_ERR_EXTACK] = "";
+	int err = request(NETLINK_ROUTE, msg, NULL, NULL, extack, sizeof(extack));
 
-	memset(l, 0, sizeof(*l));
-	if (!sk)
-		return wg_errf(e, -ENOMEM, "wireguard %s: no rtnetlink socket", ifname);
-	err = rtnl_link_get_kernel(sk, 0, ifname, &link);
-	nl_socket_free(sk);
-	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)
-		return -ENODEV;
-	if (err)
-		return wg_errf(e, -EIO, "wireguard %s: read the link: %s", ifname, nl_geterror(err));
-	l->ifindex = rtnl_link_get_ifindex(link);
-	alias = rtnl_link_get_ifalias(link);
-	kind = rtnl_link_get_type(link);
-	snprintf(l->kind, sizeof(l->kind), "%s", kind ? kind : "");
-	l->ours = alias && !strcmp(alias, WG_ALIAS);
-	l->up = rtnl_link_get_flags(link) & IFF_UP;
-	l->mtu = rtnl_link_get_mtu(link);
-	rtnl_link_put(link);
+	if (err) {
+		ztos_errmsg(e, err, "wireguard %s: %s: %s", ifname, what, strerror(-err));
+		ztos_err_extack(e, extack);
+	}
+	return err;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct wg_link *l = arg;
+	struct ztnl_link k;
+
+	if (ztnl_link_parse(nlh, &k))
+		return 0;
+	l->ifindex = k.ifindex;
+	snprintf(l->kind, sizeof(l->kind), "%s", k.kind ? k.kind : "");
+	l->ours = k.alias && !strcmp(k.alias, WG_ALIAS);
+	l->up = k.flags & IFF_UP;
+	l->mtu = k.mtu;
 	return 0;
 }
 
-int wg_link_create(const char *ifname, struct wg_err *e)
+/* The link of ifname (ifindex 0) or of ifindex: 0, -ENODEV, or -errno with extack. */
+static int link_read(const char *ifname, int ifindex, struct wg_link *l, char *extack, size_t len)
+{
+	struct nl_msg *msg = ztnl_link_msg(RTM_GETLINK, 0, ifindex, ifindex ? NULL : ifname);
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	if (msg && nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)) {
+		ztnl_msg_free(msg);
+		msg = NULL;
+	}
+	err = request(NETLINK_ROUTE, msg, link_cb, l, extack, len);
+	if (!err && !l->ifindex)
+		err = -ENODEV;
+	return err;
+}
+
+int wg_link_get(const char *ifname, struct wg_link *l, struct ztos_err *e)
+{
+	char extack[ZTOS_ERR_EXTACK] = "";
+	int err = link_read(ifname, 0, l, extack, sizeof(extack));
+
+	if (err == -ENODEV)
+		return err;
+	if (err) {
+		ztos_errmsg(e, err, "wireguard %s: read the link: %s", ifname, strerror(-err));
+		ztos_err_extack(e, extack);
+	}
+	return err;
+}
+
+int wg_link_create(const char *ifname, struct ztos_err *e)
 {
 	struct rtnl_link *link = rtnl_link_alloc();
 	struct nl_msg *msg = NULL;
@@ -76,29 +106,29 @@ int wg_link_create(const char *ifname, struct wg_err *e)
 out:
 	rtnl_link_put(link);
 	if (err == -ENOMEM && !*e->msg)
-		wg_errf(e, err, "wireguard %s: create the link: out of memory", ifname);
+		ztos_errmsg(e, err, "wireguard %s: create the link: out of memory", ifname);
 	return err;
 }
 
 static int change(const char *ifname, struct rtnl_link *changes, const char *what,
-		  struct wg_err *e)
+		  struct ztos_err *e)
 {
 	struct rtnl_link *orig = rtnl_link_alloc();
 	struct nl_msg *msg = NULL;
 	int err;
 
 	if (!orig)
-		return wg_errf(e, -ENOMEM, "wireguard %s: %s: out of memory", ifname, what);
+		return ztos_errmsg(e, -ENOMEM, "wireguard %s: %s: out of memory", ifname, what);
 	rtnl_link_set_name(orig, ifname);
 	rtnl_link_set_ifindex(orig, (int)if_nametoindex(ifname));
 	err = rtnl_link_build_change_request(orig, changes, 0, &msg);
 	rtnl_link_put(orig);
 	if (err)
-		return wg_errf(e, -ENOMEM, "wireguard %s: %s: %s", ifname, what, nl_geterror(err));
+		return ztos_errmsg(e, -ENOMEM, "wireguard %s: %s: %s", ifname, what, nl_geterror(err));
 	return send_route(msg, what, ifname, e);
 }
 
-int wg_link_mark(const char *ifname, struct wg_err *e)
+int wg_link_mark(const char *ifname, struct ztos_err *e)
 {
 	struct rtnl_link *c = rtnl_link_alloc();
 	int err;
@@ -111,7 +141,7 @@ int wg_link_mark(const char *ifname, struct wg_err *e)
 	return err;
 }
 
-int wg_link_set(const char *ifname, unsigned int mtu, bool up, struct wg_err *e)
+int wg_link_set(const char *ifname, unsigned int mtu, bool up, struct ztos_err *e)
 {
 	struct rtnl_link *c = rtnl_link_alloc();
 	char what[64];
@@ -134,7 +164,7 @@ int wg_link_set(const char *ifname, unsigned int mtu, bool up, struct wg_err *e)
 	return err;
 }
 
-int wg_link_delete(const char *ifname, struct wg_err *e)
+int wg_link_delete(const char *ifname, struct ztos_err *e)
 {
 	struct rtnl_link *link = rtnl_link_alloc();
 	struct nl_msg *msg = NULL;
@@ -146,90 +176,113 @@ int wg_link_delete(const char *ifname, struct wg_err *e)
 	err = rtnl_link_build_delete_request(link, &msg);
 	rtnl_link_put(link);
 	if (err)
-		return wg_errf(e, -ENOMEM, "wireguard %s: delete: %s", ifname, nl_geterror(err));
+		return ztos_errmsg(e, -ENOMEM, "wireguard %s: delete: %s", ifname, nl_geterror(err));
 	return send_route(msg, "delete the link (RTM_DELLINK)", ifname, e);
+}
+
+struct ours {
+	char (*names)[IF_NAMESIZE];
+	size_t n;
+};
+
+static int ours_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ours *o = arg;
+	char (*nv)[IF_NAMESIZE];
+	struct ztnl_link k;
+
+	if (ztnl_link_parse(nlh, &k) || !k.alias || strcmp(k.alias, WG_ALIAS))
+		return 0;
+	nv = realloc(o->names, (o->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	o->names = nv;
+	snprintf(nv[o->n++], IF_NAMESIZE, "%s", k.name);
+	return 0;
 }
 
 int wg_link_list_ours(char (**names)[IF_NAMESIZE], size_t *n)
 {
-	struct nl_sock *sk = wg_nl_socket(NETLINK_ROUTE);
-	struct nl_cache *cache = NULL;
-	struct nl_object *o;
-	int err;
+	struct ours o = { 0 };
+	struct ztnl *nl;
+	int err = ztnl_open(NETLINK_ROUTE, &nl);
 
-	*names = NULL;
-	*n = 0;
-	if (!sk)
-		return -ENOMEM;
-	err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
-	nl_socket_free(sk);
-	if (err)
-		return -EIO;
-	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_link *l = (struct rtnl_link *)o;
-		const char *alias = rtnl_link_get_ifalias(l);
-		char (*nv)[IF_NAMESIZE];
-
-		if (!alias || strcmp(alias, WG_ALIAS))
-			continue;
-		nv = realloc(*names, (*n + 1) * sizeof(*nv));
-		if (!nv) {
-			err = -ENOMEM;
-			break;
-		}
-		*names = nv;
-		snprintf(nv[(*n)++], IF_NAMESIZE, "%s", rtnl_link_get_name(l));
-	}
-	nl_cache_free(cache);
+	if (!err)
+		err = ztnl_link_dump(nl, ours_cb, &o);
+	ztnl_close(nl);
+	*names = o.names;
+	*n = o.n;
 	return err;
 }
 
-int wg_addr_list(int ifindex, struct ztos_cidr **out, size_t *n, struct wg_err *e)
+struct addrs {
+	int ifindex;
+	struct ztos_cidr *v;
+	size_t n;
+};
+
+static int addr_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	struct nl_sock *sk = wg_nl_socket(NETLINK_ROUTE);
-	struct nl_cache *cache = NULL;
-	struct nl_object *o;
-	int err;
+	const struct ifaddrmsg *ifa = NLMSG_DATA(nlh);
+	struct nlattr *tb[IFA_MAX + 1], *a;
+	struct addrs *as = arg;
+	struct ztos_cidr c = { 0 }, *nv;
 
-	*out = NULL;
-	*n = 0;
-	if (!sk)
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
+	    (int)ifa->ifa_index != as->ifindex ||
+	    nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifa), tb, IFA_MAX, NULL))
+		return 0;
+	/* IFA_LOCAL is the address of a point-to-point link, IFA_ADDRESS of the others. */
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	c.addr.family = ifa->ifa_family;
+	c.prefixlen = ifa->ifa_prefixlen;
+	if (a && c.addr.family == AF_INET && nla_len(a) == 4)
+		memcpy(&c.addr.v4, nla_data(a), 4);
+	else if (a && c.addr.family == AF_INET6 && nla_len(a) == 16)
+		memcpy(&c.addr.v6, nla_data(a), 16);
+	else
+		return 0;
+	if (c.addr.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&c.addr.v6))
+		return 0;
+	nv = realloc(as->v, (as->n + 1) * sizeof(*nv));
+	if (!nv)
 		return -ENOMEM;
-	err = rtnl_addr_alloc_cache(sk, &cache);
-	nl_socket_free(sk);
-	if (err)
-		return wg_errf(e, -EIO, "wireguard: read addresses: %s", nl_geterror(err));
-	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_addr *a = (struct rtnl_addr *)o;
-		struct nl_addr *local = rtnl_addr_get_local(a);
-		struct ztos_cidr c = { 0 }, *nv;
+	as->v = nv;
+	nv[as->n++] = c;
+	return 0;
+}
 
-		if (rtnl_addr_get_ifindex(a) != ifindex || !local)
-			continue;
-		c.addr.family = nl_addr_get_family(local);
-		c.prefixlen = (uint8_t)rtnl_addr_get_prefixlen(a);
-		if (c.addr.family == AF_INET && nl_addr_get_len(local) == 4)
-			memcpy(&c.addr.v4, nl_addr_get_binary_addr(local), 4);
-		else if (c.addr.family == AF_INET6 && nl_addr_get_len(local) == 16)
-			memcpy(&c.addr.v6, nl_addr_get_binary_addr(local), 16);
-		else
-			continue;
-		if (c.addr.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&c.addr.v6))
-			continue;
-		nv = realloc(*out, (*n + 1) * sizeof(*nv));
-		if (!nv) {
-			err = -ENOMEM;
-			break;
-		}
-		*out = nv;
-		nv[(*n)++] = c;
+int wg_addr_list(int ifindex, struct ztos_cidr **out, size_t *n, struct ztos_err *e)
+{
+	struct ifaddrmsg ifa = { .ifa_family = AF_UNSPEC, .ifa_index = (unsigned int)ifindex };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETADDR, 0);
+	struct addrs as = { .ifindex = ifindex };
+	char extack[ZTOS_ERR_EXTACK] = "";
+	struct ztnl *nl = NULL;
+	int err = -ENOMEM;
+
+	if (msg && !nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO))
+		err = ztnl_open(NETLINK_ROUTE, &nl);
+	if (!err) {
+		err = ztnl_dump(nl, msg, addr_cb, &as, extack, sizeof(extack));
+		msg = NULL;
 	}
-	nl_cache_free(cache);
-	return err;
+	ztnl_msg_free(msg);
+	ztnl_close(nl);
+	if (err) {
+		free(as.v);
+		ztos_errmsg(e, err, "wireguard: read the addresses (RTM_GETADDR): %s",
+			    strerror(-err));
+		ztos_err_extack(e, extack);
+		return err;
+	}
+	*out = as.v;
+	*n = as.n;
+	return 0;
 }
 
 int wg_addr_change(const char *ifname, int ifindex, const struct ztos_cidr *c, bool add,
-		   struct wg_err *e)
+		   struct ztos_err *e)
 {
 	struct rtnl_addr *a = rtnl_addr_alloc();
 	char buf[INET6_ADDRSTRLEN + 4], what[96];
@@ -252,7 +305,7 @@ int wg_addr_change(const char *ifname, int ifindex, const struct ztos_cidr *c, b
 		  : rtnl_addr_build_delete_request(a, 0, &msg);
 	rtnl_addr_put(a);
 	if (err)
-		return wg_errf(e, -ENOMEM, "wireguard %s: address: %s", ifname, nl_geterror(err));
+		return ztos_errmsg(e, -ENOMEM, "wireguard %s: address: %s", ifname, nl_geterror(err));
 	snprintf(what, sizeof(what), "%s address %s (%s)", add ? "add" : "remove",
 		 ztos_cidr_str(c, buf, sizeof(buf)), add ? "RTM_NEWADDR" : "RTM_DELADDR");
 	return send_route(msg, what, ifname, e);
@@ -263,13 +316,13 @@ struct route_ans {
 	unsigned int mtu;
 };
 
-static int route_cb(struct nlmsghdr *nh, void *arg)
+static int route_cb(const struct nlmsghdr *nh, void *arg)
 {
 	struct route_ans *r = arg;
 	struct nlattr *tb[RTA_MAX + 1], *mx[RTAX_MAX + 1];
 
 	if (nh->nlmsg_type != RTM_NEWROUTE ||
-	    nlmsg_parse(nh, sizeof(struct rtmsg), tb, RTA_MAX, NULL))
+	    nlmsg_parse((struct nlmsghdr *)nh, sizeof(struct rtmsg), tb, RTA_MAX, NULL))
 		return 0;
 	if (tb[RTA_OIF])
 		r->oif = (int)nla_get_u32(tb[RTA_OIF]);
@@ -278,57 +331,44 @@ static int route_cb(struct nlmsghdr *nh, void *arg)
 	return 0;
 }
 
-int wg_route_mtu(const struct ztos_addr *addr, const char *self, struct wg_err *e)
+int wg_route_mtu(const struct ztos_addr *addr, const char *self, struct ztos_err *e)
 {
 	struct rtmsg rtm = { .rtm_family = (unsigned char)addr->family };
 	struct route_ans r = { 0 };
-	char buf[INET6_ADDRSTRLEN], dev[IF_NAMESIZE] = "";
-	struct nl_sock *sk = wg_nl_socket(NETLINK_ROUTE);
-	struct rtnl_link *link = NULL;
+	char buf[INET6_ADDRSTRLEN], dev[IF_NAMESIZE] = "", extack[ZTOS_ERR_EXTACK] = "";
 	struct nl_msg *msg;
-	char extack[256] = "";
+	struct wg_link l;
 	int err;
 
 	ztos_addr_str(addr, buf, sizeof(buf));
 	rtm.rtm_dst_len = addr->family == AF_INET ? 32 : 128;
 	msg = nlmsg_alloc_simple(RTM_GETROUTE, 0);
-	if (!sk || !msg || nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) ||
-	    nla_put(msg, RTA_DST, addr->family == AF_INET ? 4 : 16, &addr->v6)) {
-		nlmsg_free(msg);
-		err = -ENOMEM;
-		goto out;
+	if (msg && (nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) ||
+		    nla_put(msg, RTA_DST, addr->family == AF_INET ? 4 : 16, &addr->v6))) {
+		ztnl_msg_free(msg);
+		msg = NULL;
 	}
-	err = wg_nl_transact(sk, msg, route_cb, &r, extack, sizeof(extack));
+	err = request(NETLINK_ROUTE, msg, route_cb, &r, extack, sizeof(extack));
 	if (err) {
-		wg_errf(e, err, "wireguard %s: no route to endpoint %s to derive the MTU from (RTM_GETROUTE): %s%s%s",
-			self, buf, strerror(-err), *extack ? ": " : "", extack);
-		goto out;
+		ztos_errmsg(e, err, "wireguard %s: no route to endpoint %s to derive the MTU from "
+			    "(RTM_GETROUTE): %s", self, buf, strerror(-err));
+		ztos_err_extack(e, extack);
+		return err;
 	}
-	if (!r.oif || !if_indextoname((unsigned int)r.oif, dev)) {
-		err = wg_errf(e, -ENETUNREACH, "wireguard %s: the route to endpoint %s has no device",
-			      self, buf);
-		goto out;
+	if (!r.oif || !if_indextoname((unsigned int)r.oif, dev))
+		return ztos_errmsg(e, -ENETUNREACH, "wireguard %s: the route to endpoint %s has no "
+				   "device", self, buf);
+	if (!strcmp(dev, self))
+		return ztos_errmsg(e, -ELOOP, "wireguard %s: the route to endpoint %s goes through "
+				   "%s itself; route the endpoint through the underlay", self, buf,
+				   self);
+	if (r.mtu)
+		return (int)r.mtu;
+	err = link_read(NULL, r.oif, &l, extack, sizeof(extack));
+	if (err) {
+		ztos_errmsg(e, err, "wireguard %s: read the MTU of %s: %s", self, dev, strerror(-err));
+		ztos_err_extack(e, extack);
+		return err;
 	}
-	if (!strcmp(dev, self)) {
-		err = wg_errf(e, -ELOOP, "wireguard %s: the route to endpoint %s goes through %s itself; route the endpoint through the underlay",
-			      self, buf, self);
-		goto out;
-	}
-	if (!r.mtu) {
-		/* libnl's own sequence check on a socket we used: a fresh one */
-		nl_socket_free(sk);
-		sk = wg_nl_socket(NETLINK_ROUTE);
-		err = sk ? rtnl_link_get_kernel(sk, r.oif, NULL, &link) : -NLE_NOMEM;
-		if (err) {
-			err = wg_errf(e, -EIO, "wireguard %s: read the MTU of %s: %s", self, dev,
-				      nl_geterror(err));
-			goto out;
-		}
-		r.mtu = rtnl_link_get_mtu(link);
-		rtnl_link_put(link);
-	}
-	err = (int)r.mtu;
-out:
-	nl_socket_free(sk);
-	return err;
+	return (int)l.mtu;
 }

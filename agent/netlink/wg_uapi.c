@@ -112,7 +112,7 @@ static pid_t inode_owner(unsigned long ino)
 	return pid;
 }
 
-static int open_checked(const char *ifname, struct wg_err *e)
+static int open_checked(const char *ifname, struct ztos_err *e)
 {
 	char path[108];
 	int fd;
@@ -122,10 +122,10 @@ static int open_checked(const char *ifname, struct wg_err *e)
 		return -ENODEV;
 	wg_uapi_path(ifname, path, sizeof(path));
 	if (fd < 0)
-		return wg_errf(e, fd, "wireguard %s: connect to %s: %s", ifname, path, strerror(-fd));
+		return ztos_errmsg(e, fd, "wireguard %s: connect to %s: %s", ifname, path, strerror(-fd));
 	if (!listener_inode(path)) {
 		close(fd);
-		return wg_errf(e, -EXDEV,
+		return ztos_errmsg(e, -EXDEV,
 			       "wireguard %s: %s is served by a wireguard-go of another network namespace; UAPI socket names are global, so give this host another wireguard.interface",
 			       ifname, path);
 	}
@@ -312,7 +312,7 @@ static int parse_line(char *line, struct wg_dev *d, int *uapi_errno)
 	return 0;
 }
 
-static int uapi_get(const char *ifname, struct wg_dev *out, struct wg_err *e)
+static int uapi_get(const char *ifname, struct wg_dev *out, struct ztos_err *e)
 {
 	static const char req[] = "get=1\n\n";
 	char *answer = NULL, *line, *save = NULL;
@@ -325,7 +325,7 @@ static int uapi_get(const char *ifname, struct wg_dev *out, struct wg_err *e)
 	err = exchange(fd, req, sizeof(req) - 1, &answer);
 	close(fd);
 	if (err)
-		return wg_errf(e, err, "wireguard %s: read the device (UAPI get): %s", ifname,
+		return ztos_errmsg(e, err, "wireguard %s: read the device (UAPI get): %s", ifname,
 			       strerror(-err));
 	for (line = strtok_r(answer, "\n", &save); line && !err; line = strtok_r(NULL, "\n", &save))
 		err = parse_line(line, out, &uapi_errno);
@@ -342,7 +342,7 @@ static int uapi_get(const char *ifname, struct wg_dev *out, struct wg_err *e)
 		err = -EBADMSG;	/* no errno line: the answer was cut */
 	if (err) {
 		wg_dev_free(out);
-		return wg_errf(e, err, "wireguard %s: read the device (UAPI get): %s", ifname,
+		return ztos_errmsg(e, err, "wireguard %s: read the device (UAPI get): %s", ifname,
 			       strerror(-err));
 	}
 	return 0;
@@ -428,7 +428,7 @@ static void req_peer(struct req *r, const struct wg_peer_change *pc)
 	}
 }
 
-static int uapi_set(const char *ifname, const struct wg_change *c, struct wg_err *e)
+static int uapi_set(const char *ifname, const struct wg_change *c, struct ztos_err *e)
 {
 	struct req r = { .cap = 1024 };
 	char *answer = NULL;
@@ -450,7 +450,7 @@ static int uapi_set(const char *ifname, const struct wg_change *c, struct wg_err
 	err = r.err;
 	fd = err ? err : open_checked(ifname, e);
 	if (fd == -ENODEV)
-		err = wg_errf(e, -ENODEV, "wireguard %s: no wireguard-go serves it (no UAPI socket)",
+		err = ztos_errmsg(e, -ENODEV, "wireguard %s: no wireguard-go serves it (no UAPI socket)",
 			      ifname);
 	else if (fd < 0)
 		err = fd;
@@ -458,15 +458,15 @@ static int uapi_set(const char *ifname, const struct wg_change *c, struct wg_err
 		err = exchange(fd, r.s, r.len, &answer);
 		close(fd);
 		if (err)
-			wg_errf(e, err, "wireguard %s: configure (UAPI set): %s", ifname, strerror(-err));
+			ztos_errmsg(e, err, "wireguard %s: configure (UAPI set): %s", ifname, strerror(-err));
 	}
 	explicit_bzero(r.s, r.cap);
 	free(r.s);
 	if (!err && sscanf(answer, "errno=%d", &uapi_errno) != 1)
-		err = wg_errf(e, -EBADMSG, "wireguard %s: configure (UAPI set): unreadable answer",
+		err = ztos_errmsg(e, -EBADMSG, "wireguard %s: configure (UAPI set): unreadable answer",
 			      ifname);
 	else if (!err && uapi_errno)
-		err = wg_errf(e, -abs(uapi_errno), "wireguard %s: configure (UAPI set): wireguard-go refused it: %s",
+		err = ztos_errmsg(e, -abs(uapi_errno), "wireguard %s: configure (UAPI set): wireguard-go refused it: %s",
 			      ifname, strerror(abs(uapi_errno)));
 	free(answer);
 	return err;
@@ -491,7 +491,7 @@ static void last_line(char *out, size_t len)
 	(void)len;
 }
 
-int wg_go_start(const char *ifname, struct wg_err *e)
+int wg_go_start(const char *ifname, struct ztos_err *e)
 {
 	char out[1024] = "";
 	int pipefd[2], status, err;
@@ -499,16 +499,16 @@ int wg_go_start(const char *ifname, struct wg_err *e)
 	pid_t pid;
 
 	if (mkdir(WG_UAPI_DIR, 0755) && errno != EEXIST)
-		return wg_errf(e, -errno, "wireguard %s: create %s: %s", ifname, WG_UAPI_DIR,
+		return ztos_errmsg(e, -errno, "wireguard %s: create %s: %s", ifname, WG_UAPI_DIR,
 			       strerror(errno));
 	if (pipe2(pipefd, O_CLOEXEC))
-		return wg_errf(e, -errno, "wireguard %s: pipe: %s", ifname, strerror(errno));
+		return ztos_errmsg(e, -errno, "wireguard %s: pipe: %s", ifname, strerror(errno));
 	pid = fork();
 	if (pid < 0) {
 		err = -errno;
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return wg_errf(e, err, "wireguard %s: fork for wireguard-go: %s", ifname,
+		return ztos_errmsg(e, err, "wireguard %s: fork for wireguard-go: %s", ifname,
 			       strerror(-err));
 	}
 	if (pid == 0) {
@@ -545,9 +545,9 @@ int wg_go_start(const char *ifname, struct wg_err *e)
 		return 0;
 	last_line(out, sizeof(out));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return wg_errf(e, -ENOENT, "wireguard %s: kernel has no WireGuard and %s cannot run: %s (install the Debian package wireguard-go)",
+		return ztos_errmsg(e, -ENOENT, "wireguard %s: kernel has no WireGuard and %s cannot run: %s (install the Debian package wireguard-go)",
 			       ifname, WG_GO, out);
-	return wg_errf(e, -EIO, "wireguard %s: %s %s failed (%s %d): %s", ifname, WG_GO, ifname,
+	return ztos_errmsg(e, -EIO, "wireguard %s: %s %s failed (%s %d): %s", ifname, WG_GO, ifname,
 		       WIFEXITED(status) ? "exit" : "signal",
 		       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out);
 }

@@ -104,7 +104,7 @@ static const struct ztos_wg_peer *cfg_peer(const struct ztos_wireguard *wg, cons
 /* ---- what the config wants ---- */
 
 static int read_private_key(const char *ifname, const char *path, uint8_t key[WG_KEY_LEN],
-			    struct wg_err *e)
+			    struct ztos_err *e)
 {
 	char buf[KEY_FILE_MAX];
 	size_t len = 0, bin_len = 0;
@@ -114,11 +114,11 @@ static int read_private_key(const char *ifname, const char *path, uint8_t key[WG
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return wg_errf(e, -errno, "wireguard %s: private_key_file %s: %s", ifname, path,
+		return ztos_errmsg(e, -errno, "wireguard %s: private_key_file %s: %s", ifname, path,
 			       strerror(errno));
 	r = read(fd, buf, sizeof(buf));
 	if (r < 0)
-		err = wg_errf(e, -errno, "wireguard %s: private_key_file %s: %s", ifname, path,
+		err = ztos_errmsg(e, -errno, "wireguard %s: private_key_file %s: %s", ifname, path,
 			      strerror(errno));
 	close(fd);
 	if (!err) {
@@ -131,7 +131,7 @@ static int read_private_key(const char *ifname, const char *path, uint8_t key[WG
 		}
 		if (sodium_base642bin(key, WG_KEY_LEN, text, len, NULL, &bin_len, NULL,
 				      sodium_base64_VARIANT_ORIGINAL) || bin_len != WG_KEY_LEN)
-			err = wg_errf(e, -EINVAL, "wireguard %s: private_key_file %s does not hold a WireGuard private key (44 base64 characters for 32 bytes, as 'ztos security wireguard genkey' writes)",
+			err = ztos_errmsg(e, -EINVAL, "wireguard %s: private_key_file %s does not hold a WireGuard private key (44 base64 characters for 32 bytes, as 'ztos security wireguard genkey' writes)",
 				      ifname, path);
 	}
 	explicit_bzero(buf, sizeof(buf));
@@ -140,13 +140,13 @@ static int read_private_key(const char *ifname, const char *path, uint8_t key[WG
 
 /* A peer's endpoint given as a name: its first address (as wg(8) takes it). */
 static int resolve(const struct ztos_wireguard *wg, const struct ztos_wg_peer *cp,
-		   struct ztos_endpoint *ep, struct wg_err *e)
+		   struct ztos_endpoint *ep, struct ztos_err *e)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM }, *res = NULL;
 	int err = getaddrinfo(cp->endpoint_host, NULL, &hints, &res);
 
 	if (err)
-		return wg_errf(e, -EHOSTUNREACH, "wireguard %s: peer %s: endpoint '%s:%u' does not resolve: %s; nothing was changed",
+		return ztos_errmsg(e, -EHOSTUNREACH, "wireguard %s: peer %s: endpoint '%s:%u' does not resolve: %s; nothing was changed",
 			       wg->interface, cp->name, cp->endpoint_host, cp->endpoint.port,
 			       err == EAI_SYSTEM ? strerror(errno) : gai_strerror(err));
 	ep->addr.family = res->ai_family;
@@ -158,20 +158,20 @@ static int resolve(const struct ztos_wireguard *wg, const struct ztos_wg_peer *c
 	return 0;
 }
 
-static int want_from_cfg(const struct ztos_wireguard *wg, struct wg_dev *d, struct wg_err *e)
+static int want_from_cfg(const struct ztos_wireguard *wg, struct wg_dev *d, struct ztos_err *e)
 {
 	int err;
 
 	memset(d, 0, sizeof(*d));
 	if (sodium_init() < 0)
-		return wg_errf(e, -EIO, "wireguard %s: libsodium does not initialise", wg->interface);
+		return ztos_errmsg(e, -EIO, "wireguard %s: libsodium does not initialise", wg->interface);
 	err = read_private_key(wg->interface, wg->private_key_file, d->private_key, e);
 	if (err)
 		return err;
 	d->has_private_key = true;
 	if (crypto_scalarmult_base(d->public_key, d->private_key)) {
 		wg_dev_free(d);
-		return wg_errf(e, -EINVAL, "wireguard %s: private_key_file %s holds a key with no public key (all zeros?)",
+		return ztos_errmsg(e, -EINVAL, "wireguard %s: private_key_file %s holds a key with no public key (all zeros?)",
 			       wg->interface, wg->private_key_file);
 	}
 	d->port = wg->listen_port;
@@ -197,7 +197,7 @@ static int want_from_cfg(const struct ztos_wireguard *wg, struct wg_dev *d, stru
 	return 0;
 nomem:
 	wg_dev_free(d);
-	return wg_errf(e, -ENOMEM, "wireguard %s: out of memory", wg->interface);
+	return ztos_errmsg(e, -ENOMEM, "wireguard %s: out of memory", wg->interface);
 }
 
 /* ---- the difference ---- */
@@ -322,7 +322,7 @@ static unsigned int derive_mtu(const char *ifname, const struct wg_dev *want)
 		const struct wg_peer *p = &want->peers[i];
 		unsigned int over = p->endpoint.addr.family == AF_INET ? MTU_OVERHEAD_V4
 								       : MTU_OVERHEAD_V6;
-		struct wg_err e = { "" };
+		struct ztos_err e = { 0 };
 		int mtu;
 
 		if (!p->has_endpoint)
@@ -352,6 +352,7 @@ struct wg_txn {
 	bool up;
 	/* another device of the old config was removed: undo re-applies the old config */
 	const struct ztos_config *removed_from;
+	struct wireguard *w;
 };
 
 void wg_txn_free(struct wg_txn *t)
@@ -363,7 +364,7 @@ void wg_txn_free(struct wg_txn *t)
 	free(t);
 }
 
-static int delete_device(const char *ifname, const struct wg_backend *be, struct wg_err *e)
+static int delete_device(const char *ifname, const struct wg_backend *be, struct ztos_err *e)
 {
 	int err = 0;
 
@@ -378,7 +379,7 @@ static int delete_device(const char *ifname, const struct wg_backend *be, struct
 
 /* Addresses: those of the device not in want go, those of want not there come. */
 static int sync_addrs(const char *ifname, int ifindex, const struct ztos_cidr *want, size_t n_want,
-		      const struct ztos_cidr *have, size_t n_have, struct wg_err *e)
+		      const struct ztos_cidr *have, size_t n_have, struct ztos_err *e)
 {
 	int err = 0;
 
@@ -402,7 +403,7 @@ static int sync_addrs(const char *ifname, int ifindex, const struct ztos_cidr *w
 }
 
 /* Bring an existing device back to t's snapshot. */
-static int restore(struct wg_txn *t, struct wg_err *e)
+static int restore(struct wg_txn *t, struct ztos_err *e)
 {
 	struct wg_dev cur = { 0 }, back = { 0 };
 	struct ztos_cidr *have = NULL;
@@ -435,9 +436,8 @@ static int restore(struct wg_txn *t, struct wg_err *e)
 
 void wg_txn_undo(struct wg_txn *t)
 {
-	struct cfg_errors errs = { 0 };
 	struct wg_txn *again = NULL;
-	struct wg_err e = { "" };
+	struct ztos_err e = { 0 };
 	int err = 0;
 
 	if (!t)
@@ -451,30 +451,33 @@ void wg_txn_undo(struct wg_txn *t)
 	else if (t->created || t->had_device)
 		pr_info("wireguard %s: change undone", t->ifname);
 	if (t->removed_from) {
-		if (wg_update(NULL, t->removed_from, &again, &errs))
+		if (wg_update(t->w, NULL, t->removed_from, &again, &e))
 			pr_warn("undo: wireguard: cannot bring back %s: %s",
-				t->removed_from->wireguard.interface, errs.n ? errs.v[0].message : "?");
+				t->removed_from->wireguard.interface, e.msg);
 		wg_txn_free(again);
-		cfg_errors_free(&errs);
 	}
 	wg_txn_free(t);
 }
 
-/* ---- the last outcome, for status ---- */
+/* ---- the subsystem's own state ---- */
 
-static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
-static char last_error[512];
+struct wireguard {
+	pthread_mutex_t lock;
+	char last_error[ZTOS_ERR_MSG];	/* the last refused change, "" after a good one */
+	/* Supervisor passes done, reported: tests and operators wait on one, not on a clock. */
+	atomic_ulong supervisor_passes;
+};
 
-static void set_last_error(const char *msg)
+static void set_last_error(struct wireguard *w, const char *msg)
 {
-	pthread_mutex_lock(&last_lock);
-	snprintf(last_error, sizeof(last_error), "%s", msg ? msg : "");
-	pthread_mutex_unlock(&last_lock);
+	pthread_mutex_lock(&w->lock);
+	snprintf(w->last_error, sizeof(w->last_error), "%s", msg ? msg : "");
+	pthread_mutex_unlock(&w->lock);
 }
 
 /* ---- apply ---- */
 
-static int ensure_link(struct wg_txn *t, struct wg_link *l, struct wg_err *e)
+static int ensure_link(struct wg_txn *t, struct wg_link *l, struct ztos_err *e)
 {
 	const char *ifname = t->ifname;
 	int err = wg_link_get(ifname, l, e);
@@ -482,7 +485,7 @@ static int ensure_link(struct wg_txn *t, struct wg_link *l, struct wg_err *e)
 	if (err && err != -ENODEV)
 		return err;
 	if (!err && !l->ours)
-		return wg_errf(e, -EEXIST, "wireguard %s: a %s device of that name exists and ztos did not make it (its alias is not '%s'); ztos leaves it alone: choose another wireguard.interface or remove that device",
+		return ztos_errmsg(e, -EEXIST, "wireguard %s: a %s device of that name exists and ztos did not make it (its alias is not '%s'); ztos leaves it alone: choose another wireguard.interface or remove that device",
 			       ifname, *l->kind ? l->kind : "network", WG_ALIAS);
 	if (!err) {
 		t->be = backend_of(l);
@@ -499,7 +502,7 @@ static int ensure_link(struct wg_txn *t, struct wg_link *l, struct wg_err *e)
 	/* ZTOS_WG_USERSPACE=1: wireguard-go even where the kernel has WireGuard (tests). */
 	t->be = wg_genl_available() && !getenv("ZTOS_WG_USERSPACE") ? &wg_kernel : &wg_userspace;
 	if (t->be == &wg_userspace && wg_uapi_pid(ifname) == -EXDEV)
-		return wg_errf(e, -EEXIST, "wireguard %s: " WG_UAPI_DIR "/%s.sock is served by a wireguard-go of another network namespace; UAPI socket names are global, so give this host another wireguard.interface",
+		return ztos_errmsg(e, -EEXIST, "wireguard %s: " WG_UAPI_DIR "/%s.sock is served by a wireguard-go of another network namespace; UAPI socket names are global, so give this host another wireguard.interface",
 			       ifname, ifname);
 	err = t->be == &wg_kernel ? wg_link_create(ifname, e) : wg_go_start(ifname, e);
 	if (err)
@@ -512,7 +515,7 @@ static int ensure_link(struct wg_txn *t, struct wg_link *l, struct wg_err *e)
 }
 
 static int snapshot(struct wg_txn *t, const struct wg_link *l, const struct wg_dev *cur,
-		    struct wg_err *e)
+		    struct ztos_err *e)
 {
 	int err;
 
@@ -544,7 +547,7 @@ static void log_change(const char *ifname, const struct wg_change *c, bool creat
 }
 
 static int apply_device(const struct ztos_wireguard *old, const struct ztos_wireguard *wg,
-			struct wg_txn *t, struct wg_err *e)
+			struct wg_txn *t, struct ztos_err *e)
 {
 	struct wg_dev want = { 0 }, cur = { 0 };
 	struct ztos_cidr *have = NULL;
@@ -583,7 +586,7 @@ static int apply_device(const struct ztos_wireguard *old, const struct ztos_wire
 	return err;
 }
 
-static int remove_device(const char *ifname, struct wg_err *e)
+static int remove_device(const char *ifname, struct ztos_err *e)
 {
 	struct wg_link l;
 	int err = wg_link_get(ifname, &l, e);
@@ -600,11 +603,10 @@ static int remove_device(const char *ifname, struct wg_err *e)
 	return err;
 }
 
-int wg_update(const struct ztos_config *old, const struct ztos_config *cfg, struct wg_txn **txn,
-	      struct cfg_errors *errs)
+int wg_update(struct wireguard *w, const struct ztos_config *old, const struct ztos_config *cfg,
+	      struct wg_txn **txn, struct ztos_err *e)
 {
 	const struct ztos_wireguard *ow = old && old->has_wireguard ? &old->wireguard : NULL;
-	struct wg_err e = { "" };
 	struct wg_txn *t;
 	int err = 0;
 
@@ -613,50 +615,52 @@ int wg_update(const struct ztos_config *old, const struct ztos_config *cfg, stru
 		return 0;
 	t = calloc(1, sizeof(*t));
 	if (!t)
-		return -ENOMEM;
+		return ztos_errf(e, -ENOMEM, "wireguard", "wireguard: stage the change");
+	t->w = w;
 	if (cfg->has_wireguard) {
 		snprintf(t->ifname, sizeof(t->ifname), "%s", cfg->wireguard.interface);
 		err = apply_device(ow && !strcmp(ow->interface, t->ifname) ? ow : NULL,
-				   &cfg->wireguard, t, &e);
+				   &cfg->wireguard, t, e);
 	}
 	/* The old device goes last: until then, an undo has less to rebuild. */
 	if (!err && ow && (!cfg->has_wireguard || strcmp(ow->interface, t->ifname))) {
-		err = remove_device(ow->interface, &e);
+		err = remove_device(ow->interface, e);
 		if (!err)
 			t->removed_from = old;
 	}
 	if (err) {
+		struct ztos_err refused = *e;
+
 		/* once per reason: the supervisor retries every few seconds */
-		pthread_mutex_lock(&last_lock);
-		if (strcmp(last_error, e.msg))
-			pr_warn("%s; what this change did is undone", e.msg);
-		pthread_mutex_unlock(&last_lock);
-		cfg_error_add(errs, "wireguard", "%s", e.msg);
+		pthread_mutex_lock(&w->lock);
+		if (strcmp(w->last_error, refused.msg))
+			pr_warn("%s; what this change did is undone", refused.msg);
+		pthread_mutex_unlock(&w->lock);
 		wg_txn_undo(t);
-		set_last_error(e.msg);
+		set_last_error(w, refused.msg);
+		*e = refused;
+		e->code = -EIO;
+		snprintf(e->where, sizeof(e->where), "wireguard");
 		return -EIO;
 	}
-	set_last_error(NULL);
+	set_last_error(w, NULL);
 	*txn = t;
 	return 0;
 }
 
-/* Supervisor passes done, reported: tests and operators wait on one, not on a clock. */
-static atomic_ulong supervisor_passes;
-
-void wg_supervise(const struct ztos_config *cfg)
+/* Keep it there: restart a wireguard-go that died, put back what was changed behind us. */
+static void supervise(struct wireguard *w, const struct ztos_config *cfg)
 {
-	struct cfg_errors errs = { 0 };
+	struct ztos_err e = { 0 };
 	struct wg_txn *t = NULL;
 
 	if (!cfg->has_wireguard)
 		return;
 	/* Reconcile against itself: only drift (a dead wireguard-go, a peer removed
 	 * behind our back) is changed; roamed endpoints stay where WireGuard put them. */
-	if (!wg_update(cfg, cfg, &t, &errs))
+	if (!wg_update(w, cfg, cfg, &t, &e))
 		wg_txn_free(t);
-	cfg_errors_free(&errs);
-	atomic_fetch_add(&supervisor_passes, 1);
+	atomic_fetch_add(&w->supervisor_passes, 1);
 }
 
 /* ---- status ---- */
@@ -673,46 +677,74 @@ static void add_endpoint(cJSON *o, const char *name, const struct ztos_endpoint 
 
 /* The live device, or -errno with e saying why. */
 static int read_live(const char *ifname, struct wg_link *l, const struct wg_backend **be,
-		     struct wg_dev *d, struct wg_err *e)
+		     struct wg_dev *d, struct ztos_err *e)
 {
 	int err = wg_link_get(ifname, l, e);
 
 	if (err == -ENODEV)
-		return wg_errf(e, err, "wireguard %s: no such device", ifname);
+		return ztos_errmsg(e, err, "wireguard %s: no such device", ifname);
 	if (err)
 		return err;
 	if (!l->ours)
-		return wg_errf(e, -EEXIST, "wireguard %s: the device of that name is not ztos's",
+		return ztos_errmsg(e, -EEXIST, "wireguard %s: the device of that name is not ztos's",
 			       ifname);
 	*be = backend_of(l);
 	return (*be)->get(ifname, d, e);
 }
 
-void wg_status(const struct ztos_config *cfg, cJSON *o)
+/*
+ * The device as it is, and the subsystem's state from it: running, or error with the
+ * reason (the last refused change, else why the device cannot be read). st->detail gets
+ * the implementation and the last refused change. 0, or -errno when it cannot be read.
+ */
+static int live_state(struct wireguard *w, const struct ztos_config *cfg, struct wg_link *l,
+		      const struct wg_backend **be, struct wg_dev *d, struct subsys_status *st)
+{
+	struct ztos_err e = { 0 };
+	char last[ZTOS_ERR_MSG];
+	int err;
+
+	err = read_live(cfg->wireguard.interface, l, be, d, &e);
+	pthread_mutex_lock(&w->lock);
+	snprintf(last, sizeof(last), "%s", w->last_error);
+	pthread_mutex_unlock(&w->lock);
+	st->detail = cJSON_CreateObject();
+	cJSON_AddStringToObject(st->detail, "interface", cfg->wireguard.interface);
+	if (err) {
+		st->state = SUBSYS_ERROR;
+		snprintf(st->reason, sizeof(st->reason), "%s", *last ? last : e.msg);
+		return err;
+	}
+	st->state = SUBSYS_RUNNING;
+	cJSON_AddStringToObject(st->detail, "implementation", (*be)->name);
+	if (*last)
+		cJSON_AddStringToObject(st->detail, "last_error", last);
+	return 0;
+}
+
+void wg_status(struct wireguard *w, const struct ztos_config *cfg, cJSON *o)
 {
 	const struct ztos_wireguard *wg = &cfg->wireguard;
 	const struct wg_backend *be = NULL;
-	struct wg_err e = { "" };
+	struct subsys_status st = { 0 };
 	struct wg_dev d = { 0 };
 	struct wg_link l;
-	char key[45], err_msg[512];
-	cJSON *peers;
+	char key[45];
+	cJSON *peers, *v;
 	int err;
 
-	err = read_live(wg->interface, &l, &be, &d, &e);
-	pthread_mutex_lock(&last_lock);
-	snprintf(err_msg, sizeof(err_msg), "%s", last_error);
-	pthread_mutex_unlock(&last_lock);
-	if (err) {
-		cJSON_AddStringToObject(o, "state", "error");
-		cJSON_AddStringToObject(o, "reason", *err_msg ? err_msg : e.msg);
+	err = live_state(w, cfg, &l, &be, &d, &st);
+	cJSON_AddStringToObject(o, "state", subsys_state_name(st.state));
+	if (st.reason[0])
+		cJSON_AddStringToObject(o, "reason", st.reason);
+	if ((v = cJSON_DetachItemFromObject(st.detail, "last_error")))
+		cJSON_AddItemToObject(o, "last_error", v);
+	cJSON_Delete(st.detail);
+	if (err)
 		return;
-	}
-	cJSON_AddStringToObject(o, "state", "running");
-	if (*err_msg)
-		cJSON_AddStringToObject(o, "last_error", err_msg);
 	cJSON_AddStringToObject(o, "implementation", be->name);
-	cJSON_AddNumberToObject(o, "supervisor_passes", (double)atomic_load(&supervisor_passes));
+	cJSON_AddNumberToObject(o, "supervisor_passes",
+				(double)atomic_load(&w->supervisor_passes));
 	if (be == &wg_userspace && wg_uapi_pid(wg->interface) > 0)
 		cJSON_AddNumberToObject(o, "pid", wg_uapi_pid(wg->interface));
 	cJSON_AddNumberToObject(o, "ifindex", l.ifindex);
@@ -744,28 +776,11 @@ void wg_status(const struct ztos_config *cfg, cJSON *o)
 	wg_dev_free(&d);
 }
 
-cJSON *wg_state(const struct ztos_config *cfg)
-{
-	cJSON *o = cJSON_CreateObject(), *full = cJSON_CreateObject();
-	static const char *const keys[] = { "state", "reason", "implementation", "last_error" };
-
-	wg_status(cfg, full);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		cJSON *v = cJSON_DetachItemFromObject(full, keys[i]);
-
-		if (v)
-			cJSON_AddItemToObject(o, keys[i], v);
-	}
-	cJSON_AddStringToObject(o, "interface", cfg->wireguard.interface);
-	cJSON_Delete(full);
-	return o;
-}
-
 void wg_metrics(const struct ztos_config *cfg, cJSON *list)
 {
 	const struct ztos_wireguard *wg = &cfg->wireguard;
 	const struct wg_backend *be = NULL;
-	struct wg_err e = { "" };
+	struct ztos_err e = { 0 };
 	struct wg_dev d = { 0 };
 	struct wg_link l;
 	cJSON *rx, *tx, *hs, *up;
@@ -799,7 +814,7 @@ void wg_metrics(const struct ztos_config *cfg, cJSON *list)
 
 static void cleanup_one(const char *ifname)
 {
-	struct wg_err e = { "" };
+	struct ztos_err e = { 0 };
 	struct wg_link l;
 	int err;
 
@@ -823,7 +838,7 @@ static void cleanup_one(const char *ifname)
 		printf("removed wireguard device %s (%s)\n", ifname, backend_of(&l)->name);
 }
 
-void wg_cleanup(const struct ztos_config *cfg)
+static int cleanup(const struct ztos_config *cfg)
 {
 	char (*names)[IF_NAMESIZE] = NULL;
 	size_t n = 0;
@@ -835,4 +850,78 @@ void wg_cleanup(const struct ztos_config *cfg)
 		for (size_t i = 0; i < n; i++)
 			cleanup_one(names[i]);
 	free(names);
+	return 0;
 }
+
+/* ---- the subsystem (subsys.h) ---- */
+
+static int wgs_init(void *priv, struct subsys_env *env)
+{
+	struct wireguard *w = priv;
+
+	return -pthread_mutex_init(&w->lock, NULL);
+}
+
+static void wgs_fini(void *priv)
+{
+	struct wireguard *w = priv;
+
+	pthread_mutex_destroy(&w->lock);
+}
+
+/* At start (old NULL) the device a previous run left is adopted: peers keep their sessions. */
+static int wgs_apply(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+		     void **txn, struct ztos_err *e)
+{
+	return wg_update(priv, old, cfg, (struct wg_txn **)txn, e);
+}
+
+static void wgs_undo(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+		     void *txn)
+{
+	wg_txn_undo(txn);
+}
+
+static void wgs_commit(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+		       void *txn)
+{
+	wg_txn_free(txn);
+}
+
+/* Every 5 s: a wireguard-go that died is started again, drift is put right. */
+static void wgs_tick(void *priv, const struct ztos_config *cfg, uint64_t n)
+{
+	if (n % 5 == 0)
+		supervise(priv, cfg);
+}
+
+static void wgs_status(void *priv, const struct ztos_config *cfg, struct subsys_status *st)
+{
+	const struct wg_backend *be = NULL;
+	struct wg_dev d = { 0 };
+	struct wg_link l;
+
+	if (!cfg->has_wireguard)
+		return;
+	live_state(priv, cfg, &l, &be, &d, st);
+	wg_dev_free(&d);
+}
+
+static void wgs_metrics(void *priv, const struct ztos_config *cfg, cJSON *families)
+{
+	wg_metrics(cfg, families);
+}
+
+const struct subsys_ops wireguard_subsys = {
+	.name = "wireguard",
+	.priv_size = sizeof(struct wireguard),
+	.init = wgs_init,
+	.fini = wgs_fini,
+	.apply = wgs_apply,
+	.undo = wgs_undo,
+	.commit = wgs_commit,
+	.tick = wgs_tick,
+	.status = wgs_status,
+	.metrics = wgs_metrics,
+	.cleanup = cleanup,
+};
