@@ -11,7 +11,7 @@ DESTDIR ?=
 include common.mk
 
 CONFIG_SRCS := $(wildcard agent/config/*.c)
-ZTOSD_SRCS := $(filter-out $(CONFIG_SRCS),$(wildcard agent/*.c agent/api/*.c agent/netlink/*.c))
+ZTOSD_SRCS := $(wildcard agent/*.c agent/api/*.c agent/kernel/*.c agent/subsys/*.c agent/report/*.c)
 ZTOS_SRCS := $(wildcard cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -37,7 +37,7 @@ BENCH_SKELS := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(BENCH_BPF_SRCS))
 XDP_BENCH := $(BUILD)/bench/xdp_bench
 
 all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples $(LIBDPI) $(DPI_CUDA)
-.PHONY: all test demo install clean examples bench-tools
+.PHONY: all test run-tests demo install clean examples bench-tools
 
 $(LIBCONFIG): $(call objs,$(CONFIG_SRCS))
 $(LIBDPI): $(call objs,$(DPI_SRCS))
@@ -62,18 +62,23 @@ DPI_TEST_BINS := $(BUILD)/tests/test_rules $(patsubst tests/unit/%.c,$(BUILD)/te
 $(DPI_TEST_BINS): $(LIBDPI)
 $(DPI_TEST_BINS): TEST_LIBS += $(DPI_LIBS)
 
+# The datapath's translation is tested as the loader links it.
+$(BUILD)/tests/test_dpmap: $(BUILD)/agent/subsys/dpmap.o
+
 # The AF_XDP frame parser's test links the reader itself (libxdp, libbpf).
-$(BUILD)/tests/test_afxdp: $(BUILD)/agent/afxdp.o $(BUILD)/agent/err.o
+$(BUILD)/tests/test_afxdp: $(BUILD)/agent/kernel/afxdp.o $(BUILD)/agent/err.o
 $(BUILD)/tests/test_afxdp: TEST_LIBS += $(call lib,libxdp libbpf)
 
 # What includes a skeleton waits for it.
-$(call objs,$(BPF_TEST_SRCS) agent/datapath.c): $(BPF_SKELS)
+$(call objs,$(BPF_TEST_SRCS) agent/subsys/datapath.c): $(BPF_SKELS)
 $(BUILD)/bench/xdp_bench.o: $(BPF_SKELS) $(BENCH_SKELS)
 $(BUILD)/bench/xdp_bench.o: CFLAGS += -I$(BUILD)/bench
 bench-tools: $(XDP_BENCH) $(DPI_BENCH)
 DPI_BENCH := $(BUILD)/bench/dpi_bench
 $(DPI_BENCH): $(BUILD)/bench/dpi_bench.o $(LIBDPI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DPI_LIBS)
+# The datapath's BPF test makes its map entries with the loader's translation.
+$(BUILD)/tests/test_bpf_datapath: $(BUILD)/agent/subsys/dpmap.o
 # The AF_XDP test opens its socket with libxdp (xsk.h left libbpf for it).
 $(BUILD)/tests/test_bpf_afxdp: BPF_LIBS += $(call lib,libxdp)
 
@@ -84,10 +89,17 @@ config/examples/keys/.made: scripts/example-keys.sh
 	scripts/example-keys.sh config/examples/keys
 	@touch $@
 
-test: all $(UNIT_BINS) $(BPF_TEST_BINS)
+# make test and make demo install what they need (scripts/deps.sh); make alone does not.
+test:
+	scripts/deps.sh build test
+	$(MAKE) --no-print-directory run-tests
+
+run-tests: all $(UNIT_BINS) $(BPF_TEST_BINS)
 	BUILD=$(BUILD) tests/run.sh $(if $(filter 1,$(BUSY)),--busy)
 
-demo: all
+demo:
+	scripts/deps.sh build test
+	$(MAKE) --no-print-directory all
 	scripts/demo.sh
 
 install: all

@@ -10,10 +10,10 @@
 #include <time.h>
 
 #include "agent.h"
-#include "eventlog.h"
-#include "kernel.h"
-#include "log.h"
-#include "metrics.h"
+#include "kernel/probe.h"
+#include "report/eventlog.h"
+#include "report/log.h"
+#include "report/metrics.h"
 
 /* ---- life cycle ---- */
 
@@ -162,6 +162,20 @@ static int prepare_all(struct agent *a, const struct ztos_config *cfg, struct cf
 	return 0;
 }
 
+/* Entries 0..n-1 applied cfg: take it back, last first. */
+static void undo_before(struct agent *a, const struct ztos_config *cfg, unsigned int n)
+{
+	while (n-- > 0) {
+		struct subsys_slot *s = &a->subs[n];
+
+		if (s->ops->apply && s->ops->undo)
+			s->ops->undo(s->priv, a->cfg, cfg, s->txn);
+		else if (s->ops->discard)
+			s->ops->discard(s->priv, s->txn);
+		s->txn = NULL;
+	}
+}
+
 /* In order; a refusal undoes the applied ones in reverse and discards the rest. */
 static int apply_all(struct agent *a, const struct ztos_config *cfg, struct cfg_errors *errs)
 {
@@ -177,30 +191,84 @@ static int apply_all(struct agent *a, const struct ztos_config *cfg, struct cfg_
 			s->ops->discard(s->priv, s->txn);
 		s->txn = NULL;
 		discard_from(a, i + 1);
-		while (i-- > 0) {
-			s = &a->subs[i];
-			if (s->ops->apply && s->ops->undo)
-				s->ops->undo(s->priv, a->cfg, cfg, s->txn);
-			else if (s->ops->discard)
-				s->ops->discard(s->priv, s->txn);
-			s->txn = NULL;
-		}
+		undo_before(a, cfg, i);
 		return -EIO;
 	}
 	return 0;
 }
 
-/* cfg and tree in force (taken); the old ones come back in *cfg and *tree to be freed. */
-static void swap_in(struct agent *a, struct ztos_config **cfg, struct cfg_node **tree)
-{
-	struct ztos_config *old = a->cfg;
-	struct cfg_node *old_tree = a->tree;
+/* ---- the desired state ---- */
 
+static struct agent_snapshot *snapshot_new(struct ztos_config *cfg, struct cfg_node *tree,
+					   uint64_t generation)
+{
+	struct agent_snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	atomic_init(&s->refs, 1);
+	s->cfg = cfg;
+	s->tree = tree;
+	s->generation = generation;
+	s->loaded_us = eventlog_now_us();
+	return s;
+}
+
+void agent_snapshot_put(struct agent_snapshot *s)
+{
+	if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	cfg_node_free(s->tree);
+	cfg_free(s->cfg);
+	free(s);
+}
+
+struct agent_snapshot *agent_snapshot(struct agent *a)
+{
+	struct agent_snapshot *s;
+
+	pthread_rwlock_rdlock(&a->lock);
+	s = a->cur;
+	atomic_fetch_add(&s->refs, 1);
+	pthread_rwlock_unlock(&a->lock);
+	return s;
+}
+
+/* Call with the write lock held (or before any other thread runs). */
+static void set_current(struct agent *a, struct agent_snapshot *s)
+{
+	a->cur = s;
+	a->cfg = s->cfg;
+	a->tree = s->tree;
+	a->generation = s->generation;
+	a->config_loaded_us = s->loaded_us;
+}
+
+void agent_set_config(struct agent *a, struct ztos_config *cfg, struct cfg_node *tree)
+{
+	struct agent_snapshot *s = snapshot_new(cfg, tree, 1);
+
+	if (!s) {
+		cfg_node_free(tree);
+		cfg_free(cfg);
+		abort();	/* out of memory before the agent runs: nothing to keep */
+	}
+	set_current(a, s);
+}
+
+/* cfg and tree in force (taken, NULL afterwards); the old state goes with its last holder. */
+static int swap_in(struct agent *a, struct ztos_config **cfg, struct cfg_node **tree)
+{
+	struct agent_snapshot *next = snapshot_new(*cfg, *tree, a->generation + 1), *prev;
+	const struct ztos_config *old = a->cfg;
+
+	if (!next)
+		return -ENOMEM;
+	*cfg = NULL;
+	*tree = NULL;
 	pthread_rwlock_wrlock(&a->lock);
-	a->cfg = *cfg;
-	a->tree = *tree;
-	a->generation++;
-	a->config_loaded_us = eventlog_now_us();
+	prev = a->cur;
+	set_current(a, next);
 	for (unsigned int i = 0; i < a->n_subs; i++) {
 		struct subsys_slot *s = &a->subs[i];
 
@@ -213,8 +281,8 @@ static void swap_in(struct agent *a, struct ztos_config **cfg, struct cfg_node *
 		ztos_err_clear(&s->err);
 	}
 	pthread_rwlock_unlock(&a->lock);
-	*cfg = old;
-	*tree = old_tree;
+	agent_snapshot_put(prev);
+	return 0;
 }
 
 /* The new desired state, built aside: the API's patch merged into the tree, or the file. */
@@ -286,7 +354,13 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	err = apply_all(a, cfg, errs);
 	if (err)
 		goto out;
-	swap_in(a, &cfg, &tree);
+	err = swap_in(a, &cfg, &tree);
+	if (err) {
+		/* Out of memory at the last step: take the applied change back. */
+		undo_before(a, cfg, a->n_subs);
+		cfg_error_add(errs, "agent", "out of memory; nothing was changed");
+		goto out;
+	}
 	if (changes_out && n_changes)
 		emit_changed(a, patch != NULL, *changes_out);
 out:
@@ -364,6 +438,7 @@ cJSON *agent_subsystems(struct agent *a, enum agent_health *health)
 	cJSON *o = cJSON_CreateObject();
 
 	*health = HEALTH_OK;
+	pthread_rwlock_rdlock(&a->lock);
 	for (unsigned int i = 0; i < a->n_subs; i++) {
 		struct subsys_status st = { SUBSYS_NOT_CONFIGURED };
 		enum agent_health h;
@@ -374,20 +449,25 @@ cJSON *agent_subsystems(struct agent *a, enum agent_health *health)
 			*health = h;
 		cJSON_AddItemToObject(o, a->subs[i].ops->name, subsys_status_json(&st));
 	}
+	pthread_rwlock_unlock(&a->lock);
 	return o;
 }
 
 cJSON *agent_subsystem(struct agent *a, const struct subsys_ops *ops)
 {
-	for (unsigned int i = 0; i < a->n_subs; i++) {
+	cJSON *line = NULL;
+
+	pthread_rwlock_rdlock(&a->lock);
+	for (unsigned int i = 0; i < a->n_subs && !line; i++) {
 		struct subsys_status st = { SUBSYS_NOT_CONFIGURED };
 
 		if (a->subs[i].ops != ops)
 			continue;
 		slot_status(a, &a->subs[i], &st);
-		return subsys_status_json(&st);
+		line = subsys_status_json(&st);
 	}
-	return NULL;
+	pthread_rwlock_unlock(&a->lock);
+	return line;
 }
 
 void agent_subsystem_metrics(struct agent *a, cJSON *families)
@@ -408,4 +488,48 @@ void agent_subsystem_metrics(struct agent *a, cJSON *families)
 		if (s->ops->metrics)
 			s->ops->metrics(s->priv, a->cfg, families);
 	}
+}
+
+/* ---- the agent's own metrics, then every subsystem's ---- */
+
+cJSON *metrics_collect(struct agent *a)
+{
+	static const char *const classes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
+	static const char *const event_types[] = { "agent", "config", "auth", "alert", "flow",
+						   "drop", "kernel", "datapath", "macsec", "dpi",
+						   "wireguard", "overlay" };
+	struct agent_metrics *m = &a->metrics;
+	cJSON *list = cJSON_CreateArray(), *f;
+
+	f = metrics_family(list, "ztos_build_info", "gauge", "Version of the running ztosd.");
+	metrics_sample(f, 1, "version", ZTOS_VERSION);
+	f = metrics_family(list, "ztos_uptime_seconds", "gauge", "Seconds since ztosd started.");
+	metrics_sample(f, (double)(eventlog_now_us() - a->started_us) / 1e6, NULL, NULL);
+
+	pthread_rwlock_rdlock(&a->lock);
+	f = metrics_family(list, "ztos_config_generation", "gauge",
+		   "Generation of the desired state: 1 at start, +1 per reload or configure.");
+	metrics_sample(f, (double)a->generation, NULL, NULL);
+	f = metrics_family(list, "ztos_tenants", "gauge", "Tenants in the desired state.");
+	metrics_sample(f, (double)a->cfg->n_tenants, NULL, NULL);
+	agent_subsystem_metrics(a, list);
+	pthread_rwlock_unlock(&a->lock);
+
+	f = metrics_family(list, "ztos_config_reloads_total", "counter", "SIGHUP reloads by result.");
+	metrics_sample(f, (double)m->reloads_ok, "result", "ok");
+	metrics_sample(f, (double)m->reloads_failed, "result", "error");
+	f = metrics_family(list, "ztos_config_api_changes_total", "counter",
+		   "POST /api/v1/network/configure requests that changed or were refused.");
+	metrics_sample(f, (double)m->configures_ok, "result", "ok");
+	metrics_sample(f, (double)m->configures_failed, "result", "error");
+	f = metrics_family(list, "ztos_api_requests_total", "counter", "API responses by status class.");
+	for (int i = 1; i < 6; i++)
+		metrics_sample(f, (double)m->requests[i], "code", classes[i]);
+	f = metrics_family(list, "ztos_api_auth_failures_total", "counter",
+		   "TCP requests refused for a missing or wrong token.");
+	metrics_sample(f, (double)m->auth_failures, NULL, NULL);
+	f = metrics_family(list, "ztos_events_total", "counter", "Events written, by event_type.");
+	for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
+		metrics_sample(f, (double)eventlog_count(event_types[i]), "event_type", event_types[i]);
+	return list;
 }

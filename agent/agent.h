@@ -34,6 +34,18 @@ struct subsys_slot {
 	atomic_uint_fast64_t refusals;
 };
 
+/*
+ * One generation of the desired state, counted: an API thread that holds one reads it
+ * without the agent's lock, however many changes come meanwhile (agent_snapshot()).
+ */
+struct agent_snapshot {
+	atomic_uint refs;
+	struct ztos_config *cfg;
+	struct cfg_node *tree;
+	uint64_t generation;
+	int64_t loaded_us;
+};
+
 struct agent {
 	const char *config_path;
 	char *config_dir;
@@ -44,6 +56,7 @@ struct agent {
 	 * swaps it in under the write lock, so nobody sees half a config.
 	 */
 	pthread_rwlock_t lock;
+	struct agent_snapshot *cur;	/* holds cfg and tree; these are its fields, for short */
 	struct ztos_config *cfg;
 	struct cfg_node *tree;	/* the file's tree with the API's patches merged in */
 	uint64_t generation;
@@ -60,6 +73,12 @@ struct agent {
 };
 
 /* ---- the core (agent.c): loops over the subsystem table ---- */
+
+/* The first desired state (taken): generation 1. */
+void agent_set_config(struct agent *a, struct ztos_config *cfg, struct cfg_node *tree);
+/* The desired state in force, held until agent_snapshot_put(); never NULL once running. */
+struct agent_snapshot *agent_snapshot(struct agent *a);
+void agent_snapshot_put(struct agent_snapshot *s);
 
 /* Probe the kernel once, then give every subsystem its private state. */
 int agent_init_subsystems(struct agent *a);
@@ -85,9 +104,9 @@ void agent_tick(struct agent *a);
 void agent_event_fds(struct agent *a, int *fds, unsigned int n);
 void agent_on_events(struct agent *a, int fd);
 
-/* The "subsystems" object of /api/v1/status and the agent's health (read lock held). */
+/* The "subsystems" object of /api/v1/status and the agent's health. */
 cJSON *agent_subsystems(struct agent *a, enum agent_health *health);
-/* One subsystem's line of it (read lock held), or NULL for an entry not in the table. */
+/* One subsystem's line of it, or NULL for an entry not in the table. */
 cJSON *agent_subsystem(struct agent *a, const struct subsys_ops *ops);
 /* Every subsystem's metric families (read lock held). */
 void agent_subsystem_metrics(struct agent *a, cJSON *families);
@@ -96,7 +115,35 @@ void agent_cleanup_subsystems(const struct ztos_config *cfg);
 /* An entry's private state (ops: its table entry), or NULL. */
 void *agent_subsys(struct agent *a, const struct subsys_ops *ops);
 
+/* The metrics model (report/metrics.h) of the agent and its subsystems. */
 cJSON *metrics_collect(struct agent *a);
-char *metrics_prometheus(const cJSON *metrics);
+
+/* ---- what the API asks of the subsystems (facade.c): each takes the lock it needs ---- */
+
+struct flow_filter;
+struct alert_filter;
+/* The generation of the desired state in force. */
+uint64_t agent_generation(struct agent *a);
+/* The flow table, or {"datapath": its status line} while no datapath runs. */
+cJSON *agent_flows(struct agent *a, const struct flow_filter *f);
+/* Recent DPI alerts, or {"dpi": its status line} while DPI does not run. */
+cJSON *agent_alerts(struct agent *a, const struct alert_filter *f);
+/* What the kernel has of the overlay, per tenant, with the overlay's state. */
+cJSON *agent_overlay(struct agent *a);
+/* WireGuard's live state added to o (the API's view of the config's wireguard: section). */
+void agent_wireguard(struct agent *a, cJSON *o);
+/* MACsec: the config, the kernel's SecY, SAs and counters; and whether the SAs in force
+ * came from a rotation over the API rather than the config file. */
+cJSON *agent_macsec(struct agent *a);
+bool agent_macsec_rotated(struct agent *a);
+/* What the kernel supports (probed at start), a copy. */
+cJSON *agent_kernel_support(struct agent *a);
+/*
+ * A MACsec key rotation: rotation is the new SAs, as the macsec: section spells them
+ * ({tx_sa}, {peers: [{mac, rx_sa}]}), merged into the desired state and applied as any
+ * change (agent_update()); the agent then says the SAs in force are not the file's.
+ */
+int agent_rotate_macsec(struct agent *a, const struct cfg_node *rotation, cJSON **changes,
+			struct cfg_errors *errs);
 
 #endif

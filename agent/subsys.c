@@ -1,16 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The subsystem table and the names of its states (subsys.h). */
+/* The names of the subsystem states, and what every subsystem shares (subsys.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "datapath.h"
-#include "dpi.h"
-#include "eventlog.h"
-#include "log.h"
-#include "netlink/macsec.h"
-#include "netlink/wireguard.h"
-#include "overlay.h"
+#include "report/eventlog.h"
+#include "report/log.h"
 #include "subsys.h"
 
 static const char *const state_names[SUBSYS_N_STATES] = {
@@ -97,28 +92,3 @@ void subsys_report_error(const char *name, const char *action, const struct ztos
 const char *const subsys_not_built_reason =
 	"not built into ztosd " ZTOS_VERSION " yet: its config is validated and kept, "
 	"nothing is applied to the kernel";
-
-/* BGP EVPN: validated and kept, not put in place by this build; it says so. */
-static void bgp_status(void *priv, const struct ztos_config *cfg, struct subsys_status *st)
-{
-	if (!cfg->has_bgp)
-		return;
-	st->state = SUBSYS_NOT_LOADED;
-	snprintf(st->reason, sizeof(st->reason), "%s", subsys_not_built_reason);
-}
-
-static const struct subsys_ops bgp_subsys = {
-	.name = "bgp",
-	.status = bgp_status,
-};
-
-/*
- * MACsec first (on the physical link), then WireGuard (VXLAN rides on either), then
- * the overlay (the datapath's ports are in its bridges), the datapath, BGP EVPN (it
- * learns VTEPs into the datapath), and DPI last (it reads what the datapath mirrors).
- */
-const struct subsys_ops *const subsys_table[] = {
-	&macsec_subsys, &wireguard_subsys, &overlay_subsys, &datapath_subsys, &bgp_subsys,
-	&dpi_subsys,
-};
-const unsigned int subsys_count = sizeof(subsys_table) / sizeof(subsys_table[0]);

@@ -25,9 +25,9 @@
 
 #include "agent.h"
 #include "api/api.h"
-#include "eventlog.h"
-#include "log.h"
-#include "rules.h"
+#include "gpu/rules.h"
+#include "report/eventlog.h"
+#include "report/log.h"
 
 #define DEFAULT_CONFIG "/etc/ztos/ztos.yaml"
 
@@ -321,17 +321,21 @@ out:
 static int load_initial(struct agent *a)
 {
 	struct cfg_errors errs = { 0 };
+	struct ztos_config *cfg = NULL;
+	struct cfg_node *tree = NULL;
 	int err;
 
-	err = cfg_load_file(a->config_path, &a->tree, &a->cfg, &errs);
+	err = cfg_load_file(a->config_path, &tree, &cfg, &errs);
 	if (err) {
 		cfg_errors_print(stderr, &errs);
 		pr_warn("%s: %zu error%s; not starting", a->config_path, errs.n,
 			errs.n == 1 ? "" : "s");
+		cfg_node_free(tree);
+		cfg_free(cfg);
+	} else {
+		agent_set_config(a, cfg, tree);
 	}
 	cfg_errors_free(&errs);
-	a->generation = 1;
-	a->config_loaded_us = eventlog_now_us();
 	return err;
 }
 
@@ -500,8 +504,7 @@ int main(int argc, char **argv)
 	a.config_dir = strdup(dirname(dir));
 	a.started_us = eventlog_now_us();
 	ret = run(&a, level_override);
-	cfg_node_free(a.tree);
-	cfg_free(a.cfg);
+	agent_snapshot_put(a.cur);
 	free(a.config_dir);
 	return ret;
 }

@@ -10,7 +10,7 @@
 #                                                         ztos >= 0.95 x hs)
 #   *_http, *_64: the same on the HTTP-like corpus, and at 64 B
 #
-# Pipeline part (agent/afxdp.c: AF_XDP -> batches -> engine -> verdict), printed after
+# Pipeline part (agent/kernel/afxdp.c: AF_XDP -> batches -> engine -> verdict), printed after
 # the engine part by the section marked PIPELINE below: pipeline_kpps, pipeline_loss_pct,
 # pipeline_overhead_ns (with the noop engine: dpi_engine_create(DPI_ENGINE_NOOP, ...)).
 #
@@ -38,7 +38,7 @@ engine _http_64 -k http -s 64
 "$bench" throughput -e cpu -k http -s 1500 -b 256 -t "$secs" 2>/dev/null |
 	sed 's/^cpu_/ztos_stream_http_/'
 
-# ---- PIPELINE (owned by the AF_XDP pipeline: agent/afxdp.c) ----
+# ---- PIPELINE (owned by the AF_XDP pipeline: agent/kernel/afxdp.c) ----
 # Print pipeline_kpps, pipeline_loss_pct and pipeline_overhead_ns here.
 if [ -x bench/dpi-pipeline.sh ]; then
 	bench/dpi-pipeline.sh

@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include "dpi_corpus.h"
-#include "engine.h"
+#include "gpu/engine.h"
 
 struct opts {
 	enum corpus_kind kind;

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "gpu/engine.h"
 
 /* CORPUS_MIXED: rules only, half of each kind. */
 enum corpus_kind { CORPUS_HTTP, CORPUS_RANDOM, CORPUS_MIXED };

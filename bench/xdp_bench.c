@@ -21,11 +21,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "ztos_common.h"
-#include "ztos_xdp.skel.h"
+#include "bpf/ztos_common.h"
+#include "bpf/ztos_xdp.skel.h"
 #include "xdp_pass.skel.h"
 #include "xdp_newflow.skel.h"
-#include "../tests/bpf/pkt.h"
+#include "tests/bpf/pkt.h"
 
 #define VNI 100
 #define VTEP "192.0.2.2"

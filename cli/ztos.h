@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <cjson/cJSON.h>
 
-#define ZTOS_CLI_VERSION "0.1.0"
 #define ZTOS_DEFAULT_SOCKET "/run/ztos/api.sock"
 #define ZTOS_DEFAULT_TOKEN_FILE "/etc/ztos/token"
 

@@ -1,30 +1,54 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Install every Debian package ztos needs to build, test, demo and benchmark.
-# Idempotent: installs only what is missing. `deps.sh --check` installs nothing and
-# exits 1 when something is missing (the Makefile uses it to decide).
+# The Debian packages ztos needs, in groups: build (make), test (make test, the demo),
+# bench (bench/). Idempotent: installs only what is missing.
+#
+#   scripts/deps.sh [GROUP...]          install what GROUPs need (default: all of them)
+#   scripts/deps.sh --check [GROUP...]  install nothing; exit 1 naming what is missing
+#
+# `make` only checks the build group and says which package is missing: building never
+# changes the host. `make test`, `make demo` and .ci/run install.
 set -euo pipefail
 
-pkgs=(
-	# build: agent, CLI, BPF programs (clang -target bpf, bpftool gen skeleton)
+build=(
+	# agent, CLI, DPI library, BPF programs (clang -target bpf, bpftool gen skeleton)
 	build-essential pkg-config libyaml-dev libcjson-dev libmicrohttpd-dev
-	libcurl4-openssl-dev libcmocka-dev libbpf-dev libxdp-dev libelf-dev zlib1g-dev
+	libcurl4-openssl-dev libbpf-dev libxdp-dev libelf-dev zlib1g-dev
 	libnl-3-dev libnl-route-3-dev libnl-genl-3-dev clang llvm bpftool
-	# DPI: Hyperscan (gpu/ engine cpu, and pcre for the CUDA engine)
-	libhyperscan-dev
-	# WireGuard: keys (X25519), and the user-space fallback where the kernel has none
-	libsodium-dev wireguard-go
-	# tests and demo
-	iproute2 iputils-ping curl jq python3 python3-yaml python3-scapy iperf3
-	procps psmisc util-linux sudo openssl
-	tcpdump wireguard-tools
+	libhyperscan-dev libsodium-dev
+)
+test=(
+	# unit tests
+	libcmocka-dev
+	# what the agent runs or stands in for: WireGuard in user space where the kernel
+	# has none, and the tools the tests check kernel state and traffic with
+	wireguard-go wireguard-tools iproute2 iputils-ping curl jq python3 python3-yaml
+	python3-scapy iperf3 procps psmisc util-linux sudo openssl tcpdump bc
 	# VM tests (tests/vm): Debian's kernel under qemu (TCG), for WireGuard/MACsec/VRF
 	qemu-system-x86 busybox-static linux-image-amd64 xz-utils zstd
-	# benchmark
-	wrk nginx-light xdp-tools netsniff-ng
-	# captures in tests/netns/vxlan-test.sh and tests/vm/inside/macsec.sh, arithmetic in bench/netlink.sh
-	tcpdump bc
 )
+bench=(
+	# the peers the benchmarks measure against
+	wrk nginx-light xdp-tools netsniff-ng
+)
+
+check=0
+if [ "${1:-}" = "--check" ]; then
+	check=1
+	shift
+fi
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(build test bench)
+
+pkgs=()
+for g in "${groups[@]}"; do
+	case $g in
+	build) pkgs+=("${build[@]}") ;;
+	test) pkgs+=("${test[@]}") ;;
+	bench) pkgs+=("${bench[@]}") ;;
+	*) echo "scripts/deps.sh: no group '$g' (build, test, bench)" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -35,12 +59,13 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
-if [ "${1:-}" = "--check" ]; then
-	echo "ztos: missing packages: ${missing[*]}" >&2
+if [ $check -eq 1 ]; then
+	echo "ztos: missing packages (${groups[*]}): ${missing[*]}; install them with:" \
+		"sudo scripts/deps.sh ${groups[*]}" >&2
 	exit 1
 fi
 if [ "$(id -u)" -ne 0 ]; then
-	echo "ztos: missing packages: ${missing[*]}; run: sudo scripts/deps.sh" >&2
+	echo "ztos: missing packages: ${missing[*]}; run: sudo scripts/deps.sh ${groups[*]}" >&2
 	exit 1
 fi
 echo "ztos: installing ${missing[*]}"

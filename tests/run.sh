@@ -26,7 +26,7 @@ programs=()
 for t in "${BUILD:-build}"/tests/test_*; do
 	[ -x "$t" ] && programs+=("$t")
 done
-for layer in config api cli bpf netns vm web gpu; do
+for layer in unit config api cli bpf netns vm web gpu; do
 	for t in tests/"$layer"/*-test.sh; do
 		[ -f "$t" ] && programs+=("$t")
 	done

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "eventlog.h"
-#include "metrics.h"
 #include "internal.h"
+#include "report/eventlog.h"
+#include "report/metrics.h"
 
 #define LOGS_DEFAULT_LIMIT 1000
 #define LOGS_MAX_LIMIT 4096

@@ -5,8 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "datapath.h"
-#include "overlay.h"
+#include "subsys/datapath.h"
 
 static cJSON *addrs(const struct ztos_addr *v, size_t n)
 {
@@ -99,12 +98,11 @@ static cJSON *bgp_json(const struct ztos_config *c)
 void api_network(struct api_request *req, struct api_response *resp)
 {
 	struct agent *a = req->agent;
-	const struct ztos_config *c;
+	struct agent_snapshot *snap = agent_snapshot(a);
+	const struct ztos_config *c = snap->cfg;
 	cJSON *o = cJSON_CreateObject(), *tenants;
 	char buf[INET6_ADDRSTRLEN];
 
-	pthread_rwlock_rdlock(&a->lock);
-	c = a->cfg;
 	if (c->has_underlay) {
 		cJSON *u = cJSON_AddObjectToObject(o, "underlay");
 
@@ -120,11 +118,11 @@ void api_network(struct api_request *req, struct api_response *resp)
 	for (size_t i = 0; i < c->n_tenants; i++)
 		cJSON_AddItemToArray(tenants, tenant_json(&c->tenants[i]));
 	cJSON_AddItemToObject(o, "bgp", bgp_json(c));
-	cJSON_AddNumberToObject(o, "generation", (double)a->generation);
+	cJSON_AddNumberToObject(o, "generation", (double)snap->generation);
+	agent_snapshot_put(snap);
 	cJSON_AddItemToObject(o, "datapath", agent_subsystem(a, &datapath_subsys));
 	/* What the kernel has, read now: not what the config says it should have. */
-	cJSON_AddItemToObject(o, "overlay", overlay_state(agent_subsys(a, &overlay_subsys), c));
-	pthread_rwlock_unlock(&a->lock);
+	cJSON_AddItemToObject(o, "overlay", agent_overlay(a));
 	resp->json = o;
 }
 
@@ -203,9 +201,7 @@ void api_configure(struct api_request *req, struct api_response *resp)
 		resp->json = cJSON_CreateObject();
 		cJSON_AddBoolToObject(resp->json, "dry_run", dry_run);
 		cJSON_AddBoolToObject(resp->json, "applied", !dry_run);
-		pthread_rwlock_rdlock(&a->lock);
-		cJSON_AddNumberToObject(resp->json, "generation", (double)a->generation);
-		pthread_rwlock_unlock(&a->lock);
+		cJSON_AddNumberToObject(resp->json, "generation", (double)agent_generation(a));
 		cJSON_AddItemToObject(resp->json, "changes", changes);
 		changes = NULL;
 	}

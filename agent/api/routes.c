@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The route table (the contract in ARCHITECTURE.md; agent/openapi.yaml describes it). */
+/* The route table (the contract in docs/ARCHITECTURE.md; agent/openapi.yaml describes it). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "api.h"
-#include "datapath.h"
-#include "dpi.h"
-#include "eventlog.h"
 #include "internal.h"
+#include "report/eventlog.h"
+#include "subsys/datapath.h"
+#include "subsys/dpi.h"
 
 const struct api_route api_routes[] = {
 	{ "GET", "/api/v1/status", api_status },
@@ -32,15 +32,15 @@ void api_list_routes(FILE *f)
 }
 
 /* The agent's own lines: its config, its API, its event log. */
-static void core_lines(struct agent *a, cJSON *s)
+static void core_lines(struct agent *a, const struct agent_snapshot *snap, cJSON *s)
 {
-	const struct ztos_config *c = a->cfg;
+	const struct ztos_config *c = snap->cfg;
 	cJSON *o;
 
 	o = cJSON_AddObjectToObject(s, "config");
 	cJSON_AddStringToObject(o, "state", subsys_state_name(SUBSYS_RUNNING));
 	cJSON_AddStringToObject(o, "file", a->config_path);
-	cJSON_AddNumberToObject(o, "generation", (double)a->generation);
+	cJSON_AddNumberToObject(o, "generation", (double)snap->generation);
 	o = cJSON_AddObjectToObject(s, "api");
 	cJSON_AddStringToObject(o, "state", subsys_state_name(SUBSYS_RUNNING));
 	if (c->api.listen && *c->api.listen)
@@ -58,6 +58,7 @@ static void core_lines(struct agent *a, cJSON *s)
 void api_status(struct api_request *req, struct api_response *resp)
 {
 	struct agent *a = req->agent;
+	struct agent_snapshot *snap = agent_snapshot(a);
 	char started[48], loaded[48];
 	cJSON *o = cJSON_CreateObject(), *c, *subs, *s, *line;
 	enum agent_health health;
@@ -68,16 +69,15 @@ void api_status(struct api_request *req, struct api_response *resp)
 	cJSON_AddNumberToObject(o, "uptime_s", (double)((eventlog_now_us() - a->started_us) / 1000000));
 	cJSON_AddStringToObject(o, "started", started);
 
-	pthread_rwlock_rdlock(&a->lock);
-	eventlog_timestamp(a->config_loaded_us, loaded, sizeof(loaded));
+	eventlog_timestamp(snap->loaded_us, loaded, sizeof(loaded));
 	c = cJSON_AddObjectToObject(o, "config");
 	cJSON_AddStringToObject(c, "file", a->config_path);
-	cJSON_AddNumberToObject(c, "generation", (double)a->generation);
+	cJSON_AddNumberToObject(c, "generation", (double)snap->generation);
 	cJSON_AddStringToObject(c, "loaded", loaded);
 	s = cJSON_CreateObject();
-	core_lines(a, s);
+	core_lines(a, snap, s);
+	agent_snapshot_put(snap);
 	subs = agent_subsystems(a, &health);
-	pthread_rwlock_unlock(&a->lock);
 	while ((line = subs->child)) {
 		cJSON_DetachItemViaPointer(subs, line);
 		cJSON_AddItemToObject(s, line->string, line);
@@ -113,7 +113,6 @@ void api_flows(struct api_request *req, struct api_response *resp)
 	struct flow_filter f = { .tenant = api_query(req, "tenant"), .verdict = -1, .limit = 1000 };
 	const char *v = api_query(req, "verdict");
 	unsigned long vni = 0, limit = 1000;
-	struct datapath *dp;
 
 	if (parse_uint(req, resp, "vni", ZTOS_VNI_MAX, &vni) ||
 	    parse_uint(req, resp, "limit", 100000, &limit))
@@ -128,15 +127,7 @@ void api_flows(struct api_request *req, struct api_response *resp)
 	}
 	f.vni = vni;
 	f.limit = limit;
-	pthread_rwlock_rdlock(&a->lock);
-	dp = datapath_of(agent_subsys(a, &datapath_subsys));
-	if (dp) {
-		resp->json = datapath_flows(dp, a->cfg, &f);
-	} else {
-		resp->json = cJSON_CreateObject();
-		cJSON_AddItemToObject(resp->json, "datapath", agent_subsystem(a, &datapath_subsys));
-	}
-	pthread_rwlock_unlock(&a->lock);
+	resp->json = agent_flows(a, &f);
 }
 
 void api_alerts(struct api_request *req, struct api_response *resp)
@@ -144,22 +135,13 @@ void api_alerts(struct api_request *req, struct api_response *resp)
 	struct agent *a = req->agent;
 	struct alert_filter f = { .tenant = api_query(req, "tenant"), .limit = 100 };
 	unsigned long sid = 0, limit = 100;
-	struct dpi *d;
 
 	if (parse_uint(req, resp, "sid", UINT32_MAX, &sid) ||
 	    parse_uint(req, resp, "limit", 1024, &limit))
 		return;
 	f.sid = (uint32_t)sid;
 	f.limit = (unsigned int)limit;
-	pthread_rwlock_rdlock(&a->lock);
-	d = dpi_of(agent_subsys(a, &dpi_subsys));
-	if (d) {
-		resp->json = dpi_alerts(d, &f);
-	} else {
-		resp->json = cJSON_CreateObject();
-		cJSON_AddItemToObject(resp->json, "dpi", agent_subsystem(a, &dpi_subsys));
-	}
-	pthread_rwlock_unlock(&a->lock);
+	resp->json = agent_alerts(a, &f);
 }
 
 void api_web(struct api_request *req, struct api_response *resp)

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "netlink/macsec.h"
-#include "netlink/wireguard.h"
+#include "subsys/macsec.h"
+#include "subsys/wireguard.h"
 
 static cJSON *cidrs(const struct ztos_cidr *v, size_t n)
 {
@@ -24,9 +24,8 @@ static cJSON *cidrs(const struct ztos_cidr *v, size_t n)
 	return arr;
 }
 
-static cJSON *wireguard(struct agent *a)
+static cJSON *wireguard(struct agent *a, const struct ztos_config *c)
 {
-	const struct ztos_config *c = a->cfg;
 	const struct ztos_wireguard *wg = &c->wireguard;
 	char buf[INET6_ADDRSTRLEN + 8], ep[ZTOS_HOST_MAX + 16], key[45];
 	cJSON *o = cJSON_CreateObject(), *peers;
@@ -59,7 +58,7 @@ static cJSON *wireguard(struct agent *a)
 		cJSON_AddItemToArray(peers, po);
 	}
 	/* state, implementation, handshakes, bytes: from the device */
-	wg_status(agent_subsys(a, &wireguard_subsys), c, o);
+	agent_wireguard(a, o);
 	return o;
 }
 
@@ -67,32 +66,17 @@ static cJSON *wireguard(struct agent *a)
  * After a rotation over the API the running SAs may no longer be the file's: a reload
  * or a restart would go back to the file's. Say so until the file matches.
  */
-static void persisted(struct agent *a, cJSON *o)
+static void persisted(struct agent *a, const struct ztos_config *running, cJSON *o)
 {
 	struct cfg_errors errs = { 0 };
 	struct ztos_config *file = NULL;
 	struct cfg_node *tree = NULL;
-	bool same = false;
+	bool same;
 
-	if (!macsec_rotated(agent_subsys(a, &macsec_subsys)))
+	if (!agent_macsec_rotated(a))
 		return;
-	if (!cfg_load_file(a->config_path, &tree, &file, &errs) && file->has_macsec) {
-		const struct ztos_macsec *f = &file->macsec, *r;
-
-		pthread_rwlock_rdlock(&a->lock);
-		r = &a->cfg->macsec;
-		same = a->cfg->has_macsec && f->tx_sa.an == r->tx_sa.an &&
-		       f->tx_sa.key_id_len == r->tx_sa.key_id_len &&
-		       !memcmp(f->tx_sa.key_id, r->tx_sa.key_id, r->tx_sa.key_id_len) &&
-		       f->n_peers == r->n_peers;
-		for (size_t i = 0; same && i < r->n_peers; i++)
-			same = !memcmp(f->peers[i].mac, r->peers[i].mac, 6) &&
-			       f->peers[i].rx_sa.an == r->peers[i].rx_sa.an &&
-			       f->peers[i].rx_sa.key_id_len == r->peers[i].rx_sa.key_id_len &&
-			       !memcmp(f->peers[i].rx_sa.key_id, r->peers[i].rx_sa.key_id,
-				       r->peers[i].rx_sa.key_id_len);
-		pthread_rwlock_unlock(&a->lock);
-	}
+	same = !cfg_load_file(a->config_path, &tree, &file, &errs) && file->has_macsec &&
+	       cfg_macsec_sas_equal(file, running);
 	cJSON_AddBoolToObject(o, "persisted", same);
 	if (!same)
 		cJSON_AddStringToObject(o, "persisted_note",
@@ -109,13 +93,14 @@ void api_security(struct api_request *req, struct api_response *resp)
 	struct agent *a = req->agent;
 	cJSON *o = cJSON_CreateObject(), *ms;
 
-	pthread_rwlock_rdlock(&a->lock);
-	cJSON_AddItemToObject(o, "wireguard", wireguard(a));
-	ms = macsec_status(agent_subsys(a, &macsec_subsys), a->cfg);
-	pthread_rwlock_unlock(&a->lock);
-	persisted(a, ms);
+	struct agent_snapshot *snap = agent_snapshot(a);
+
+	cJSON_AddItemToObject(o, "wireguard", wireguard(a, snap->cfg));
+	ms = agent_macsec(a);
+	persisted(a, snap->cfg, ms);
+	agent_snapshot_put(snap);
 	cJSON_AddItemToObject(o, "macsec", ms);
-	cJSON_AddItemToObject(o, "kernel_support", cJSON_Duplicate(a->env.kernel, true));
+	cJSON_AddItemToObject(o, "kernel_support", agent_kernel_support(a));
 	resp->json = o;
 }
 
@@ -161,67 +146,83 @@ static const struct ztos_macsec_peer *find_peer(const struct ztos_macsec *m, con
 	return NULL;
 }
 
-/* The request checked against the config in force; a config patch made of it. */
-static cJSON *rotate_patch(struct agent *a, const cJSON *req, struct api_response *resp)
+/* Only the keys a rotation has (the rest of the macsec: section is not its business). */
+static int only_keys(struct api_response *resp, const cJSON *o, const char *where,
+		     const char *const *keys)
 {
+	const cJSON *k;
+
+	cJSON_ArrayForEach(k, o) {
+		const char *const *ok = keys;
+
+		while (*ok && strcmp(*ok, k->string))
+			ok++;
+		if (!*ok) {
+			api_error(resp, 400, "bad_request", "%s%s%s: not part of a rotation; %s",
+				  where, *where ? "." : "", k->string, rotate_doc);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The request checked against the config in force (and the kernel): 0, or resp filled. */
+static int check_rotation(struct agent *a, const struct ztos_config *cfg, const cJSON *req,
+			  struct api_response *resp)
+{
+	static const char *const top[] = { "tx_sa", "peers", NULL };
+	static const char *const peer[] = { "mac", "port", "rx_sa", NULL };
 	const cJSON *tx = cJSON_GetObjectItemCaseSensitive(req, "tx_sa");
 	const cJSON *peers = cJSON_GetObjectItemCaseSensitive(req, "peers"), *p;
-	const struct ztos_macsec *m = &a->cfg->macsec;
-	cJSON *patch = cJSON_CreateObject(), *ms = cJSON_AddObjectToObject(patch, "macsec"), *arr;
+	const struct ztos_macsec *m = &cfg->macsec;
+	cJSON *kernel = agent_kernel_support(a);
+	bool supported = !cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(kernel, "macsec"),
+							    "supported"));
 	char where[64];
 	int i = 0;
 
-	if (!a->cfg->has_macsec) {
+	cJSON_Delete(kernel);
+	if (!cfg->has_macsec) {
 		api_error(resp, 409, "conflict", "macsec is not configured: nothing to rotate");
-		goto fail;
+		return -EINVAL;
 	}
-	if (cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(a->env.kernel, "macsec"), "supported"))) {
+	if (!supported) {
 		api_error(resp, 409, "conflict",
 			  "kernel has no MACsec support (CONFIG_MACSEC): there are no SAs to rotate");
-		goto fail;
+		return -EINVAL;
 	}
 	if ((!tx && !peers) || (peers && !cJSON_IsArray(peers))) {
 		api_error(resp, 400, "bad_request", "%s", rotate_doc);
-		goto fail;
+		return -EINVAL;
 	}
-	if (tx) {
-		if (check_sa(resp, tx, "tx_sa", m->tx_sa.an))
-			goto fail;
-		cJSON_AddItemToObject(ms, "tx_sa", cJSON_Duplicate(tx, true));
-	}
-	arr = peers ? cJSON_AddArrayToObject(ms, "peers") : NULL;
+	if (only_keys(resp, req, "", top) || (tx && check_sa(resp, tx, "tx_sa", m->tx_sa.an)))
+		return -EINVAL;
 	cJSON_ArrayForEach(p, peers) {
 		const cJSON *mac = cJSON_GetObjectItemCaseSensitive(p, "mac");
 		const cJSON *port = cJSON_GetObjectItemCaseSensitive(p, "port");
 		const struct ztos_macsec_peer *cp = find_peer(m, cJSON_GetStringValue(mac));
-		cJSON *e;
 
 		snprintf(where, sizeof(where), "peers[%d]", i++);
+		if (only_keys(resp, p, where, peer))
+			return -EINVAL;
 		if (!cp) {
 			api_error(resp, 422, "invalid_config",
 				  "%s: %s is not a configured macsec peer; add peers with POST "
 				  "/api/v1/network/configure", where,
 				  cJSON_IsString(mac) ? mac->valuestring : "(no \"mac\")");
-			goto fail;
+			return -EINVAL;
 		}
 		if (port && (!cJSON_IsNumber(port) || port->valueint != cp->port)) {
 			api_error(resp, 422, "invalid_config",
 				  "%s: port does not match the peer's configured port %u", where,
 				  cp->port);
-			goto fail;
+			return -EINVAL;
 		}
 		snprintf(where, sizeof(where), "peers[%d].rx_sa", i - 1);
 		if (check_sa(resp, cJSON_GetObjectItemCaseSensitive(p, "rx_sa"), where, cp->rx_sa.an))
-			goto fail;
-		e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "mac", mac->valuestring);
-		cJSON_AddItemToObject(e, "rx_sa", cJSON_Duplicate(cJSON_GetObjectItem(p, "rx_sa"), 1));
-		cJSON_AddItemToArray(arr, e);
+			return -EINVAL;
 	}
-	return patch;
-fail:
-	cJSON_Delete(patch);
-	return NULL;
+	return 0;
 }
 
 static void rotate_refused(struct api_response *resp, const struct cfg_errors *errs, int err)
@@ -252,9 +253,9 @@ void api_macsec_rotate(struct api_request *req, struct api_response *resp)
 {
 	struct agent *a = req->agent;
 	struct cfg_errors errs = { 0 };
-	struct cfg_node *node = NULL;
-	cJSON *body, *patch, *changes = NULL;
-	char *text = NULL;
+	struct cfg_node *rotation = NULL;
+	struct agent_snapshot *snap;
+	cJSON *body, *changes = NULL;
 	int err;
 
 	body = cJSON_ParseWithLength(req->body, req->body_len);
@@ -262,28 +263,22 @@ void api_macsec_rotate(struct api_request *req, struct api_response *resp)
 		api_error(resp, 400, "bad_request", "the body is not a JSON object; %s", rotate_doc);
 		goto out;
 	}
-	pthread_rwlock_rdlock(&a->lock);
-	patch = rotate_patch(a, body, resp);
-	pthread_rwlock_unlock(&a->lock);
-	if (!patch)
+	snap = agent_snapshot(a);
+	err = check_rotation(a, snap->cfg, body, resp);
+	agent_snapshot_put(snap);
+	if (err)
 		goto out;
-	text = cJSON_PrintUnformatted(patch);
-	cJSON_Delete(patch);
-	err = text ? cfg_parse_json(text, strlen(text), &node, &errs) : -ENOMEM;
-	/* The agent's 1 s tick holds the configure lock for a moment after a rotation. */
-	for (int i = 0; !err && i < 10 && (err = agent_update(a, node, false, &changes, &errs)) ==
-					       -EBUSY; i++)
-		usleep(20000);
+	/* The body itself, as config: its errors are located as any configure's are. */
+	err = cfg_parse_json(req->body, req->body_len, &rotation, &errs);
+	if (!err)
+		err = agent_rotate_macsec(a, rotation, &changes, &errs);
 	if (err) {
 		rotate_refused(resp, &errs, err);
 		goto out;
 	}
-	macsec_mark_rotated(agent_subsys(a, &macsec_subsys));
 	resp->json = cJSON_CreateObject();
 	cJSON_AddBoolToObject(resp->json, "rotated", true);
-	pthread_rwlock_rdlock(&a->lock);
-	cJSON_AddNumberToObject(resp->json, "generation", (double)a->generation);
-	pthread_rwlock_unlock(&a->lock);
+	cJSON_AddNumberToObject(resp->json, "generation", (double)agent_generation(a));
 	cJSON_AddItemToObject(resp->json, "changes", changes);
 	changes = NULL;
 	cJSON_AddNumberToObject(resp->json, "retire_grace_ms", MACSEC_RETIRE_GRACE_MS);
@@ -295,7 +290,6 @@ void api_macsec_rotate(struct api_request *req, struct api_response *resp)
 out:
 	cJSON_Delete(changes);
 	cJSON_Delete(body);
-	cfg_node_free(node);
+	cfg_node_free(rotation);
 	cfg_errors_free(&errs);
-	free(text);
 }

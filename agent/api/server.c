@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "eventlog.h"
 #include "internal.h"
-#include "log.h"
+#include "report/eventlog.h"
+#include "report/log.h"
 
 #define TOKEN_BYTES 32
 #define TOKEN_HEX (2 * TOKEN_BYTES)

@@ -226,6 +226,8 @@ int cfg_parse_json(const char *buf, size_t len, struct cfg_node **root, struct c
  */
 int cfg_merge(struct cfg_node *base, const struct cfg_node *patch);
 struct cfg_node *cfg_node_clone(const struct cfg_node *n);
+/* {key: a copy of value}: a patch that puts value under key. NULL: no memory. */
+struct cfg_node *cfg_node_wrap(const char *key, const struct cfg_node *value);
 /* Whether a map node has key (false for a node that is not a map). */
 bool cfg_node_has(const struct cfg_node *map, const char *key);
 void cfg_node_free(struct cfg_node *n);
@@ -256,6 +258,9 @@ struct cfg_change {
 
 int cfg_diff(const struct ztos_config *old, const struct ztos_config *new,
 	     struct cfg_change **changes, size_t *n);
+
+/* The same MACsec SAs (association numbers and key IDs; keys are not compared) in both. */
+bool cfg_macsec_sas_equal(const struct ztos_config *a, const struct ztos_config *b);
 void cfg_changes_free(struct cfg_change *changes, size_t n);
 const char *cfg_change_op_str(enum cfg_change_op op);
 

@@ -643,3 +643,24 @@ int cfg_diff(const struct ztos_config *old, const struct ztos_config *new,
 	return 0;
 }
 
+
+static bool sa_equal(const struct ztos_macsec_sa *a, const struct ztos_macsec_sa *b)
+{
+	return a->an == b->an && a->key_id_len == b->key_id_len &&
+	       !memcmp(a->key_id, b->key_id, a->key_id_len);
+}
+
+bool cfg_macsec_sas_equal(const struct ztos_config *a, const struct ztos_config *b)
+{
+	const struct ztos_macsec *x = &a->macsec, *y = &b->macsec;
+
+	if (!a->has_macsec || !b->has_macsec)
+		return a->has_macsec == b->has_macsec;
+	if (!sa_equal(&x->tx_sa, &y->tx_sa) || x->n_peers != y->n_peers)
+		return false;
+	for (size_t i = 0; i < x->n_peers; i++)
+		if (memcmp(x->peers[i].mac, y->peers[i].mac, 6) ||
+		    !sa_equal(&x->peers[i].rx_sa, &y->peers[i].rx_sa))
+			return false;
+	return true;
+}

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "bpf/ztos_common.h"
 #include "walk.h"
-#include "ztos_common.h"
 
 /* ---- agent ---- */
 

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bpf/ztos_common.h"
 #include "walk.h"
-#include "ztos_common.h"
 
 static int t_name(struct bctx *c, const struct cfg_node *v, void *obj)
 {

@@ -111,6 +111,26 @@ int cfg_map_append(struct cfg_node *map, struct cfg_node *key, struct cfg_node *
 	return 0;
 }
 
+struct cfg_node *cfg_node_wrap(const char *key, const struct cfg_node *value)
+{
+	struct cfg_node *map = cfg_node_new(CFG_MAP, NULL, 0, 0);
+	struct cfg_node *k = cfg_scalar_new(CFG_STRING, key, strlen(key), NULL, 0, 0);
+	struct cfg_node *v = cfg_node_clone(value);
+
+	if (!map || !k || !v) {
+		cfg_node_free(k);
+		cfg_node_free(v);
+		cfg_node_free(map);
+		return NULL;
+	}
+	/* On failure the map takes key and value with it. */
+	if (cfg_map_append(map, k, v)) {
+		cfg_node_free(map);
+		return NULL;
+	}
+	return map;
+}
+
 int cfg_map_index(const struct cfg_node *map, const char *key, size_t *i)
 {
 	size_t k;

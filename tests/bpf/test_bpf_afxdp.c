@@ -34,7 +34,7 @@
 #include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
-#include "ztos_dpi.skel.h"
+#include "bpf/ztos_dpi.skel.h"
 #include "pkt.h"
 #include "tap.h"
 

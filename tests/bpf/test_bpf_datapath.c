@@ -29,10 +29,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "ztos_common.h"
-#include "ztos_xdp.skel.h"
-#include "ztos_tc.skel.h"
-#include "ztos_dpi.skel.h"
+#include "bpf/ztos_common.h"
+#include "subsys/dpmap.h"
+#include "bpf/ztos_xdp.skel.h"
+#include "bpf/ztos_tc.skel.h"
+#include "bpf/ztos_dpi.skel.h"
 #include "pkt.h"
 #include "tap.h"
 
@@ -209,18 +210,22 @@ static void add_tenant(__u32 vni, __u32 tenant_id, __u32 gen)
 	clear_caches();
 }
 
+static struct ztos_addr addr_of(const char *text)
+{
+	struct ztos_addr a = { .family = strchr(text, ':') ? AF_INET6 : AF_INET };
+
+	inet_pton(a.family, text, a.family == AF_INET ? (void *)&a.v4 : (void *)&a.v6);
+	return a;
+}
+
+/* The entry the loader writes for a VTEP (agent/subsys/dpmap.c). */
 static void allow_vtep(__u32 vni, const char *addr)
 {
-	struct ztos_vtep_key k = { .vni = vni };
+	struct ztos_addr a = addr_of(addr);
+	struct ztos_vtep_key k;
 	__u32 one = 1;
 
-	if (strchr(addr, ':')) {
-		k.family = ZTOS_AF6;
-		inet_pton(AF_INET6, addr, k.addr);
-	} else {
-		k.family = ZTOS_AF4;
-		inet_pton(AF_INET, addr, k.addr);
-	}
+	dpmap_vtep_key(vni, &a, &k);
 	bpf_map_update_elem(bpf_map__fd(xdp->maps.vteps), &k, &one, BPF_ANY);
 	clear_caches();
 }
@@ -240,23 +245,26 @@ static struct ztos_rule rule(__u8 action, __u8 proto, __u16 dport)
 	return r;
 }
 
-/* A rule on an IPv4 prefix: "src" or "dst" side, "10.0.0.0/24" style. */
+/* A rule on an IPv4 prefix: "src" or "dst" side, "10.0.0.0/24" style; made as the
+ * loader makes it from the config's rule (agent/subsys/dpmap.c). */
 static struct ztos_rule rule4(__u8 action, const char *side, const char *cidr)
 {
-	struct ztos_rule r = { .action = action, .family = ZTOS_AF4 };
+	struct ztos_policy_rule pr = { 0 };
+	struct ztos_cidr *c = !strcmp(side, "src") ? &pr.src : &pr.dst;
+	struct ztos_rule r;
 	char buf[64];
 	char *slash;
 
 	snprintf(buf, sizeof(buf), "%s", cidr);
 	slash = strchr(buf, '/');
 	*slash = 0;
-	if (!strcmp(side, "src")) {
-		inet_pton(AF_INET, buf, r.src);
-		r.src_len = (__u8)atoi(slash + 1);
-	} else {
-		inet_pton(AF_INET, buf, r.dst);
-		r.dst_len = (__u8)atoi(slash + 1);
-	}
+	c->addr = addr_of(buf);
+	c->prefixlen = (uint8_t)atoi(slash + 1);
+	pr.has_src = c == &pr.src;
+	pr.has_dst = c == &pr.dst;
+	pr.action = action == ZTOS_VERDICT_DENY ? ZTOS_DENY : action == ZTOS_VERDICT_INSPECT
+								? ZTOS_INSPECT : ZTOS_ALLOW;
+	dpmap_rule(&pr, &r);
 	return r;
 }
 

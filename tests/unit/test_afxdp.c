@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The AF_XDP reader's frame parser (agent/afxdp.c): the flow key must be the one the
+ * The AF_XDP reader's frame parser (agent/kernel/afxdp.c): the flow key must be the one the
  * datapath keys the flow with (canonical, with the VNI of the mirror stamp), or a DPI
  * block misses its flow; and no frame, however cut, may be read past its end.
  */
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "afxdp.h"
+#include "kernel/afxdp.h"
 
 struct frame {
 	uint8_t b[256];

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
-#include "ztos_common.h"
+#include "bpf/ztos_common.h"
 #include "config/internal.h"
 
 #define V1 "version: 1\n"

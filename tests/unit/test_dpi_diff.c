@@ -20,8 +20,8 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "engine.h"
-#include "../../bench/dpi_corpus.h"
+#include "gpu/engine.h"
+#include "bench/dpi_corpus.h"
 
 #define N_LIT 2000
 #define N_PCRE 120

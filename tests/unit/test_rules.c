@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "rules.h"
+#include "gpu/rules.h"
 
 static void load(struct dpi_ruleset *rs, const char *text)
 {

@@ -13,4 +13,7 @@ cJSON *metrics_family(cJSON *list, const char *name, const char *type, const cha
 /* A sample with one label (label NULL: none). */
 void metrics_sample(cJSON *family, double value, const char *label, const char *label_value);
 
+/* Prometheus text exposition format 0.0.4 of a metrics model (malloc'd). */
+char *metrics_prometheus(const cJSON *metrics);
+
 #endif

@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpf/ztos_common.h"
 #include "err.h"
-#include "ztos_common.h"
 
 struct afxdp;
 

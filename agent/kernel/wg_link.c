@@ -14,8 +14,8 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
-#include "nl.h"
-#include "wg_internal.h"
+#include "kernel/nl.h"
+#include "kernel/wg.h"
 
 /* One request over the agent's netlink transport; e gets the kernel's reason. */
 static int request(int protocol, struct nl_msg *msg, ztnl_reply_fn reply, void *arg,

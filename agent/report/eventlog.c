@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "eventlog.h"
-#include "log.h"
+#include "report/eventlog.h"
+#include "report/log.h"
 
 #define RING_SIZE 4096
 #define TYPES_MAX 32

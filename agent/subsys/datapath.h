@@ -48,7 +48,7 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 struct ztos_flow_key;
 uint64_t datapath_flow_id(const struct ztos_flow_key *k);
 
-/* The AF_XDP socket map of the DPI link (-1 without one), for agent/afxdp.c. */
+/* The AF_XDP socket map of the DPI link (-1 without one), for agent/kernel/afxdp.c. */
 int datapath_xsks_fd(struct datapath *dp);
 
 /*

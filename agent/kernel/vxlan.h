@@ -3,7 +3,7 @@
  * The overlay's kernel objects over rtnetlink: VXLAN devices, bridges, VRFs, the
  * head-end replication FDB entries (00:00:00:00:00:00 dst VTEP) of a VXLAN device.
  * Reading them (one link dump, one bridge FDB dump) and the messages that change them;
- * what to change is agent/overlay.c's business.
+ * what to change is agent/subsys/overlay.c's business.
  */
 #ifndef ZTOS_NETLINK_VXLAN_H
 #define ZTOS_NETLINK_VXLAN_H
@@ -15,7 +15,7 @@
 
 #include "config/config.h"
 #include "err.h"
-#include "netlink/nl.h"
+#include "kernel/nl.h"
 
 /* The mark of a device ztos made: IFLA_IFALIAS "ztos:tenant=<name>". */
 #define OVL_ALIAS_PREFIX "ztos:tenant="

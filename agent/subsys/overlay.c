@@ -22,12 +22,12 @@
 
 #include <linux/rtnetlink.h>
 
-#include "eventlog.h"
-#include "kernel.h"
-#include "log.h"
-#include "netlink/nl.h"
-#include "netlink/vxlan.h"
-#include "overlay.h"
+#include "kernel/nl.h"
+#include "kernel/probe.h"
+#include "kernel/vxlan.h"
+#include "report/eventlog.h"
+#include "report/log.h"
+#include "subsys/overlay.h"
 
 #define VXLAN_OVERHEAD_V4 50	/* outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14 */
 #define VXLAN_OVERHEAD_V6 70	/* outer IPv6 40 + ... */

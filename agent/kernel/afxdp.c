@@ -25,8 +25,8 @@
 #include <netinet/in.h>
 #include <xdp/xsk.h>
 
-#include "afxdp.h"
 #include "config/config.h"
+#include "kernel/afxdp.h"
 
 #define MAX_QUEUES 16
 #define FRAME_SIZE 2048		/* the smallest UMEM chunk: an MTU-sized copy fits */

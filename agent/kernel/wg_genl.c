@@ -14,8 +14,8 @@
 
 #include <netlink/genl/genl.h>
 
-#include "nl.h"
-#include "wg_internal.h"
+#include "kernel/nl.h"
+#include "kernel/wg.h"
 
 /*
  * One peer per SET message after the first: a refusal names its peer. A peer with more

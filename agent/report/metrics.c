@@ -8,9 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
-#include "eventlog.h"
-#include "metrics.h"
+#include "report/metrics.h"
 
 cJSON *metrics_family(cJSON *list, const char *name, const char *type, const char *help)
 {
@@ -33,48 +31,6 @@ void metrics_sample(cJSON *family, double value, const char *label, const char *
 		cJSON_AddStringToObject(labels, label, label_value);
 	cJSON_AddNumberToObject(s, "value", value);
 	cJSON_AddItemToArray(cJSON_GetObjectItem(family, "samples"), s);
-}
-
-cJSON *metrics_collect(struct agent *a)
-{
-	static const char *const classes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
-	static const char *const event_types[] = { "agent", "config", "auth", "alert", "flow",
-						   "drop", "kernel", "datapath", "macsec", "dpi",
-						   "wireguard", "overlay" };
-	struct agent_metrics *m = &a->metrics;
-	cJSON *list = cJSON_CreateArray(), *f;
-
-	f = metrics_family(list, "ztos_build_info", "gauge", "Version of the running ztosd.");
-	metrics_sample(f, 1, "version", ZTOS_VERSION);
-	f = metrics_family(list, "ztos_uptime_seconds", "gauge", "Seconds since ztosd started.");
-	metrics_sample(f, (double)(eventlog_now_us() - a->started_us) / 1e6, NULL, NULL);
-
-	pthread_rwlock_rdlock(&a->lock);
-	f = metrics_family(list, "ztos_config_generation", "gauge",
-		   "Generation of the desired state: 1 at start, +1 per reload or configure.");
-	metrics_sample(f, (double)a->generation, NULL, NULL);
-	f = metrics_family(list, "ztos_tenants", "gauge", "Tenants in the desired state.");
-	metrics_sample(f, (double)a->cfg->n_tenants, NULL, NULL);
-	agent_subsystem_metrics(a, list);
-	pthread_rwlock_unlock(&a->lock);
-
-	f = metrics_family(list, "ztos_config_reloads_total", "counter", "SIGHUP reloads by result.");
-	metrics_sample(f, (double)m->reloads_ok, "result", "ok");
-	metrics_sample(f, (double)m->reloads_failed, "result", "error");
-	f = metrics_family(list, "ztos_config_api_changes_total", "counter",
-		   "POST /api/v1/network/configure requests that changed or were refused.");
-	metrics_sample(f, (double)m->configures_ok, "result", "ok");
-	metrics_sample(f, (double)m->configures_failed, "result", "error");
-	f = metrics_family(list, "ztos_api_requests_total", "counter", "API responses by status class.");
-	for (int i = 1; i < 6; i++)
-		metrics_sample(f, (double)m->requests[i], "code", classes[i]);
-	f = metrics_family(list, "ztos_api_auth_failures_total", "counter",
-		   "TCP requests refused for a missing or wrong token.");
-	metrics_sample(f, (double)m->auth_failures, NULL, NULL);
-	f = metrics_family(list, "ztos_events_total", "counter", "Events written, by event_type.");
-	for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
-		metrics_sample(f, (double)eventlog_count(event_types[i]), "event_type", event_types[i]);
-	return list;
 }
 
 static void append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)

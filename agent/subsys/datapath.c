@@ -26,15 +26,16 @@
 #include <linux/if_link.h>
 #include <linux/magic.h>
 
-#include "datapath.h"
-#include "dpilink.h"
-#include "eventlog.h"
-#include "log.h"
-#include "metrics.h"
-#include "ztos_common.h"
-#include "ztos_dpi.skel.h"
-#include "ztos_tc.skel.h"
-#include "ztos_xdp.skel.h"
+#include "bpf/ztos_common.h"
+#include "bpf/ztos_dpi.skel.h"
+#include "bpf/ztos_tc.skel.h"
+#include "bpf/ztos_xdp.skel.h"
+#include "kernel/dpilink.h"
+#include "report/eventlog.h"
+#include "report/log.h"
+#include "report/metrics.h"
+#include "subsys/datapath.h"
+#include "subsys/dpmap.h"
 
 #define TC_HANDLE 0x2705	/* ours: cleanup removes exactly this filter */
 #define TC_PRIO 0x2705
@@ -69,18 +70,6 @@ bool datapath_wanted(const struct ztos_config *cfg)
 }
 
 /* ---- addresses and keys ---- */
-
-static void addr_to_words(const struct ztos_addr *a, __u32 out[4], __u32 *family)
-{
-	memset(out, 0, 4 * sizeof(__u32));
-	if (a->family == AF_INET) {
-		out[0] = a->v4.s_addr;
-		*family = ZTOS_AF4;
-	} else {
-		memcpy(out, &a->v6, 16);
-		*family = ZTOS_AF6;
-	}
-}
 
 static const char *words_str(__u8 family, const __u32 w[4], char *buf, size_t len)
 {
@@ -491,44 +480,6 @@ static void copy_free(struct map_copy *c)
 
 /* ---- writing the config ---- */
 
-static void cidr_words(const struct ztos_cidr *c, __u32 w[4], __u8 *len, __u8 *family)
-{
-	__u32 fam;
-
-	addr_to_words(&c->addr, w, &fam);
-	*len = c->prefixlen;
-	*family = fam;
-}
-
-static __u8 verdict_of(enum ztos_action a)
-{
-	return a == ZTOS_DENY ? ZTOS_VERDICT_DENY : a == ZTOS_INSPECT ? ZTOS_VERDICT_INSPECT
-								   : ZTOS_VERDICT_ALLOW;
-}
-
-static void policy_of(const struct ztos_tenant *t, struct ztos_policy *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->default_verdict = verdict_of(t->policy_default);
-	p->n_rules = t->n_rules < ZTOS_MAX_RULES ? t->n_rules : ZTOS_MAX_RULES;
-	for (__u32 i = 0; i < p->n_rules; i++) {
-		const struct ztos_policy_rule *r = &t->rules[i];
-		struct ztos_rule *m = &p->rules[i];
-		__u8 fam = 0;
-
-		if (r->has_src)
-			cidr_words(&r->src, m->src, &m->src_len, &fam);
-		if (r->has_dst)
-			cidr_words(&r->dst, m->dst, &m->dst_len, &fam);
-		m->family = fam;
-		m->proto = r->proto;
-		m->sport = r->sport;
-		m->dport = r->dport;
-		m->action = verdict_of(r->action);
-	}
-}
-
-
 struct control {
 	int tenants, vteps, policy, ports;
 	bool used[ZTOS_MAX_TENANTS];	/* tenant ids the tenants map holds, or given out */
@@ -595,16 +546,14 @@ static int write_tenant(struct datapath *dp, struct control *c, const struct zto
 			    t->name, ZTOS_MAX_TENANTS);
 	if (ret == 1)
 		zero_tenant_stats(dp, info.tenant_id);
-	policy_of(t, &pol);
+	dpmap_policy(t, &pol);
 	if (bpf_map_lookup_elem(c->policy, &info.tenant_id, &old) || memcmp(&old, &pol, sizeof(pol))) {
 		if (bpf_map_update_elem(c->policy, &info.tenant_id, &pol, BPF_ANY))
 			return fail(e, -errno, "datapath: tenant %s: write policy", t->name);
 		info.policy_gen++;	/* existing flows take the new policy on their next packet */
 	}
 	for (size_t i = 0; i < t->n_vteps; i++) {
-		memset(&vk, 0, sizeof(vk));
-		vk.vni = vni;
-		addr_to_words(&t->vteps[i], vk.addr, &vk.family);
+		dpmap_vtep_key(vni, &t->vteps[i], &vk);
 		if (bpf_map_update_elem(c->vteps, &vk, &one, BPF_ANY))
 			return fail(e, -errno, "datapath: tenant %s: allow VTEP %zu", t->name, i);
 	}
@@ -621,9 +570,7 @@ static bool vtep_wanted(const struct ztos_config *cfg, const struct ztos_vtep_ke
 	struct ztos_vtep_key want;
 
 	for (size_t i = 0; t && i < t->n_vteps; i++) {
-		memset(&want, 0, sizeof(want));
-		want.vni = k->vni;
-		addr_to_words(&t->vteps[i], want.addr, &want.family);
+		dpmap_vtep_key(k->vni, &t->vteps[i], &want);
 		if (!memcmp(&want, k, sizeof(want)))
 			return true;
 	}

@@ -24,7 +24,7 @@
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
 
-#include "nl.h"
+#include "kernel/nl.h"
 
 #define CHUNK_MSGS 256
 #define CHUNK_BYTES (256 * 1024)
@@ -58,7 +58,7 @@ struct ztnl {
 int ztnl_open(int protocol, struct ztnl **out)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct timeval tv = { .tv_sec = 10 };
+	struct timeval tv = { .tv_sec = 60 };
 	int one = 1, snd = SNDBUF, rcv = RCVBUF;
 	struct ztnl *nl = calloc(1, sizeof(*nl));
 	int err;
@@ -78,7 +78,10 @@ int ztnl_open(int protocol, struct ztnl **out)
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
-	/* A lost reply would otherwise hang the agent. */
+	/*
+	 * A lost reply would otherwise hang the agent; generous, since some requests load
+	 * modules on the way (a MACsec link loads its cipher: seconds under qemu TCG).
+	 */
 	setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)))
 		goto fail;

@@ -15,15 +15,15 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "afxdp.h"
-#include "datapath.h"
-#include "dpi.h"
-#include "dpilink.h"
-#include "engine.h"
-#include "eventlog.h"
-#include "log.h"
-#include "metrics.h"
-#include "rules.h"
+#include "gpu/engine.h"
+#include "gpu/rules.h"
+#include "kernel/afxdp.h"
+#include "kernel/dpilink.h"
+#include "report/eventlog.h"
+#include "report/log.h"
+#include "report/metrics.h"
+#include "subsys/datapath.h"
+#include "subsys/dpi.h"
 
 #define ALERT_RING 1024		/* recent alerts kept for GET /api/v1/alerts */
 #define ALERTS_PER_S 1000	/* alert events written at most; the rest are counted */

@@ -14,8 +14,8 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 
-#include "dpilink.h"
-#include "netlink/nl.h"
+#include "kernel/dpilink.h"
+#include "kernel/nl.h"
 
 /* What marks the pair as ours: ztos never deletes a link it did not make. */
 #define DPI_ALIAS "ztos: DPI mirror link"

@@ -8,7 +8,7 @@
 
 #include <bpf/libbpf.h>
 
-#include "log.h"
+#include "report/log.h"
 
 static enum log_level log_level = LOG_LEVEL_INFO;
 static const char *const level_names[] = { "warn", "info", "debug" };

@@ -9,8 +9,8 @@
 
 #include <linux/netlink.h>
 
-#include "kernel.h"
-#include "netlink/nl.h"
+#include "kernel/nl.h"
+#include "kernel/probe.h"
 
 struct feature {
 	const char *name;	/* key in the answer */

@@ -4,7 +4,7 @@
  * The links are built with libnl-route (rtnl_link_vxlan_*, rtnl_link_bridge_alloc,
  * rtnl_link_vrf_*), the FDB entries with rtnl_neigh; a change of attributes on an
  * existing link and the dumps are hand-built (libnl wants a cached copy for those).
- * Everything goes out through agent/netlink/nl.h, many messages per sendmsg().
+ * Everything goes out through agent/kernel/nl.h, many messages per sendmsg().
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +23,7 @@
 #include <netlink/route/link/vxlan.h>
 #include <netlink/route/neighbour.h>
 
-#include "netlink/vxlan.h"
+#include "kernel/vxlan.h"
 
 static const char *const prefixes[] = { "ztvx", "ztbr", "ztvrf" };
 

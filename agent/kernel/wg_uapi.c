@@ -25,7 +25,7 @@
 
 #include <sodium.h>
 
-#include "wg_internal.h"
+#include "kernel/wg.h"
 
 #define WG_GO "wireguard-go"
 #define IO_TIMEOUT_S 30	/* a wireguard-go just started answers once its runtime is up */

@@ -31,11 +31,11 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
-#include "eventlog.h"
-#include "log.h"
-#include "metrics.h"
-#include "macsec.h"
-#include "nl.h"
+#include "kernel/nl.h"
+#include "report/eventlog.h"
+#include "report/log.h"
+#include "report/metrics.h"
+#include "subsys/macsec.h"
 
 /* What marks the link as ours: ztos never changes or deletes a link without it. */
 #define MACSEC_ALIAS "ztos: macsec"

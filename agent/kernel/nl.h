@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Netlink transport shared by the kernel adapters in agent/netlink/: a socket with
+ * Netlink transport shared by the kernel adapters in agent/kernel/: a socket with
  * extended acks, requests sent many per sendmsg() with one ack collected for each, and
  * dumps. Messages are built with libnl (struct nl_msg: libnl-route's builders such as
  * rtnl_link_build_add_request(), or nlmsg_alloc_simple() + nla_put_*() by hand); this
