@@ -65,6 +65,11 @@ $(DPI_TEST_BINS): TEST_LIBS += $(DPI_LIBS)
 # The datapath's translation is tested as the loader links it.
 $(BUILD)/tests/test_dpmap: $(BUILD)/agent/subsys/dpmap.o
 
+# The overlay's planner is tested on kernel views made by hand (vxlan.c keeps them).
+$(BUILD)/tests/test_overlay_plan: $(call objs,agent/subsys/overlay_plan.c agent/kernel/vxlan.c \
+	agent/kernel/nl.c agent/report/log.c agent/err.c)
+$(BUILD)/tests/test_overlay_plan: TEST_LIBS += $(call lib,libnl-route-3.0 libnl-genl-3.0 libbpf)
+
 # The AF_XDP frame parser's test links the reader itself (libxdp, libbpf).
 $(BUILD)/tests/test_afxdp: $(BUILD)/agent/kernel/afxdp.o $(BUILD)/agent/err.o
 $(BUILD)/tests/test_afxdp: TEST_LIBS += $(call lib,libxdp libbpf)

@@ -156,20 +156,6 @@ static void emit_agent_event(const char *action, cJSON *extra)
 	event_emit("agent", 0, NULL, body);
 }
 
-static cJSON *errors_json(const struct cfg_errors *errs)
-{
-	cJSON *arr = cJSON_CreateArray();
-
-	for (size_t i = 0; i < errs->n; i++) {
-		cJSON *e = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(e, "location", errs->v[i].where);
-		cJSON_AddStringToObject(e, "message", errs->v[i].message);
-		cJSON_AddItemToArray(arr, e);
-	}
-	return arr;
-}
-
 static void reload(struct agent *a)
 {
 	struct cfg_errors errs = { 0 };
@@ -188,7 +174,7 @@ static void reload(struct agent *a)
 			(unsigned long long)a->generation);
 		cJSON_AddStringToObject(body, "action", "reload");
 		cJSON_AddStringToObject(body, "result", "error");
-		cJSON_AddItemToObject(body, "errors", errors_json(&errs));
+		cJSON_AddItemToObject(body, "errors", cfg_errors_json(&errs));
 		event_emit("config", 0, NULL, body);
 		atomic_fetch_add(&a->metrics.reloads_failed, 1);
 	} else {

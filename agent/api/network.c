@@ -26,9 +26,6 @@ static cJSON *cidr_or_null(bool has, const struct ztos_cidr *c)
 
 static cJSON *tenant_json(const struct ztos_tenant *t)
 {
-	static const char *const protos[256] = { [0] = "any", [IPPROTO_TCP] = "tcp",
-						 [IPPROTO_UDP] = "udp", [IPPROTO_ICMP] = "icmp",
-						 [IPPROTO_ICMPV6] = "icmpv6" };
 	cJSON *o = cJSON_CreateObject(), *arr, *pol, *rules;
 	char buf[INET6_ADDRSTRLEN + 4];
 
@@ -59,7 +56,7 @@ static cJSON *tenant_json(const struct ztos_tenant *t)
 		cJSON *ro = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(ro, "action", ztos_action_str(r->action));
-		cJSON_AddStringToObject(ro, "proto", protos[r->proto] ? protos[r->proto] : "any");
+		cJSON_AddStringToObject(ro, "proto", ztos_proto_str(r->proto));
 		cJSON_AddItemToObject(ro, "src", cidr_or_null(r->has_src, &r->src));
 		cJSON_AddItemToObject(ro, "dst", cidr_or_null(r->has_dst, &r->dst));
 		cJSON_AddNumberToObject(ro, "sport", r->sport);
@@ -130,15 +127,8 @@ enum refusal { BAD_JSON, BAD_CONFIG, KERNEL_REFUSED };
 
 static void invalid(struct api_response *resp, const struct cfg_errors *errs, enum refusal why)
 {
-	cJSON *details = cJSON_CreateArray();
+	cJSON *details = cfg_errors_json(errs);
 
-	for (size_t i = 0; i < errs->n; i++) {
-		cJSON *d = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(d, "location", errs->v[i].where);
-		cJSON_AddStringToObject(d, "message", errs->v[i].message);
-		cJSON_AddItemToArray(details, d);
-	}
 	if (why == BAD_JSON)
 		api_error(resp, 400, "bad_request", "the body is not valid JSON: %s: %s",
 			  errs->n ? errs->v[0].where : "?", errs->n ? errs->v[0].message : "?");

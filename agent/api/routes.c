@@ -9,6 +9,7 @@
 #include "report/eventlog.h"
 #include "subsys/datapath.h"
 #include "subsys/dpi.h"
+#include "subsys/dpmap.h"
 
 const struct api_route api_routes[] = {
 	{ "GET", "/api/v1/status", api_status },
@@ -108,7 +109,6 @@ static int parse_uint(struct api_request *req, struct api_response *resp, const 
 
 void api_flows(struct api_request *req, struct api_response *resp)
 {
-	static const char *const verdicts[] = { "none", "allow", "deny", "inspect", "block" };
 	struct agent *a = req->agent;
 	struct flow_filter f = { .tenant = api_query(req, "tenant"), .verdict = -1, .limit = 1000 };
 	const char *v = api_query(req, "verdict");
@@ -117,10 +117,9 @@ void api_flows(struct api_request *req, struct api_response *resp)
 	if (parse_uint(req, resp, "vni", ZTOS_VNI_MAX, &vni) ||
 	    parse_uint(req, resp, "limit", 100000, &limit))
 		return;
-	for (int i = 1; v && i < 5; i++)
-		if (!strcmp(v, verdicts[i]))
-			f.verdict = i;
-	if (v && f.verdict < 0) {
+	if (v)
+		f.verdict = dpmap_verdict_parse(v);
+	if (v && f.verdict <= ZTOS_VERDICT_NONE) {
 		api_error(resp, 400, "bad_request",
 			  "verdict: '%.40s' is not one of allow, deny, inspect, block", v);
 		return;

@@ -227,15 +227,8 @@ static int check_rotation(struct agent *a, const struct ztos_config *cfg, const 
 
 static void rotate_refused(struct api_response *resp, const struct cfg_errors *errs, int err)
 {
-	cJSON *details = cJSON_CreateArray();
+	cJSON *details = cfg_errors_json(errs);
 
-	for (size_t i = 0; i < errs->n; i++) {
-		cJSON *d = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(d, "location", errs->v[i].where);
-		cJSON_AddStringToObject(d, "message", errs->v[i].message);
-		cJSON_AddItemToArray(details, d);
-	}
 	if (err == -EBUSY)
 		api_error(resp, 409, "conflict", "another configuration change is being applied; retry");
 	else if (err == -EIO)

@@ -202,6 +202,8 @@ struct cfg_errors {
 };
 
 void cfg_errors_print(FILE *f, const struct cfg_errors *errs);	/* "WHERE: MESSAGE\n" each */
+/* [{"location", "message"}, ...]: what the API and the event log say of them. */
+struct cJSON *cfg_errors_json(const struct cfg_errors *errs);
 /* Append an error; 0 or -ENOMEM. */
 int cfg_error_add(struct cfg_errors *errs, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -267,6 +269,8 @@ const char *cfg_change_op_str(enum cfg_change_op op);
 /* ---- small helpers shared with the agent and the CLI ---- */
 
 const char *ztos_action_str(enum ztos_action a);
+/* A rule's protocol as the config spells it: "any", "tcp", "udp", "icmp", "icmpv6". */
+const char *ztos_proto_str(uint8_t proto);
 const char *ztos_xdp_mode_str(enum ztos_xdp_mode m);
 const char *ztos_dpi_engine_str(enum ztos_dpi_engine e);
 /* "10.0.0.1", "2001:db8::1"; buf at least INET6_ADDRSTRLEN */

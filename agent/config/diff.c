@@ -230,21 +230,6 @@ static const char *path_fmt(const void *e, char *buf, size_t len)
 	return buf;
 }
 
-static const char *proto_str(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "icmpv6";
-	}
-	return "any";
-}
-
 /* "inspect tcp src 10.0.0.0/8 dport 80": a rule as one comparable word group */
 static const char *rule_fmt(const void *e, char *buf, size_t len)
 {
@@ -256,7 +241,7 @@ static const char *rule_fmt(const void *e, char *buf, size_t len)
 	if (r->has_dst)
 		ztos_cidr_str(&r->dst, dst, sizeof(dst));
 	snprintf(buf, len, "%s %s%s%s%s%s sport %u dport %u", ztos_action_str(r->action),
-		 proto_str(r->proto), r->has_src ? " src " : "", src, r->has_dst ? " dst " : "", dst,
+		 ztos_proto_str(r->proto), r->has_src ? " src " : "", src, r->has_dst ? " dst " : "", dst,
 		 r->sport, r->dport);
 	return buf;
 }

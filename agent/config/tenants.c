@@ -197,14 +197,12 @@ static const struct field rule_fields[] = {
 	{ 0 },
 };
 
-static const char *proto_name(uint8_t proto)
+const char *ztos_proto_str(uint8_t proto)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(proto_numbers); i++)
+	for (size_t i = 0; i < sizeof(proto_numbers); i++)
 		if (proto_numbers[i] == proto)
 			return proto_names[i];
-	return "?";
+	return "any";
 }
 
 /* What one key cannot say alone: ports need a protocol that has them. */
@@ -218,7 +216,7 @@ static void rule_check(struct bctx *c, const struct cfg_node *v, const struct zt
 		n = cfg_map_get(v, ports[i]);
 		if (n && !cfg_is_null(n) && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
 			b_err_at(c, n, i ? ".dport" : ".sport",
-				 "a port needs proto tcp or udp (proto is %s)", proto_name(r->proto));
+				 "a port needs proto tcp or udp (proto is %s)", ztos_proto_str(r->proto));
 	}
 	if (r->has_src && r->has_dst && r->src.addr.family != r->dst.addr.family)
 		b_err_at(c, cfg_map_get(v, "dst"), ".dst",

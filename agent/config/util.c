@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "internal.h"
 
 int cfg_error_add(struct cfg_errors *errs, const char *where, const char *fmt, ...)
@@ -99,6 +101,20 @@ void cfg_errors_print(FILE *f, const struct cfg_errors *errs)
 {
 	for (size_t i = 0; i < errs->n; i++)
 		fprintf(f, "%s: %s\n", errs->v[i].where, errs->v[i].message);
+}
+
+cJSON *cfg_errors_json(const struct cfg_errors *errs)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < errs->n; i++) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "location", errs->v[i].where);
+		cJSON_AddStringToObject(e, "message", errs->v[i].message);
+		cJSON_AddItemToArray(arr, e);
+	}
+	return arr;
 }
 
 void cfg_errors_free(struct cfg_errors *errs)

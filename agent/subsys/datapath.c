@@ -31,6 +31,7 @@
 #include "bpf/ztos_tc.skel.h"
 #include "bpf/ztos_xdp.skel.h"
 #include "kernel/dpilink.h"
+#include "report/eve.h"
 #include "report/eventlog.h"
 #include "report/log.h"
 #include "report/metrics.h"
@@ -76,24 +77,6 @@ static const char *words_str(__u8 family, const __u32 w[4], char *buf, size_t le
 	return inet_ntop(family == ZTOS_AF4 ? AF_INET : AF_INET6, w, buf, len);
 }
 
-static const char *proto_str(__u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP: return "TCP";
-	case IPPROTO_UDP: return "UDP";
-	case IPPROTO_ICMP: return "ICMP";
-	case IPPROTO_ICMPV6: return "IPv6-ICMP";
-	default: return "other";
-	}
-}
-
-static const char *verdict_str(__u8 v)
-{
-	static const char *const names[] = { "none", "allow", "deny", "inspect", "block" };
-
-	return v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
-}
-
 /* A stable id for eve.json's flow_id, kept below 2^53 so JSON numbers carry it whole. */
 uint64_t datapath_flow_id(const struct ztos_flow_key *k)
 {
@@ -125,19 +108,9 @@ static const struct ztos_tenant *tenant_by_vni(const struct ztos_config *cfg, ui
 static void add_tuple(cJSON *o, const struct ztos_flow_key *k, bool opener_is_a,
 		      const struct ztos_config *cfg)
 {
-	const __u32 *src = opener_is_a ? k->addr_a : k->addr_b;
-	const __u32 *dst = opener_is_a ? k->addr_b : k->addr_a;
 	const struct ztos_tenant *t = tenant_by_vni(cfg, k->vni);
-	char buf[INET6_ADDRSTRLEN];
 
-	cJSON_AddStringToObject(o, "src_ip", words_str(k->family, src, buf, sizeof(buf)));
-	cJSON_AddNumberToObject(o, "src_port", opener_is_a ? k->port_a : k->port_b);
-	cJSON_AddStringToObject(o, "dest_ip", words_str(k->family, dst, buf, sizeof(buf)));
-	cJSON_AddNumberToObject(o, "dest_port", opener_is_a ? k->port_b : k->port_a);
-	cJSON_AddStringToObject(o, "proto", proto_str(k->proto));
-	cJSON_AddNumberToObject(o, "vni", k->vni);
-	if (t)
-		cJSON_AddStringToObject(o, "tenant", t->name);
+	eve_tuple(o, k, opener_is_a, t ? t->name : NULL);
 }
 
 static void add_time(cJSON *o, const char *name, const struct datapath *dp, __u64 mono_ns)
@@ -881,7 +854,7 @@ static void emit_flow_end(struct datapath *dp, const struct ztos_config *cfg,
 	cJSON_AddNumberToObject(body, "age", (double)((f->last_seen_ns - f->first_seen_ns) / 1000000000ULL));
 	cJSON_AddStringToObject(body, "state", "closed");
 	cJSON_AddStringToObject(body, "reason", why);
-	cJSON_AddStringToObject(body, "verdict", verdict_str(f->verdict));
+	cJSON_AddStringToObject(body, "verdict", dpmap_verdict_name(f->verdict));
 	event_emit("flow", datapath_flow_id(k), fields, body);
 }
 
@@ -980,7 +953,7 @@ static cJSON *flow_json(struct datapath *dp, const struct ztos_config *cfg,
 	cJSON_AddNumberToObject(o, "packets", (double)(f->packets[0] + f->packets[1]));
 	cJSON_AddNumberToObject(o, "bytes", (double)(f->bytes[0] + f->bytes[1]));
 	add_flow_counts(o, f);
-	cJSON_AddStringToObject(o, "verdict", verdict_str(f->verdict));
+	cJSON_AddStringToObject(o, "verdict", dpmap_verdict_name(f->verdict));
 	add_time(o, "first_seen", dp, f->first_seen_ns);
 	add_time(o, "last_seen", dp, f->last_seen_ns);
 	cJSON_AddNumberToObject(o, "tcp_flags", f->tcp_flags);

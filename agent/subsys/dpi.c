@@ -19,6 +19,7 @@
 #include "gpu/rules.h"
 #include "kernel/afxdp.h"
 #include "kernel/dpilink.h"
+#include "report/eve.h"
 #include "report/eventlog.h"
 #include "report/log.h"
 #include "report/metrics.h"
@@ -239,34 +240,10 @@ static const char *tenant_of(const struct dpi *d, uint32_t vni)
 	return NULL;
 }
 
-static const char *proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP: return "TCP";
-	case IPPROTO_UDP: return "UDP";
-	case IPPROTO_ICMP: return "ICMP";
-	case IPPROTO_ICMPV6: return "IPv6-ICMP";
-	default: return "other";
-	}
-}
-
 /* The top-level fields of an alert: the packet's own direction, as eve.json has it. */
 static void alert_fields(cJSON *o, const struct alert *a)
 {
-	const struct ztos_flow_key *k = &a->key;
-	const uint32_t *src = a->reverse ? k->addr_b : k->addr_a;
-	const uint32_t *dst = a->reverse ? k->addr_a : k->addr_b;
-	int af = k->family == ZTOS_AF4 ? AF_INET : AF_INET6;
-	char buf[INET6_ADDRSTRLEN];
-
-	cJSON_AddStringToObject(o, "src_ip", inet_ntop(af, src, buf, sizeof(buf)) ? buf : "?");
-	cJSON_AddNumberToObject(o, "src_port", a->reverse ? k->port_b : k->port_a);
-	cJSON_AddStringToObject(o, "dest_ip", inet_ntop(af, dst, buf, sizeof(buf)) ? buf : "?");
-	cJSON_AddNumberToObject(o, "dest_port", a->reverse ? k->port_a : k->port_b);
-	cJSON_AddStringToObject(o, "proto", proto_name(k->proto));
-	cJSON_AddNumberToObject(o, "vni", k->vni);
-	if (a->tenant[0])
-		cJSON_AddStringToObject(o, "tenant", a->tenant);
+	eve_tuple(o, &a->key, !a->reverse, a->tenant[0] ? a->tenant : NULL);
 }
 
 static cJSON *alert_body(const struct alert *a)

@@ -62,3 +62,23 @@ void dpmap_policy(const struct ztos_tenant *t, struct ztos_policy *p)
 	for (__u32 i = 0; i < p->n_rules; i++)
 		dpmap_rule(&t->rules[i], &p->rules[i]);
 }
+
+static const char *const verdict_names[] = {
+	[ZTOS_VERDICT_NONE] = "none", [ZTOS_VERDICT_ALLOW] = "allow",
+	[ZTOS_VERDICT_DENY] = "deny", [ZTOS_VERDICT_INSPECT] = "inspect",
+	[ZTOS_VERDICT_BLOCK] = "block",
+};
+
+const char *dpmap_verdict_name(__u8 v)
+{
+	return v < sizeof(verdict_names) / sizeof(verdict_names[0]) && verdict_names[v]
+		       ? verdict_names[v] : "?";
+}
+
+int dpmap_verdict_parse(const char *name)
+{
+	for (size_t v = 0; v < sizeof(verdict_names) / sizeof(verdict_names[0]); v++)
+		if (verdict_names[v] && !strcmp(name, verdict_names[v]))
+			return (int)v;
+	return -1;
+}

@@ -21,4 +21,8 @@ void dpmap_rule(const struct ztos_policy_rule *r, struct ztos_rule *m);
 /* A tenant's policy as the policy map's value (rules past ZTOS_MAX_RULES are cut). */
 void dpmap_policy(const struct ztos_tenant *t, struct ztos_policy *p);
 
+/* A verdict's name in the API and the events ("allow", "block", ...), and back (-1). */
+const char *dpmap_verdict_name(__u8 v);
+int dpmap_verdict_parse(const char *name);
+
 #endif

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The overlay's planner (agent/subsys/overlay_plan.c) on kernel views made by hand:
+ * what it plans for a new tenant, for a kernel that has it all (nothing), for a device
+ * of our name that is not ours (refused, nothing planned), for a tenant removed, a VTEP
+ * changed and an interface that is not there yet.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "subsys/overlay_plan.h"
+
+static const char base[] = "version: 1\n"
+			   "underlay: {interface: eth0, address: 192.0.2.1}\n";
+
+static struct ztos_config *load(const char *tenants)
+{
+	struct cfg_errors e = { 0 };
+	struct ztos_config *cfg = NULL;
+	struct cfg_node *tree = NULL;
+	char yaml[1024];
+	int err;
+
+	snprintf(yaml, sizeof(yaml), "%s%s", base, tenants);
+	err = cfg_parse_yaml("t.yaml", yaml, strlen(yaml), &tree, &e);
+	if (!err)
+		err = cfg_build(tree, ".", &cfg, &e);
+	if (err)
+		cfg_errors_print(stderr, &e);
+	assert_int_equal(err, 0);
+	cfg_errors_free(&e);
+	cfg_node_free(tree);
+	return cfg;
+}
+
+static struct ovl_dev *dev(struct ovl_kernel *k, const char *name, enum ovl_kind kind, int ifindex)
+{
+	struct ovl_dev *d;
+
+	assert_int_equal(ovl_kernel_update(k, name, ifindex), 0);
+	d = ovl_find(k, name);
+	assert_non_null(d);
+	d->kind = kind;
+	d->up = true;
+	d->mtu = 1500;
+	return d;
+}
+
+static struct ztos_addr addr(const char *text)
+{
+	struct ztos_addr a = { .family = AF_INET };
+
+	assert_int_equal(inet_pton(AF_INET, text, &a.v4), 1);
+	return a;
+}
+
+/* A kernel with the underlay eth0 and the workload port vb0. */
+static void bare(struct ovl_kernel *k)
+{
+	*k = (struct ovl_kernel){ 0 };
+	dev(k, "eth0", OVL_OTHER, 2);
+	dev(k, "vb0", OVL_OTHER, 3);
+}
+
+/* What ztosd makes of tenant blue (VNI 100, VTEP vtep, port vb0): as the kernel has it. */
+static void blue_made(struct ovl_kernel *k, const char *vtep)
+{
+	struct ovl_dev *br = dev(k, "ztbr100", OVL_BRIDGE, 10);
+	struct ovl_dev *vx = dev(k, "ztvx100", OVL_VXLAN, 11);
+	struct ovl_dev *port = ovl_find(k, "vb0");
+
+	snprintf(br->alias, sizeof(br->alias), "ztos:tenant=blue");
+	snprintf(vx->alias, sizeof(vx->alias), "ztos:tenant=blue");
+	vx->mtu = 1450;
+	vx->vni = 100;
+	vx->local = addr("192.0.2.1");
+	vx->port = 4789;
+	snprintf(vx->dev, sizeof(vx->dev), "eth0");
+	vx->dev_ifindex = 2;
+	snprintf(vx->master, sizeof(vx->master), "ztbr100");
+	vx->master_ifindex = 10;
+	vx->fdb = calloc(1, sizeof(*vx->fdb));
+	assert_non_null(vx->fdb);
+	vx->fdb[0] = addr(vtep);
+	vx->n_fdb = 1;
+	vx->fdb_read = true;
+	snprintf(port->master, sizeof(port->master), "ztbr100");
+	port->master_ifindex = 10;
+}
+
+struct run {
+	struct planner pl;
+	struct plan p;
+	struct cfg_errors errs;
+	int ret;
+};
+
+static void plan(struct run *r, struct ovl_kernel *k, const struct ztos_config *old,
+		 const struct ztos_config *cfg)
+{
+	memset(r, 0, sizeof(*r));
+	r->pl = (struct planner){ .cfg = cfg, .old = old, .k = k, .errs = &r->errs, .full = true };
+	r->ret = ovl_plan_build(&r->pl, &r->p);
+}
+
+static void run_free(struct run *r, struct ovl_kernel *k)
+{
+	for (int i = 0; i < PH_N; i++)
+		free(r->pl.ph[i].v);
+	free(r->pl.keep);
+	free(r->pl.missing);
+	free(r->p.v);
+	cfg_errors_free(&r->errs);
+	ovl_kernel_free(k);
+}
+
+/* The step for name of op, or NULL; *at its position. */
+static const struct step *find(const struct run *r, enum step_op op, const char *name, size_t *at)
+{
+	for (size_t i = 0; i < r->p.n; i++) {
+		if (r->p.v[i].op == op && !strcmp(r->p.v[i].dev.name, name)) {
+			if (at)
+				*at = i;
+			return &r->p.v[i];
+		}
+	}
+	return NULL;
+}
+
+static void t_new_tenant(void **state)
+{
+	struct ztos_config *cfg = load("tenants:\n  - {name: blue, vni: 100, vteps: [192.0.2.2], "
+				       "interfaces: [vb0]}\n");
+	const struct step *br, *vx, *port, *fdb;
+	size_t ibr = 0, ivx = 0, iport = 0, ifdb = 0;
+	struct ovl_kernel k;
+	struct run r;
+
+	bare(&k);
+	plan(&r, &k, NULL, cfg);
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(r.errs.n, 0);
+	br = find(&r, ST_CREATE, "ztbr100", &ibr);
+	vx = find(&r, ST_CREATE, "ztvx100", &ivx);
+	port = find(&r, ST_SET, "vb0", &iport);
+	fdb = find(&r, ST_FDB_ADD, "ztvx100", &ifdb);
+	assert_non_null(br);
+	assert_non_null(vx);
+	assert_non_null(port);
+	assert_non_null(fdb);
+	assert_int_equal(br->dev.kind, OVL_BRIDGE);
+	assert_string_equal(br->tenant, "blue");
+	assert_int_equal(vx->dev.kind, OVL_VXLAN);
+	assert_int_equal(vx->dev.vni, 100);
+	assert_int_equal(vx->dev.mtu, 1500 - 50);	/* the underlay's less VXLAN over IPv4 */
+	assert_string_equal(vx->dev.dev, "eth0");
+	assert_false(vx->dev.learning);
+	assert_string_equal(port->dev.master, "ztbr100");
+	assert_true(port->what & OVL_SET_MASTER);
+	assert_int_equal(fdb->addr.v4.s_addr, addr("192.0.2.2").v4.s_addr);
+	/* Phases: the bridge before the VXLAN device in it, ports and FDB after both. */
+	assert_true(ibr < ivx && ivx < iport && ivx < ifdb);
+	assert_int_equal(r.p.n, 4);
+	run_free(&r, &k);
+	cfg_free(cfg);
+}
+
+static void t_adopted(void **state)
+{
+	struct ztos_config *cfg = load("tenants:\n  - {name: blue, vni: 100, vteps: [192.0.2.2], "
+				       "interfaces: [vb0]}\n");
+	struct ovl_kernel k;
+	struct run r;
+
+	bare(&k);
+	blue_made(&k, "192.0.2.2");
+	plan(&r, &k, NULL, cfg);
+	assert_int_equal(r.ret, 0);
+	for (size_t i = 0; i < r.p.n; i++)
+		print_message("# unexpected step %d on %s\n", r.p.v[i].op, r.p.v[i].dev.name);
+	assert_int_equal(r.p.n, 0);
+	run_free(&r, &k);
+	cfg_free(cfg);
+}
+
+static void t_not_ours(void **state)
+{
+	struct ztos_config *cfg = load("tenants:\n  - {name: blue, vni: 100}\n");
+	struct ovl_kernel k;
+	struct run r;
+
+	bare(&k);
+	dev(&k, "ztvx100", OVL_BRIDGE, 12);	/* someone else's, without the alias */
+	plan(&r, &k, NULL, cfg);
+	assert_int_equal(r.ret, -EEXIST);
+	assert_int_equal(r.p.n, 0);
+	assert_int_equal(r.errs.n, 1);
+	assert_non_null(strstr(r.errs.v[0].message, "ztvx100 exists and is not ztos's"));
+	assert_non_null(strstr(r.errs.v[0].message, "nothing was applied"));
+	run_free(&r, &k);
+	cfg_free(cfg);
+}
+
+static void t_removed_and_vtep_changed(void **state)
+{
+	struct ztos_config *old = load("tenants:\n"
+				       "  - {name: blue, vni: 100, vteps: [192.0.2.2], interfaces: [vb0]}\n"
+				       "  - {name: red, vni: 200}\n");
+	struct ztos_config *cfg = load("tenants:\n  - {name: blue, vni: 100, vteps: [192.0.2.3], "
+				       "interfaces: [vb0]}\n");
+	const struct step *add, *del;
+	struct ovl_dev *red;
+	struct ovl_kernel k;
+	struct run r;
+
+	bare(&k);
+	blue_made(&k, "192.0.2.2");
+	red = dev(&k, "ztbr200", OVL_BRIDGE, 20);
+	snprintf(red->alias, sizeof(red->alias), "ztos:tenant=red");
+	plan(&r, &k, old, cfg);
+	assert_int_equal(r.ret, 0);
+	add = find(&r, ST_FDB_ADD, "ztvx100", NULL);
+	del = find(&r, ST_FDB_DEL, "ztvx100", NULL);
+	assert_non_null(add);
+	assert_non_null(del);
+	assert_int_equal(add->addr.v4.s_addr, addr("192.0.2.3").v4.s_addr);
+	assert_int_equal(del->addr.v4.s_addr, addr("192.0.2.2").v4.s_addr);
+	assert_non_null(find(&r, ST_DELETE, "ztbr200", NULL));
+	/* Blue's devices stay as they are. */
+	assert_null(find(&r, ST_DELETE, "ztvx100", NULL));
+	assert_null(find(&r, ST_CREATE, "ztbr100", NULL));
+	run_free(&r, &k);
+	cfg_free(old);
+	cfg_free(cfg);
+}
+
+static void t_interface_later(void **state)
+{
+	struct ztos_config *cfg = load("tenants:\n  - {name: blue, vni: 100, interfaces: [vlate]}\n");
+	struct ovl_kernel k;
+	struct run r;
+
+	bare(&k);
+	plan(&r, &k, NULL, cfg);
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(r.errs.n, 0);
+	assert_int_equal(r.pl.n_missing, 1);
+	assert_string_equal(r.pl.missing[0], "vlate");
+	assert_non_null(find(&r, ST_CREATE, "ztbr100", NULL));
+	run_free(&r, &k);
+	cfg_free(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_new_tenant),
+		cmocka_unit_test(t_adopted),
+		cmocka_unit_test(t_not_ours),
+		cmocka_unit_test(t_removed_and_vtep_changed),
+		cmocka_unit_test(t_interface_later),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
