@@ -58,7 +58,7 @@ struct ztnl {
 int ztnl_open(int protocol, struct ztnl **out)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct timeval tv = { .tv_sec = 60 };
+	struct timeval tv = { .tv_sec = 10 };
 	int one = 1, snd = SNDBUF, rcv = RCVBUF;
 	struct ztnl *nl = calloc(1, sizeof(*nl));
 	int err;
@@ -78,10 +78,7 @@ int ztnl_open(int protocol, struct ztnl **out)
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
-	/*
-	 * A lost reply would otherwise hang the agent; generous, since some requests load
-	 * modules on the way (a MACsec link loads its cipher: seconds under qemu TCG).
-	 */
+	/* A lost reply would otherwise hang the agent. */
 	setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)))
 		goto fail;

@@ -54,17 +54,12 @@ struct nlc {
 	char ext[ZTOS_ERR_EXTACK];	/* the kernel's extended ack of the last request */
 };
 
-/* Send msg (consumed), wait for its answer or the end of its dump: 0, or the kernel's
- * -errno (c->ext says more). */
+/* Send msg (consumed), wait for its answer: 0, or the kernel's -errno (c->ext says more). */
 static int talk(struct nlc *c, struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn parse,
 		void *arg)
 {
 	c->ext[0] = '\0';
-	if (!msg)
-		return -ENOMEM;
-	if (nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP)
-		return ztnl_dump(nl, msg, parse, arg, c->ext, sizeof(c->ext));
-	return ztnl_talk(nl, msg, parse, arg, c->ext, sizeof(c->ext));
+	return msg ? ztnl_talk(nl, msg, parse, arg, c->ext, sizeof(c->ext)) : -ENOMEM;
 }
 
 static void nlc_close(struct nlc *c)
@@ -415,12 +410,13 @@ static int secy_read(struct nlc *c, int ifindex, struct k_secy *k)
 	secy_free(k);
 	memset(k, 0, sizeof(*k));
 	k->ifindex = ifindex;
-	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0, NLM_F_DUMP,
+	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0, 0,
 				 MACSEC_CMD_GET_TXSC, MACSEC_GENL_VERSION)) {
 		ztnl_msg_free(msg);
 		return -ENOMEM;
 	}
-	return talk(c, c->gn, msg, parse_secy, k);
+	c->ext[0] = '\0';
+	return ztnl_dump(c->gn, msg, parse_secy, k, c->ext, sizeof(c->ext));
 }
 
 static struct k_rxsc *find_rxsc(struct k_secy *k, const uint8_t sci[8])
