@@ -24,7 +24,12 @@ pkgs=(
 	wrk nginx-light xdp-tools netsniff-ng
 	# captures in tests/netns/vxlan-test.sh and tests/vm/inside/macsec.sh, arithmetic in bench/netlink.sh
 	tcpdump bc
+	# the dashboard (web/): Node.js builds it (esbuild from web/package-lock.json), the
+	# browser tests (tests/web) drive Debian's Chromium with playwright-core
+	nodejs chromium
 )
+# Debian's npm is a package of its own; a Node.js from elsewhere (nodesource) brings one.
+command -v npm >/dev/null || pkgs+=(npm)
 
 missing=()
 for p in "${pkgs[@]}"; do
