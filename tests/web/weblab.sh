@@ -20,19 +20,12 @@ RULES
 
 web_config() {
 	(umask 077 && "$ZTOS" security wireguard genkey >"$WORK/wg.key")
+	BPFFS=/sys/fs/bpf/ztos-web-${WORK##*.}
+	LAB_RULES="        - {action: inspect, proto: tcp, dport: 80}
+        - {action: deny, proto: tcp, dport: 9999}" \
+	LAB_DPI="{enabled: true, engine: cpu, rules: [$WORK/local.rules], on_alert: block, batch_size: 64, batch_timeout_us: 100}" \
+		lab_config "$CONFIG" "$BPFFS"
 	cat >>"$CONFIG" <<YAML
-underlay: {interface: ul-a, address: 192.0.2.1, xdp_mode: native, flow_table_size: 65536}
-tenants:
-  - name: blue
-    vni: 100
-    vteps: [192.0.2.2]
-    interfaces: [veth-blue0]
-    subnets: [10.100.0.0/24]
-    policy:
-      default: allow
-      rules:
-        - {action: inspect, proto: tcp, dport: 80}
-        - {action: deny, proto: tcp, dport: 9999}
 wireguard:
   interface: $WEB_WG
   private_key_file: $WORK/wg.key
@@ -40,37 +33,7 @@ wireguard:
   address: 10.255.0.1/24
   peers:
     - {name: host-b, public_key: "$("$ZTOS" security wireguard genkey | "$ZTOS" security wireguard pubkey)", endpoint: "192.0.2.2:51821", allowed_ips: [10.255.0.2/32], persistent_keepalive: 25}
-dpi: {enabled: true, engine: cpu, rules: [$WORK/local.rules], on_alert: block, batch_size: 64, batch_timeout_us: 100}
 YAML
-	sed -i "s|bpffs: .*|bpffs: /sys/fs/bpf/ztos-web-${WORK##*.}|" "$CONFIG"
-	BPFFS=/sys/fs/bpf/ztos-web-${WORK##*.}
-}
-
-# A keep-alive HTTP/1.1 server on host B, across VXLAN from the workload.
-web_server() {
-	ip netns exec "$LAB_P-b" /usr/bin/python3 - <<'PY' >"$WORK/server.log" 2>&1 &
-import http.server, socketserver
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        body = b"hello from host B\n"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-S(("10.100.0.2", 80), H).serve_forever()
-PY
-	WEB_SERVER_PID=$!
-	for _ in $(seq 50); do
-		ip netns exec "$LAB_P-b" ss -ltn | grep -q '10.100.0.2:80' && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # web_traffic: real flows through the datapath: HTTP to host B, pings, a denied port.
@@ -102,7 +65,7 @@ PY
 
 web_lab_teardown() {
 	"${IN_A[@]}" "$ZTOSD" --cleanup --config "$CONFIG" >/dev/null 2>&1
-	[ -n "${WEB_SERVER_PID:-}" ] && kill "$WEB_SERVER_PID" 2>/dev/null
+	[ -n "${LAB_HTTP_PID:-}" ] && kill "$LAB_HTTP_PID" 2>/dev/null
 	agent_teardown
 	lab_down
 }
@@ -115,7 +78,8 @@ web_lab_setup() {
 	check "lab: two hosts with VXLAN (zw-a, zw-b) and a workload (zw-wa)" lab_up
 	start_agent_case "ztosd starts in host A" "${IN_A[@]}"
 	Z=("$ZTOS" --socket "$SOCK")
-	check "HTTP server on host B" web_server
+	lab_http_server "$WORK/server.log"	# not under check: its subshell would lose the pid
+	expect_eq "HTTP server on host B" 0 $?
 	check "real traffic crosses the lab (HTTP, ping, a denied port)" web_traffic
 	web_steady_traffic
 }

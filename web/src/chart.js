@@ -5,6 +5,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { clock } from './format.js';
 
 // Distinguishable for the common colour-vision deficiencies (Okabe-Ito), dark enough
 // on white.
@@ -30,7 +31,8 @@ export function Chart({ id, title, x, series, fmt }) {
 				label: n || 'all', stroke: COLORS[i % COLORS.length], width: 2,
 				value: (u, v) => (v == null ? '—' : fmt(v)),
 			}))],
-			axes: [{}, { values: (u, vals) => vals.map(fmt), size: 76 }],
+			axes: [{ space: 90, values: (u, vals) => vals.map((t) => clock(new Date(t * 1000))) },
+				{ values: (u, vals) => vals.map(fmt), size: 76 }],
 			legend: { live: false },
 			cursor: { show: false },
 		};

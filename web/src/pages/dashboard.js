@@ -49,7 +49,7 @@ function Totals({ samples }) {
 	if (!drops)
 		return null;
 	const rows = drops.map((s) => html`<tr><th scope="row">${s.labels.reason}</th><td class="num">${s.value}</td></tr>`);
-	return html`<div class="narrow"><${Table} id="drops-caption" caption="Packets dropped since ztosd started, by reason" hideCaption=${false} head=${['Reason', 'Packets']} rows=${rows} /></div>`;
+	return html`<${Table} id="drops-caption" caption="Packets dropped since ztosd started, by reason" hideCaption=${false} head=${['Reason', 'Packets']} rows=${rows} />`;
 }
 
 export function Dashboard({ status }) {
@@ -73,7 +73,8 @@ export function Dashboard({ status }) {
 					['Process', `pid ${status.pid}`],
 					['Config', `${status.config.file}, generation ${status.config.generation}, loaded ${stamp(status.config.loaded)}`],
 				]} />
-				${status.health !== 'ok' && html`<p class="dim">Health is ${status.health} because a subsystem below is ${status.health === 'error' ? 'in error' : 'configured but not loaded or not supported here'}.</p>`}
+				${status.health !== 'ok' && html`<p class="dim">Health is ${status.health} because a subsystem is ${status.health === 'error' ? 'in error' : 'configured but not loaded or not supported here'}.</p>`}
+				<${Totals} samples=${samples} />
 			</${Card}>
 			<${Card} id="subs-h" title="Subsystems"><${Subsystems} subs=${status.subsystems} /></${Card}>
 		</div>
@@ -84,6 +85,5 @@ export function Dashboard({ status }) {
 				<${Series} id="c-drop" title="Drops by reason (all tenants)" samples=${samples} family="ztos_datapath_drops_total" label="reason" scale=${1} fmt=${pps} why=${noDp} />
 				<${Series} id="c-alert" title="DPI alerts per minute" samples=${samples} family="ztos_dpi_alerts_total" label="" scale=${60} fmt=${(v) => si(v, '/min')} why=${noDpi} />
 			</div>
-			<${Totals} samples=${samples} />
 		</${Card}>`;
 }
