@@ -178,6 +178,26 @@ test('removing a tenant through the form takes it out of the kernel', async () =
 	assert.throws(() => sh('ip', ['-n', `${LAB}-a`, 'link', 'show', 'ztvx300'], { stdio: 'pipe' }));
 });
 
+test('the BGP peer form: each of the agent\'s errors at its field, nothing applied', async () => {
+	const before = network();
+	await page.getByRole('button', { name: 'Add a BGP peer' }).click();
+	await page.getByLabel('Peer address').fill('10.1.1.1');
+	await page.getByLabel('Peer AS number').fill('70000000000');
+	await page.getByRole('button', { name: 'Preview changes' }).click();
+	await page.locator('#b-peer-asn-error').waitFor(WAIT);
+	assert.match(await page.locator('#b-peer-asn-error').innerText(), /70000000000 is out of range/);
+	assert.match(await page.locator('#b-asn-error').innerText(), /missing; add this host's AS number/);
+	assert.match(await page.locator('#b-rid-error').innerText(), /missing; add a router ID/);
+	assert.deepEqual(network().bgp, before.bgp, 'nothing applied');
+	await page.getByLabel('This host\'s AS number').fill('64512');
+	await page.getByLabel('Router ID').fill('192.0.2.1');
+	await page.getByLabel('Peer AS number').fill('64512');
+	await page.getByRole('button', { name: 'Preview changes' }).click();
+	await page.locator('ul.diff li').first().waitFor(WAIT);
+	assert.match(await page.locator('ul.diff').innerText(), /bgp/);
+	assert.deepEqual(network().bgp, before.bgp, 'a dry run applies nothing');
+});
+
 test('the flows filter narrows the table and is kept in the URL', async () => {
 	await page.goto(URL0 + '/flows');
 	const rows = page.locator('table tbody tr');
@@ -210,6 +230,26 @@ test('flows: pause stops the live updates; export gives the rows shown as CSV an
 	assert.ok(json.length > 0 && json.every((f) => f.proto === 'ICMP'));
 	await page.getByRole('button', { name: 'Resume live updates' }).click();
 	await page.getByText(/Live, every 2 s/).waitFor(WAIT);
+});
+
+test('live updates stop while the tab is hidden and start again when it is shown', async () => {
+	await page.goto(URL0 + '/flows');
+	await page.locator('table tbody tr').first().waitFor(WAIT);
+	const seen = [];
+	const count = (r) => r.url().includes('/api/v1/') && seen.push(r.url());
+	page.on('request', count);
+	const setHidden = (h) => page.evaluate((hidden) => {
+		Object.defineProperty(document, 'hidden', { value: hidden, configurable: true });
+		document.dispatchEvent(new Event('visibilitychange'));
+	}, h);
+	await setHidden(true);
+	seen.length = 0;
+	await page.waitForTimeout(4500);	// two periods of the flow table's 2 s polling
+	const hidden = seen.length;
+	await setHidden(false);
+	await page.waitForRequest((r) => r.url().includes('/api/v1/flows'), WAIT);
+	page.off('request', count);
+	assert.equal(hidden, 0, `requests while hidden: ${hidden}`);
 });
 
 test('a signature sent through the lab appears on the Alerts page without a reload', async () => {

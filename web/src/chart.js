@@ -32,7 +32,7 @@ export function Chart({ id, title, x, series, fmt }) {
 				value: (u, v) => (v == null ? '—' : fmt(v)),
 			}))],
 			axes: [{ space: 90, values: (u, vals) => vals.map((t) => clock(new Date(t * 1000))) },
-				{ values: (u, vals) => vals.map(fmt), size: 76 }],
+				{ values: (u, vals) => vals.map(fmt), size: 92 }],
 			legend: { live: false },
 			cursor: { show: false },
 		};

@@ -92,17 +92,25 @@ function TenantForm({ initial, onDone }) {
 	</form>`;
 }
 
-function RemoveTenant({ tenant, onDone }) {
-	const change = useChange({ build: () => ({ tenants: [{ name: tenant.name, remove: true }] }), fieldOf: () => null, onApplied: onDone });
-	return html`<div class="form" role="group" aria-labelledby="remove-h">
-		<h3 id="remove-h">Remove tenant ${tenant.name}</h3>
-		<p>Removing a tenant deletes its VXLAN device, bridge and FDB entries from the kernel and stops classifying its traffic. See what changes first:</p>
+// Removing something: what it does, the agent's dry run, then the removal itself.
+function Remove({ id, title, what, children, build, onDone }) {
+	const change = useChange({ build, fieldOf: () => null, onApplied: onDone });
+	return html`<div class="form" role="group" aria-labelledby=${id}>
+		<h3 id=${id}>${title}</h3>
+		<p>${children}</p>
 		<div class="buttons">
 			${change.phase === 'edit' && html`<button type="button" onClick=${change.preview}>Preview removal</button>`}
 			<button type="button" class="link" onClick=${() => onDone(null)}>Cancel</button>
 		</div>
-		<${ChangeStatus} change=${change} what=${`the removal of ${tenant.name}`} applyLabel=${`Remove ${tenant.name}`} />
+		<${ChangeStatus} change=${change} what=${`the removal of ${what}`} applyLabel=${`Remove ${what}`} />
 	</div>`;
+}
+
+function RemoveTenant({ tenant, onDone }) {
+	return html`<${Remove} id="remove-h" title=${`Remove tenant ${tenant.name}`} what=${tenant.name} onDone=${onDone}
+		build=${() => ({ tenants: [{ name: tenant.name, remove: true }] })}>
+		Removing a tenant deletes its VXLAN device, bridge and FDB entries from the kernel and stops classifying its traffic. See what changes first:
+	</${Remove}>`;
 }
 
 function Underlay({ u }) {
@@ -126,7 +134,7 @@ function Kernel({ net }) {
 }
 
 // BGP peers as the API gives them; session columns appear once the agent reports them.
-function BgpPeers({ bgp }) {
+function BgpPeers({ bgp, onRemove }) {
 	const peers = bgp.peers || [];
 	if (!peers.length)
 		return html`<${Empty} title="No BGP peers">Add one below; the agent validates it and keeps it as desired state.</${Empty}>`;
@@ -137,8 +145,9 @@ function BgpPeers({ bgp }) {
 		<td>${p.state ? html`<${Badge} state=${p.state} />` : html`<span class="dim">not reported</span>`}</td>
 		<td>${uptime(p) != null ? duration(uptime(p)) : '—'}</td>
 		<td class="num">${prefixes(p) ?? '—'}</td>
+		<td class="actions"><button type="button" class="danger" onClick=${() => onRemove(p)} aria-label=${`Remove BGP peer ${p.address}`}>Remove</button></td>
 	</tr>`);
-	return html`<${Table} id="bgp-caption" caption="BGP peers" head=${['Peer', 'AS', 'Session', 'Up for', 'Prefixes received']} rows=${rows} />`;
+	return html`<${Table} id="bgp-caption" caption="BGP peers" head=${['Peer', 'AS', 'Session', 'Up for', 'Prefixes received', 'Actions']} rows=${rows} />`;
 }
 
 const BGP_FIELDS = { 'bgp.asn': 'b-asn', 'bgp.router_id': 'b-rid', address: 'b-peer', asn: 'b-peer-asn' };
@@ -167,7 +176,7 @@ function BgpForm({ bgp, onDone }) {
 	};
 	const e = change.errors.fields;
 	return html`<form class="form" onSubmit=${(ev) => { ev.preventDefault(); change.preview(); }} novalidate aria-labelledby="bgp-form-h">
-		<h3 id="bgp-form-h">Add a BGP peer</h3>
+		<h3 id="bgp-form-h">Add or change a BGP peer</h3>
 		<div class="fields">
 			${!bgp.configured && html`
 				<${Field} id="b-asn" label="This host's AS number" value=${v.asn} onInput=${set('asn')} error=${e['b-asn']} inputmode="numeric" help="Needed once: there is no bgp: section yet." />
@@ -184,16 +193,24 @@ function BgpForm({ bgp, onDone }) {
 }
 
 function Bgp({ bgp, onChanged }) {
-	const [adding, setAdding] = useState(false);
+	const [form, setForm] = useState(null);	// 'add' or the peer to remove
+	const done = (r) => {
+		setForm(null);
+		if (r)
+			onChanged(r);
+	};
 	const notLoaded = bgp.state === 'not loaded';
 	return html`
 		${bgp.configured
 			? html`<${KeyValues} items=${[['AS', bgp.asn], ['Router ID', bgp.router_id], ['EVPN', bgp.advertise_all_vni ? 'advertise all VNIs' : 'VNIs not advertised'], ['State', html`<${Badge} state=${bgp.state || 'unknown'} />`]]} />`
 			: html`<p>BGP is not configured on this agent (no bgp: section).</p>`}
 		${notLoaded && html`<div class="note warn"><strong>BGP EVPN is not loaded on this agent.</strong> ${bgp.reason || ''} The peers below are the configured ones; no session state is shown because the agent reports none.</div>`}
-		${bgp.configured && html`<${BgpPeers} bgp=${bgp} />`}
-		${adding ? html`<${BgpForm} bgp=${bgp} onDone=${(r) => { setAdding(false); if (r) onChanged(); }} />`
-			: html`<button type="button" onClick=${() => setAdding(true)}>Add a BGP peer</button>`}`;
+		${bgp.configured && html`<${BgpPeers} bgp=${bgp} onRemove=${(p) => setForm(p)} />`}
+		${form === 'add' && html`<${BgpForm} bgp=${bgp} onDone=${done} />`}
+		${form && form !== 'add' && html`<${Remove} key=${form.address} id="bgp-remove-h" title=${`Remove BGP peer ${form.address}`} what=${form.address} onDone=${done}
+			build=${() => ({ bgp: { peers: [{ address: form.address, remove: true }] } })}>
+			The agent stops peering with ${form.address} (AS ${form.asn}).</${Remove}>`}
+		${!form && html`<button type="button" onClick=${() => setForm('add')}>Add a BGP peer</button>`}`;
 }
 
 export function Network() {
@@ -225,5 +242,5 @@ export function Network() {
 				<p class="dim">Changes made here last until the next reload or restart, which read the config file (${n.generation != null ? `generation ${n.generation}` : ''}).</p>
 			</${Card}>
 			<${Card} id="kernel-h" title="Bridges, VXLAN devices and VRFs in the kernel"><${Kernel} net=${n} /></${Card}>
-			<${Card} id="bgp-h" title="BGP EVPN"><${Bgp} bgp=${n.bgp} onChanged=${net.refresh} /></${Card}>`}`;
+			<${Card} id="bgp-h" title="BGP EVPN"><${Bgp} bgp=${n.bgp} onChanged=${finish} /></${Card}>`}`;
 }
