@@ -244,7 +244,9 @@ test('live updates stop while the tab is hidden and start again when it is shown
 	}, h);
 	await setHidden(true);
 	seen.length = 0;
-	await page.waitForTimeout(4500);	// two periods of the flow table's 2 s polling
+	// What is checked is an absence, which only a window of time can show: two periods
+	// of the flow table's 2 s polling. A slow machine cannot make it fail.
+	await page.waitForTimeout(4500);
 	const hidden = seen.length;
 	await setHidden(false);
 	await page.waitForRequest((r) => r.url().includes('/api/v1/flows'), WAIT);
