@@ -37,7 +37,7 @@ BENCH_SKELS := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(BENCH_BPF_SRCS))
 XDP_BENCH := $(BUILD)/bench/xdp_bench
 
 all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples $(LIBDPI) $(DPI_CUDA)
-.PHONY: all test run-tests demo install clean examples bench-tools
+.PHONY: all test run-tests demo install clean examples bench-tools web
 
 $(LIBCONFIG): $(call objs,$(CONFIG_SRCS))
 $(LIBDPI): $(call objs,$(DPI_SRCS))
@@ -47,7 +47,18 @@ $(DPI_CUDA): gpu/cuda_engine.cu gpu/cuda_api.h gpu/dpi_core.h
 	$(NVCC) $(NVCC_FLAGS) -o $@ $<
 endif
 
-$(BUILD)/ztosd: $(call objs,$(ZTOSD_SRCS)) $(LIBCONFIG) $(LIBDPI)
+# The dashboard (web/dist, committed: no npm needed to build ztosd) is built into ztosd
+# (agent/api/web.h says why). `make web` rebuilds web/dist from web/src.
+WEB_DIST := $(shell find web/dist -type f 2>/dev/null | LC_ALL=C sort)
+$(BUILD)/web_assets.c: scripts/embed-web.py $(WEB_DIST) web/dist $(wildcard web/dist/assets)
+	@mkdir -p $(dir $@)
+	scripts/embed-web.py web/dist $@
+$(BUILD)/web_assets.o: $(BUILD)/web_assets.c | $(BUILD)/.deps
+	$(CC) $(CFLAGS) -c -o $@ $<
+web:
+	scripts/web-build.sh
+
+$(BUILD)/ztosd: $(call objs,$(ZTOSD_SRCS)) $(BUILD)/web_assets.o $(LIBCONFIG) $(LIBDPI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ZTOSD_LIBS) $(call lib,libxdp) $(DPI_LIBS)
 
 $(BUILD)/ztos: $(call objs,$(ZTOS_SRCS)) $(LIBCONFIG)

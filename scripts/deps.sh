@@ -26,11 +26,17 @@ test=(
 	python3-scapy iperf3 procps psmisc util-linux sudo openssl tcpdump bc
 	# VM tests (tests/vm): Debian's kernel under qemu (TCG), for WireGuard/MACsec/VRF
 	qemu-system-x86 busybox-static linux-image-amd64 xz-utils zstd
+	# the dashboard's browser tests (tests/web): Node.js runs playwright-core (and builds
+	# web/ with esbuild from web/package-lock.json), driving Debian's Chromium
+	nodejs chromium
 )
 bench=(
 	# the peers the benchmarks measure against
 	wrk nginx-light xdp-tools netsniff-ng
 )
+
+# Debian's npm is a package of its own; a Node.js from elsewhere (nodesource) brings one.
+command -v npm >/dev/null || test+=(npm)
 
 check=0
 if [ "${1:-}" = "--check" ]; then

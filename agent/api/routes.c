@@ -142,9 +142,3 @@ void api_alerts(struct api_request *req, struct api_response *resp)
 	f.limit = (unsigned int)limit;
 	resp->json = agent_alerts(a, &f);
 }
-
-void api_web(struct api_request *req, struct api_response *resp)
-{
-	api_error(resp, 404, "not_found",
-		  "the web dashboard is not part of this build of ztosd; the API is under /api/v1/");
-}

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "api/web.h"
 #include "internal.h"
 #include "report/eventlog.h"
 #include "report/log.h"
@@ -110,7 +111,9 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct api_response *r
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 		resp->text = NULL;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* API answers are never cached; the dashboard's files say how they may be (web.c). */
+	if (!MHD_get_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (resp->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"ztos\"");
@@ -209,6 +212,19 @@ static enum MHD_Result first_call(struct api *api, bool tcp, struct MHD_Connecti
 	const char *len_hdr, *auth;
 	bool path_known;
 
+	/* The dashboard's files are public; the data they show is not (web.c says why). */
+	if (api_web_path(url)) {
+		const struct api_route *web = find_route("GET", "/", &path_known);
+
+		if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+			st->denied = true;
+			return queue_error(api, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+					   "method_not_allowed",
+					   "the dashboard's files take GET and HEAD only", web);
+		}
+		st->route = web;
+		return MHD_YES;
+	}
 	if (tcp) {
 		auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						   MHD_HTTP_HEADER_AUTHORIZATION);

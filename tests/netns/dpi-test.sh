@@ -50,29 +50,6 @@ YAML
 	Z=("$ZTOS" --socket "$SOCK")
 }
 
-# An HTTP/1.1 server that keeps connections open (http.server's default closes them).
-start_server() {
-	ip netns exec zdp-b /usr/bin/python3 - <<'PY' >"$WORK/server.log" 2>&1 &
-import http.server, socketserver
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        body = b"hello from host B\n"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-S(("10.100.0.2", 80), H).serve_forever()
-PY
-	SERVER_PID=$!
-}
-
-
 # client PATH1 HEADER PATH2 [GO]: one TCP connection (a raw socket: nothing reconnects);
 # request 1 to PATH1, request 2 to PATH2 with HEADER (may be empty), then a third to
 # PATH1 — once the file GO exists when GO is given (the test makes it when the flow is
@@ -130,8 +107,9 @@ expect_eq "status: 2 rules loaded, none skipped" "2 0" \
 expect_eq "status: AF_XDP on ztos-dpi1" ztos-dpi1 "$(jq -r .subsystems.dpi.interface <<<"$st")"
 check "the AF_XDP socket is in the xsks map" bash -c \
 	"bpftool -j map dump pinned '$BPFFS/xsks' | jq -e 'length >= 1' >/dev/null"
-start_server	# not under check: its $(...) subshell would lose SERVER_PID
-check "HTTP server on host B" wait_until 10 listening zdp-b 80
+lab_http_server "$WORK/server.log"	# not under check: its $(...) subshell would lose the pid
+expect_eq "HTTP server on host B" 0 $?
+SERVER_PID=$LAB_HTTP_PID
 
 # Follow the alert stream (SSE) from before the attack.
 curl -sN --unix-socket "$SOCK" "http://localhost/api/v1/monitoring/logs?follow=1&event_type=alert" \

@@ -44,8 +44,15 @@ lab_up() {
 	return 0
 }
 
-# lab_config FILE BPFFS: ztosd's config for host A.
+# lab_config FILE BPFFS: ztosd's config for host A. A test may set LAB_RULES (tenant
+# blue's policy rules, as YAML list lines) and LAB_DPI (the dpi: section) first.
 lab_config() {
+	local rules=${LAB_RULES:-}
+	local dpi=${LAB_DPI:-}
+
+	[ -n "$rules" ] || rules="        - {action: deny, proto: tcp, dport: 9999}
+        - {action: inspect, proto: tcp, dport: 5201}"
+	[ -n "$dpi" ] || dpi="{enabled: true, engine: cpu}"
 	cat >>"$1" <<YAML
 underlay: {interface: ul-a, address: 192.0.2.1, xdp_mode: native, flow_table_size: 65536}
 tenants:
@@ -57,11 +64,35 @@ tenants:
     policy:
       default: allow
       rules:
-        - {action: deny, proto: tcp, dport: 9999}
-        - {action: inspect, proto: tcp, dport: 5201}
-dpi: {enabled: true, engine: cpu}
+$rules
+dpi: $dpi
 YAML
 	sed -i "s|bpffs: .*|bpffs: $2|" "$1"
+}
+
+# lab_http_server LOG: an HTTP/1.1 server on host B (10.100.0.2:80, across VXLAN from
+# the workload) that keeps connections open (http.server's default closes them); its
+# pid in LAB_HTTP_PID. Returns once it listens.
+lab_http_server() {
+	ip netns exec "$LAB_P-b" /usr/bin/python3 - <<'PY' >"$1" 2>&1 &
+import http.server, socketserver
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        body = b"hello from host B\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+S(("10.100.0.2", 80), H).serve_forever()
+PY
+	LAB_HTTP_PID=$!
+	wait_until 10 listening "$LAB_P-b" 80
 }
 
 # nsenter, not ip netns exec: that one also gives the process a mount namespace of its

@@ -195,6 +195,9 @@ check "/metrics: ztos_macsec_rx_sc_total InPktsOK of B > 0" bash -c \
 	"grep -E '^ztos_macsec_rx_sc_total\{interface=\"ztmacsec0\",sci=\"02000000000b0001\",counter=\"InPktsOK\"\} [1-9]' <<<'$m'"
 check "/metrics: OutPktsEncrypted of TX SA 0 > 0" bash -c \
 	"grep -E '^ztos_macsec_sa_packets_total\{.*an=\"0\",counter=\"OutPktsEncrypted\"\} [1-9]' <<<'$m'"
+check "config/grafana/ztos.json: every MACsec metric and label it queries is in /metrics" \
+	/usr/bin/python3 "$TOP/tests/web/grafana-check.py" --only ztos_macsec_ \
+	"$TOP/config/grafana/ztos.json" - <<<"$m"
 txt=$(zt a security status)
 check "ztos security status: the SA table (tx and rx rows, key IDs, counters)" bash -c \
 	"grep -qE '^tx 02000000000a0001 +0 +in use +a0' <<<'$txt' &&
