@@ -631,8 +631,6 @@ static int step(struct vm *vm, size_t *pc)
 	uint64_t src;
 
 	vm->n.insns++;
-	if (getenv("BPFC_TRACE"))
-		fprintf(stderr, "T %zu\n", *pc);
 	(*pc)++;
 	switch (cls) {
 	case BPF_LD:
@@ -684,8 +682,6 @@ int bpfc_run(struct bpfc *c, const struct bpf_program *prog, void *pkt, size_t l
 
 	if (!vm)
 		return -ENOMEM;
-	if (getenv("BPFC_TRACE"))
-		fprintf(stderr, "RUN\n");
 	vm->c = c;
 	vm->insn = bpf_program__insns(prog);
 	vm->n_insns = bpf_program__insn_cnt(prog);
