@@ -89,6 +89,7 @@ $(BUILD)/tests/test_afxdp: TEST_LIBS += $(call lib,libxdp libbpf)
 $(call objs,$(BPF_TEST_SRCS) agent/subsys/datapath.c): $(BPF_SKELS)
 $(BUILD)/bench/xdp_bench.o: $(BPF_SKELS) $(BENCH_SKELS)
 $(BUILD)/bench/xdp_bench.o: CFLAGS += -I$(BUILD)/bench
+$(XDP_BENCH): $(BUILD)/bench/bpf_count.o
 bench-tools: $(XDP_BENCH) $(DPI_BENCH)
 DPI_BENCH := $(BUILD)/bench/dpi_bench
 $(DPI_BENCH): $(BUILD)/bench/dpi_bench.o $(LIBDPI)

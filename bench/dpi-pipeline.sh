@@ -7,6 +7,9 @@
 # every frame keeps coming). Run twice: with the cpu engine (Hyperscan) for the rate and
 # the loss, and with the noop engine for the CPU time outside the engine. Prints:
 #   pipeline_sender_kpps   what trafgen put on the wire
+#   allow_sender_kpps, inspect_sender_kpps   the sender's best rate to an allowed port
+#                          and to the inspected one, in turns in this run;
+#                          inspect_vs_allow_rate_ratio, mirror_extra_ns_per_frame from them
 #   pipeline_kpps          frames the engine was handed, per second of sending
 #   pipeline_loss_pct      (sent - scanned) / sent, every loss on the way counted
 #   pipeline_overhead_ns   reader CPU time per frame outside the engine (noop engine),
@@ -22,8 +25,9 @@ count=${1:-2000000}
 command -v trafgen >/dev/null || scripts/deps.sh
 
 . tests/lib.sh
-NS_A=zdp-bench-a
-NS_S=zdp-bench-s
+# BENCH_NS: the namespaces' prefix, for runs beside another agent's (zdp-bench by default)
+NS_A=${BENCH_NS:-zdp-bench}-a
+NS_S=${BENCH_NS:-zdp-bench}-s
 IN_A=(nsenter --net=/run/netns/$NS_A)
 
 down() {
@@ -67,23 +71,28 @@ config cpu
 agent_start "${IN_A[@]}" || { cat "$WORK/ztosd.log"; exit 1; }
 Z=("$ZTOS" --socket "$SOCK")
 
-# One frame, 256 flows (the low byte of the source port counts up), as trafgen config.
-/usr/bin/python3 - >"$WORK/frame.cfg" <<'PY'
+# One frame, 256 flows (the low byte of the source port counts up), as trafgen config:
+# to port 80 (inspected) in frame.cfg, to port 81 (only allowed) in allow.cfg.
+for dport in 80 81; do
+	/usr/bin/python3 - "$dport" >"$WORK/frame-$dport.cfg" <<'PY'
+import sys
 from scapy.all import Ether, IP, TCP, raw
 p = (Ether(src="02:00:00:00:77:01", dst="02:00:00:00:77:02") /
      IP(src="10.100.0.10", dst="10.100.0.20") /
-     TCP(sport=0x9c00, dport=80, flags="PA", seq=1, ack=1) /
+     TCP(sport=0x9c00, dport=int(sys.argv[1]), flags="PA", seq=1, ack=1) /
      b"GET /index.html HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: trafgen\r\n"
      b"Accept: */*\r\n\r\n")
 b = ["0x%02x" % x for x in raw(p)]
 b[14 + 20 + 1] = "dinc(0, 255)"	# TCP source port, low byte
 print("{ " + ", ".join(b) + " }")
 PY
+done
 
 dpi() { "${Z[@]}" status --json | jq ".subsystems.dpi | $1"; }
 tx() { ip -n $NS_S -j -s link show eth0 | jq '.[0].stats64.tx.packets'; }
 
-# run: send count frames; prints sent, scanned, elapsed ns, reader CPU ns outside the engine.
+# run [DPORT]: send count frames (to port 80 unless DPORT); prints sent, scanned, elapsed
+# ns, reader CPU ns outside the engine.
 run() {
 	local tx0 pk0 cpu0 eng0 t0 t1 tx1 pk1
 	sleep 0.5
@@ -92,7 +101,8 @@ run() {
 	cpu0=$(dpi '.reader_cpu_ns - .engine_stats.cpu_ns')
 	eng0=$(dpi .engine_stats.cpu_ns)
 	t0=$(date +%s%N)
-	ip netns exec $NS_S trafgen -o eth0 -i "$WORK/frame.cfg" -n "$count" -q -P 1 >/dev/null 2>&1
+	ip netns exec $NS_S trafgen -o eth0 -i "$WORK/frame-${1:-80}.cfg" -n "$count" -q -P 1 \
+		>/dev/null 2>&1
 	t1=$(date +%s%N)
 	sleep 1		# what the ring still holds
 	tx1=$(tx)
@@ -100,7 +110,16 @@ run() {
 	echo "$((tx1 - tx0)) $((pk1 - pk0)) $((t1 - t0)) $(dpi ".reader_cpu_ns - .engine_stats.cpu_ns - $cpu0")"
 }
 
-read -r sent scanned ns _ < <(run)
+# The sender's rate with the mirror (port 80, inspected) and without it (port 81, only
+# allowed), taking turns twice, best of each: the difference is what mirroring a frame
+# costs the sending CPU (TC's clone and the copy's way through ztos-dpi0 run there).
+best_in=0 best_al=0
+for _ in 1 2; do
+	read -r sent scanned ns _ < <(run)
+	[ $((sent * 1000000 / ns)) -gt "$best_in" ] && best_in=$((sent * 1000000 / ns))
+	read -r sent_al _ ns_al _ < <(run 81)
+	[ $((sent_al * 1000000 / ns_al)) -gt "$best_al" ] && best_al=$((sent_al * 1000000 / ns_al))
+done
 "${Z[@]}" status --json | jq -c '.subsystems.dpi | {engine, packets, batches, losses, engine_stats}' >&2
 config noop
 kill -HUP "$AGENT_PID"
@@ -125,6 +144,11 @@ fi
 "${Z[@]}" status --json | jq -c '.subsystems.dpi | {engine, packets, batches, losses}' >&2
 
 echo "pipeline_sender_kpps $((sent * 1000000 / ns))"
+echo "allow_sender_kpps $best_al"
+echo "inspect_sender_kpps $best_in"
+awk -v i="$best_in" -v a="$best_al" 'BEGIN {
+	printf "inspect_vs_allow_rate_ratio %.3f\n", a ? i / a : 0
+	printf "mirror_extra_ns_per_frame %.0f\n", (i && a) ? 1e6 / i - 1e6 / a : 0 }'
 echo "pipeline_kpps $((scanned * 1000000 / ns))"
 awk -v s="$sent" -v r="$scanned" 'BEGIN { printf "pipeline_loss_pct %.3f\n", s ? (s - r) * 100 / s : 0 }'
 awk -v t="$task_ns" -v e="$eng" -v c="$cpu2" -v r="$scanned2" -v s="$sent2" 'BEGIN {

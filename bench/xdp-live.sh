@@ -38,7 +38,7 @@ live() {
 	frame "$2" >"$WORK/$1.cfg"
 	before=$(counter "$3")
 	t0=$(date +%s%N)
-	ip netns exec zt-b trafgen -o ul-b -i "$WORK/$1.cfg" -n "$count" -q -P 1 >/dev/null 2>&1
+	ip netns exec "$LAB_P-b" trafgen -o ul-b -i "$WORK/$1.cfg" -n "$count" -q -P 1 >/dev/null 2>&1
 	t1=$(date +%s%N)
 	after=$(counter "$3")
 	echo "$(( (after - before) * 1000000000 / (t1 - t0) )) $(( count * 1000000000 / (t1 - t0) ))"

@@ -25,6 +25,7 @@
 #include "bpf/ztos_xdp.skel.h"
 #include "xdp_pass.skel.h"
 #include "xdp_newflow.skel.h"
+#include "bench/bpf_count.h"
 #include "tests/bpf/pkt.h"
 
 #define VNI 100
@@ -75,6 +76,27 @@ static void summarize(struct subject *s)
 	s->median = d[rounds / 2];
 	printf("# %-22s %u rounds of %u runs: min %u, median %u, max %u ns\n", s->name, rounds,
 	       repeat, d[0], s->median, d[rounds - 1]);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * a over b, round by round (the two ran back to back), the median of the rounds: a
+ * machine that speeds up or slows down between rounds moves both alike.
+ */
+static double round_ratio(const struct subject *a, const struct subject *b)
+{
+	double r[MAX_ROUNDS];
+
+	for (unsigned int i = 0; i < rounds; i++)
+		r[i] = b->ns[i] ? (double)a->ns[i] / b->ns[i] : 0;
+	qsort(r, rounds, sizeof(r[0]), cmp_double);
+	return r[rounds / 2];
 }
 
 /* Private maps: nothing under /sys/fs/bpf, nothing shared with a running agent. */
@@ -244,13 +266,64 @@ out:
 	return err;
 }
 
+/*
+ * The machine-independent figures of one path: bench/bpf_count.c runs prog on copies
+ * of obj's maps as they are now, COUNT_RUNS times; bump_off (non-zero) adds one to the
+ * 32-bit word there before each run, as xdp_newflow does, for a new flow every time.
+ */
+#define COUNT_RUNS 1000
+
+static int count_path(const char *name, struct bpf_object *obj, const struct bpf_program *prog,
+		      const struct pkt *p0, __u32 bump_off, __u32 want)
+{
+	struct bpfc *c = bpfc_new(obj);
+	struct bpfc_counts n = { 0 };
+	struct pkt p = *p0;
+	__u32 retval = 0;
+	int err = 0;
+
+	if (!c) {
+		fprintf(stderr, "xdp_bench: copying the maps of %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < COUNT_RUNS && !err; i++) {
+		if (bump_off) {
+			__u32 w;
+
+			memcpy(&w, p.b + bump_off, 4);
+			w = htonl(ntohl(w) + 1);
+			memcpy(p.b + bump_off, &w, 4);
+		}
+		err = bpfc_run(c, prog, p.b, p.len, &retval, &n);
+		if (!err && retval != want) {
+			fprintf(stderr, "xdp_bench: counting %s: returned %u, not %u\n", name,
+				retval, want);
+			err = -1;
+		}
+	}
+	bpfc_free(c);
+	if (err)
+		return -1;
+	printf("%s_insns %.1f\n", name, (double)n.insns / COUNT_RUNS);
+	printf("%s_map_ops %.1f\n", name, (double)(n.hash_ops + n.array_ops) / COUNT_RUNS);
+	printf("# %-22s per packet: %.1f insns, %.1f hash map ops (helper calls), %.1f array "
+	       "lookups (inlined), %.1f global accesses, %.1f atomics, %.1f helper calls, "
+	       "%.1f ring buffer records\n",
+	       name, (double)n.insns / COUNT_RUNS, (double)n.hash_ops / COUNT_RUNS,
+	       (double)n.array_ops / COUNT_RUNS, (double)n.global_ops / COUNT_RUNS,
+	       (double)n.atomics / COUNT_RUNS, (double)n.helpers / COUNT_RUNS,
+	       (double)n.ringbuf / COUNT_RUNS);
+	return 0;
+}
+
 /* libbpf's warnings only: its notes on xdp-filter's libxdp sections are noise here. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
-enum { PASS, FOREIGN, KNOWN, INSPECT, FILTER_UDP, FILTER_ALL, N_SUBJECTS };
+/* Each peer runs right after the path it is the goal of: round_ratio() pairs them. */
+enum { PASS, FOREIGN, FILTER_UDP, KNOWN, FILTER_ALL, INSPECT, N_SUBJECTS };
 
 int main(int argc, char **argv)
 {
@@ -335,6 +408,19 @@ int main(int argc, char **argv)
 	}
 	if (new_flow(&p, s[PASS].fd, s[PASS].median, &fresh))
 		return 1;
+	if (count_path("xdp_foreign_vni_drop", foreign->obj, foreign->progs.ztos_xdp_ingress, &p,
+		       0, XDP_DROP) ||
+	    count_path("xdp_known_flow", known->obj, known->progs.ztos_xdp_ingress, &p, 0,
+		       XDP_PASS) ||
+	    count_path("xdp_new_flow", known->obj, known->progs.ztos_xdp_ingress, &p,
+		       (__u32)(p.l3_off + 12), XDP_PASS) ||
+	    count_path("xdp_inspect", inspect->obj, inspect->progs.ztos_xdp_ingress, &p, 0,
+		       XDP_PASS) ||
+	    count_path("xdpfilter_udp", udp, bpf_object__next_program(udp, NULL), &p, 0,
+		       XDP_DROP) ||
+	    count_path("xdpfilter_all", all, bpf_object__next_program(all, NULL), &p, 0,
+		       XDP_DROP))
+		return 1;
 
 	printf("xdp_pass_floor_ns %u\n", s[PASS].median);
 	printf("xdp_foreign_vni_drop_ns %u\n", s[FOREIGN].median);
@@ -343,6 +429,11 @@ int main(int argc, char **argv)
 	printf("xdp_inspect_ns %u\n", s[INSPECT].median);
 	printf("xdpfilter_udp_ns %u\n", s[FILTER_UDP].median);
 	printf("xdpfilter_all_ns %u\n", s[FILTER_ALL].median);
+	/* The goals: known flow at or below xdp-filter all, in ns of the same run. */
+	printf("new_flow_ns %u\n", fresh);
+	printf("foreign_vni_vs_xdpfilter_udp_ratio %.2f\n",
+	       round_ratio(&s[FOREIGN], &s[FILTER_UDP]));
+	printf("known_flow_vs_xdpfilter_all_ratio %.2f\n", round_ratio(&s[KNOWN], &s[FILTER_ALL]));
 
 	bpf_object__close(all);
 	bpf_object__close(udp);

@@ -68,13 +68,15 @@ static __always_inline int ztos_tc_port(struct __sk_buff *skb, bool egress)
 	struct ztos_cursor c;
 	struct ztos_pkt p;
 	__u32 *vni, ifindex = skb->ifindex, tenant_vni;
+	__u64 jiffies;
 	int act;
 
 	vni = bpf_map_lookup_elem(&ports, &ifindex);
 	if (!vni)
 		return TC_ACT_OK;
 	tenant_vni = *vni;
-	if (!ztos_tenant(tenant_vni, bpf_jiffies64(), &t))
+	jiffies = bpf_jiffies64();
+	if (!ztos_tenant(tenant_vni, jiffies, &t))
 		return TC_ACT_OK;	/* a port whose tenant is being set up or removed */
 
 	__builtin_memset(&p, 0, sizeof(p));
@@ -82,6 +84,7 @@ static __always_inline int ztos_tc_port(struct __sk_buff *skb, bool egress)
 	p.outer.vni = tenant_vni;
 	p.hook.ctx = skb;
 	p.hook.kind = ZTOS_HOOK_TC;
+	p.jiffies = jiffies;
 	p.len = skb->len;
 	/*
 	 * Towards a workload, a packet was counted (and, from a local port, mirrored) where

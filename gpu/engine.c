@@ -442,7 +442,6 @@ struct dpi_flow *dpi_flow_get(struct dpi_scanner *s, const struct dpi_pkt *p)
 	f->used = 1;
 	f->stream_off = 0;
 	f->tail_len = 0;
-	f->hs = NULL;
 	f->hnext = fl->buckets[b];
 	fl->buckets[b] = i + 1;
 	lru_push(fl, i);

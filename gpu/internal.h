@@ -20,7 +20,6 @@ struct dpi_flow {
 	uint32_t lru_prev, lru_next;	/* index + 1; 0 ends */
 	uint64_t stream_off;		/* bytes of the stream scanned so far */
 	uint32_t tail_len;
-	hs_stream_t *hs;		/* cpu engine: Hyperscan stream */
 	uint8_t tail[DPI_STREAM_WINDOW];
 };
 
@@ -75,7 +74,7 @@ struct dpi_db {
 	uint32_t *pcre_first;		/* [n_rules]: id of the rule's first pcre */
 	uint32_t n_pcres;
 	hs_database_t *pcre_db;		/* block mode, all pcres, id = pcre index */
-	hs_database_t *lit_block, *lit_stream; /* cpu engine: the automaton's literals */
+	hs_database_t *lit_block;	/* cpu engine: the automaton's literals, block mode */
 	void *cuda_db;
 };
 
@@ -85,8 +84,8 @@ struct dpi_scanner {
 	struct dpi_flows flows;
 	struct dpi_scanner_stats st;
 	struct dpi_results *res;
-	hs_scratch_t *scratch;		/* pcre, and the cpu engine's streams */
-	hs_scratch_t *bscratch;		/* the cpu engine's block mode: its own, smaller */
+	hs_scratch_t *scratch;		/* pcre */
+	hs_scratch_t *bscratch;		/* the cpu engine's literals: its own, smaller */
 	uint8_t *buf;			/* DPI_CORE_MAX_BUF: one packet's inspection buffer */
 	uint64_t *bits;			/* 2 * DPI_CORE_BITWORDS */
 	struct dpi_core_hit *hits;	/* one packet's candidates (HIT_CAP) */

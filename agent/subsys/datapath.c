@@ -205,6 +205,28 @@ static bool is_l3_device(const char *ifname)
 	return l3;
 }
 
+/* A pinned cache of another layout than this build's (an older agent's) goes. */
+static void drop_stale_cache(struct datapath *dp, const struct bpf_map *m)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dp->bpffs, bpf_map__name(m)) >= (int)sizeof(path))
+		return;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
+	     info.value_size != bpf_map__value_size(m) ||
+	     info.max_entries != bpf_map__max_entries(m)) && !unlink(path))
+		pr_info("datapath: %s pinned by another version (value %u bytes, this one %u): "
+			"made again", bpf_map__name(m), info.value_size, bpf_map__value_size(m));
+	close(fd);
+}
+
 static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_err *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dp->bpffs);
@@ -236,8 +258,11 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_
 	/*
 	 * Maps are pinned by name: the first object creates and pins them, the second and
 	 * any later agent reuse them. A pinned map from another ztos version with another
-	 * layout makes the load fail; --cleanup removes it.
+	 * layout makes the load fail; --cleanup removes it. The caches hold nothing that
+	 * is not in the other maps: one of another layout is dropped and made again.
 	 */
+	drop_stale_cache(dp, dp->xdp->maps.tenant_cache);
+	drop_stale_cache(dp, dp->xdp->maps.vtep_cache);
 	ret = ztos_xdp__load(dp->xdp);
 	if (ret)
 		return fail(e, ret, "datapath: load ztos_xdp (the verifier log is above; "

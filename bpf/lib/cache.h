@@ -27,18 +27,10 @@ enum ztos_slot_state {
 	ZTOS_SLOT_ABSENT,	/* the hash map has no such key */
 };
 
-/*
- * The tenant of vni into *out, or false when vni has none. A VNI without a tenant is
- * remembered in ztos_vni_absent, shared by all CPUs as one u64 written and read
- * whole (never torn): the answer to a flood of one foreign VNI is one load.
- */
-static __always_inline bool ztos_tenant(__u32 vni, __u64 jiffies, struct ztos_tenant_info *out)
+/* Whether vni is remembered, this jiffy, as a VNI without a tenant: one load. */
+static __always_inline bool ztos_vni_absent_now(__u32 vni, __u64 jiffies, __u64 **slot)
 {
-	__u64 tag = jiffies << 24 | vni;	/* VNIs are 24 bits */
 	__u32 idx = vni;
-	const struct ztos_tenant_info *t;
-	struct ztos_tenant_slot *s;
-	__u64 *absent;
 
 	/*
 	 * Verifier workaround: left alone, clang re-derives the index for the store
@@ -47,8 +39,23 @@ static __always_inline bool ztos_tenant(__u32 vni, __u64 jiffies, struct ztos_te
 	 */
 	asm volatile("" : "+r"(idx));
 	idx &= ZTOS_CACHE_SLOTS - 1;
-	absent = &ztos_vni_absent[idx];
-	if (*absent == tag)
+	*slot = &ztos_vni_absent[idx];
+	return **slot == (jiffies << 24 | vni);	/* VNIs are 24 bits */
+}
+
+/*
+ * The tenant of vni into *out, or false when vni has none. A VNI without a tenant is
+ * remembered in ztos_vni_absent, shared by all CPUs as one u64 written and read
+ * whole (never torn): the answer to a flood of one foreign VNI is one load.
+ */
+static __always_inline bool ztos_tenant(__u32 vni, __u64 jiffies, struct ztos_tenant_info *out)
+{
+	__u32 idx = vni & (ZTOS_CACHE_SLOTS - 1);
+	const struct ztos_tenant_info *t;
+	struct ztos_tenant_slot *s;
+	__u64 *absent;
+
+	if (ztos_vni_absent_now(vni, jiffies, &absent))
 		return false;
 	s = bpf_map_lookup_elem(&tenant_cache, &idx);
 	if (s && s->jiffies == jiffies && s->vni == vni) {
@@ -57,7 +64,7 @@ static __always_inline bool ztos_tenant(__u32 vni, __u64 jiffies, struct ztos_te
 	}
 	t = bpf_map_lookup_elem(&tenants, &vni);
 	if (!t) {
-		*absent = tag;
+		*absent = jiffies << 24 | vni;
 		return false;
 	}
 	*out = *t;
@@ -76,21 +83,38 @@ static __always_inline bool ztos_vtep_key_eq(const struct ztos_vtep_key *a,
 	       a->addr[1] == b->addr[1] && a->addr[2] == b->addr[2] && a->addr[3] == b->addr[3];
 }
 
-/* Whether the allowlist lets k's VTEP send k's VNI. */
-static __always_inline bool ztos_vtep_allowed(const struct ztos_vtep_key *k, __u64 jiffies)
+/*
+ * Whether the VTEP of k may send k's VNI, and the VNI's tenant into *t: 0, or the drop
+ * reason (ZTOS_DROP_UNKNOWN_VNI: *t is not set; ZTOS_DROP_VTEP: it is). One slot of
+ * vtep_cache answers both questions for a known pair: a packet of a tenant's traffic
+ * makes one cache lookup, not one per map in front of it.
+ */
+static __always_inline int ztos_admit(const struct ztos_vtep_key *k, __u64 jiffies,
+				      struct ztos_tenant_info *t)
 {
 	__u32 h = (k->vni ^ k->addr[0] ^ k->addr[1] ^ k->addr[2] ^ k->addr[3]) * 0x9E3779B1U;
 	__u32 idx = h >> 24;	/* the top bits mix best; 8 bits for 256 slots */
-	struct ztos_vtep_slot *s = bpf_map_lookup_elem(&vtep_cache, &idx);
+	struct ztos_vtep_slot *s;
+	__u64 *absent;
+	bool allowed;
 
-	if (!s)
-		return bpf_map_lookup_elem(&vteps, k) != NULL;
-	if (s->jiffies != jiffies || !ztos_vtep_key_eq(&s->key, k)) {
-		s->state = bpf_map_lookup_elem(&vteps, k) ? ZTOS_SLOT_FOUND : ZTOS_SLOT_ABSENT;
+	if (ztos_vni_absent_now(k->vni, jiffies, &absent))
+		return ZTOS_DROP_UNKNOWN_VNI;
+	s = bpf_map_lookup_elem(&vtep_cache, &idx);
+	if (s && s->jiffies == jiffies && ztos_vtep_key_eq(&s->key, k)) {
+		*t = s->info;
+		return s->state == ZTOS_SLOT_FOUND ? 0 : ZTOS_DROP_VTEP;
+	}
+	if (!ztos_tenant(k->vni, jiffies, t))
+		return ZTOS_DROP_UNKNOWN_VNI;
+	allowed = bpf_map_lookup_elem(&vteps, k) != NULL;
+	if (s) {
+		s->state = allowed ? ZTOS_SLOT_FOUND : ZTOS_SLOT_ABSENT;
 		s->jiffies = jiffies;
 		s->key = *k;
+		s->info = *t;
 	}
-	return s->state == ZTOS_SLOT_FOUND;
+	return allowed ? 0 : ZTOS_DROP_VTEP;
 }
 
 #endif

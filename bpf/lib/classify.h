@@ -133,6 +133,7 @@ static __always_inline int ztos_underlay(const struct ztos_hook *hook, void *dat
 	struct ztos_pkt p;
 	__u64 jiffies;
 	__be16 proto;
+	int reason;
 
 	__builtin_memset(&outer, 0, sizeof(outer));
 	if (l3_device) {
@@ -162,13 +163,11 @@ static __always_inline int ztos_underlay(const struct ztos_hook *hook, void *dat
 	c.pos = vx + 1;
 
 	jiffies = bpf_jiffies64();
-	if (!ztos_tenant(outer.vni, jiffies, &t)) {
-		ztos_drop_at(ZTOS_DROP_UNKNOWN_VNI, jiffies, hook, &outer, NULL);
-		return ZTOS_ACT_DROP;
-	}
-	if (!ztos_vtep_allowed(&outer, jiffies)) {
-		ztos_drop_at(ZTOS_DROP_VTEP, jiffies, hook, &outer, NULL);
-		ztos_tenant_count(t.tenant_id, wire_len - (__u32)(c.pos - data), 1, 0);
+	reason = ztos_admit(&outer, jiffies, &t);
+	if (reason) {
+		ztos_drop_at(reason, jiffies, hook, &outer, NULL);
+		if (reason == ZTOS_DROP_VTEP)
+			ztos_tenant_count(t.tenant_id, wire_len - (__u32)(c.pos - data), 1, 0);
 		return ZTOS_ACT_DROP;
 	}
 
@@ -176,6 +175,7 @@ static __always_inline int ztos_underlay(const struct ztos_hook *hook, void *dat
 	p.key.vni = outer.vni;
 	p.outer = outer;
 	p.hook = *hook;
+	p.jiffies = jiffies;
 	p.len = wire_len - (__u32)(c.pos - data);
 	return ztos_classify(&c, &p, &t);
 }

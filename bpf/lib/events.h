@@ -31,22 +31,27 @@ static __always_inline void ztos_tenant_count(__u32 tenant_id, __u32 len, __u64 
 }
 
 /*
- * Wake the reader at most once per jiffy, or when the ring is half full. A
- * wakeup is an irq_work, a self-IPI: in a VM each costs microseconds, and with the
- * default (wake whenever the reader has caught up) a fast reader is woken for nearly
- * every record. Records sent without a wakeup wait for the next one, so the agent
- * also drains the ring on a timer.
+ * Wake the reader once per jiffy, and once per half a ring of records sent since the
+ * last wakeup. A wakeup is an irq_work, a self-IPI: in a VM each costs microseconds,
+ * and with the default (wake whenever the reader has caught up) a fast reader is
+ * woken for nearly every record. Asking the ring how full it is would cost a helper
+ * call per record, and once the reader lags past half the ring, an IPI per record
+ * until it caught up: the count of records since the last wakeup costs neither. The
+ * count is a plain global shared by the CPUs: a race loses an increment or two, which
+ * only moves a wakeup by as much. Records sent without a wakeup wait for the next one,
+ * so the agent also drains the ring on a timer.
  */
+#define ZTOS_EVENTS_WAKE_EVERY (ZTOS_EVENTS_SIZE / 2 / (sizeof(struct ztos_event) + 8))
+
 static __always_inline __u64 ztos_wakeup_flag(void)
 {
 	__u64 jiffies = bpf_jiffies64();
 
-	if (ztos_wakeup_jiffies != jiffies) {
+	if (ztos_wakeup_jiffies != jiffies || ++ztos_events_unwoken >= ZTOS_EVENTS_WAKE_EVERY) {
 		ztos_wakeup_jiffies = jiffies;
+		ztos_events_unwoken = 0;
 		return BPF_RB_FORCE_WAKEUP;
 	}
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > ZTOS_EVENTS_SIZE / 2)
-		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
 

@@ -26,7 +26,7 @@ static __always_inline void ztos_flow_account(struct ztos_flow *f, const struct 
 {
 	__u8 src_is_a = !p->reverse;
 	__u32 dir = src_is_a == f->opener_is_a ? ZTOS_DIR_FWD : ZTOS_DIR_REV;
-	__u32 jiffies = bpf_jiffies64();
+	__u32 jiffies = p->jiffies;
 
 	/* Other CPUs add to the same flow: atomic adds (BPF_XADD), plain stores else. */
 	__sync_fetch_and_add(&f->packets[dir], 1);
@@ -67,7 +67,7 @@ static __always_inline int ztos_flow_new(const struct ztos_pkt *p, const struct 
 	f.verdict = verdict;
 	f.opener_is_a = !p->reverse;
 	f.tcp_flags = p->tcp_flags;
-	ztos_flow_seen_jiffies(&f) = bpf_jiffies64();
+	ztos_flow_seen_jiffies(&f) = p->jiffies;
 	err = bpf_map_update_elem(&flows, &p->key, &f, BPF_NOEXIST);
 	if (err == -EEXIST)
 		return err;

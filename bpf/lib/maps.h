@@ -98,11 +98,12 @@ struct ztos_tenant_slot {		/* a VNI that has a tenant */
 	struct ztos_tenant_info info;
 };
 
-struct ztos_vtep_slot {
+struct ztos_vtep_slot {		/* a (VNI, VTEP) pair whose VNI has a tenant */
 	__u64 jiffies;
 	struct ztos_vtep_key key;
 	__u32 state;
 	__u32 pad;
+	struct ztos_tenant_info info;	/* the VNI's tenant: a hit needs no tenant_cache */
 };
 
 struct {
@@ -134,5 +135,6 @@ __u64 ztos_vni_absent[ZTOS_CACHE_SLOTS];	/* lib/cache.h: jiffies << 24 | vni */
 __u64 ztos_drop_last_ns[ZTOS_DROP_MAX];		/* lib/events.h: the last drop event */
 __u64 ztos_drop_quiet_jiffies[ZTOS_DROP_MAX];	/* a jiffy too soon for another one */
 __u64 ztos_wakeup_jiffies;			/* the last ring buffer wakeup */
+__u64 ztos_events_unwoken;			/* records sent since then */
 
 #endif

@@ -142,6 +142,7 @@ struct ztos_pkt {
 	struct ztos_flow_key key;
 	struct ztos_vtep_key outer;	/* vni and the VTEP; family 0 at tenant ports */
 	struct ztos_hook hook;
+	__u32 jiffies;		/* the low 32 bits of bpf_jiffies64(), read once per packet */
 	__u32 len;		/* bytes of the tenant frame, from its Ethernet header */
 	__u8 tcp_flags;
 	__u8 reverse;		/* the packet goes from endpoint b to endpoint a */
