@@ -3,6 +3,9 @@
  * Rule parser: the Suricata/Snort subset described in rules.h. One rule per line
  * (a line ending in '\' continues on the next). Every error is FILE:LINE:COL and
  * skips the whole rule: a rule is loaded as written or not at all.
+ *
+ * Messages never quote the file's text: they say where and what was expected. A rules
+ * path may name any file the agent can read, and errors travel to API clients and logs.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -130,18 +133,17 @@ static int parse_u32(struct ctx *c, size_t pos, const char *s, size_t len, uint3
 		return fail(c, pos, E_UNSUPPORTED, "%s: negative values are not supported", what);
 	if (i < len && !isdigit((unsigned char)s[i]))
 		return fail(c, pos, E_UNSUPPORTED,
-			    "%s: '%.*s' is not a number (variables are not supported)", what,
-			    (int)(len - i), s + i);
+			    "%s: expected a number (variables are not supported)", what);
 	if (i == len)
 		return fail(c, pos, E_INVALID, "%s needs a value", what);
 	for (; i < len; i++) {
 		if (!isdigit((unsigned char)s[i]))
-			return fail(c, pos, E_INVALID, "%s: '%.*s' is not a number", what,
-				    (int)len, s);
+			return fail(c, pos, E_INVALID, "%s: expected a number, digits only",
+				    what);
 		v = v * 10 + (uint64_t)(s[i] - '0');
 		if (v > max)
-			return fail(c, pos, E_INVALID, "%s: %.*s is larger than %u", what,
-				    (int)len, s, max);
+			return fail(c, pos, E_INVALID, "%s: expected a number up to %u", what,
+				    max);
 	}
 	*out = (uint32_t)v;
 	return 0;
@@ -158,11 +160,12 @@ static int parse_cidr(struct ctx *c, size_t pos, const char *s, size_t len, bool
 	int max;
 
 	if (len == 0 || len >= sizeof(buf))
-		return fail(c, pos, E_INVALID, "bad address '%.*s'", (int)len, s);
+		return fail(c, pos, E_INVALID,
+			    "bad address: expected an IPv4 or IPv6 address or prefix");
 	memcpy(buf, s, len);
 	buf[len] = 0;
 	if (buf[0] == '$')
-		return fail(c, pos, E_UNSUPPORTED, "address variable '%s' is not supported", buf);
+		return fail(c, pos, E_UNSUPPORTED, "address variables ($NAME) are not supported");
 	slash = strchr(buf, '/');
 	if (slash)
 		buf[slash - buf] = 0;
@@ -175,8 +178,8 @@ static int parse_cidr(struct ctx *c, size_t pos, const char *s, size_t len, bool
 		out->family = 6;
 		max = 128;
 	} else {
-		return fail(c, pos, E_INVALID, "bad address '%.*s': not an IPv4 or IPv6 address",
-			    (int)len, s);
+		return fail(c, pos, E_INVALID,
+			    "bad address: expected an IPv4 or IPv6 address or prefix");
 	}
 	prefix = (uint32_t)max;
 	if (slash && parse_u32(c, pos, slash + 1, strlen(slash + 1), (uint32_t)max,
@@ -193,8 +196,7 @@ static int parse_port(struct ctx *c, size_t pos, const char *s, size_t len, bool
 	uint32_t lo = 0, hi = 65535;
 
 	if (len && s[0] == '$')
-		return fail(c, pos, E_UNSUPPORTED, "port variable '%.*s' is not supported",
-			    (int)len, s);
+		return fail(c, pos, E_UNSUPPORTED, "port variables ($NAME) are not supported");
 	if (!colon) {
 		if (parse_u32(c, pos, s, len, 65535, "port", &lo))
 			return -1;
@@ -209,8 +211,8 @@ static int parse_port(struct ctx *c, size_t pos, const char *s, size_t len, bool
 		if (l2 && parse_u32(c, pos, colon + 1, l2, 65535, "port", &hi))
 			return -1;
 		if (lo > hi)
-			return fail(c, pos, E_INVALID, "bad port range '%.*s': %u > %u", (int)len,
-				    s, lo, hi);
+			return fail(c, pos, E_INVALID,
+				    "bad port range: the first port is larger than the last");
 	}
 	out->lo = (uint16_t)lo;
 	out->hi = (uint16_t)hi;
@@ -328,12 +330,11 @@ static int parse_header(struct ctx *c, struct dpi_rule *r, size_t *pos)
 				r->action = DPI_ACTION_DROP;
 			else if ((e - i == 4 && !strncmp(t + i, "pass", 4)) ||
 				 (e - i == 6 && !strncmp(t + i, "reject", 6)))
-				return fail(c, i, E_UNSUPPORTED, "action '%.*s' is not supported",
-					    (int)(e - i), t + i);
+				return fail(c, i, E_UNSUPPORTED, "action %s is not supported",
+					    t[i] == 'p' ? "pass" : "reject");
 			else
 				return fail(c, i, E_INVALID,
-					    "unknown action '%.*s' (alert or drop)", (int)(e - i),
-					    t + i);
+					    "unknown action: expected alert or drop");
 			break;
 		case 1:
 			if (e - i == 2 && !strncmp(t + i, "ip", 2))
@@ -346,8 +347,7 @@ static int parse_header(struct ctx *c, struct dpi_rule *r, size_t *pos)
 				r->proto = DPI_PROTO_ICMP;
 			else
 				return fail(c, i, E_UNSUPPORTED,
-					    "protocol '%.*s' is not supported (ip, tcp, udp, icmp)",
-					    (int)(e - i), t + i);
+					    "protocol not supported: expected ip, tcp, udp or icmp");
 			break;
 		case 2:
 		case 5:
@@ -365,8 +365,7 @@ static int parse_header(struct ctx *c, struct dpi_rule *r, size_t *pos)
 			else if (e - i == 2 && !strncmp(t + i, "<>", 2))
 				r->bidir = true;
 			else
-				return fail(c, i, E_INVALID, "expected '->' or '<>', not '%.*s'",
-					    (int)(e - i), t + i);
+				return fail(c, i, E_INVALID, "expected '->' or '<>'");
 			break;
 		}
 		i = e;
@@ -436,7 +435,8 @@ static int parse_content(struct ctx *c, size_t pos, const char *v, size_t len,
 				continue;
 			d = hexval(ch);
 			if (d < 0)
-				return fail(c, pos + i, E_INVALID, "'%c' is not a hex digit", ch);
+				return fail(c, pos + i, E_INVALID,
+					    "expected a hex digit (0-9, a-f) between '|'");
 			if (hi < 0) {
 				hi = d;
 				continue;
@@ -471,6 +471,31 @@ static int parse_content(struct ctx *c, size_t pos, const char *v, size_t len,
 	return 0;
 }
 
+/*
+ * Hyperscan's message with anything it quotes left out: it may quote the expression,
+ * and the expression is the file's text.
+ */
+static const char *without_quotes(const char *m, char *out, size_t len)
+{
+	bool in = false;
+	size_t o = 0;
+
+	for (; *m && o + 6 < len; m++) {
+		if (*m == '\'') {
+			in = !in;
+			if (in) {
+				memcpy(out + o, "'...'", 5);
+				o += 5;
+			}
+			continue;
+		}
+		if (!in)
+			out[o++] = *m;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* Check a pcre with Hyperscan now, so that a rule it cannot compile is skipped here. */
 static int check_pcre(struct ctx *c, size_t pos, const struct dpi_pcre *p)
 {
@@ -490,10 +515,11 @@ static int check_pcre(struct ctx *c, size_t pos, const struct dpi_pcre *p)
 	}
 	if (hs_expression_info(p->expr, flags, &info, &cerr) != HS_SUCCESS) {
 		const char *m = cerr ? cerr->message : "unknown error";
+		char clean[256];
 
 		r = fail(c, pos, strstr(m, "not supported") || strstr(m, "unsupported") ?
 					 E_UNSUPPORTED : E_INVALID,
-			 "pcre /%s/: %s", p->expr, m);
+			 "pcre: %s", without_quotes(m, clean, sizeof(clean)));
 		hs_free_compile_error(cerr);
 	}
 	free(info);
@@ -531,7 +557,7 @@ static int parse_pcre(struct ctx *c, size_t pos, const char *v, size_t len, stru
 			break;
 		default:
 			return fail(c, pos + qs + i, E_UNSUPPORTED,
-				    "pcre flag '%c' is not supported (i, s, m, x)", s[i]);
+				    "pcre flag not supported: expected i, s, m or x");
 		}
 	}
 	if (p->flags & DPI_PCRE_EXTENDED) {
@@ -575,9 +601,8 @@ static int parse_flow(struct ctx *c, size_t pos, const char *v, size_t len, stru
 			;
 		else
 			return fail(c, pos + i, E_UNSUPPORTED,
-				    "flow option '%.*s' is not supported (to_server, to_client, "
-				    "from_client, from_server, established, stateless)", (int)s,
-				    v + i);
+				    "flow option not supported: expected to_server, to_client, "
+				    "from_client, from_server, established or stateless");
 #undef IS
 		i = j;
 	}
@@ -637,6 +662,37 @@ static int parse_modifier(struct ctx *c, size_t pos, const char *key, const char
 
 static const char *const ignored_keys[] = { "metadata", "reference", "fast_pattern", NULL };
 
+/*
+ * Suricata keywords this parser does not support: named in the message. Any other word
+ * is not: a rule file can be any file the agent may read, so its text is never quoted.
+ */
+static const char *const suricata_keys[] = {
+	"app-layer-event", "app-layer-protocol", "asn1", "base64_data", "base64_decode",
+	"bsize", "byte_extract", "byte_jump", "byte_math", "byte_test", "dataset", "datarep",
+	"detection_filter", "dns.query", "dns_query", "dsize", "file.data", "file_data",
+	"filemagic", "filename", "filestore", "flowbits", "flowint", "fragbits", "fragoffset",
+	"ftpbounce", "gid", "http.header", "http.host", "http.method", "http.request_body",
+	"http.response_body", "http.stat_code", "http.uri", "http.user_agent",
+	"http_client_body", "http_cookie", "http_header", "http_host", "http_method",
+	"http_raw_header", "http_raw_uri", "http_server_body", "http_stat_code", "http_uri",
+	"http_user_agent", "icmp_id", "icmp_seq", "icode", "id", "ip_proto", "ipopts",
+	"isdataat", "itype", "ja3.hash", "ja3_hash", "lua", "luajit", "noalert", "pkt_data",
+	"prefilter", "rawbytes", "replace", "rpc", "sameip", "seq", "ack", "window", "flags",
+	"ssh_proto", "ssl_state", "ssl_version", "startswith", "endswith", "stream_size",
+	"tag", "threshold", "tls.sni", "tls_sni", "tls.cert_subject", "ttl", "tos",
+	"urilen", "xbits", "target", "uricontent", NULL,
+};
+
+static int unsupported_keyword(struct ctx *c, size_t pos, const char *key)
+{
+	for (int i = 0; suricata_keys[i]; i++)
+		if (!strcmp(key, suricata_keys[i]))
+			return fail(c, pos, E_UNSUPPORTED, "unsupported keyword '%s'",
+				    suricata_keys[i]);
+	return fail(c, pos, E_UNSUPPORTED, "unknown keyword (not one of Suricata's this "
+		    "parser knows)");
+}
+
 /* Parse "key" or "key:value" (value: text[vs, vs+vl)). */
 static int parse_option(struct ctx *c, struct dpi_rule *r, size_t kpos, size_t klen, size_t vpos,
 			size_t vlen, bool has_val)
@@ -648,8 +704,8 @@ static int parse_option(struct ctx *c, struct dpi_rule *r, size_t kpos, size_t k
 	if (klen == 0)
 		return fail(c, kpos, E_INVALID, "empty option");
 	if (klen >= sizeof(key))
-		return fail(c, kpos, E_UNSUPPORTED, "unsupported keyword '%.*s'", (int)klen,
-			    t + kpos);
+		return fail(c, kpos, E_UNSUPPORTED, "unknown keyword (longer than %zu characters)",
+			    sizeof(key) - 1);
 	memcpy(key, t + kpos, klen);
 	key[klen] = 0;
 
@@ -725,7 +781,7 @@ static int parse_option(struct ctx *c, struct dpi_rule *r, size_t kpos, size_t k
 	for (int i = 0; ignored_keys[i]; i++)
 		if (!strcmp(key, ignored_keys[i]))
 			return 0;
-	return fail(c, kpos, E_UNSUPPORTED, "unsupported keyword '%s'", key);
+	return unsupported_keyword(c, kpos, key);
 }
 
 /* The options "(k:v; k; ...)" from pos (just after '('). */
@@ -764,12 +820,10 @@ static int parse_options(struct ctx *c, struct dpi_rule *r, size_t pos)
 				i++;
 			}
 			if (!t[i])
-				return fail(c, kpos, E_INVALID, "option '%.*s' is not ended by ';'",
-					    (int)klen, t + kpos);
+				return fail(c, kpos, E_INVALID, "option is not ended by ';'");
 			vlen = i - vpos;
 		} else if (t[i] != ';') {
-			return fail(c, i, E_INVALID, "expected ';' after '%.*s'", (int)klen,
-				    t + kpos);
+			return fail(c, i, E_INVALID, "expected ':' or ';' after the option's name");
 		}
 		if (parse_option(c, r, kpos, klen, vpos, vlen, has_val))
 			return -1;

@@ -15,6 +15,7 @@
  * A rule that uses anything else is reported (FILE:LINE:COL: message) and skipped, and
  * counted in ->unsupported: never loaded half-understood. A rule with bad syntax is
  * reported and skipped too (counted in ->invalid). Loading goes on with the next line.
+ * Messages name the place and what was expected, never the text found there.
  */
 #ifndef ZTOS_GPU_RULES_H
 #define ZTOS_GPU_RULES_H

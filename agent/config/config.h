@@ -142,8 +142,9 @@ struct ztos_bgp {
 struct ztos_dpi_cfg {
 	bool enabled;
 	enum ztos_dpi_engine engine;
-	char **rules;		/* absolute paths */
+	char **rules;		/* absolute paths (real paths for those given over the API) */
 	size_t n_rules;
+	char *rules_dir;	/* where rules files named over the API must be */
 	enum ztos_on_alert on_alert;
 	uint32_t batch_size;		/* packets handed to the engine at most at once */
 	uint32_t batch_timeout_us;	/* a batch not full goes to the engine after this */
@@ -234,6 +235,11 @@ void cfg_node_free(struct cfg_node *n);
  * Schema walk and validation. Relative paths in the config (key files, rules) are
  * resolved against base_dir (the config file's folder). On error *out is NULL,
  * every error found is in errs and -EINVAL is returned.
+ *
+ * Nodes that came from no file (JSON: the API) are held to more: a rules file they name
+ * must be a regular file in dpi.rules_dir and none of the agent's own secret files, and
+ * dpi.rules_dir itself comes from a file only. Errors about their key files do not tell
+ * a missing file from an unusable one.
  */
 int cfg_build(const struct cfg_node *root, const char *base_dir, struct ztos_config **out,
 	      struct cfg_errors *errs);

@@ -151,6 +151,7 @@ static void dpi_free(struct ztos_dpi_cfg *d)
 	for (i = 0; i < d->n_rules; i++)
 		free(d->rules[i]);
 	free(d->rules);
+	free(d->rules_dir);
 }
 
 void cfg_free(struct ztos_config *cfg)

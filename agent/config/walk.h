@@ -21,6 +21,8 @@ struct bctx {
 	/* macsec key files are checked against the cipher, wherever it is written */
 	enum ztos_macsec_cipher cipher;
 	bool cipher_known;
+	/* dpi.rules_dir, made real: rules files named over the API must be in it */
+	const char *rules_dir;
 };
 
 typedef int (*field_fn)(struct bctx *c, const struct cfg_node *v, void *obj);

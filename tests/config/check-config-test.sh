@@ -68,7 +68,7 @@ check "missing config file: names the file" grep -q "nonexistent.yaml" <<<"$out"
 cat >"$T/local.rules" <<'RULES'
 alert tcp any any -> any 80 (msg:"fine"; content:"abc"; sid:1;)
 alert tcp any any -> any 80 (msg:"unterminated"; content:"abc; sid:2;)
-alert tcp any any -> any 80 (msg:"not ours"; content:"abc"; foo:bar; sid:3;)
+alert tcp any any -> any 80 (msg:"not ours"; content:"abc"; dsize:10; sid:3;)
 RULES
 printf 'version: 1\ndpi:\n  enabled: true\n  rules: [local.rules]\n' >"$T/dpi.yaml"
 out=$("$ZTOSD" --check-config "$T/dpi.yaml" 2>&1)
@@ -78,4 +78,4 @@ sed -i 2d "$T/local.rules"
 out=$("$ZTOSD" --check-config "$T/dpi.yaml" 2>&1)
 expect_eq "an unsupported keyword only: exit 0" 0 $?
 check "an unsupported keyword: a warning naming the rule and the keyword" \
-	grep -qE "warning: .*local.rules:2:[0-9]+: .*'foo'.*skipped" <<<"$out"
+	grep -qE "warning: .*local.rules:2:[0-9]+: .*'dsize'.*skipped" <<<"$out"
