@@ -382,6 +382,11 @@ static int load_token(const char *path, char *token)
 		pr_warn("token_file %s is readable by others; run: chmod 600 %s", path, path);
 		goto out;
 	}
+	if (st.st_uid != geteuid()) {
+		pr_warn("token_file %s belongs to uid %u, not to the agent's user; run: chown %u %s",
+			path, (unsigned int)st.st_uid, (unsigned int)geteuid(), path);
+		goto out;
+	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	buf[n > 0 ? n : 0] = '\0';
 	buf[strcspn(buf, " \t\r\n")] = '\0';

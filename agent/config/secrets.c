@@ -25,22 +25,32 @@ int check_readable(struct bctx *c, const struct cfg_node *v, const char *path)
 	return 0;
 }
 
-/* 0, -EINVAL when reported, or -errno from stat() (unreported: the caller decides). */
+/*
+ * A secret is its owner's alone: no mode bits for group or others (group_read: the group
+ * may read it, as TLS keys often are root:ssl-cert 0640), and its owner is the agent's
+ * user: another user who owns it can read it or put their own key in it.
+ * 0, -EINVAL when reported, or -errno from stat() (unreported: the caller decides).
+ */
 int check_secret_mode(struct bctx *c, const struct cfg_node *v, const char *path,
-		      bool group_write_too)
+		      bool group_read)
 {
+	mode_t allowed = group_read ? S_IRGRP : 0;
 	struct stat st;
 
 	if (stat(path, &st))
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return b_err(c, v, "%s is not a regular file", path);
-	if (st.st_mode & S_IROTH)
-		return b_err(c, v, "%s can be read by every user but holds a secret; run: chmod 600 %s",
-			     path, path);
-	if (group_write_too && (st.st_mode & S_IWGRP))
-		return b_err(c, v, "%s can be changed by its group but holds a secret; run: chmod 600 %s",
-			     path, path);
+	if (st.st_mode & 0077 & ~allowed)
+		return b_err(c, v, "%s has mode %04o: %s can %s it, but it holds a secret; run: chmod %s %s",
+			     path, (unsigned int)(st.st_mode & 07777),
+			     st.st_mode & 0007 ? "every user" : "its group",
+			     st.st_mode & (S_IRGRP | S_IROTH) & ~allowed ? "read" : "change",
+			     group_read ? "640" : "600", path);
+	if (st.st_uid != geteuid())
+		return b_err(c, v, "%s belongs to uid %u, not to the agent's user (uid %u), but it holds a secret; run: chown %u %s",
+			     path, (unsigned int)st.st_uid, (unsigned int)geteuid(),
+			     (unsigned int)geteuid(), path);
 	return 0;
 }
 

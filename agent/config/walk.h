@@ -73,7 +73,7 @@ void unique_by(struct bctx *c, const struct cfg_node *seq, const char *field, co
 
 /* secrets.c: files that hold secrets, checked but never echoed */
 int check_secret_mode(struct bctx *c, const struct cfg_node *v, const char *path,
-		      bool group_write_too);
+		      bool group_read);
 int check_readable(struct bctx *c, const struct cfg_node *v, const char *path);
 int check_wg_key_file(struct bctx *c, const struct cfg_node *v, const char *path);
 int check_macsec_key_file(struct bctx *c, const struct cfg_node *v, const char *path);

@@ -60,6 +60,47 @@ check "the key never appears in the error" bash -c "! grep -qF '$(cat "$T/wg.key
 chmod 600 "$T/wg.key"
 check "private key with mode 0600: exit 0" "$ZTOSD" --check-config "$T/wg.yaml"
 
+# A secret is its owner's alone: any bit for group or others, or another owner, is refused.
+od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$T/m.key"
+printf 'version: 1\nmacsec: {interface: ztm0, parent: lo, tx_sa: {an: 0, key_id: "01", key_file: m.key}}\n' >"$T/m.yaml"
+# refused_mode FILE CONFIG MODE TEXT: with FILE at MODE, CONFIG is refused, saying TEXT.
+refused_mode() {
+	local out rc name
+
+	name=$(basename "$1")
+	chmod "$3" "$1"
+	out=$("$ZTOSD" --check-config "$2" 2>&1)
+	rc=$?
+	expect_eq "$name with mode 0$3: exit 1" 1 "$rc"
+	check "$name with mode 0$3: says $4" grep -qF "$4" <<<"$out"
+}
+for f in wg m; do
+	for mode in 640 660 620 602 604 610; do
+		refused_mode "$T/$f.key" "$T/$f.yaml" "$mode" "chmod 600 $T/$f.key"
+	done
+	chmod 600 "$T/$f.key"
+	check "$f.key with mode 0600: exit 0" "$ZTOSD" --check-config "$T/$f.yaml"
+	chown nobody "$T/$f.key"
+	out=$("$ZTOSD" --check-config "$T/$f.yaml" 2>&1)
+	expect_eq "$f.key of mode 0600 owned by nobody: exit 1" 1 $?
+	check "$f.key owned by nobody: says chown" grep -q "belongs to uid $(id -u nobody).*chown 0 $T/$f.key" <<<"$out"
+	chown root "$T/$f.key"
+done
+
+# A TLS key may be read by its group (root:ssl-cert 0640), no more.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+	-subj /CN=127.0.0.1 -keyout "$T/tls.key" -out "$T/tls.pem" 2>/dev/null
+printf 'version: 1\nagent: {api: {tls: {cert: tls.pem, key: tls.key}}}\n' >"$T/tls.yaml"
+chmod 640 "$T/tls.key"
+check "TLS key with mode 0640: exit 0" "$ZTOSD" --check-config "$T/tls.yaml"
+for mode in 660 644 604; do
+	refused_mode "$T/tls.key" "$T/tls.yaml" "$mode" "chmod 640 $T/tls.key"
+done
+chmod 600 "$T/tls.key"
+chown nobody "$T/tls.key"
+out=$("$ZTOSD" --check-config "$T/tls.yaml" 2>&1)
+expect_eq "TLS key owned by nobody: exit 1" 1 $?
+
 out=$("$ZTOSD" --check-config "$T/nonexistent.yaml" 2>&1)
 expect_eq "missing config file: exit 1" 1 $?
 check "missing config file: names the file" grep -q "nonexistent.yaml" <<<"$out"

@@ -472,9 +472,9 @@ static void test_agent_tls(void **state)
 	cfg_free(cfg);
 	yaml_fails(V1 "agent: {api: {tls: {cert: tls.crt}}}\n", "", "agent.api.tls.key: missing");
 	yaml_fails(V1 "agent: {api: {tls: {cert: tls.crt, key: wg-open.key}}}\n", "",
-		   "can be read by every user");
+		   "every user can read it");
 	yaml_fails(V1 "agent: {api: {tls: {cert: tls.crt, key: tls-gw.key}}}\n", "",
-		   "can be changed by its group");
+		   "its group can change it");
 	yaml_fails(V1 "agent: {api: {tls: {cert: nope.crt, key: tls.key}}}\n", "",
 		   "nope.crt: No such file or directory");
 }
@@ -735,7 +735,7 @@ static void test_macsec_errors(void **state)
 	yaml_fails(MS_HEAD "  tx_sa: {key_id: \"01\", key_file: k256.key}\n", "",
 		   "holds a 32-byte key but gcm-aes-128 needs 16 bytes (32 hex digits)");
 	yaml_fails(MS_HEAD "  tx_sa: {key_id: \"01\", key_file: k256-open.key}\n  cipher: gcm-aes-256\n", "",
-		   "can be read by every user");
+		   "every user can read it");
 	yaml_fails(MS_HEAD "  tx_sa: {key_id: \"01\", key_file: wg.key}\n", "",
 		   "does not hold a MACsec key");
 	yaml_fails(MS_HEAD "  tx_sa: {key_id: \"1\", key_file: k128.key}\n", "", "macsec.tx_sa.key_id: '1' is not a key ID");
