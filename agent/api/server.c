@@ -359,13 +359,12 @@ static int write_new_token(const char *path, char *token)
 
 static int load_token(const char *path, char *token)
 {
-	char buf[TOKEN_HEX + 8];
-	struct stat st;
+	char buf[TOKEN_HEX + 8], why[PATH_MAX + 256];
 	ssize_t n;
-	int fd, err;
+	int err = -EINVAL;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT) {
+	n = cfg_secret_read(path, false, buf, sizeof(buf) - 1, why, sizeof(why));
+	if (n == -ENOENT) {
 		err = write_new_token(path, token);
 		if (err)
 			pr_warn("cannot create token_file %s: %s", path, strerror(-err));
@@ -373,22 +372,11 @@ static int load_token(const char *path, char *token)
 			pr_info("api: generated a new token in %s (mode 0600)", path);
 		return err;
 	}
-	if (fd < 0) {
-		pr_warn("cannot read token_file %s: %s", path, strerror(errno));
-		return -errno;
+	if (n < 0) {
+		pr_warn("token_file: %s", why);
+		return (int)n;
 	}
-	err = -EINVAL;
-	if (fstat(fd, &st) || (st.st_mode & 0077)) {
-		pr_warn("token_file %s is readable by others; run: chmod 600 %s", path, path);
-		goto out;
-	}
-	if (st.st_uid != geteuid()) {
-		pr_warn("token_file %s belongs to uid %u, not to the agent's user; run: chown %u %s",
-			path, (unsigned int)st.st_uid, (unsigned int)geteuid(), path);
-		goto out;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
+	buf[n] = '\0';
 	buf[strcspn(buf, " \t\r\n")] = '\0';
 	if (strlen(buf) != TOKEN_HEX || strspn(buf, "0123456789abcdef") != TOKEN_HEX) {
 		pr_warn("token_file %s does not hold a token (64 lower-case hex digits); delete "
@@ -398,8 +386,25 @@ static int load_token(const char *path, char *token)
 	memcpy(token, buf, TOKEN_HEX + 1);
 	err = 0;
 out:
-	close(fd);
+	explicit_bzero(buf, sizeof(buf));
 	return err;
+}
+
+#define TLS_KEY_MAX (64 * 1024)	/* a PEM key, even RSA-8192, is far smaller */
+
+/* The TLS key as a secret (group-readable allowed); NULL after saying why. */
+static char *read_tls_key(const char *path)
+{
+	char *buf = malloc(TLS_KEY_MAX), why[PATH_MAX + 256];
+	ssize_t n = buf ? cfg_secret_read(path, true, buf, TLS_KEY_MAX, why, sizeof(why)) : -ENOMEM;
+
+	if (n >= 0) {
+		buf[n] = '\0';
+		return buf;
+	}
+	pr_warn("api: TLS key: %s", n == -ENOMEM ? "out of memory" : why);
+	free(buf);
+	return NULL;
 }
 
 static char *read_file(const char *path)
@@ -475,10 +480,10 @@ static int start_tcp(struct api *api, const struct ztos_config *cfg)
 			return -ENOTSUP;
 		}
 		cert = read_file(cfg->api.tls_cert);
-		key = read_file(cfg->api.tls_key);
+		key = read_tls_key(cfg->api.tls_key);
 		if (!cert || !key) {
-			pr_warn("api: cannot read TLS cert %s or key %s", cfg->api.tls_cert,
-				cfg->api.tls_key);
+			if (!cert)
+				pr_warn("api: cannot read TLS cert %s", cfg->api.tls_cert);
 			err = -EINVAL;
 			goto out;
 		}

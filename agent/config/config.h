@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
@@ -266,6 +267,18 @@ void cfg_changes_free(struct cfg_change *changes, size_t n);
 const char *cfg_change_op_str(enum cfg_change_op op);
 
 /* ---- small helpers shared with the agent and the CLI ---- */
+
+/*
+ * A secret file (a key, the API token) read the one way that validation and apply both
+ * use: one open(O_NOFOLLOW | O_NONBLOCK), fstat of that descriptor (a regular file of the
+ * agent's user, no mode bits for group or others; group_read: the group may read it),
+ * and the read from it. A symbolic link, FIFO or device put in its place after validation
+ * is refused, never followed or waited on. Returns the length read (less than cap), or
+ * -errno with why (a sentence naming path, never its content): -ELOOP (a link), -EINVAL
+ * (not a regular file), -EACCES (mode or owner), -EFBIG (cap bytes or more), open's.
+ */
+ssize_t cfg_secret_read(const char *path, bool group_read, char *buf, size_t cap, char *why,
+			size_t len);
 
 const char *ztos_action_str(enum ztos_action a);
 const char *ztos_xdp_mode_str(enum ztos_xdp_mode m);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,69 +27,99 @@ int check_readable(struct bctx *c, const struct cfg_node *v, const char *path)
 }
 
 /*
- * A secret is its owner's alone: no mode bits for group or others (group_read: the group
- * may read it, as TLS keys often are root:ssl-cert 0640), and its owner is the agent's
- * user: another user who owns it can read it or put their own key in it.
- * 0, -EINVAL when reported, or -errno from stat() (unreported: the caller decides).
+ * One open, never following a link nor waiting on a FIFO, then the checks on what was
+ * opened. A secret is its owner's alone: no mode bits for group or others (group_read: the
+ * group may read it, as TLS keys often are root:ssl-cert 0640), and its owner is the
+ * agent's user: another user who owns it can read it or put their own key in it.
  */
-int check_secret_mode(struct bctx *c, const struct cfg_node *v, const char *path,
-		      bool group_read)
+static int secret_open(const char *path, bool group_read, char *why, size_t len)
 {
 	mode_t allowed = group_read ? S_IRGRP : 0;
 	struct stat st;
+	int fd, err;
 
-	if (stat(path, &st))
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return b_err(c, v, "%s is not a regular file", path);
-	if (st.st_mode & 0077 & ~allowed)
-		return b_err(c, v, "%s has mode %04o: %s can %s it, but it holds a secret; run: chmod %s %s",
-			     path, (unsigned int)(st.st_mode & 07777),
-			     st.st_mode & 0007 ? "every user" : "its group",
-			     st.st_mode & (S_IRGRP | S_IROTH) & ~allowed ? "read" : "change",
-			     group_read ? "640" : "600", path);
-	if (st.st_uid != geteuid())
-		return b_err(c, v, "%s belongs to uid %u, not to the agent's user (uid %u), but it holds a secret; run: chown %u %s",
-			     path, (unsigned int)st.st_uid, (unsigned int)geteuid(),
-			     (unsigned int)geteuid(), path);
-	return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ELOOP)
+			snprintf(why, len, "%s is a symbolic link; name the file itself (secrets are read without following links)",
+				 path);
+		else
+			snprintf(why, len, "cannot read %s: %s", path, strerror(-err));
+		return err;
+	}
+	err = fstat(fd, &st) ? -errno : 0;
+	if (err)
+		snprintf(why, len, "cannot read %s: %s", path, strerror(-err));
+	else if (!S_ISREG(st.st_mode) && (err = -EINVAL))
+		snprintf(why, len, "%s is not a regular file", path);
+	else if ((st.st_mode & 0077 & ~allowed) && (err = -EACCES))
+		snprintf(why, len, "%s has mode %04o: %s can %s it, but it holds a secret; run: chmod %s %s",
+			 path, (unsigned int)(st.st_mode & 07777),
+			 st.st_mode & 0007 ? "every user" : "its group",
+			 st.st_mode & (S_IRGRP | S_IROTH) & ~allowed ? "read" : "change",
+			 group_read ? "640" : "600", path);
+	else if (st.st_uid != geteuid() && (err = -EACCES))
+		snprintf(why, len, "%s belongs to uid %u, not to the agent's user (uid %u), but it holds a secret; run: chown %u %s",
+			 path, (unsigned int)st.st_uid, (unsigned int)geteuid(),
+			 (unsigned int)geteuid(), path);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
-static int read_secret(const char *path, char *buf, size_t cap, size_t *len)
+ssize_t cfg_secret_read(const char *path, bool group_read, char *buf, size_t cap, char *why,
+			size_t len)
 {
-	ssize_t r;
-	int fd, err = 0;
+	size_t n = 0;
+	ssize_t r = 0;
+	int fd = secret_open(path, group_read, why, len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
-	do
-		r = read(fd, buf, cap);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		err = -errno;
-	else if ((size_t)r == cap)
-		err = -EFBIG;
-	else
-		*len = (size_t)r;
+		return fd;
+	/* up to cap bytes: a secret that fills buf is not one we know */
+	while (n < cap && ((r = read(fd, buf + n, cap - n)) > 0 || (r < 0 && errno == EINTR)))
+		n += r > 0 ? (size_t)r : 0;
+	if (r < 0) {
+		r = -errno;
+		snprintf(why, len, "cannot read %s: %s", path, strerror(errno));
+	} else if (n == cap) {
+		r = -EFBIG;
+		snprintf(why, len, "%s is larger than a key file can be (%zu bytes)", path, cap - 1);
+	} else {
+		r = (ssize_t)n;
+	}
 	close(fd);
-	return err;
+	return r;
+}
+
+/* 0, -EINVAL when reported, or -ENOENT (unreported: the caller decides). */
+int check_secret_mode(struct bctx *c, const struct cfg_node *v, const char *path,
+		      bool group_read)
+{
+	char why[PATH_MAX + 256];
+	int fd = secret_open(path, group_read, why, sizeof(why));
+
+	if (fd == -ENOENT)
+		return fd;
+	if (fd < 0)
+		return b_err(c, v, "%s", why);
+	close(fd);
+	return 0;
 }
 
 /* Check mode, then read and trim the file into buf; everything is reported. */
 static int load_key_file(struct bctx *c, const struct cfg_node *v, const char *path, char *buf,
 			 size_t cap, const char **key, size_t *len)
 {
-	int err = check_secret_mode(c, v, path, false);
+	char why[PATH_MAX + 256];
+	ssize_t n = cfg_secret_read(path, false, buf, cap, why, sizeof(why));
 
-	if (err == -EINVAL || err == -ENOMEM)
-		return err;
-	if (!err)
-		err = read_secret(path, buf, cap, len);
-	if (err == -EFBIG)
-		return b_err(c, v, "%s is larger than a key file can be (%d bytes)", path, KEY_FILE_MAX);
-	if (err)
-		return b_err(c, v, "cannot read %s: %s", path, strerror(-err));
+	if (n < 0)
+		return b_err(c, v, "%s", why);
+	*len = (size_t)n;
 	*key = buf;
 	while (*len && strchr(" \t\r\n", buf[*len - 1]))
 		(*len)--;

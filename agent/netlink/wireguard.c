@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -106,21 +107,16 @@ static const struct ztos_wg_peer *cfg_peer(const struct ztos_wireguard *wg, cons
 static int read_private_key(const char *ifname, const char *path, uint8_t key[WG_KEY_LEN],
 			    struct wg_err *e)
 {
-	char buf[KEY_FILE_MAX];
+	char buf[KEY_FILE_MAX], why[PATH_MAX + 256];
 	size_t len = 0, bin_len = 0;
 	const char *text = buf;
 	ssize_t r;
-	int fd, err = 0;
+	int err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return wg_errf(e, -errno, "wireguard %s: private_key_file %s: %s", ifname, path,
-			       strerror(errno));
-	r = read(fd, buf, sizeof(buf));
+	/* as validation read it: a link or FIFO swapped in since is refused, not waited on */
+	r = cfg_secret_read(path, false, buf, sizeof(buf), why, sizeof(why));
 	if (r < 0)
-		err = wg_errf(e, -errno, "wireguard %s: private_key_file %s: %s", ifname, path,
-			      strerror(errno));
-	close(fd);
+		err = wg_errf(e, (int)r, "wireguard %s: private_key_file: %s", ifname, why);
 	if (!err) {
 		len = (size_t)r;
 		while (len && strchr(" \t\r\n", buf[len - 1]))

@@ -87,6 +87,18 @@ for f in wg m; do
 	chown root "$T/$f.key"
 done
 
+# Key files are opened once, following no link and waiting on no FIFO.
+ln -s "$T/wg.key" "$T/wg-link.key"
+sed 's|wg.key|wg-link.key|' "$T/wg.yaml" >"$T/wg-link.yaml"
+out=$("$ZTOSD" --check-config "$T/wg-link.yaml" 2>&1)
+expect_eq "private key behind a symbolic link: exit 1" 1 $?
+check "a symbolic link: named as one" grep -q "wg-link.key is a symbolic link" <<<"$out"
+mkfifo -m 600 "$T/wg-fifo.key"
+sed 's|wg.key|wg-fifo.key|' "$T/wg.yaml" >"$T/wg-fifo.yaml"
+out=$(timeout 10 "$ZTOSD" --check-config "$T/wg-fifo.yaml" 2>&1)
+expect_eq "private key that is a FIFO: exit 1 (not a wait)" 1 $?
+check "a FIFO: not a regular file" grep -q "wg-fifo.key is not a regular file" <<<"$out"
+
 # A TLS key may be read by its group (root:ssl-cert 0640), no more.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
 	-subj /CN=127.0.0.1 -keyout "$T/tls.key" -out "$T/tls.pem" 2>/dev/null

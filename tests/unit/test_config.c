@@ -1049,6 +1049,45 @@ static void test_map_limits(void **state)
 	free(json);
 }
 
+/*
+ * Key files are read with one open that neither follows a link nor waits on a FIFO, and
+ * checked on the descriptor: what validation passed and apply reads are the same file.
+ */
+static void test_secret_read(void **state)
+{
+	char path[256], target[256], buf[256], why[512];
+	char big[300];
+
+	alarm(10);	/* a read that waits on the FIFO fails the test instead of hanging it */
+	snprintf(path, sizeof(path), "%s/fifo.key", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(cfg_secret_read(path, false, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "is not a regular file"));
+
+	snprintf(target, sizeof(target), "%s/wg.key", dir);
+	snprintf(path, sizeof(path), "%s/link.key", dir);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(cfg_secret_read(path, false, buf, sizeof(buf), why, sizeof(why)), -ELOOP);
+	assert_non_null(strstr(why, "symbolic link"));
+
+	assert_int_equal(cfg_secret_read(target, false, buf, sizeof(buf), why, sizeof(why)),
+			 (ssize_t)strlen(wg_key));
+	assert_memory_equal(buf, wg_key, strlen(wg_key));
+	snprintf(path, sizeof(path), "%s/wg-open.key", dir);
+	assert_int_equal(cfg_secret_read(path, false, buf, sizeof(buf), why, sizeof(why)), -EACCES);
+	assert_non_null(strstr(why, "chmod 600"));
+
+	memset(big, 'A', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	write_file("big.key", big, 0600);
+	snprintf(path, sizeof(path), "%s/big.key", dir);
+	assert_int_equal(cfg_secret_read(path, false, buf, sizeof(buf), why, sizeof(why)), -EFBIG);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(cfg_secret_read(path, false, buf, sizeof(buf), why, sizeof(why)), -EACCES);
+	assert_non_null(strstr(why, "chown"));
+	alarm(0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1081,6 +1120,7 @@ int main(void)
 		cmocka_unit_test(test_tenant_vrf),
 		cmocka_unit_test(test_tenant_policy),
 		cmocka_unit_test(test_secret_mode_mkstemp),
+		cmocka_unit_test(test_secret_read),
 		cmocka_unit_test(test_wireguard),
 		cmocka_unit_test(test_wireguard_errors),
 		cmocka_unit_test(test_wireguard_peers),
