@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/config.h"
 #include "eventlog.h"
 #include "log.h"
 
@@ -284,6 +285,43 @@ static void write_line(const char *line, size_t len)
 		elog.size += n;
 }
 
+/*
+ * cJSON prints strings byte for byte: a URL or name with invalid UTF-8 would make the
+ * line invalid JSON. Each byte that starts no valid sequence becomes U+FFFD. Outside
+ * strings cJSON writes ASCII only, so this mends strings and nothing else.
+ */
+static char *utf8_mend(char *line)
+{
+	size_t len = strlen(line), i = 0, o = 0, seq;
+	char *out;
+
+	while (i < len && (seq = ztos_utf8_seq(line + i, len - i)))
+		i += seq;
+	if (i == len)
+		return line;
+	out = malloc(3 * len + 1);	/* each bad byte: 3 bytes */
+	if (!out) {
+		free(line);
+		return NULL;
+	}
+	memcpy(out, line, i);
+	for (o = i; i < len;) {
+		seq = ztos_utf8_seq(line + i, len - i);
+		if (seq) {
+			memcpy(out + o, line + i, seq);
+			o += seq;
+			i += seq;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	free(line);
+	return out;
+}
+
 void event_emit(const char *event_type, uint64_t flow_id, cJSON *fields, cJSON *body)
 {
 	int64_t us = eventlog_now_us();
@@ -304,6 +342,8 @@ void event_emit(const char *event_type, uint64_t flow_id, cJSON *fields, cJSON *
 	cJSON_AddItemToObject(ev, event_type, body ? body : cJSON_CreateObject());
 	line = cJSON_PrintUnformatted(ev);
 	cJSON_Delete(ev);
+	if (line)
+		line = utf8_mend(line);
 	if (!line)
 		return;
 

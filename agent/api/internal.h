@@ -46,6 +46,11 @@ void api_error(struct api_response *resp, unsigned int status, const char *code,
 /* A query parameter, or NULL. */
 const char *api_query(struct api_request *req, const char *key);
 
+/* guard.c: what a refused client may cost (counted always, logged in bounded amounts). */
+int api_guard_start(void);
+void api_guard_stop(void);
+void api_guard_denied(const char *client, const char *url, const char *why);
+
 /* The waker of suspended event-stream followers (monitoring.c). */
 int api_followers_start(void);
 void api_followers_stop(void);

@@ -190,17 +190,12 @@ static void auth_event(struct MHD_Connection *conn, const char *url, const char 
 {
 	const union MHD_ConnectionInfo *ci;
 	char host[NI_MAXHOST] = "-";
-	cJSON *body = cJSON_CreateObject();
 
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr)
 		getnameinfo(ci->client_addr, sizeof(struct sockaddr_in6), host, sizeof(host), NULL,
 			    0, NI_NUMERICHOST);
-	cJSON_AddStringToObject(body, "result", "denied");
-	cJSON_AddStringToObject(body, "reason", why);
-	cJSON_AddStringToObject(body, "client", host);
-	cJSON_AddStringToObject(body, "url", url);
-	event_emit("auth", 0, NULL, body);
+	api_guard_denied(host, url, why);
 }
 
 static enum MHD_Result first_call(struct api *api, bool tcp, struct MHD_Connection *conn,
@@ -584,6 +579,11 @@ int api_start(struct agent *a, struct api **out)
 	api->agent = a;
 	api->tcp_l = (struct listener){ .api = api, .tcp = true };
 	err = api_followers_start();
+	if (!err) {
+		err = api_guard_start();
+		if (err)
+			api_followers_stop();
+	}
 	if (err) {
 		free(api);
 		return err;
@@ -618,6 +618,7 @@ void api_stop(struct api *api)
 		MHD_stop_daemon(api->tcp);
 	if (api->unix_sock)
 		MHD_stop_daemon(api->unix_sock);
+	api_guard_stop();
 	if (api->socket_path)
 		unlink(api->socket_path);
 	explicit_bzero(api->token, sizeof(api->token));

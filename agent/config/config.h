@@ -269,6 +269,12 @@ const char *cfg_change_op_str(enum cfg_change_op op);
 /* ---- small helpers shared with the agent and the CLI ---- */
 
 /*
+ * The length of the UTF-8 sequence at s (1 to 4), or 0 when it is not one: RFC 3629, so
+ * no overlong forms, no surrogates, nothing past U+10FFFF. n: the bytes left at s.
+ */
+size_t ztos_utf8_seq(const char *s, size_t n);
+
+/*
  * A secret file (a key, the API token) read the one way that validation and apply both
  * use: one open(O_NOFOLLOW | O_NONBLOCK), fstat of that descriptor (a regular file of the
  * agent's user, no mode bits for group or others; group_read: the group may read it),
