@@ -160,16 +160,21 @@ static bool token_ok(const struct api *api, const char *header)
 	return diff == 0;
 }
 
-/* The unix socket is root-only by its mode; check the peer as well, in case of a bind mount. */
-static bool peer_is_root(struct MHD_Connection *conn)
+/*
+ * The unix socket is root-only by its mode; check the peer as well, in case of a bind mount.
+ * who: "unix:uid=N" for the denial's event.
+ */
+static bool peer_is_root(struct MHD_Connection *conn, char *who, size_t len)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	socklen_t clen = sizeof(cred);
 
+	snprintf(who, len, "unix:uid=?");
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (!ci || getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+	if (!ci || getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen))
 		return false;
+	snprintf(who, len, "unix:uid=%u", (unsigned int)cred.uid);
 	return cred.uid == 0;
 }
 
@@ -202,6 +207,7 @@ static enum MHD_Result first_call(struct api *api, bool tcp, struct MHD_Connecti
 				  const char *url, const char *method, struct req_state *st)
 {
 	const char *len_hdr, *auth;
+	char who[32];
 	bool path_known;
 
 	if (tcp) {
@@ -217,8 +223,10 @@ static enum MHD_Result first_call(struct api *api, bool tcp, struct MHD_Connecti
 						  "token is in the agent's token_file",
 					   NULL);
 		}
-	} else if (!peer_is_root(conn)) {
+	} else if (!peer_is_root(conn, who, sizeof(who))) {
 		st->denied = true;
+		atomic_fetch_add(&api->agent->metrics.auth_failures, 1);
+		api_guard_denied(who, url, "not root");
 		return queue_error(api, conn, MHD_HTTP_UNAUTHORIZED, "unauthorized",
 				   "the API socket is for root only", NULL);
 	}

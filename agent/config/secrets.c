@@ -5,6 +5,8 @@
  * Their content never reaches a message, and buffers that held it are wiped.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
@@ -110,6 +112,26 @@ int check_secret_mode(struct bctx *c, const struct cfg_node *v, const char *path
 	return 0;
 }
 
+/*
+ * A key file's error. Over the API (a node from no file) every failure reads the same: an
+ * API client learns neither which files exist nor anything of what one holds.
+ */
+__attribute__((format(printf, 4, 5)))
+static int key_err(struct bctx *c, const struct cfg_node *v, const char *path, const char *fmt,
+		   ...)
+{
+	char msg[PATH_MAX + 512];
+	va_list ap;
+
+	if (!v->file)
+		return b_err(c, v, "%s cannot be used as a key file: give a regular file of the agent's user, mode 0600, holding one key (ztosd --check-config on a file says more)",
+			     path);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return b_err(c, v, "%s", msg);
+}
+
 /* Check mode, then read and trim the file into buf; everything is reported. */
 static int load_key_file(struct bctx *c, const struct cfg_node *v, const char *path, char *buf,
 			 size_t cap, const char **key, size_t *len)
@@ -118,7 +140,7 @@ static int load_key_file(struct bctx *c, const struct cfg_node *v, const char *p
 	ssize_t n = cfg_secret_read(path, false, buf, cap, why, sizeof(why));
 
 	if (n < 0)
-		return b_err(c, v, "%s", why);
+		return key_err(c, v, path, "%s", why);
 	*len = (size_t)n;
 	*key = buf;
 	while (*len && strchr(" \t\r\n", buf[*len - 1]))
@@ -139,7 +161,7 @@ int check_wg_key_file(struct bctx *c, const struct cfg_node *v, const char *path
 	int err = load_key_file(c, v, path, buf, sizeof(buf), &text, &len);
 
 	if (!err && cfg_base64_decode(text, len, key, sizeof(key)) != (int)sizeof(key))
-		err = b_err(c, v, "%s does not hold a WireGuard private key: expected 44 base64 characters for 32 bytes, as 'wg genkey' writes",
+		err = key_err(c, v, path, "%s does not hold a WireGuard private key: expected 44 base64 characters for 32 bytes, as 'wg genkey' writes",
 			    path);
 	explicit_bzero(buf, sizeof(buf));
 	explicit_bzero(key, sizeof(key));
@@ -163,10 +185,10 @@ int check_macsec_key_file(struct bctx *c, const struct cfg_node *v, const char *
 		goto cleanup;
 	n = cfg_hex_decode(text, len, key, sizeof(key));
 	if (n != 16 && n != 32)
-		err = b_err(c, v, "%s does not hold a MACsec key: expected 32 hex digits (gcm-aes-128) or 64 (gcm-aes-256)",
+		err = key_err(c, v, path, "%s does not hold a MACsec key: expected 32 hex digits (gcm-aes-128) or 64 (gcm-aes-256)",
 			    path);
 	else if (c->cipher_known && (size_t)n != need)
-		err = b_err(c, v, "%s holds a %d-byte key but %s needs %zu bytes (%zu hex digits)", path,
+		err = key_err(c, v, path, "%s holds a %d-byte key but %s needs %zu bytes (%zu hex digits)", path,
 			    n, cipher_name(c->cipher), need, need * 2);
 cleanup:
 	explicit_bzero(buf, sizeof(buf));

@@ -3,7 +3,7 @@
 # A client without the token floods the API with refused requests, their URLs long and
 # not UTF-8: every denial is counted, a few are logged, the rest summed up per client; the
 # agent's memory stays bounded, the event history is not rotated away, and every line of
-# the event log is valid JSON in valid UTF-8.
+# the event log is valid JSON in valid UTF-8. Denials on the unix socket count too.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -69,3 +69,14 @@ for i, line in enumerate(open(sys.argv[1], "rb")):
 ' "$EVENTS"
 check "jq reads every line" jq -e . "$EVENTS"
 
+# A refused peer on the unix socket (another user, the socket opened to it) counts too.
+chmod 711 "$WORK"
+chmod 666 "$SOCK"
+before=$(curl -s -H "Authorization: Bearer $TOKEN" "$API/metrics" | awk '/^ztos_api_auth_failures_total / {print $2}')
+code=$(setpriv --reuid=65534 --regid=65534 --clear-groups curl -s -o /dev/null -w '%{http_code}' \
+	--unix-socket "$SOCK" http://localhost/api/v1/status)
+expect_eq "unix socket, another user: 401" 401 "$code"
+after=$(curl -s -H "Authorization: Bearer $TOKEN" "$API/metrics" | awk '/^ztos_api_auth_failures_total / {print $2}')
+expect_eq "unix socket denial counted in /metrics" $((before + 1)) "$after"
+for _ in $(seq 100); do grep -q '"client":"unix:uid=65534"' "$EVENTS" && break; sleep 0.05; done
+check "unix socket denial logged with the peer's uid" grep -q '"client":"unix:uid=65534"' "$EVENTS"

@@ -4,7 +4,8 @@
 # names a file (dpi.rules, wireguard.private_key_file, macsec key_file, agent.api.tls) is
 # pointed at a root-only file holding a known secret, in the config file and over the API;
 # then every answer and log is searched for the secret, raw, in hex and in base64. Rules
-# files named over the API must be in dpi.rules_dir and none of the agent's secrets.
+# files named over the API must be in dpi.rules_dir and none of the agent's secrets, and
+# key file errors over the API do not tell one unusable file from another.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -107,6 +108,23 @@ configure wg-key '{"wireguard": {"interface": "ztsec0", "private_key_file": "'"$
 expect_eq "API: wireguard.private_key_file is the secret file: 422" 422 "$(status_of "$LAST")"
 configure macsec-key '{"macsec": {"interface": "ztsecm0", "parent": "lo", "tx_sa": {"an": 0, "key_id": "01", "key_file": "'"$WORK"'/secret.txt"}}}'
 expect_eq "API: macsec tx_sa.key_file is the secret file: 422" 422 "$(status_of "$LAST")"
+# Over the API a key file's error tells nothing of the file: missing, too large, not a
+# key, another user's: one answer (the path aside).
+head -c 4096 /dev/urandom | base64 >"$WORK/big.txt"
+chmod 600 "$WORK/big.txt"
+cp "$WORK/wg.key" "$WORK/nobody.key"
+chown nobody "$WORK/nobody.key"
+msgs=()
+for f in "$WORK/nonexistent.key" "$WORK/big.txt" "$WORK/secret.txt" "$WORK/nobody.key" "$WORK/rules"; do
+	configure wg-oracle '{"wireguard": {"interface": "ztsec0", "private_key_file": "'"$f"'"}}'
+	msgs+=("$(body_of "$LAST" | jq -r '.error.details[0].message' | sed "s|$f|FILE|g")")
+done
+expect_eq "API: key file errors read the same for a missing, large, junk, foreign file or a folder" \
+	1 "$(printf '%s\n' "${msgs[@]}" | sort -u | wc -l)"
+check "API: and that one says what a key file must be" grep -q "cannot be used as a key file" <<<"${msgs[0]}"
+out=$("$ZTOSD" --check-config "$WORK/wg-key.yaml" 2>&1)
+check "--check-config of a file still says why" grep -q "secret.txt is larger than a key file" <<<"$out"
+
 r=$(api GET /api/v1/status)
 printf '%s\n' "$r" >"$OUT/api-status.txt"
 check "status: DPI says its rules have errors, by line" grep -q "leak.rules:3:7" <<<"$r"
