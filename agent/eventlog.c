@@ -69,6 +69,9 @@ void eventlog_timestamp(int64_t us, char *buf, unsigned long len)
 	snprintf(buf, len, "%s.%06ld+0000", base, (long)(us % 1000000));
 }
 
+/* 9999-12-31T23:59:59Z: past it, seconds times 10^6 would overflow soon enough. */
+#define TIME_MAX_S 253402300799LL
+
 int eventlog_parse_time(const char *s, int64_t *us)
 {
 	struct tm tm = { 0 };
@@ -80,7 +83,9 @@ int eventlog_parse_time(const char *s, int64_t *us)
 		return -EINVAL;
 	errno = 0;
 	long long secs = strtoll(s, &end, 10);
-	if (!*end && !errno && secs >= 0) {
+	if (!*end && end != s) {
+		if (errno || secs < 0 || secs > TIME_MAX_S)
+			return -ERANGE;
 		*us = (int64_t)secs * 1000000;
 		return 0;
 	}
@@ -109,7 +114,10 @@ int eventlog_parse_time(const char *s, int64_t *us)
 	}
 	if (*p)
 		return -EINVAL;
-	*us = ((int64_t)timegm(&tm) - offset) * 1000000 + frac;
+	secs = (long long)timegm(&tm) - offset;
+	if (secs < 0 || secs > TIME_MAX_S)
+		return -ERANGE;
+	*us = (int64_t)secs * 1000000 + frac;
 	return 0;
 }
 

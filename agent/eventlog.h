@@ -50,7 +50,10 @@ uint64_t eventlog_count(const char *type);	/* events emitted since start, by typ
 /* "2026-11-25T23:24:06.123456+0000" */
 void eventlog_timestamp(int64_t us, char *buf, unsigned long len);
 int64_t eventlog_now_us(void);
-/* RFC 3339 (with optional fraction and Z or +hh:mm) or seconds since the epoch. */
+/*
+ * RFC 3339 (with optional fraction and Z or +hh:mm) or seconds since the epoch, from 1970
+ * to 9999: -EINVAL for neither, -ERANGE for a time outside.
+ */
 int eventlog_parse_time(const char *s, int64_t *us);
 
 #endif

@@ -266,8 +266,8 @@ void api_logs(struct api_request *req, struct api_response *resp)
 
 	if (since && eventlog_parse_time(since, &since_us)) {
 		api_error(resp, 400, "bad_request",
-			  "since: '%s' is not a time; use RFC 3339 (2026-11-25T10:00:00Z) or "
-			  "seconds since the epoch", since);
+			  "since: '%.40s' is not a time from 1970 to 9999; use RFC 3339 "
+			  "(2026-11-25T10:00:00Z) or seconds since the epoch", since);
 		return;
 	}
 	if (type && (strlen(type) > 32 || strpbrk(type, "\"\\"))) {

@@ -121,6 +121,15 @@ expect_eq "logs: since= in the future gives nothing" 0 \
 	"$(body_of "$(api GET "/api/v1/monitoring/logs?since=$future")" | jq '.events | length')"
 r=$(api GET '/api/v1/monitoring/logs?since=yesterday')
 expect_eq "logs: a bad since= is 400" 400 "$(status_of "$r")"
+r=$(api GET '/api/v1/monitoring/logs?since=9223372036854775807')
+expect_eq "logs: since= in seconds past year 9999 is 400 (no overflow into every event)" 400 \
+	"$(status_of "$r")"
+r=$(api GET '/api/v1/monitoring/logs?since=9223372036854')
+expect_eq "logs: since= that overflows once made microseconds: 400" 400 "$(status_of "$r")"
+r=$(api GET '/api/v1/monitoring/logs?since=10000-01-01T00:00:00Z')
+expect_eq "logs: since= in year 10000: 400" 400 "$(status_of "$r")"
+expect_eq "logs: since=253402300799 (9999-12-31T23:59:59Z) gives nothing" 0 \
+	"$(body_of "$(api GET '/api/v1/monitoring/logs?since=253402300799')" | jq '.events | length')"
 check "event log lines are eve-style JSON" bash -c "jq -s -e 'all(.[]; has(\"timestamp\") and has(\"event_type\") and has(.event_type))' '$EVENTS' >/dev/null"
 
 r=$(api GET /metrics)
