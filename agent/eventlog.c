@@ -17,6 +17,8 @@
 #include "log.h"
 
 #define RING_SIZE 4096
+#define RING_BYTES_MAX (16u << 20)	/* the ring's lines together; the oldest make room */
+#define EVENT_MAX_BYTES (64u << 10)	/* a line longer is kept as a stub saying its size */
 #define TYPES_MAX 32
 
 struct ring_entry {
@@ -30,7 +32,8 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct ring_entry ring[RING_SIZE];
-	uint64_t next_seq;
+	uint64_t first_seq, next_seq;	/* the ring holds [first_seq, next_seq) */
+	size_t ring_bytes;
 	bool shutdown;
 	char *file;
 	int fd;
@@ -223,6 +226,8 @@ void eventlog_close(void)
 		free(elog.ring[i].line);
 		elog.ring[i].line = NULL;
 	}
+	elog.ring_bytes = 0;
+	elog.first_seq = elog.next_seq;
 	pthread_mutex_unlock(&elog.lock);
 }
 
@@ -330,6 +335,33 @@ static char *utf8_mend(char *line)
 	return out;
 }
 
+/* A line past EVENT_MAX_BYTES: the event keeps its header, its body says what it was. */
+static char *stub_of(cJSON *ev, const char *event_type, char *line)
+{
+	cJSON *stub = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(stub, "truncated", true);
+	cJSON_AddNumberToObject(stub, "bytes", (double)strlen(line));
+	free(line);
+	cJSON_ReplaceItemInObject(ev, event_type, stub);
+	return cJSON_PrintUnformatted(ev);
+}
+
+/* Under the lock: the oldest lines go until one more of len bytes fits. */
+static void ring_make_room(size_t len)
+{
+	while (elog.first_seq < elog.next_seq &&
+	       (elog.next_seq - elog.first_seq >= RING_SIZE ||
+		elog.ring_bytes + len > RING_BYTES_MAX)) {
+		struct ring_entry *old = &elog.ring[elog.first_seq % RING_SIZE];
+
+		elog.ring_bytes -= strlen(old->line);
+		free(old->line);
+		old->line = NULL;
+		elog.first_seq++;
+	}
+}
+
 void event_emit(const char *event_type, uint64_t flow_id, cJSON *fields, cJSON *body)
 {
 	int64_t us = eventlog_now_us();
@@ -349,6 +381,8 @@ void event_emit(const char *event_type, uint64_t flow_id, cJSON *fields, cJSON *
 	cJSON_Delete(fields);
 	cJSON_AddItemToObject(ev, event_type, body ? body : cJSON_CreateObject());
 	line = cJSON_PrintUnformatted(ev);
+	if (line && strlen(line) > EVENT_MAX_BYTES)
+		line = stub_of(ev, event_type, line);
 	cJSON_Delete(ev);
 	if (line)
 		line = utf8_mend(line);
@@ -356,12 +390,13 @@ void event_emit(const char *event_type, uint64_t flow_id, cJSON *fields, cJSON *
 		return;
 
 	pthread_mutex_lock(&elog.lock);
-	struct ring_entry *e = &elog.ring[elog.next_seq % RING_SIZE];
 	write_line(line, strlen(line));
 	if (elog.syslog_fd >= 0)
 		syslog_send(event_type, us, line);
-	free(e->line);
+	ring_make_room(strlen(line));
+	struct ring_entry *e = &elog.ring[elog.next_seq % RING_SIZE];
 	e->line = line;
+	elog.ring_bytes += strlen(line);
 	e->seq = elog.next_seq++;
 	e->ts_us = us;
 	snprintf(e->type, sizeof(e->type), "%s", event_type);
@@ -372,19 +407,17 @@ void event_emit(const char *event_type, uint64_t flow_id, cJSON *fields, cJSON *
 
 static uint64_t oldest_seq(void)
 {
-	return elog.next_seq > RING_SIZE ? elog.next_seq - RING_SIZE : 0;
+	return elog.first_seq;
 }
 
-cJSON *eventlog_query(int64_t since_us, const char *type, unsigned int limit)
+/* Under the lock: the first of the newest limit matches; *n: how many there are. */
+static uint64_t first_match(int64_t since_us, const char *type, unsigned int limit,
+			    unsigned int *n)
 {
-	cJSON *arr = cJSON_CreateArray();
-	uint64_t first, seq;
-	unsigned int n = 0;
+	uint64_t first = elog.next_seq, seq;
 
-	pthread_mutex_lock(&elog.lock);
-	/* Walk back to find the newest `limit` matches, then emit them oldest first. */
-	first = elog.next_seq;
-	for (seq = elog.next_seq; seq > oldest_seq() && n < limit; seq--) {
+	*n = 0;
+	for (seq = elog.next_seq; seq > oldest_seq() && *n < limit; seq--) {
 		struct ring_entry *e = &elog.ring[(seq - 1) % RING_SIZE];
 
 		if (e->ts_us < since_us)
@@ -392,8 +425,31 @@ cJSON *eventlog_query(int64_t since_us, const char *type, unsigned int limit)
 		if (type && strcmp(e->type, type))
 			continue;
 		first = seq - 1;
-		n++;
+		(*n)++;
 	}
+	return first;
+}
+
+uint64_t eventlog_backlog(int64_t since_us, const char *type, unsigned int limit)
+{
+	unsigned int n;
+	uint64_t seq;
+
+	pthread_mutex_lock(&elog.lock);
+	seq = first_match(since_us, type, limit, &n);
+	pthread_mutex_unlock(&elog.lock);
+	return seq;
+}
+
+cJSON *eventlog_query(int64_t since_us, const char *type, unsigned int limit)
+{
+	cJSON *arr = cJSON_CreateArray();
+	uint64_t first, seq;
+	unsigned int n;
+
+	pthread_mutex_lock(&elog.lock);
+	/* The newest `limit` matches, emitted oldest first. */
+	first = first_match(since_us, type, limit, &n);
 	for (seq = first; seq < elog.next_seq && n; seq++) {
 		struct ring_entry *e = &elog.ring[seq % RING_SIZE];
 
