@@ -251,10 +251,20 @@ void api_macsec_rotate(struct api_request *req, struct api_response *resp)
 	struct agent *a = req->agent;
 	struct cfg_errors errs = { 0 };
 	struct cfg_node *node = NULL;
-	cJSON *body, *patch, *changes = NULL;
+	cJSON *body = NULL, *patch, *changes = NULL;
 	char *text = NULL;
 	int err;
 
+	/* Checked as configure checks it first: cJSON alone cuts a string at \u0000. */
+	err = cfg_parse_json(req->body, req->body_len, &node, &errs);
+	cfg_node_free(node);
+	node = NULL;
+	if (err) {
+		api_error(resp, 400, "bad_request", "the body is not a valid JSON object: %s: %s",
+			  errs.n ? errs.v[0].where : "?", errs.n ? errs.v[0].message : strerror(-err));
+		goto out;
+	}
+	cfg_errors_free(&errs);
 	body = cJSON_ParseWithLength(req->body, req->body_len);
 	if (!cJSON_IsObject(body)) {
 		api_error(resp, 400, "bad_request", "the body is not a JSON object; %s", rotate_doc);

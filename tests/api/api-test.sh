@@ -70,6 +70,21 @@ expect_eq "VNI out of range: 422" 422 "$(status_of "$r")"
 expect_eq "VNI out of range: location is tenants[2].vni" "tenants[2].vni" \
 	"$(body_of "$r" | jq -r '.error.details[0].location')"
 
+# A string arrives whole or not at all: "a\u0000b" was the tenant "a".
+r=$(api POST '/api/v1/network/configure?dry_run=1' --data-binary '{"tenants": [{"name": "a\u0000b", "vni": 5}]}')
+expect_eq "a string with \\u0000: 400" 400 "$(status_of "$r")"
+check "a string with \\u0000: the message says NUL" grep -q 'NUL' <<<"$(body_of "$r" | jq -r .error.message)"
+printf '{"tenants": [{"name": "a\0b", "vni": 5}]}' >"$WORK/nul.json"
+r=$(api POST '/api/v1/network/configure?dry_run=1' --data-binary @"$WORK/nul.json")
+expect_eq "a raw NUL in a string: 400" 400 "$(status_of "$r")"
+printf '{"tenants": [{"name": "a\xff\xfeb", "vni": 5}]}' >"$WORK/latin.json"
+r=$(api POST '/api/v1/network/configure?dry_run=1' --data-binary @"$WORK/latin.json")
+expect_eq "invalid UTF-8 in a string: 400" 400 "$(status_of "$r")"
+check "invalid UTF-8: the answer is valid UTF-8 JSON and names the byte" /usr/bin/python3 -c '
+import json, sys
+e = json.loads(sys.stdin.buffer.read().decode("utf-8"))["error"]["message"]
+assert "0xff" in e and "UTF-8" in e, e' <<<"$(body_of "$r")"
+
 r=$(api POST /api/v1/network/configure --data-binary '{"tenants": [{"name": "blue", "vni": 100, "vtep": ["192.0.2.9"]}]}')
 expect_eq "unknown key: 422" 422 "$(status_of "$r")"
 check "unknown key: did you mean vteps" grep -q "vteps" <<<"$(body_of "$r" | jq -r '.error.details[0].message')"

@@ -306,6 +306,33 @@ static void test_json_syntax(void **state)
 	json_fails("{\"version\": 1, \"version\": 1}", "version", "duplicate key 'version'");
 }
 
+/* A JSON string arrives whole or not at all: no NUL, no control byte, only UTF-8. */
+static void test_json_strings(void **state)
+{
+	static const char nul[] = "{\"version\": 1, \"tenants\": [{\"name\": \"a\0b\", \"vni\": 1}]}";
+	static const char ok[] = "{\"a\": \"\\u00e9 \xc3\xa9 \xf0\x9f\x94\x92\"}";
+	struct cfg_errors e = { 0 };
+	struct cfg_node *root = NULL;
+
+	json_fails("{\"version\": 1, \"tenants\": [{\"name\": \"a\\u0000b\", \"vni\": 1}]}",
+		   "line 1, column 39", "\\u0000 (NUL) cannot be in a string");
+	json_fails("{\"version\": 1, \"tenants\": [{\"name\": \"a\tb\", \"vni\": 1}]}",
+		   "line 1, column 39", "a control character");
+	json_fails("{\"version\": 1, \"tenants\": [{\"name\": \"a\xff" "b\", \"vni\": 1}]}",
+		   "line 1, column 39", "not UTF-8");
+	json_fails("{\"version\": 1, \"tenants\": [{\"name\": \"a\xc0\xaf" "b\", \"vni\": 1}]}",
+		   "line 1, column 39", "not UTF-8");	/* overlong '/' */
+	json_fails("{\"version\": 1, \"tenants\": [{\"name\": \"a\xed\xa0\x80\", \"vni\": 1}]}",
+		   "line 1, column 39", "not UTF-8");	/* a surrogate */
+	assert_int_equal(cfg_parse_json(nul, sizeof(nul) - 1, &root, &e), -EINVAL);
+	assert_null(root);
+	expect_error(&e, "line 1, column 39", "a control character");
+	cfg_errors_free(&e);
+	/* what is valid stays: the escape of a character, and UTF-8 itself */
+	assert_int_equal(cfg_parse_json(ok, sizeof(ok) - 1, &root, &e), 0);
+	cfg_node_free(root);
+}
+
 static void test_json_paths(void **state)
 {
 	json_fails("{\"version\": 1, \"tenants\": [{\"name\": \"a\", \"vni\": 1},"
@@ -1101,6 +1128,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_deep),
 		cmocka_unit_test(test_yaml_nul),
 		cmocka_unit_test(test_json_syntax),
+		cmocka_unit_test(test_json_strings),
 		cmocka_unit_test(test_json_paths),
 		cmocka_unit_test(test_location_of_value),
 		cmocka_unit_test(test_all_errors_collected),
