@@ -289,6 +289,9 @@ static int convert_child(struct cfg_node *parent, const cJSON *c, char *path, si
 	struct cfg_node *key, *val;
 	int err = 0;
 
+	if (parent->n >= CFG_ITEMS_MAX)
+		return path_error(errs, path[0] ? path : "", "more than %d items in one list or object; no config needs so many",
+				  CFG_ITEMS_MAX);
 	if (parent->type == CFG_SEQ) {
 		snprintf(path + plen, cap - plen, "[%zu]", parent->n);
 	} else {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -1076,6 +1077,137 @@ static void test_map_limits(void **state)
 	free(json);
 }
 
+/* The checks that compare items (overlaps, duplicates) find what pairwise ones found. */
+static void test_overlaps_and_duplicates(void **state)
+{
+	struct ztos_config *cfg;
+
+	/* one peer may hold a prefix inside another of its own; not the same one twice */
+	cfg = yaml_ok(WG_HEAD "    - {name: b, public_key: " PK1 ", allowed_ips: [10.0.0.0/8, 10.1.0.0/16]}\n"
+		      "    - {name: c, public_key: " PK2 ", allowed_ips: [192.0.2.0/24, 2001:db8::/32]}\n");
+	cfg_free(cfg);
+	yaml_fails(WG_HEAD "    - {name: b, public_key: " PK1 ", allowed_ips: [10.1.0.0/16, 10.1.0.0/16]}\n", "",
+		   "wireguard.peers[0].allowed_ips[1]: 10.1.0.0/16 overlaps 10.1.0.0/16 of peer b");
+	/* a prefix of another peer inside a later one: the later names the earliest */
+	yaml_fails(WG_HEAD "    - {name: b, public_key: " PK1 ", allowed_ips: [10.1.2.0/24]}\n"
+			   "    - {name: c, public_key: " PK2 ", allowed_ips: [10.0.0.0/8, 10.1.0.0/16]}\n", "",
+		   "wireguard.peers[1].allowed_ips[0]: 10.0.0.0/8 overlaps 10.1.2.0/24 of peer b");
+	yaml_fails(WG_HEAD "    - {name: b, public_key: " PK1 ", allowed_ips: [10.1.2.0/24]}\n"
+			   "    - {name: c, public_key: " PK2 ", allowed_ips: [10.0.0.0/8, 10.1.0.0/16]}\n", "",
+		   "wireguard.peers[1].allowed_ips[1]: 10.1.0.0/16 overlaps 10.1.2.0/24 of peer b");
+	yaml_fails(V1 "tenants:\n  - {name: a, vni: 1, interfaces: [v0, v1]}\n"
+		   "  - {name: b, vni: 2, interfaces: [v2, v1, v2]}\n", "",
+		   "tenants[1].interfaces[1]: v1 already belongs to tenant a");
+	yaml_fails(V1 "tenants:\n  - {name: a, vni: 1, interfaces: [v0, v1]}\n"
+		   "  - {name: b, vni: 2, interfaces: [v2, v1, v2]}\n", "",
+		   "tenants[1].interfaces[2]: v2 already belongs to tenant b");
+	yaml_fails(V1 "tenants:\n  - {name: a, vni: 1, vteps: [192.0.2.1, 192.0.2.2, 192.0.2.1]}\n", "",
+		   "tenants[0].vteps[2]: 192.0.2.1 is listed twice (also at tenants[0].vteps[0])");
+}
+
+static double seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* text (YAML when it starts with "version", else JSON) parsed and built within limit_s. */
+static void build_within(const char *what, const char *text, double limit_s, bool ok)
+{
+	struct cfg_errors e = { 0 };
+	struct ztos_config *cfg = NULL;
+	struct cfg_node *root = NULL;
+	double t0 = seconds(), took;
+	int err;
+
+	err = strncmp(text, "version", 7) ? cfg_parse_json(text, strlen(text), &root, &e) :
+					     cfg_parse_yaml("t.yaml", text, strlen(text), &root, &e);
+	if (!err)
+		err = cfg_build(root, dir, &cfg, &e);
+	took = seconds() - t0;
+	if (took > limit_s || (err == 0) != ok)
+		fail_msg("%s: %.2f s (at most %.2f), %s", what, took, limit_s,
+			 err ? (e.n ? e.v[0].message : "error") : "accepted");
+	cfg_free(cfg);
+	cfg_node_free(root);
+	cfg_errors_free(&e);
+}
+
+/*
+ * Hostile sizes, each within a second (each took 2 to 11 s when the checks compared
+ * every pair): 40,000 keys in a map, 40,000 VTEPs, 40,000 allowed IPs, 60,000 tenant
+ * interfaces; a patch of 4096 tenants over 4096; a list past the item limit is refused.
+ */
+static void test_large_configs(void **state)
+{
+	size_t cap = 16 << 20, n = 0;
+	char *t = malloc(cap);
+	struct cfg_errors e = { 0 };
+	struct cfg_node *base = NULL, *patch = NULL;
+	double t0;
+
+	assert_non_null(t);
+	n = snprintf(t, cap, V1 "underlay:\n");
+	for (int i = 0; i < 40000; i++)
+		n += snprintf(t + n, cap - n, "  k%d: 1\n", i);
+	build_within("40,000 keys", t, 1.0, false);
+
+	n = snprintf(t, cap, V1 "tenants:\n  - name: a\n    vni: 1\n    vteps:\n");
+	for (int i = 0; i < 40000; i++)
+		n += snprintf(t + n, cap - n, "      - 10.%d.%d.%d\n", i >> 16, (i >> 8) & 255, i & 255);
+	build_within("40,000 VTEPs", t, 1.0, true);
+
+	n = snprintf(t, cap, WG_HEAD);
+	for (int i = 0; i < 2000; i++) {
+		n += snprintf(t + n, cap - n, "    - {name: p%d, public_key: \"%043dA=\", allowed_ips: [", i,
+			      i);
+		for (int k = 0; k < 20; k++)
+			n += snprintf(t + n, cap - n, "%s10.%d.%d.%d/32", k ? ", " : "", i >> 8,
+				      i & 255, k);
+		n += snprintf(t + n, cap - n, "]}\n");
+	}
+	build_within("40,000 allowed IPs", t, 1.0, false);
+
+	n = snprintf(t, cap, V1 "tenants:\n");
+	for (int i = 0; i < 4000; i++) {
+		n += snprintf(t + n, cap - n, "  - {name: t%d, vni: %d, interfaces: [", i, i + 1);
+		for (int k = 0; k < 15; k++)
+			n += snprintf(t + n, cap - n, "%sv%dx%d", k ? ", " : "", i, k);
+		n += snprintf(t + n, cap - n, "]}\n");
+	}
+	build_within("60,000 tenant interfaces", t, 1.0, false);
+
+	n = snprintf(t, cap, "{\"version\": 1, \"tenants\": [");
+	for (int i = 0; i < 4096; i++)
+		n += snprintf(t + n, cap - n, "%s{\"name\": \"t%d\", \"vni\": %d}", i ? ", " : "", i, i + 1);
+	snprintf(t + n, cap - n, "]}");
+	base = json_tree(t);
+	n = snprintf(t, cap, "{\"tenants\": [");
+	for (int i = 0; i < 4096; i++)
+		n += snprintf(t + n, cap - n, "%s{\"name\": \"T%d\", \"vni\": %d}", i ? ", " : "",
+			      4095 - i, 4096 - i);
+	snprintf(t + n, cap - n, "]}");
+	patch = json_tree(t);
+	t0 = seconds();
+	assert_int_equal(cfg_merge(base, patch), 0);
+	if (seconds() - t0 > 0.5)
+		fail_msg("a patch of 4096 tenants over 4096: %.2f s", seconds() - t0);
+	assert_int_equal(cfg_map_get(base, "tenants")->n, 4096);	/* names match in any case */
+	cfg_node_free(base);
+	cfg_node_free(patch);
+
+	n = snprintf(t, cap, "{\"version\": 1, \"tenants\": [{\"name\": \"a\", \"vni\": 1, \"vteps\": [");
+	for (int i = 0; i <= CFG_ITEMS_MAX; i++)
+		n += snprintf(t + n, cap - n, "%s1", i ? "," : "");
+	snprintf(t + n, cap - n, "]}]}");
+	assert_int_equal(cfg_parse_json(t, strlen(t), &base, &e), -EINVAL);
+	expect_error(&e, "tenants[0].vteps", "more than 65536 items");
+	cfg_errors_free(&e);
+	free(t);
+}
+
 /*
  * Key files are read with one open that neither follows a link nor waits on a FIFO, and
  * checked on the descriptor: what validation passed and apply reads are the same file.
@@ -1165,6 +1297,8 @@ int main(void)
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_map_limits),
+		cmocka_unit_test(test_overlaps_and_duplicates),
+		cmocka_unit_test(test_large_configs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
