@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "rules.h"
 
@@ -897,86 +899,148 @@ skip:
 	dpi_rule_free(&r);
 }
 
+/* One logical line's text, with the line and column of each byte: grown as lines need. */
+struct line_buf {
+	char *text;
+	uint32_t *cols, *lines;
+	size_t cap;
+};
+
+static int line_room(struct line_buf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 256;
+	char *t;
+	uint32_t *c, *l;
+
+	if (n < b->cap)
+		return 0;
+	while (cap <= n)
+		cap *= 2;
+	t = realloc(b->text, cap);
+	if (t)
+		b->text = t;
+	c = t ? realloc(b->cols, cap * sizeof(*c)) : NULL;
+	if (c)
+		b->cols = c;
+	l = c ? realloc(b->lines, cap * sizeof(*l)) : NULL;
+	if (!l)
+		return -ENOMEM;
+	b->lines = l;
+	b->cap = cap;
+	return 0;
+}
+
+/*
+ * The logical line at text[*i] (continuations "\\\n" joined) into b; *line advances.
+ * Returns its length, or -E2BIG for one longer than DPI_RULE_LINE_MAX (read past, kept not).
+ */
+static ssize_t next_line(const char *text, size_t len, size_t *i, uint32_t *line,
+			 struct line_buf *b)
+{
+	uint32_t col = 1;
+	size_t n = 0;
+	bool long_line = false;
+
+	while (*i < len && text[*i] != '\n') {
+		if (text[*i] == '\\' && *i + 1 < len && text[*i + 1] == '\n') {
+			*i += 2;
+			(*line)++;
+			col = 1;
+			continue;
+		}
+		if (text[*i] == '\r' && (*i + 1 == len || text[*i + 1] == '\n')) {
+			(*i)++;
+			continue;
+		}
+		if (n >= DPI_RULE_LINE_MAX)
+			long_line = true;
+		if (!long_line) {
+			if (line_room(b, n + 1))
+				return -ENOMEM;
+			/* A NUL byte would end the rule early: read it as a blank. */
+			b->text[n] = text[*i] ? text[*i] : ' ';
+			b->lines[n] = *line;
+			b->cols[n++] = col;
+		}
+		col++;
+		(*i)++;
+	}
+	if (line_room(b, n + 1))
+		return -ENOMEM;
+	b->text[n] = 0;
+	b->lines[n] = *line;
+	b->cols[n] = col;
+	(*i)++;
+	(*line)++;
+	return long_line ? -E2BIG : (ssize_t)n;
+}
+
 int dpi_rules_load_text(struct dpi_ruleset *rs, const char *name, const char *text, size_t len)
 {
-	char *buf = malloc(len + 1);
-	uint32_t *cols = malloc((len + 1) * sizeof(*cols));
-	uint32_t *lines = malloc((len + 1) * sizeof(*lines));
+	struct line_buf b = { 0 };
 	uint32_t line = 1;
 	size_t i = 0;
+	int err = 0;
 
-	if (!buf || !cols || !lines) {
-		free(buf);
-		free(cols);
-		free(lines);
-		return -ENOMEM;
-	}
 	while (i < len) {
-		uint32_t first = line, col = 1;
-		size_t n = 0;
+		uint32_t first = line;
+		ssize_t n = next_line(text, len, &i, &line, &b);
+		size_t s;
 
-		/* One logical line: continuation lines ("\\\n") joined. */
-		while (i < len && text[i] != '\n') {
-			if (text[i] == '\\' && i + 1 < len && text[i + 1] == '\n') {
-				i += 2;
-				line++;
-				col = 1;
-				continue;
-			}
-			if (text[i] == '\r' && (i + 1 == len || text[i + 1] == '\n')) {
-				i++;
-				continue;
-			}
-			/* A NUL byte would end the rule early: read it as a blank. */
-			buf[n] = text[i] ? text[i] : ' ';
-			lines[n] = line;
-			cols[n++] = col++;
-			i++;
+		if (n == -ENOMEM) {
+			err = -ENOMEM;
+			break;
 		}
-		buf[n] = 0;
-		lines[n] = line;
-		cols[n] = col;
-		i++;
-		line++;
-		{
-			size_t s = skip_ws(buf, 0);
-			struct ctx c = {
-				.rs = rs, .file = name, .line = first, .text = buf + s,
-				.cols = cols + s, .lines = lines + s,
-			};
+		s = n == -E2BIG ? 0 : skip_ws(b.text, 0);
+		struct ctx c = {
+			.rs = rs, .file = name, .line = first, .text = b.text + s,
+			.cols = b.cols + s, .lines = b.lines + s,
+		};
 
-			if (buf[s] && buf[s] != '#')
-				parse_rule(&c);
+		if (n == -E2BIG) {
+			fail(&c, 0, E_INVALID, "a rule longer than %u bytes: not read", DPI_RULE_LINE_MAX);
+			rs->invalid++;
+		} else if (b.text[s] && b.text[s] != '#') {
+			parse_rule(&c);
 		}
 	}
-	free(buf);
-	free(cols);
-	free(lines);
-	return 0;
+	free(b.text);
+	free(b.cols);
+	free(b.lines);
+	return err;
 }
 
 int dpi_rules_load_file(struct dpi_ruleset *rs, const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	char *text = NULL;
 	size_t len = 0, cap = 0;
+	struct stat st;
 	int r = 0;
 
 	if (!f) {
 		r = -errno;
 		goto report;
 	}
+	/* Refused before reading when its size says so; bounded while reading when not. */
+	if (!fstat(fileno(f), &st) && st.st_size > DPI_RULES_FILE_MAX) {
+		r = -EFBIG;
+		goto report;
+	}
 	for (;;) {
 		size_t got;
 
-		if (cap - len < 65536) {
+		if (len == cap) {
 			char *t;
 
-			if (cap > (64u << 20)) {
+			if (cap > DPI_RULES_FILE_MAX) {
 				r = -EFBIG;
 				goto report;
 			}
+			/* one byte past the limit tells a file at it from one over it */
 			cap = cap ? cap * 2 : 65536;
+			if (cap > DPI_RULES_FILE_MAX + 1)
+				cap = DPI_RULES_FILE_MAX + 1;
 			t = realloc(text, cap);
 			if (!t) {
 				r = -ENOMEM;
@@ -993,14 +1057,18 @@ int dpi_rules_load_file(struct dpi_ruleset *rs, const char *path)
 		r = -EIO;
 		goto report;
 	}
+	if (len > DPI_RULES_FILE_MAX) {
+		r = -EFBIG;
+		goto report;
+	}
 	r = dpi_rules_load_text(rs, path, text, len);
 	if (r)
 		goto report;
 	goto out;
 report:
 	if (rs->n_errors < DPI_RULES_MAX_ERRORS &&
-	    asprintf(&rs->errors[rs->n_errors], "%s:0:0: cannot read rules: %s", path,
-		     strerror(-r)) >= 0)
+	    asprintf(&rs->errors[rs->n_errors], "%s:0:0: cannot read rules: %s%s", path,
+		     strerror(-r), r == -EFBIG ? " (the limit is 64 MiB)" : "") >= 0)
 		rs->n_errors++;
 out:
 	if (f)

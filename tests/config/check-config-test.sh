@@ -132,3 +132,31 @@ out=$("$ZTOSD" --check-config "$T/dpi.yaml" 2>&1)
 expect_eq "an unsupported keyword only: exit 0" 0 $?
 check "an unsupported keyword: a warning naming the rule and the keyword" \
 	grep -qE "warning: .*local.rules:2:[0-9]+: .*'dsize'.*skipped" <<<"$out"
+
+# Rule files: refused past 64 MiB before being read whole, and read a rule at a time (a
+# one-line file cost 9 times its size; 100 MiB passed the 64 MiB limit).
+/usr/bin/python3 -c "
+import sys
+with open(sys.argv[1], 'w') as f:
+    line = '# ' + 'c' * 1022 + '\n'
+    for _ in range(100 * 1024):
+        f.write(line)
+open(sys.argv[2], 'w').write('a' * (40 << 20))
+" "$T/huge.rules" "$T/one.rules"
+for r in huge one; do
+	printf 'version: 1\ndpi: {enabled: true, rules: [%s.rules]}\n' "$r" >"$T/$r.yaml"
+	out=$(/usr/bin/time -f "maxrss %M" "$ZTOSD" --check-config "$T/$r.yaml" 2>&1)
+	rc=$?
+	expect_eq "$r.rules: refused" 1 "$rc"
+	kb=$(sed -n 's/^maxrss //p' <<<"$out")
+	printf '%s\n' "$out" | grep -v maxrss >"$T/$r.out"
+	case $r in
+	huge)
+		check "a 100 MiB rules file: past the 64 MiB limit" grep -q "huge.rules:0:0: cannot read rules: File too large (the limit is 64 MiB)" "$T/huge.out"
+		check "a 100 MiB rules file: refused without reading it ($kb kB)" test "$kb" -lt $((32 * 1024)) ;;
+	one)
+		check "a 40 MiB one-line rules file: one rule too long" grep -q "one.rules:1:1: a rule longer than 65536 bytes" "$T/one.out"
+		check "a 40 MiB one-line rules file: read in about its size ($kb kB)" test "$kb" -lt $((40 * 1024 + 24 * 1024)) ;;
+	esac
+done
+rm -f "$T/huge.rules" "$T/one.rules"

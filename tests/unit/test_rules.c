@@ -311,6 +311,27 @@ static void test_files_and_junk(void **state)
 	dpi_ruleset_free(&rs);
 }
 
+/* A rule longer than DPI_RULE_LINE_MAX is refused, not held; the next line still loads. */
+static void test_long_line(void **state)
+{
+	size_t n = DPI_RULE_LINE_MAX + 10;
+	const char rule[] = "\nalert tcp any any -> any 80 (content:\"x\"; sid:2;)\n";
+	char *text = malloc(n + sizeof(rule));
+	struct dpi_ruleset rs;
+
+	assert_non_null(text);
+	memset(text, 'a', n);
+	memcpy(text + n, rule, sizeof(rule));
+	dpi_ruleset_init(&rs);
+	assert_int_equal(dpi_rules_load_text(&rs, "t.rules", text, strlen(text)), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.rules[0].line, 2);
+	assert_int_equal(rs.invalid, 1);
+	assert_string_equal(rs.errors[0], "t.rules:1:1: a rule longer than 65536 bytes: not read");
+	dpi_ruleset_free(&rs);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_errors_never_quote_the_file),
 		cmocka_unit_test(test_skip_and_go_on),
 		cmocka_unit_test(test_files_and_junk),
+		cmocka_unit_test(test_long_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
