@@ -7,9 +7,15 @@
  * auth events, with the URL cut to URL_LOGGED_MAX bytes; the rest of a window is summed
  * up in one event per client when the window ends. A global budget per window holds the
  * same for a flood from many addresses.
+ *
+ * Slow clients: a TCP connection has header_timeout to send its first request's headers,
+ * however slowly it keeps sending (MHD's own timeout restarts on every byte); and at most
+ * PENDING_MAX connections wait for theirs, the oldest cut off to make room, so that a
+ * client with the token finds a place beside any number of slow ones.
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +29,15 @@
 #define CLIENTS 64		/* clients followed at once; the oldest makes room */
 #define URL_LOGGED_MAX 256	/* bytes of a refused request's URL in its event */
 #define TICK_MS 250
+#define PENDING_MAX 256		/* of the 512 connections the API takes */
+
+/* A TCP connection from its accept until its first request's headers are in. */
+struct pending {
+	int fd;
+	int64_t since_us;
+	bool listed;		/* on the pending list: headers not in, not cut off */
+	struct pending *prev, *next;
+};
 
 struct client {
 	char name[64];		/* "192.0.2.7", "unix:uid=1000"; "" for a free slot */
@@ -46,6 +61,10 @@ static struct {
 	unsigned int all_logged;
 	bool running, stopping;
 	pthread_t thread;
+	/* pending connections, oldest first */
+	struct pending *head, *tail;
+	unsigned int n_pending;
+	int64_t header_timeout_us;
 } guard = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
 
 static int64_t mono_us(void)
@@ -157,6 +176,92 @@ void api_guard_denied(const char *client, const char *url, const char *why)
 	event_emit("auth", 0, NULL, body);
 }
 
+/* Under the lock. */
+static void unlist(struct pending *p)
+{
+	if (!p->listed)
+		return;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		guard.head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		guard.tail = p->prev;
+	p->prev = p->next = NULL;
+	p->listed = false;
+	guard.n_pending--;
+}
+
+/*
+ * Under the lock: MHD sees the end of the stream and closes the connection itself. It
+ * tells us (MHD_CONNECTION_NOTIFY_CLOSED, which takes this lock) before it closes the
+ * descriptor, so fd is still this connection's here.
+ */
+static void cut_off(struct pending *p)
+{
+	shutdown(p->fd, SHUT_RDWR);
+	unlist(p);
+}
+
+void api_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+		      enum MHD_ConnectionNotificationCode toe)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct pending *p = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		pthread_mutex_lock(&guard.lock);
+		if (p)
+			unlist(p);
+		pthread_mutex_unlock(&guard.lock);
+		free(p);
+		*socket_context = NULL;
+		return;
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	p = ci ? calloc(1, sizeof(*p)) : NULL;
+	*socket_context = p;
+	if (!p)
+		return;
+	p->fd = ci->connect_fd;
+	p->since_us = mono_us();
+	pthread_mutex_lock(&guard.lock);
+	if (guard.n_pending >= PENDING_MAX)
+		cut_off(guard.head);
+	p->prev = guard.tail;
+	if (guard.tail)
+		guard.tail->next = p;
+	else
+		guard.head = p;
+	guard.tail = p;
+	p->listed = true;
+	guard.n_pending++;
+	pthread_mutex_unlock(&guard.lock);
+}
+
+void api_guard_headers_in(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (!ci || !ci->socket_context)
+		return;
+	pthread_mutex_lock(&guard.lock);
+	unlist(ci->socket_context);
+	pthread_mutex_unlock(&guard.lock);
+}
+
+/* Under the lock: connections past their header timeout, oldest first. */
+static void reap(void)
+{
+	int64_t now = mono_us();
+
+	while (guard.head && now - guard.head->since_us >= guard.header_timeout_us)
+		cut_off(guard.head);
+}
+
 /* Windows that ended: their summaries out. */
 static void flush(void)
 {
@@ -192,6 +297,7 @@ static void *housekeeper(void *arg)
 			t.tv_nsec -= 1000000000L;
 		}
 		pthread_cond_timedwait(&guard.wake, &guard.lock, &t);
+		reap();
 		pthread_mutex_unlock(&guard.lock);
 		flush();
 		pthread_mutex_lock(&guard.lock);
@@ -200,10 +306,11 @@ static void *housekeeper(void *arg)
 	return NULL;
 }
 
-int api_guard_start(void)
+int api_guard_start(unsigned int header_timeout_s)
 {
 	int err;
 
+	guard.header_timeout_us = (int64_t)header_timeout_s * 1000000;
 	guard.stopping = false;
 	err = pthread_create(&guard.thread, NULL, housekeeper, NULL);
 	guard.running = !err;

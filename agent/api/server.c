@@ -23,6 +23,9 @@
 #include "log.h"
 
 #define TOKEN_BYTES 32
+/* TCP connections from one address: more than a CLI, a browser and a scraper need; a slow
+ * client needs many addresses to fill the pending half (guard.c). */
+#define PER_IP_LIMIT 32
 #define TOKEN_HEX (2 * TOKEN_BYTES)
 
 struct api;
@@ -211,6 +214,7 @@ static enum MHD_Result first_call(struct api *api, bool tcp, struct MHD_Connecti
 	bool path_known;
 
 	if (tcp) {
+		api_guard_headers_in(conn);
 		auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						   MHD_HTTP_HEADER_AUTHORIZATION);
 		if (!token_ok(api, auth)) {
@@ -496,9 +500,10 @@ static int start_tcp(struct api *api, const struct ztos_config *cfg)
 				    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+				    MHD_OPTION_NOTIFY_CONNECTION, api_guard_notify, NULL,
 				    MHD_OPTION_CONNECTION_LIMIT, 512,
 				    MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
-				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 256,
+				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT,
 				    MHD_OPTION_CONNECTION_TIMEOUT, 120,
 				    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 				    MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
@@ -588,7 +593,7 @@ int api_start(struct agent *a, struct api **out)
 	api->tcp_l = (struct listener){ .api = api, .tcp = true };
 	err = api_followers_start();
 	if (!err) {
-		err = api_guard_start();
+		err = api_guard_start(cfg->api.header_timeout_s);
 		if (err)
 			api_followers_stop();
 	}

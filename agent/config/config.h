@@ -158,6 +158,7 @@ struct ztos_config {
 		char *socket;		/* unix socket path; NULL disables it */
 		char *token_file;
 		char *tls_cert, *tls_key;	/* both or neither */
+		uint32_t header_timeout_s;	/* a TCP client sends its headers within this */
 	} api;
 	char *state_dir;
 	char *bpffs;

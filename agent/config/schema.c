@@ -125,11 +125,22 @@ static int a_tls(struct bctx *c, const struct cfg_node *v, void *obj)
 	return walk_map(c, v, tls_fields, obj);
 }
 
+static int a_header_timeout(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 1, 120, "header_timeout (seconds)", &x);
+
+	if (!err)
+		((struct ztos_config *)obj)->api.header_timeout_s = (uint32_t)x;
+	return err;
+}
+
 static const struct field api_fields[] = {
 	{ "listen", a_listen, NULL },
 	{ "socket", a_socket, NULL },
 	{ "token_file", a_token_file, NULL },
 	{ "tls", a_tls, NULL },
+	{ "header_timeout", a_header_timeout, NULL },
 	{ 0 },
 };
 
@@ -234,6 +245,7 @@ static int agent_defaults(struct ztos_config *cfg)
 	cfg->log.level = strdup("info");
 	cfg->log.max_bytes = 64u << 20;
 	cfg->log.keep = 5;
+	cfg->api.header_timeout_s = 10;
 	if (!cfg->api.listen || !cfg->api.socket || !cfg->api.token_file || !cfg->state_dir ||
 	    !cfg->bpffs || !cfg->log.file || !cfg->log.level)
 		return -ENOMEM;

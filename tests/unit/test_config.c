@@ -505,6 +505,11 @@ static void test_agent_tls(void **state)
 		   "its group can change it");
 	yaml_fails(V1 "agent: {api: {tls: {cert: nope.crt, key: tls.key}}}\n", "",
 		   "nope.crt: No such file or directory");
+	yaml_fails(V1 "agent: {api: {header_timeout: 0}}\n", "", "agent.api.header_timeout");
+	yaml_fails(V1 "agent: {api: {header_timeout: 121}}\n", "", "agent.api.header_timeout");
+	cfg = yaml_ok(V1 "agent: {api: {header_timeout: 2}}\n");
+	assert_int_equal(cfg->api.header_timeout_s, 2);
+	cfg_free(cfg);
 }
 
 static void test_agent_log(void **state)
