@@ -29,6 +29,7 @@ struct api_response {
 	char *text;		/* malloc'd, with content_type */
 	const char *content_type;
 	struct MHD_Response *raw;	/* streamed responses (SSE) */
+	bool close;		/* end the connection after it (a request framed badly) */
 };
 
 typedef void (*api_handler_fn)(struct api_request *req, struct api_response *resp);

@@ -8,9 +8,11 @@
 #include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -52,6 +54,9 @@ struct req_state {
 	size_t len;
 	bool too_large;
 	bool denied;
+	bool started;		/* first_call done */
+	const char *uri;	/* the request target as it arrived, and its length then */
+	size_t uri_len;
 };
 
 void api_error(struct api_response *resp, unsigned int status, const char *code, const char *fmt,
@@ -115,6 +120,8 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct api_response *r
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (resp->close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (resp->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"ztos\"");
 	if (allow_for) {
@@ -206,13 +213,79 @@ static void auth_event(struct MHD_Connection *conn, const char *url, const char 
 	api_guard_denied(host, url, why);
 }
 
-static enum MHD_Result first_call(struct api *api, bool tcp, struct MHD_Connection *conn,
-				  const char *url, const char *method, struct req_state *st)
+/* The request's headers, as framing_problem counts them. */
+struct framing {
+	unsigned int content_length, transfer_encoding;
+	bool odd_name;
+};
+
+static bool is_token(const char *s)
 {
+	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+	return *s && strspn(s, tchar) == strlen(s);
+}
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct framing *f = cls;
+
+	f->content_length += !strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	f->transfer_encoding += !strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	f->odd_name |= !is_token(key);
+	return MHD_YES;
+}
+
+/*
+ * What libmicrohttpd 0.9.75 takes but a proxy in front may read otherwise (a way to
+ * smuggle a request past it): two Content-Length headers (the first wins), Content-Length
+ * with Transfer-Encoding, a header name that is no token ("Transfer-Encoding : chunked"),
+ * and a NUL in the request target ("/api/v1/status\0junk" was /api/v1/status). For the
+ * last: MHD parses the request line in place, so the version follows the target in the
+ * same buffer, and the target's length as it arrived is version - 1 - target.
+ */
+static const char *framing_problem(struct MHD_Connection *conn, const struct req_state *st,
+				   const char *version)
+{
+	struct framing f = { 0 };
+	uintptr_t u = (uintptr_t)st->uri, v = (uintptr_t)version;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &f);
+	if (f.content_length > 1)
+		return "more than one Content-Length header";
+	if (f.content_length && f.transfer_encoding)
+		return "both Content-Length and Transfer-Encoding";
+	if (f.transfer_encoding > 1)
+		return "more than one Transfer-Encoding header";
+	if (f.odd_name)
+		return "a header name that is not a token (a space before the ':'?)";
+	if (st->uri && v > u && v - u <= 65536 && v - u - 1 > st->uri_len)
+		return "a NUL byte in the request target";
+	return NULL;
+}
+
+static enum MHD_Result first_call(struct api *api, bool tcp, struct MHD_Connection *conn,
+				  const char *url, const char *method, const char *version,
+				  struct req_state *st)
+{
+	const char *bad = framing_problem(conn, st, version);
 	const char *len_hdr, *auth;
 	char who[32];
 	bool path_known;
 
+	st->started = true;
+	if (bad) {
+		struct api_response resp = { .close = true };
+
+		st->denied = true;
+		api_error(&resp, MHD_HTTP_BAD_REQUEST, "bad_request",
+			  "the request is framed ambiguously: %s; no proxy may sit in front of "
+			  "this API (see README, Security)", bad);
+		atomic_fetch_add(&api->agent->metrics.requests[4], 1);
+		return queue(conn, &resp, NULL);
+	}
 	if (tcp) {
 		api_guard_headers_in(conn);
 		auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -279,8 +352,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		if (!st)
 			return MHD_NO;
 		*con_cls = st;
-		return first_call(api, tcp, conn, url, method, st);
 	}
+	if (!st->started)
+		return first_call(api, tcp, conn, url, method, version, st);
 	if (st->denied)
 		return MHD_YES;
 	if (*upload_data_size) {
@@ -314,6 +388,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	st->route->fn(&req, &resp);
 	atomic_fetch_add(&api->agent->metrics.requests[resp.status / 100 % 6], 1);
 	return queue(conn, &resp, NULL);
+}
+
+/* Before MHD splits and unescapes the target: what arrived, for framing_problem. */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct req_state *st = calloc(1, sizeof(*st));
+
+	if (st) {
+		st->uri = uri;
+		st->uri_len = strlen(uri);
+	}
+	return st;
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -498,6 +584,7 @@ static int start_tcp(struct api *api, const struct ztos_config *cfg)
 	}
 	api->tcp = MHD_start_daemon(flags, 0, NULL, NULL, handle, &api->tcp_l,
 				    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				    MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
 				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 				    MHD_OPTION_NOTIFY_CONNECTION, api_guard_notify, NULL,
@@ -567,6 +654,7 @@ static int start_unix(struct api *api, const char *path)
 	}
 	api->unix_sock = MHD_start_daemon(mhd_flags, 0, NULL, NULL, handle, &api->unix_l,
 					  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+					  MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
 					  MHD_OPTION_LISTEN_SOCKET, fd,
 					  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 					  MHD_OPTION_CONNECTION_LIMIT, 256,
