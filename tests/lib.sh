@@ -242,3 +242,9 @@ with open(sys.argv[1], \"wb\") as out:
 		exit $rc
 	' "$file" "$@"
 }
+
+# wg_key FILE: a WireGuard private key (base64 of 32 random bytes), mode 0600.
+wg_key() {
+	head -c 32 /dev/urandom | base64 >"$1"
+	chmod 600 "$1"
+}

@@ -162,6 +162,7 @@ struct ztos_config {
 	} api;
 	char *state_dir;
 	char *bpffs;
+	char *wireguard_go;	/* absolute path of the wireguard-go to run (agent.wireguard_go) */
 	struct {
 		char *file;
 		bool syslog;

@@ -290,6 +290,7 @@ static void diff_agent(struct dctx *d, const struct ztos_config *x, const struct
 	add_if_changed(d, &api, "agent.api");
 	d_str(&top, "state_dir", x->state_dir, y->state_dir);
 	d_str(&top, "bpffs", x->bpffs, y->bpffs);
+	d_str(&top, "wireguard_go", x->wireguard_go, y->wireguard_go);
 	add_if_changed(d, &top, "agent");
 	d_str(&log, "file", x->log.file, y->log.file);
 	d_bool(&log, "syslog", x->log.syslog, y->log.syslog);

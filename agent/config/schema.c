@@ -226,11 +226,18 @@ static int a_log(struct bctx *c, const struct cfg_node *v, void *obj)
 	return walk_map(c, v, log_fields, obj);
 }
 
+/* The program the agent runs as root where the kernel has no WireGuard: file only. */
+static int a_wireguard_go(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_path(c, v, &((struct ztos_config *)obj)->wireguard_go);
+}
+
 static const struct field agent_fields[] = {
 	{ "api", a_api, NULL },
 	{ "state_dir", a_state_dir, NULL },
 	{ "bpffs", a_bpffs, NULL },
 	{ "log", a_log, NULL },
+	{ "wireguard_go", a_wireguard_go, NULL },
 	{ 0 },
 };
 
@@ -246,8 +253,9 @@ static int agent_defaults(struct ztos_config *cfg)
 	cfg->log.max_bytes = 64u << 20;
 	cfg->log.keep = 5;
 	cfg->api.header_timeout_s = 10;
+	cfg->wireguard_go = strdup("/usr/bin/wireguard-go");
 	if (!cfg->api.listen || !cfg->api.socket || !cfg->api.token_file || !cfg->state_dir ||
-	    !cfg->bpffs || !cfg->log.file || !cfg->log.level)
+	    !cfg->bpffs || !cfg->log.file || !cfg->log.level || !cfg->wireguard_go)
 		return -ENOMEM;
 	return 0;
 }

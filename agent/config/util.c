@@ -167,6 +167,7 @@ void cfg_free(struct ztos_config *cfg)
 	free(cfg->api.tls_key);
 	free(cfg->state_dir);
 	free(cfg->bpffs);
+	free(cfg->wireguard_go);
 	free(cfg->log.file);
 	free(cfg->log.level);
 	for (i = 0; i < cfg->n_tenants; i++)

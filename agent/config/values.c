@@ -167,6 +167,8 @@ const char *cfg_ifname_problem(const char *s)
 		return "it is longer than 15 characters";
 	if (!strcmp(s, ".") || !strcmp(s, ".."))
 		return "'.' and '..' are not interface names";
+	if (*s == '-')
+		return "it starts with '-', which the tools it is handed to (wireguard-go, ip) read as an option";
 	for (p = s; *p; p++) {
 		if (*p == '/' || *p == ':')
 			return "it contains '/' or ':'";

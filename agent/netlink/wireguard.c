@@ -338,6 +338,7 @@ static unsigned int derive_mtu(const char *ifname, const struct wg_dev *want)
 
 struct wg_txn {
 	char ifname[IF_NAMESIZE];
+	const char *go_path;	/* agent.wireguard_go of the config applied */
 	const struct wg_backend *be;
 	bool created;		/* undo: delete the device */
 	bool had_device;	/* undo: put back before, addrs, mtu, up */
@@ -497,7 +498,7 @@ static int ensure_link(struct wg_txn *t, struct wg_link *l, struct wg_err *e)
 	if (t->be == &wg_userspace && wg_uapi_pid(ifname) == -EXDEV)
 		return wg_errf(e, -EEXIST, "wireguard %s: " WG_UAPI_DIR "/%s.sock is served by a wireguard-go of another network namespace; UAPI socket names are global, so give this host another wireguard.interface",
 			       ifname, ifname);
-	err = t->be == &wg_kernel ? wg_link_create(ifname, e) : wg_go_start(ifname, e);
+	err = t->be == &wg_kernel ? wg_link_create(ifname, e) : wg_go_start(t->go_path, ifname, e);
 	if (err)
 		return err;
 	t->created = true;
@@ -610,6 +611,7 @@ int wg_update(const struct ztos_config *old, const struct ztos_config *cfg, stru
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	t->go_path = cfg->wireguard_go;
 	if (cfg->has_wireguard) {
 		snprintf(t->ifname, sizeof(t->ifname), "%s", cfg->wireguard.interface);
 		err = apply_device(ow && !strcmp(ow->interface, t->ifname) ? ow : NULL,

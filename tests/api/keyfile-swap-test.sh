@@ -12,8 +12,7 @@ set -u
 
 LOG_EXTRA=""
 agent_setup
-head -c 32 /dev/urandom | base64 >"$WORK/wg.key"
-chmod 600 "$WORK/wg.key"
+wg_key "$WORK/wg.key"
 mkdir -p "$WORK/log"
 mkfifo -m 600 "$EVENTS"
 cat >>"$CONFIG" <<EOF

@@ -32,8 +32,7 @@ EOF
 chmod 600 "$WORK/secret.txt"
 cp "$WORK/secret.txt" "$WORK/rules/leak.rules"
 ln -s "$WORK/secret.txt" "$WORK/rules/link.rules"
-head -c 32 /dev/urandom | base64 >"$WORK/wg.key"
-chmod 600 "$WORK/wg.key"
+wg_key "$WORK/wg.key"
 
 # --check-config of a file naming the secret file under each key.
 check_file() {
