@@ -149,7 +149,9 @@ static int open_file(void)
 	err = mkdir_parents(elog.file);
 	if (err)
 		return err;
-	elog.fd = open(elog.file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	/* not through a link: a link put there would have us append to any file */
+	elog.fd = open(elog.file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+		       0640);
 	if (elog.fd < 0)
 		return -errno;
 	elog.size = fstat(elog.fd, &st) ? 0 : (uint64_t)st.st_size;

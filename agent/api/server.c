@@ -621,9 +621,15 @@ static int unix_listener(const char *path)
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
+		char why[PATH_MAX + 128];
+		int err;
+
 		*slash = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			return -errno;
+		err = cfg_dir_own(dir, 0755, why, sizeof(why));
+		if (err) {
+			pr_warn("api: socket folder: %s", why);
+			return err;
+		}
 	}
 	/* We hold the single-instance lock, so a socket left there is stale. */
 	if (!lstat(path, &st) && S_ISSOCK(st.st_mode))

@@ -288,6 +288,14 @@ size_t ztos_utf8_seq(const char *s, size_t n);
 ssize_t cfg_secret_read(const char *path, bool group_read, char *buf, size_t cap, char *why,
 			size_t len);
 
+/*
+ * A folder the agent keeps its files in (state_dir, the API socket's, wireguard-go's
+ * socket folder), made with mode if missing; when it was there already: a directory, not
+ * a symbolic link, of the agent's user, that no one else can write to (else another user
+ * could put a link or a socket of theirs in the agent's place). 0 or -errno, with why.
+ */
+int cfg_dir_own(const char *path, mode_t mode, char *why, size_t len);
+
 const char *ztos_action_str(enum ztos_action a);
 const char *ztos_xdp_mode_str(enum ztos_xdp_mode m);
 const char *ztos_dpi_engine_str(enum ztos_dpi_engine e);

@@ -97,6 +97,34 @@ ssize_t cfg_secret_read(const char *path, bool group_read, char *buf, size_t cap
 	return r;
 }
 
+int cfg_dir_own(const char *path, mode_t mode, char *why, size_t len)
+{
+	struct stat st;
+
+	if (!mkdir(path, mode))
+		return 0;
+	if (errno != EEXIST || lstat(path, &st)) {
+		snprintf(why, len, "cannot create %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "%s is not a folder%s", path,
+			 S_ISLNK(st.st_mode) ? " but a symbolic link; name the folder itself" : "");
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(why, len, "%s belongs to uid %u, not to the agent's user; run: chown %u %s",
+			 path, (unsigned int)st.st_uid, (unsigned int)geteuid(), path);
+		return -EACCES;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, len, "%s has mode %04o: others can write to it; run: chmod go-w %s",
+			 path, (unsigned int)(st.st_mode & 07777), path);
+		return -EACCES;
+	}
+	return 0;
+}
+
 /* 0, -EINVAL when reported, or -ENOENT (unreported: the caller decides). */
 int check_secret_mode(struct bctx *c, const struct cfg_node *v, const char *path,
 		      bool group_read)

@@ -536,9 +536,10 @@ int wg_go_start(const char *path, const char *ifname, struct wg_err *e)
 		return wg_errf(e, -EINVAL, "wireguard %s: refusing to run %s %s: %s", ifname, path,
 			       ifname, path[0] != '/' ? "agent.wireguard_go is not an absolute path" :
 			       "an interface name may not start with '-'");
-	if (mkdir(WG_UAPI_DIR, 0755) && errno != EEXIST)
-		return wg_errf(e, -errno, "wireguard %s: create %s: %s", ifname, WG_UAPI_DIR,
-			       strerror(errno));
+	/* wireguard-go's socket there is what we configure the device through */
+	err = cfg_dir_own(WG_UAPI_DIR, 0755, out, sizeof(out));
+	if (err)
+		return wg_errf(e, err, "wireguard %s: %s", ifname, out);
 	if (pipe2(pipefd, O_CLOEXEC))
 		return wg_errf(e, -errno, "wireguard %s: pipe: %s", ifname, strerror(errno));
 	pid = fork();
