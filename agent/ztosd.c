@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -790,6 +791,9 @@ int main(int argc, char **argv)
 	char dir[PATH_MAX];
 	int c, ret;
 
+	/* No core dump and no /proc/PID/mem for other processes of our user: the agent
+	 * holds keys (WireGuard, MACsec, the API token) in its memory. */
+	prctl(PR_SET_DUMPABLE, 0);
 	while ((c = getopt_long(argc, argv, "c:l:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
