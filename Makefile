@@ -37,7 +37,7 @@ BENCH_SKELS := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(BENCH_BPF_SRCS))
 XDP_BENCH := $(BUILD)/bench/xdp_bench
 
 all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples $(LIBDPI) $(DPI_CUDA)
-.PHONY: all test run-tests demo install clean examples bench-tools web
+.PHONY: all test run-tests demo install clean examples bench-tools web fuzz
 
 $(LIBCONFIG): $(call objs,$(CONFIG_SRCS))
 $(LIBDPI): $(call objs,$(DPI_SRCS))
@@ -106,12 +106,32 @@ config/examples/keys/.made: scripts/example-keys.sh
 	scripts/example-keys.sh config/examples/keys
 	@touch $@
 
+# Fuzzing (tests/fuzz/): libFuzzer harnesses with ASan and UBSan, built with clang whatever
+# CC is (libFuzzer's runtime: Debian's libclang-rt-14-dev). `make test` runs each over its
+# corpus and for a few seconds; `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	      -fno-sanitize-recover=undefined -I. -Iagent -I$(BUILD) $(PKG_CFLAGS)
+FUZZ_BINS := $(BUILD)/fuzz/fuzz_rules $(BUILD)/fuzz/fuzz_config
+FUZZ_SECONDS ?= 600
+
+$(BUILD)/fuzz/fuzz_rules: tests/fuzz/fuzz_rules.c gpu/rules.c gpu/rules.h | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(call lib,libhs)
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(CONFIG_SRCS) $(wildcard agent/config/*.h) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CONFIG_SRCS) $(call lib,yaml-0.1 libcjson)
+
+fuzz: $(FUZZ_BINS)
+	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/fuzz-test.sh
+
+
 # make test and make demo install what they need (scripts/deps.sh); make alone does not.
 test:
 	scripts/deps.sh build test
 	$(MAKE) --no-print-directory run-tests
 
-run-tests: all $(UNIT_BINS) $(BPF_TEST_BINS)
+run-tests: all $(UNIT_BINS) $(BPF_TEST_BINS) $(FUZZ_BINS)
 	BUILD=$(BUILD) tests/run.sh $(if $(filter 1,$(BUSY)),--busy)
 
 demo:

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -112,21 +113,25 @@ static int check_config(const char *path)
 /* One agent per host: a lock file in state_dir, held for the agent's life. */
 static int take_lock(const char *state_dir, int *fd_out)
 {
-	char path[PATH_MAX], pid[32] = "";
-	int fd;
+	char path[PATH_MAX], pid[32] = "", why[PATH_MAX + 128];
+	int fd, err;
 
-	if (mkdir(state_dir, 0700) && errno != EEXIST) {
-		pr_warn("cannot create state_dir %s: %s", state_dir, strerror(errno));
-		return -errno;
+	err = cfg_dir_own(state_dir, 0700, why, sizeof(why));
+	if (err) {
+		pr_warn("state_dir: %s", why);
+		return err;
 	}
 	snprintf(path, sizeof(path), "%s/ztosd.lock", state_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* not through a link: the lock is truncated and written */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0) {
-		pr_warn("cannot open lock %s: %s", path, strerror(errno));
-		return -errno;
+		err = errno;
+		pr_warn("cannot open lock %s: %s%s", path, strerror(err),
+			err == ELOOP ? " (it is a symbolic link: remove it)" : "");
+		return -err;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		int err = errno;
+		err = errno;
 
 		if (read(fd, pid, sizeof(pid) - 1) < 0)
 			pid[0] = '\0';
@@ -441,6 +446,9 @@ int main(int argc, char **argv)
 	char dir[PATH_MAX];
 	int c, ret;
 
+	/* No core dump and no /proc/PID/mem for other processes of our user: the agent
+	 * holds keys (WireGuard, MACsec, the API token) in its memory. */
+	prctl(PR_SET_DUMPABLE, 0);
 	while ((c = getopt_long(argc, argv, "c:l:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

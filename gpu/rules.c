@@ -3,6 +3,9 @@
  * Rule parser: the Suricata/Snort subset described in rules.h. One rule per line
  * (a line ending in '\' continues on the next). Every error is FILE:LINE:COL and
  * skips the whole rule: a rule is loaded as written or not at all.
+ *
+ * Messages never quote the file's text: they say where and what was expected. A rules
+ * path may name any file the agent can read, and errors travel to API clients and logs.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -12,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "rules.h"
 
@@ -130,18 +135,17 @@ static int parse_u32(struct ctx *c, size_t pos, const char *s, size_t len, uint3
 		return fail(c, pos, E_UNSUPPORTED, "%s: negative values are not supported", what);
 	if (i < len && !isdigit((unsigned char)s[i]))
 		return fail(c, pos, E_UNSUPPORTED,
-			    "%s: '%.*s' is not a number (variables are not supported)", what,
-			    (int)(len - i), s + i);
+			    "%s: expected a number (variables are not supported)", what);
 	if (i == len)
 		return fail(c, pos, E_INVALID, "%s needs a value", what);
 	for (; i < len; i++) {
 		if (!isdigit((unsigned char)s[i]))
-			return fail(c, pos, E_INVALID, "%s: '%.*s' is not a number", what,
-				    (int)len, s);
+			return fail(c, pos, E_INVALID, "%s: expected a number, digits only",
+				    what);
 		v = v * 10 + (uint64_t)(s[i] - '0');
 		if (v > max)
-			return fail(c, pos, E_INVALID, "%s: %.*s is larger than %u", what,
-				    (int)len, s, max);
+			return fail(c, pos, E_INVALID, "%s: expected a number up to %u", what,
+				    max);
 	}
 	*out = (uint32_t)v;
 	return 0;
@@ -158,11 +162,12 @@ static int parse_cidr(struct ctx *c, size_t pos, const char *s, size_t len, bool
 	int max;
 
 	if (len == 0 || len >= sizeof(buf))
-		return fail(c, pos, E_INVALID, "bad address '%.*s'", (int)len, s);
+		return fail(c, pos, E_INVALID,
+			    "bad address: expected an IPv4 or IPv6 address or prefix");
 	memcpy(buf, s, len);
 	buf[len] = 0;
 	if (buf[0] == '$')
-		return fail(c, pos, E_UNSUPPORTED, "address variable '%s' is not supported", buf);
+		return fail(c, pos, E_UNSUPPORTED, "address variables ($NAME) are not supported");
 	slash = strchr(buf, '/');
 	if (slash)
 		buf[slash - buf] = 0;
@@ -175,8 +180,8 @@ static int parse_cidr(struct ctx *c, size_t pos, const char *s, size_t len, bool
 		out->family = 6;
 		max = 128;
 	} else {
-		return fail(c, pos, E_INVALID, "bad address '%.*s': not an IPv4 or IPv6 address",
-			    (int)len, s);
+		return fail(c, pos, E_INVALID,
+			    "bad address: expected an IPv4 or IPv6 address or prefix");
 	}
 	prefix = (uint32_t)max;
 	if (slash && parse_u32(c, pos, slash + 1, strlen(slash + 1), (uint32_t)max,
@@ -193,8 +198,7 @@ static int parse_port(struct ctx *c, size_t pos, const char *s, size_t len, bool
 	uint32_t lo = 0, hi = 65535;
 
 	if (len && s[0] == '$')
-		return fail(c, pos, E_UNSUPPORTED, "port variable '%.*s' is not supported",
-			    (int)len, s);
+		return fail(c, pos, E_UNSUPPORTED, "port variables ($NAME) are not supported");
 	if (!colon) {
 		if (parse_u32(c, pos, s, len, 65535, "port", &lo))
 			return -1;
@@ -209,8 +213,8 @@ static int parse_port(struct ctx *c, size_t pos, const char *s, size_t len, bool
 		if (l2 && parse_u32(c, pos, colon + 1, l2, 65535, "port", &hi))
 			return -1;
 		if (lo > hi)
-			return fail(c, pos, E_INVALID, "bad port range '%.*s': %u > %u", (int)len,
-				    s, lo, hi);
+			return fail(c, pos, E_INVALID,
+				    "bad port range: the first port is larger than the last");
 	}
 	out->lo = (uint16_t)lo;
 	out->hi = (uint16_t)hi;
@@ -328,12 +332,11 @@ static int parse_header(struct ctx *c, struct dpi_rule *r, size_t *pos)
 				r->action = DPI_ACTION_DROP;
 			else if ((e - i == 4 && !strncmp(t + i, "pass", 4)) ||
 				 (e - i == 6 && !strncmp(t + i, "reject", 6)))
-				return fail(c, i, E_UNSUPPORTED, "action '%.*s' is not supported",
-					    (int)(e - i), t + i);
+				return fail(c, i, E_UNSUPPORTED, "action %s is not supported",
+					    t[i] == 'p' ? "pass" : "reject");
 			else
 				return fail(c, i, E_INVALID,
-					    "unknown action '%.*s' (alert or drop)", (int)(e - i),
-					    t + i);
+					    "unknown action: expected alert or drop");
 			break;
 		case 1:
 			if (e - i == 2 && !strncmp(t + i, "ip", 2))
@@ -346,8 +349,7 @@ static int parse_header(struct ctx *c, struct dpi_rule *r, size_t *pos)
 				r->proto = DPI_PROTO_ICMP;
 			else
 				return fail(c, i, E_UNSUPPORTED,
-					    "protocol '%.*s' is not supported (ip, tcp, udp, icmp)",
-					    (int)(e - i), t + i);
+					    "protocol not supported: expected ip, tcp, udp or icmp");
 			break;
 		case 2:
 		case 5:
@@ -365,8 +367,7 @@ static int parse_header(struct ctx *c, struct dpi_rule *r, size_t *pos)
 			else if (e - i == 2 && !strncmp(t + i, "<>", 2))
 				r->bidir = true;
 			else
-				return fail(c, i, E_INVALID, "expected '->' or '<>', not '%.*s'",
-					    (int)(e - i), t + i);
+				return fail(c, i, E_INVALID, "expected '->' or '<>'");
 			break;
 		}
 		i = e;
@@ -436,7 +437,8 @@ static int parse_content(struct ctx *c, size_t pos, const char *v, size_t len,
 				continue;
 			d = hexval(ch);
 			if (d < 0)
-				return fail(c, pos + i, E_INVALID, "'%c' is not a hex digit", ch);
+				return fail(c, pos + i, E_INVALID,
+					    "expected a hex digit (0-9, a-f) between '|'");
 			if (hi < 0) {
 				hi = d;
 				continue;
@@ -471,6 +473,31 @@ static int parse_content(struct ctx *c, size_t pos, const char *v, size_t len,
 	return 0;
 }
 
+/*
+ * Hyperscan's message with anything it quotes left out: it may quote the expression,
+ * and the expression is the file's text.
+ */
+static const char *without_quotes(const char *m, char *out, size_t len)
+{
+	bool in = false;
+	size_t o = 0;
+
+	for (; *m && o + 6 < len; m++) {
+		if (*m == '\'') {
+			in = !in;
+			if (in) {
+				memcpy(out + o, "'...'", 5);
+				o += 5;
+			}
+			continue;
+		}
+		if (!in)
+			out[o++] = *m;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* Check a pcre with Hyperscan now, so that a rule it cannot compile is skipped here. */
 static int check_pcre(struct ctx *c, size_t pos, const struct dpi_pcre *p)
 {
@@ -490,10 +517,11 @@ static int check_pcre(struct ctx *c, size_t pos, const struct dpi_pcre *p)
 	}
 	if (hs_expression_info(p->expr, flags, &info, &cerr) != HS_SUCCESS) {
 		const char *m = cerr ? cerr->message : "unknown error";
+		char clean[256];
 
 		r = fail(c, pos, strstr(m, "not supported") || strstr(m, "unsupported") ?
 					 E_UNSUPPORTED : E_INVALID,
-			 "pcre /%s/: %s", p->expr, m);
+			 "pcre: %s", without_quotes(m, clean, sizeof(clean)));
 		hs_free_compile_error(cerr);
 	}
 	free(info);
@@ -531,7 +559,7 @@ static int parse_pcre(struct ctx *c, size_t pos, const char *v, size_t len, stru
 			break;
 		default:
 			return fail(c, pos + qs + i, E_UNSUPPORTED,
-				    "pcre flag '%c' is not supported (i, s, m, x)", s[i]);
+				    "pcre flag not supported: expected i, s, m or x");
 		}
 	}
 	if (p->flags & DPI_PCRE_EXTENDED) {
@@ -575,9 +603,8 @@ static int parse_flow(struct ctx *c, size_t pos, const char *v, size_t len, stru
 			;
 		else
 			return fail(c, pos + i, E_UNSUPPORTED,
-				    "flow option '%.*s' is not supported (to_server, to_client, "
-				    "from_client, from_server, established, stateless)", (int)s,
-				    v + i);
+				    "flow option not supported: expected to_server, to_client, "
+				    "from_client, from_server, established or stateless");
 #undef IS
 		i = j;
 	}
@@ -637,6 +664,37 @@ static int parse_modifier(struct ctx *c, size_t pos, const char *key, const char
 
 static const char *const ignored_keys[] = { "metadata", "reference", "fast_pattern", NULL };
 
+/*
+ * Suricata keywords this parser does not support: named in the message. Any other word
+ * is not: a rule file can be any file the agent may read, so its text is never quoted.
+ */
+static const char *const suricata_keys[] = {
+	"app-layer-event", "app-layer-protocol", "asn1", "base64_data", "base64_decode",
+	"bsize", "byte_extract", "byte_jump", "byte_math", "byte_test", "dataset", "datarep",
+	"detection_filter", "dns.query", "dns_query", "dsize", "file.data", "file_data",
+	"filemagic", "filename", "filestore", "flowbits", "flowint", "fragbits", "fragoffset",
+	"ftpbounce", "gid", "http.header", "http.host", "http.method", "http.request_body",
+	"http.response_body", "http.stat_code", "http.uri", "http.user_agent",
+	"http_client_body", "http_cookie", "http_header", "http_host", "http_method",
+	"http_raw_header", "http_raw_uri", "http_server_body", "http_stat_code", "http_uri",
+	"http_user_agent", "icmp_id", "icmp_seq", "icode", "id", "ip_proto", "ipopts",
+	"isdataat", "itype", "ja3.hash", "ja3_hash", "lua", "luajit", "noalert", "pkt_data",
+	"prefilter", "rawbytes", "replace", "rpc", "sameip", "seq", "ack", "window", "flags",
+	"ssh_proto", "ssl_state", "ssl_version", "startswith", "endswith", "stream_size",
+	"tag", "threshold", "tls.sni", "tls_sni", "tls.cert_subject", "ttl", "tos",
+	"urilen", "xbits", "target", "uricontent", NULL,
+};
+
+static int unsupported_keyword(struct ctx *c, size_t pos, const char *key)
+{
+	for (int i = 0; suricata_keys[i]; i++)
+		if (!strcmp(key, suricata_keys[i]))
+			return fail(c, pos, E_UNSUPPORTED, "unsupported keyword '%s'",
+				    suricata_keys[i]);
+	return fail(c, pos, E_UNSUPPORTED, "unknown keyword (not one of Suricata's this "
+		    "parser knows)");
+}
+
 /* Parse "key" or "key:value" (value: text[vs, vs+vl)). */
 static int parse_option(struct ctx *c, struct dpi_rule *r, size_t kpos, size_t klen, size_t vpos,
 			size_t vlen, bool has_val)
@@ -648,8 +706,8 @@ static int parse_option(struct ctx *c, struct dpi_rule *r, size_t kpos, size_t k
 	if (klen == 0)
 		return fail(c, kpos, E_INVALID, "empty option");
 	if (klen >= sizeof(key))
-		return fail(c, kpos, E_UNSUPPORTED, "unsupported keyword '%.*s'", (int)klen,
-			    t + kpos);
+		return fail(c, kpos, E_UNSUPPORTED, "unknown keyword (longer than %zu characters)",
+			    sizeof(key) - 1);
 	memcpy(key, t + kpos, klen);
 	key[klen] = 0;
 
@@ -725,7 +783,7 @@ static int parse_option(struct ctx *c, struct dpi_rule *r, size_t kpos, size_t k
 	for (int i = 0; ignored_keys[i]; i++)
 		if (!strcmp(key, ignored_keys[i]))
 			return 0;
-	return fail(c, kpos, E_UNSUPPORTED, "unsupported keyword '%s'", key);
+	return unsupported_keyword(c, kpos, key);
 }
 
 /* The options "(k:v; k; ...)" from pos (just after '('). */
@@ -764,12 +822,10 @@ static int parse_options(struct ctx *c, struct dpi_rule *r, size_t pos)
 				i++;
 			}
 			if (!t[i])
-				return fail(c, kpos, E_INVALID, "option '%.*s' is not ended by ';'",
-					    (int)klen, t + kpos);
+				return fail(c, kpos, E_INVALID, "option is not ended by ';'");
 			vlen = i - vpos;
 		} else if (t[i] != ';') {
-			return fail(c, i, E_INVALID, "expected ';' after '%.*s'", (int)klen,
-				    t + kpos);
+			return fail(c, i, E_INVALID, "expected ':' or ';' after the option's name");
 		}
 		if (parse_option(c, r, kpos, klen, vpos, vlen, has_val))
 			return -1;
@@ -843,86 +899,148 @@ skip:
 	dpi_rule_free(&r);
 }
 
+/* One logical line's text, with the line and column of each byte: grown as lines need. */
+struct line_buf {
+	char *text;
+	uint32_t *cols, *lines;
+	size_t cap;
+};
+
+static int line_room(struct line_buf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 256;
+	char *t;
+	uint32_t *c, *l;
+
+	if (n < b->cap)
+		return 0;
+	while (cap <= n)
+		cap *= 2;
+	t = realloc(b->text, cap);
+	if (t)
+		b->text = t;
+	c = t ? realloc(b->cols, cap * sizeof(*c)) : NULL;
+	if (c)
+		b->cols = c;
+	l = c ? realloc(b->lines, cap * sizeof(*l)) : NULL;
+	if (!l)
+		return -ENOMEM;
+	b->lines = l;
+	b->cap = cap;
+	return 0;
+}
+
+/*
+ * The logical line at text[*i] (continuations "\\\n" joined) into b; *line advances.
+ * Returns its length, or -E2BIG for one longer than DPI_RULE_LINE_MAX (read past, kept not).
+ */
+static ssize_t next_line(const char *text, size_t len, size_t *i, uint32_t *line,
+			 struct line_buf *b)
+{
+	uint32_t col = 1;
+	size_t n = 0;
+	bool long_line = false;
+
+	while (*i < len && text[*i] != '\n') {
+		if (text[*i] == '\\' && *i + 1 < len && text[*i + 1] == '\n') {
+			*i += 2;
+			(*line)++;
+			col = 1;
+			continue;
+		}
+		if (text[*i] == '\r' && (*i + 1 == len || text[*i + 1] == '\n')) {
+			(*i)++;
+			continue;
+		}
+		if (n >= DPI_RULE_LINE_MAX)
+			long_line = true;
+		if (!long_line) {
+			if (line_room(b, n + 1))
+				return -ENOMEM;
+			/* A NUL byte would end the rule early: read it as a blank. */
+			b->text[n] = text[*i] ? text[*i] : ' ';
+			b->lines[n] = *line;
+			b->cols[n++] = col;
+		}
+		col++;
+		(*i)++;
+	}
+	if (line_room(b, n + 1))
+		return -ENOMEM;
+	b->text[n] = 0;
+	b->lines[n] = *line;
+	b->cols[n] = col;
+	(*i)++;
+	(*line)++;
+	return long_line ? -E2BIG : (ssize_t)n;
+}
+
 int dpi_rules_load_text(struct dpi_ruleset *rs, const char *name, const char *text, size_t len)
 {
-	char *buf = malloc(len + 1);
-	uint32_t *cols = malloc((len + 1) * sizeof(*cols));
-	uint32_t *lines = malloc((len + 1) * sizeof(*lines));
+	struct line_buf b = { 0 };
 	uint32_t line = 1;
 	size_t i = 0;
+	int err = 0;
 
-	if (!buf || !cols || !lines) {
-		free(buf);
-		free(cols);
-		free(lines);
-		return -ENOMEM;
-	}
 	while (i < len) {
-		uint32_t first = line, col = 1;
-		size_t n = 0;
+		uint32_t first = line;
+		ssize_t n = next_line(text, len, &i, &line, &b);
+		size_t s;
 
-		/* One logical line: continuation lines ("\\\n") joined. */
-		while (i < len && text[i] != '\n') {
-			if (text[i] == '\\' && i + 1 < len && text[i + 1] == '\n') {
-				i += 2;
-				line++;
-				col = 1;
-				continue;
-			}
-			if (text[i] == '\r' && (i + 1 == len || text[i + 1] == '\n')) {
-				i++;
-				continue;
-			}
-			/* A NUL byte would end the rule early: read it as a blank. */
-			buf[n] = text[i] ? text[i] : ' ';
-			lines[n] = line;
-			cols[n++] = col++;
-			i++;
+		if (n == -ENOMEM) {
+			err = -ENOMEM;
+			break;
 		}
-		buf[n] = 0;
-		lines[n] = line;
-		cols[n] = col;
-		i++;
-		line++;
-		{
-			size_t s = skip_ws(buf, 0);
-			struct ctx c = {
-				.rs = rs, .file = name, .line = first, .text = buf + s,
-				.cols = cols + s, .lines = lines + s,
-			};
+		s = n == -E2BIG ? 0 : skip_ws(b.text, 0);
+		struct ctx c = {
+			.rs = rs, .file = name, .line = first, .text = b.text + s,
+			.cols = b.cols + s, .lines = b.lines + s,
+		};
 
-			if (buf[s] && buf[s] != '#')
-				parse_rule(&c);
+		if (n == -E2BIG) {
+			fail(&c, 0, E_INVALID, "a rule longer than %u bytes: not read", DPI_RULE_LINE_MAX);
+			rs->invalid++;
+		} else if (b.text[s] && b.text[s] != '#') {
+			parse_rule(&c);
 		}
 	}
-	free(buf);
-	free(cols);
-	free(lines);
-	return 0;
+	free(b.text);
+	free(b.cols);
+	free(b.lines);
+	return err;
 }
 
 int dpi_rules_load_file(struct dpi_ruleset *rs, const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	char *text = NULL;
 	size_t len = 0, cap = 0;
+	struct stat st;
 	int r = 0;
 
 	if (!f) {
 		r = -errno;
 		goto report;
 	}
+	/* Refused before reading when its size says so; bounded while reading when not. */
+	if (!fstat(fileno(f), &st) && st.st_size > DPI_RULES_FILE_MAX) {
+		r = -EFBIG;
+		goto report;
+	}
 	for (;;) {
 		size_t got;
 
-		if (cap - len < 65536) {
+		if (len == cap) {
 			char *t;
 
-			if (cap > (64u << 20)) {
+			if (cap > DPI_RULES_FILE_MAX) {
 				r = -EFBIG;
 				goto report;
 			}
+			/* one byte past the limit tells a file at it from one over it */
 			cap = cap ? cap * 2 : 65536;
+			if (cap > DPI_RULES_FILE_MAX + 1)
+				cap = DPI_RULES_FILE_MAX + 1;
 			t = realloc(text, cap);
 			if (!t) {
 				r = -ENOMEM;
@@ -939,14 +1057,18 @@ int dpi_rules_load_file(struct dpi_ruleset *rs, const char *path)
 		r = -EIO;
 		goto report;
 	}
+	if (len > DPI_RULES_FILE_MAX) {
+		r = -EFBIG;
+		goto report;
+	}
 	r = dpi_rules_load_text(rs, path, text, len);
 	if (r)
 		goto report;
 	goto out;
 report:
 	if (rs->n_errors < DPI_RULES_MAX_ERRORS &&
-	    asprintf(&rs->errors[rs->n_errors], "%s:0:0: cannot read rules: %s", path,
-		     strerror(-r)) >= 0)
+	    asprintf(&rs->errors[rs->n_errors], "%s:0:0: cannot read rules: %s%s", path,
+		     strerror(-r), r == -EFBIG ? " (the limit is 64 MiB)" : "") >= 0)
 		rs->n_errors++;
 out:
 	if (f)

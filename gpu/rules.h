@@ -15,6 +15,7 @@
  * A rule that uses anything else is reported (FILE:LINE:COL: message) and skipped, and
  * counted in ->unsupported: never loaded half-understood. A rule with bad syntax is
  * reported and skipped too (counted in ->invalid). Loading goes on with the next line.
+ * Messages name the place and what was expected, never the text found there.
  */
 #ifndef ZTOS_GPU_RULES_H
 #define ZTOS_GPU_RULES_H
@@ -118,6 +119,9 @@ struct dpi_rule {
 	uint32_t line;
 };
 
+#define DPI_RULES_FILE_MAX (64u << 20)	/* bytes of one rules file */
+#define DPI_RULE_LINE_MAX (64u << 10)	/* bytes of one rule (continuations joined) */
+
 /* Up to this many error lines are kept (the counters count them all). */
 #define DPI_RULES_MAX_ERRORS 64
 
@@ -138,7 +142,8 @@ void dpi_rule_free(struct dpi_rule *r);
 
 /*
  * Append the rules of FILE to rs. Bad rules are reported in rs->errors and skipped.
- * Returns 0, or -errno when the file cannot be read (reported in rs->errors as well).
+ * Returns 0, or -errno when the file cannot be read (reported in rs->errors as well):
+ * -EFBIG past DPI_RULES_FILE_MAX. Memory: the file's size, and a rule's at a time.
  */
 int dpi_rules_load_file(struct dpi_ruleset *rs, const char *path);
 

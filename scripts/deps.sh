@@ -29,6 +29,8 @@ test=(
 	# the dashboard's browser tests (tests/web): Node.js runs playwright-core (and builds
 	# web/ with esbuild from web/package-lock.json), driving Debian's Chromium
 	nodejs chromium
+	# fuzzing (tests/fuzz): libFuzzer and the sanitizers' runtime for clang 14
+	libclang-rt-14-dev
 )
 bench=(
 	# the peers the benchmarks measure against

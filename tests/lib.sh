@@ -208,3 +208,43 @@ sock() {
 
 status_of() { tail -n 1 <<<"$1"; }
 body_of() { sed '$d' <<<"$1"; }
+
+# with_syslog FILE CMD...: CMD in a mount namespace of its own whose /dev is a tmpfs, with
+# a listener on /dev/log writing every message it gets to FILE, one a line: the host's
+# syslog is never touched. Returns CMD's exit status.
+with_syslog() {
+	local file=$1
+
+	shift
+	unshare --mount --propagation private bash -c '
+		mount -t tmpfs tmpfs /dev || exit 1
+		mknod -m 666 /dev/null c 1 3
+		/usr/bin/python3 -c "
+import signal, socket, sys
+stop = []
+signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(\"/dev/log\")
+s.settimeout(0.1)
+with open(sys.argv[1], \"wb\") as out:
+    while True:
+        try:
+            out.write(s.recv(65536) + b\"\\n\"); out.flush()
+        except socket.timeout:
+            if stop:
+                break
+" "$0" &
+		for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.05; done
+		"$@"
+		rc=$?
+		kill %1	# it reads what is queued, then stops
+		wait
+		exit $rc
+	' "$file" "$@"
+}
+
+# wg_key FILE: a WireGuard private key (base64 of 32 random bytes), mode 0600.
+wg_key() {
+	head -c 32 /dev/urandom | base64 >"$1"
+	chmod 600 "$1"
+}

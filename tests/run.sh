@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The one test runner: every layer (unit, api, cli, bpf, netns, vm, web, gpu),
+# The one test runner: every layer (unit, api, cli, bpf, netns, vm, web, gpu, fuzz),
 # each test program speaking TAP ("ok N - name", "not ok N - name",
 # "ok N - name # SKIP reason"). Ends with one line: "N passed, N failed, N skipped".
 # Usage: tests/run.sh [--busy] [FILTER]   (runs the programs whose path contains FILTER)
@@ -26,7 +26,7 @@ programs=()
 for t in "${BUILD:-build}"/tests/test_*; do
 	[ -x "$t" ] && programs+=("$t")
 done
-for layer in unit config api cli bpf netns vm web gpu; do
+for layer in unit config api cli bpf netns vm web gpu fuzz; do
 	for t in tests/"$layer"/*-test.sh; do
 		[ -f "$t" ] && programs+=("$t")
 	done

@@ -29,6 +29,7 @@ struct api_response {
 	char *text;		/* malloc'd, with content_type */
 	const char *content_type;
 	struct MHD_Response *raw;	/* streamed responses (SSE) */
+	bool close;		/* end the connection after it (a request framed badly) */
 };
 
 typedef void (*api_handler_fn)(struct api_request *req, struct api_response *resp);
@@ -45,6 +46,19 @@ void api_error(struct api_response *resp, unsigned int status, const char *code,
 	       ...) __attribute__((format(printf, 4, 5)));
 /* A query parameter, or NULL. */
 const char *api_query(struct api_request *req, const char *key);
+
+/*
+ * guard.c: what a refused or slow client may cost: denials counted always, logged in
+ * bounded amounts; TCP connections cut off when their headers take longer than
+ * header_timeout_s (api_guard_notify is MHD's connection callback, api_guard_headers_in
+ * says a request's headers are in).
+ */
+int api_guard_start(unsigned int header_timeout_s);
+void api_guard_stop(void);
+void api_guard_denied(const char *client, const char *url, const char *why);
+void api_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+		      enum MHD_ConnectionNotificationCode toe);
+void api_guard_headers_in(struct MHD_Connection *conn);
 
 /* The waker of suspended event-stream followers (monitoring.c). */
 int api_followers_start(void);

@@ -23,6 +23,8 @@
 struct follower {
 	struct MHD_Connection *conn;
 	uint64_t seq;
+	uint64_t backlog_end;	/* the head when it came: the backlog is what is before */
+	bool live;		/* said so, once past the backlog */
 	uint64_t lost;
 	char type_match[64];	/* "\"event_type\":\"alert\"" or "" for all */
 	char *pending;		/* a frame not yet handed to MHD in full */
@@ -117,10 +119,31 @@ static int parse_limit(struct api_request *req, struct api_response *resp, unsig
 	return 0;
 }
 
+/* The one marker between backlog and live events. */
+static bool live_marker(struct follower *f)
+{
+	static const char marker[] = ": following the event log\n\n";
+
+	if (f->live || f->seq < f->backlog_end)
+		return false;
+	f->live = true;
+	free(f->pending);
+	f->pending = strdup(marker);
+	f->len = f->pending ? sizeof(marker) - 1 : 0;
+	f->off = 0;
+	return f->pending != NULL;
+}
+
+/*
+ * The next frame from the ring, the backlog's too: a follower holds one frame at a time,
+ * however long its backlog or however slowly it reads.
+ */
 static bool frame_next(struct follower *f)
 {
 	char *line;
 
+	if (live_marker(f))
+		return true;
 	for (;;) {
 		line = eventlog_next(&f->seq, &f->lost);
 		if (!line)
@@ -212,35 +235,22 @@ static void follow_free(void *cls)
 	free(f);
 }
 
-static void follow(struct api_request *req, struct api_response *resp, cJSON *backlog,
-		   const char *type)
+/* backlog: ?since= was given (since_us, limit); the stream starts with those events. */
+static void follow(struct api_request *req, struct api_response *resp, bool backlog,
+		   int64_t since_us, unsigned int limit, const char *type)
 {
 	struct follower *f = calloc(1, sizeof(*f));
-	size_t cap = 0;
-	cJSON *ev;
-	FILE *mem;
 
 	if (!f) {
 		api_error(resp, 500, "internal", "out of memory");
 		return;
 	}
 	f->conn = req->conn;
-	f->seq = eventlog_head();
+	f->backlog_end = eventlog_head();
+	f->seq = backlog ? eventlog_backlog(since_us, type, limit) : f->backlog_end;
 	f->last_write_us = eventlog_now_us();
 	if (type)
 		snprintf(f->type_match, sizeof(f->type_match), "\"event_type\":\"%s\"", type);
-	/* The backlog (?since=) goes out first, as the first frames of the stream. */
-	mem = open_memstream(&f->pending, &cap);
-	cJSON_ArrayForEach(ev, backlog) {
-		char *line = cJSON_PrintUnformatted(ev);
-
-		if (line)
-			fprintf(mem, "data: %s\n\n", line);
-		free(line);
-	}
-	fprintf(mem, ": following the event log\n\n");
-	fclose(mem);
-	f->len = strlen(f->pending);
 	/* follow_free, called when MHD lets the stream go, counts it out */
 	pthread_mutex_lock(&followers.lock);
 	followers.active++;
@@ -266,8 +276,8 @@ void api_logs(struct api_request *req, struct api_response *resp)
 
 	if (since && eventlog_parse_time(since, &since_us)) {
 		api_error(resp, 400, "bad_request",
-			  "since: '%s' is not a time; use RFC 3339 (2026-11-25T10:00:00Z) or "
-			  "seconds since the epoch", since);
+			  "since: '%.40s' is not a time from 1970 to 9999; use RFC 3339 "
+			  "(2026-11-25T10:00:00Z) or seconds since the epoch", since);
 		return;
 	}
 	if (type && (strlen(type) > 32 || strpbrk(type, "\"\\"))) {
@@ -277,9 +287,7 @@ void api_logs(struct api_request *req, struct api_response *resp)
 	if (parse_limit(req, resp, &limit))
 		return;
 	if (fol && (!strcmp(fol, "1") || !strcmp(fol, "true"))) {
-		events = since ? eventlog_query(since_us, type, limit) : cJSON_CreateArray();
-		follow(req, resp, events, type);
-		cJSON_Delete(events);
+		follow(req, resp, since != NULL, since_us, limit, type);
 		return;
 	}
 	events = eventlog_query(since_us, type, limit);

@@ -248,9 +248,19 @@ void api_macsec_rotate(struct api_request *req, struct api_response *resp)
 	struct cfg_errors errs = { 0 };
 	struct cfg_node *rotation = NULL;
 	struct agent_snapshot *snap;
-	cJSON *body, *changes = NULL;
+	cJSON *body = NULL, *changes = NULL;
 	int err;
 
+	/*
+	 * The body as config first, as configure reads it (cJSON alone cuts a string at
+	 * \u0000): what is merged is this, with its errors located as any configure's are.
+	 */
+	err = cfg_parse_json(req->body, req->body_len, &rotation, &errs);
+	if (err) {
+		api_error(resp, 400, "bad_request", "the body is not a valid JSON object: %s: %s",
+			  errs.n ? errs.v[0].where : "?", errs.n ? errs.v[0].message : strerror(-err));
+		goto out;
+	}
 	body = cJSON_ParseWithLength(req->body, req->body_len);
 	if (!cJSON_IsObject(body)) {
 		api_error(resp, 400, "bad_request", "the body is not a JSON object; %s", rotate_doc);
@@ -261,10 +271,7 @@ void api_macsec_rotate(struct api_request *req, struct api_response *resp)
 	agent_snapshot_put(snap);
 	if (err)
 		goto out;
-	/* The body itself, as config: its errors are located as any configure's are. */
-	err = cfg_parse_json(req->body, req->body_len, &rotation, &errs);
-	if (!err)
-		err = agent_rotate_macsec(a, rotation, &changes, &errs);
+	err = agent_rotate_macsec(a, rotation, &changes, &errs);
 	if (err) {
 		rotate_refused(resp, &errs, err);
 		goto out;

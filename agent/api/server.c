@@ -8,9 +8,11 @@
 #include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,6 +26,9 @@
 #include "report/log.h"
 
 #define TOKEN_BYTES 32
+/* TCP connections from one address: more than a CLI, a browser and a scraper need; a slow
+ * client needs many addresses to fill the pending half (guard.c). */
+#define PER_IP_LIMIT 32
 #define TOKEN_HEX (2 * TOKEN_BYTES)
 
 struct api;
@@ -50,6 +55,9 @@ struct req_state {
 	size_t len;
 	bool too_large;
 	bool denied;
+	bool started;		/* first_call done */
+	const char *uri;	/* the request target as it arrived, and its length then */
+	size_t uri_len;
 };
 
 void api_error(struct api_response *resp, unsigned int status, const char *code, const char *fmt,
@@ -115,6 +123,8 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct api_response *r
 	if (!MHD_get_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL))
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (resp->close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (resp->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"ztos\"");
 	if (allow_for) {
@@ -163,16 +173,21 @@ static bool token_ok(const struct api *api, const char *header)
 	return diff == 0;
 }
 
-/* The unix socket is root-only by its mode; check the peer as well, in case of a bind mount. */
-static bool peer_is_root(struct MHD_Connection *conn)
+/*
+ * The unix socket is root-only by its mode; check the peer as well, in case of a bind mount.
+ * who: "unix:uid=N" for the denial's event.
+ */
+static bool peer_is_root(struct MHD_Connection *conn, char *who, size_t len)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	socklen_t clen = sizeof(cred);
 
+	snprintf(who, len, "unix:uid=?");
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (!ci || getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+	if (!ci || getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen))
 		return false;
+	snprintf(who, len, "unix:uid=%u", (unsigned int)cred.uid);
 	return cred.uid == 0;
 }
 
@@ -193,29 +208,93 @@ static void auth_event(struct MHD_Connection *conn, const char *url, const char 
 {
 	const union MHD_ConnectionInfo *ci;
 	char host[NI_MAXHOST] = "-";
-	cJSON *body = cJSON_CreateObject();
 
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr)
 		getnameinfo(ci->client_addr, sizeof(struct sockaddr_in6), host, sizeof(host), NULL,
 			    0, NI_NUMERICHOST);
-	cJSON_AddStringToObject(body, "result", "denied");
-	cJSON_AddStringToObject(body, "reason", why);
-	cJSON_AddStringToObject(body, "client", host);
-	cJSON_AddStringToObject(body, "url", url);
-	event_emit("auth", 0, NULL, body);
+	api_guard_denied(host, url, why);
+}
+
+/* The request's headers, as framing_problem counts them. */
+struct framing {
+	unsigned int content_length, transfer_encoding;
+	bool odd_name;
+};
+
+static bool is_token(const char *s)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+	return *s && strspn(s, tchar) == strlen(s);
+}
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct framing *f = cls;
+
+	f->content_length += !strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	f->transfer_encoding += !strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	f->odd_name |= !is_token(key);
+	return MHD_YES;
+}
+
+/*
+ * What libmicrohttpd 0.9.75 takes but a proxy in front may read otherwise (a way to
+ * smuggle a request past it): two Content-Length headers (the first wins), Content-Length
+ * with Transfer-Encoding, a header name that is no token ("Transfer-Encoding : chunked"),
+ * and a NUL in the request target ("/api/v1/status\0junk" was /api/v1/status). For the
+ * last: MHD parses the request line in place, so the version follows the target in the
+ * same buffer, and the target's length as it arrived is version - 1 - target.
+ */
+static const char *framing_problem(struct MHD_Connection *conn, const struct req_state *st,
+				   const char *version)
+{
+	struct framing f = { 0 };
+	uintptr_t u = (uintptr_t)st->uri, v = (uintptr_t)version;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &f);
+	if (f.content_length > 1)
+		return "more than one Content-Length header";
+	if (f.content_length && f.transfer_encoding)
+		return "both Content-Length and Transfer-Encoding";
+	if (f.transfer_encoding > 1)
+		return "more than one Transfer-Encoding header";
+	if (f.odd_name)
+		return "a header name that is not a token (a space before the ':'?)";
+	if (st->uri && v > u && v - u <= 65536 && v - u - 1 > st->uri_len)
+		return "a NUL byte in the request target";
+	return NULL;
 }
 
 static enum MHD_Result first_call(struct api *api, bool tcp, struct MHD_Connection *conn,
-				  const char *url, const char *method, struct req_state *st)
+				  const char *url, const char *method, const char *version,
+				  struct req_state *st)
 {
+	const char *bad = framing_problem(conn, st, version);
 	const char *len_hdr, *auth;
+	char who[32];
 	bool path_known;
 
+	st->started = true;
+	if (bad) {
+		struct api_response resp = { .close = true };
+
+		st->denied = true;
+		api_error(&resp, MHD_HTTP_BAD_REQUEST, "bad_request",
+			  "the request is framed ambiguously: %s; no proxy may sit in front of "
+			  "this API (see README, Security)", bad);
+		atomic_fetch_add(&api->agent->metrics.requests[4], 1);
+		return queue(conn, &resp, NULL);
+	}
 	/* The dashboard's files are public; the data they show is not (web.c says why). */
 	if (api_web_path(url)) {
 		const struct api_route *web = find_route("GET", "/", &path_known);
 
+		if (tcp)
+			api_guard_headers_in(conn);
 		if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 			st->denied = true;
 			return queue_error(api, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -226,6 +305,7 @@ static enum MHD_Result first_call(struct api *api, bool tcp, struct MHD_Connecti
 		return MHD_YES;
 	}
 	if (tcp) {
+		api_guard_headers_in(conn);
 		auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						   MHD_HTTP_HEADER_AUTHORIZATION);
 		if (!token_ok(api, auth)) {
@@ -238,8 +318,10 @@ static enum MHD_Result first_call(struct api *api, bool tcp, struct MHD_Connecti
 						  "token is in the agent's token_file",
 					   NULL);
 		}
-	} else if (!peer_is_root(conn)) {
+	} else if (!peer_is_root(conn, who, sizeof(who))) {
 		st->denied = true;
+		atomic_fetch_add(&api->agent->metrics.auth_failures, 1);
+		api_guard_denied(who, url, "not root");
 		return queue_error(api, conn, MHD_HTTP_UNAUTHORIZED, "unauthorized",
 				   "the API socket is for root only", NULL);
 	}
@@ -288,8 +370,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		if (!st)
 			return MHD_NO;
 		*con_cls = st;
-		return first_call(api, tcp, conn, url, method, st);
 	}
+	if (!st->started)
+		return first_call(api, tcp, conn, url, method, version, st);
 	if (st->denied)
 		return MHD_YES;
 	if (*upload_data_size) {
@@ -323,6 +406,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	st->route->fn(&req, &resp);
 	atomic_fetch_add(&api->agent->metrics.requests[resp.status / 100 % 6], 1);
 	return queue(conn, &resp, NULL);
+}
+
+/* Before MHD splits and unescapes the target: what arrived, for framing_problem. */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct req_state *st = calloc(1, sizeof(*st));
+
+	if (st) {
+		st->uri = uri;
+		st->uri_len = strlen(uri);
+	}
+	return st;
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -375,13 +470,12 @@ static int write_new_token(const char *path, char *token)
 
 static int load_token(const char *path, char *token)
 {
-	char buf[TOKEN_HEX + 8];
-	struct stat st;
+	char buf[TOKEN_HEX + 8], why[PATH_MAX + 256];
 	ssize_t n;
-	int fd, err;
+	int err = -EINVAL;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT) {
+	n = cfg_secret_read(path, false, buf, sizeof(buf) - 1, why, sizeof(why));
+	if (n == -ENOENT) {
 		err = write_new_token(path, token);
 		if (err)
 			pr_warn("cannot create token_file %s: %s", path, strerror(-err));
@@ -389,17 +483,11 @@ static int load_token(const char *path, char *token)
 			pr_info("api: generated a new token in %s (mode 0600)", path);
 		return err;
 	}
-	if (fd < 0) {
-		pr_warn("cannot read token_file %s: %s", path, strerror(errno));
-		return -errno;
+	if (n < 0) {
+		pr_warn("token_file: %s", why);
+		return (int)n;
 	}
-	err = -EINVAL;
-	if (fstat(fd, &st) || (st.st_mode & 0077)) {
-		pr_warn("token_file %s is readable by others; run: chmod 600 %s", path, path);
-		goto out;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
+	buf[n] = '\0';
 	buf[strcspn(buf, " \t\r\n")] = '\0';
 	if (strlen(buf) != TOKEN_HEX || strspn(buf, "0123456789abcdef") != TOKEN_HEX) {
 		pr_warn("token_file %s does not hold a token (64 lower-case hex digits); delete "
@@ -409,8 +497,25 @@ static int load_token(const char *path, char *token)
 	memcpy(token, buf, TOKEN_HEX + 1);
 	err = 0;
 out:
-	close(fd);
+	explicit_bzero(buf, sizeof(buf));
 	return err;
+}
+
+#define TLS_KEY_MAX (64 * 1024)	/* a PEM key, even RSA-8192, is far smaller */
+
+/* The TLS key as a secret (group-readable allowed); NULL after saying why. */
+static char *read_tls_key(const char *path)
+{
+	char *buf = malloc(TLS_KEY_MAX), why[PATH_MAX + 256];
+	ssize_t n = buf ? cfg_secret_read(path, true, buf, TLS_KEY_MAX, why, sizeof(why)) : -ENOMEM;
+
+	if (n >= 0) {
+		buf[n] = '\0';
+		return buf;
+	}
+	pr_warn("api: TLS key: %s", n == -ENOMEM ? "out of memory" : why);
+	free(buf);
+	return NULL;
 }
 
 static char *read_file(const char *path)
@@ -486,10 +591,10 @@ static int start_tcp(struct api *api, const struct ztos_config *cfg)
 			return -ENOTSUP;
 		}
 		cert = read_file(cfg->api.tls_cert);
-		key = read_file(cfg->api.tls_key);
+		key = read_tls_key(cfg->api.tls_key);
 		if (!cert || !key) {
-			pr_warn("api: cannot read TLS cert %s or key %s", cfg->api.tls_cert,
-				cfg->api.tls_key);
+			if (!cert)
+				pr_warn("api: cannot read TLS cert %s", cfg->api.tls_cert);
 			err = -EINVAL;
 			goto out;
 		}
@@ -497,11 +602,13 @@ static int start_tcp(struct api *api, const struct ztos_config *cfg)
 	}
 	api->tcp = MHD_start_daemon(flags, 0, NULL, NULL, handle, &api->tcp_l,
 				    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				    MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
 				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+				    MHD_OPTION_NOTIFY_CONNECTION, api_guard_notify, NULL,
 				    MHD_OPTION_CONNECTION_LIMIT, 512,
 				    MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
-				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 256,
+				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT,
 				    MHD_OPTION_CONNECTION_TIMEOUT, 120,
 				    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 				    MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
@@ -532,9 +639,15 @@ static int unix_listener(const char *path)
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
+		char why[PATH_MAX + 128];
+		int err;
+
 		*slash = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			return -errno;
+		err = cfg_dir_own(dir, 0755, why, sizeof(why));
+		if (err) {
+			pr_warn("api: socket folder: %s", why);
+			return err;
+		}
 	}
 	/* We hold the single-instance lock, so a socket left there is stale. */
 	if (!lstat(path, &st) && S_ISSOCK(st.st_mode))
@@ -565,6 +678,7 @@ static int start_unix(struct api *api, const char *path)
 	}
 	api->unix_sock = MHD_start_daemon(mhd_flags, 0, NULL, NULL, handle, &api->unix_l,
 					  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+					  MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
 					  MHD_OPTION_LISTEN_SOCKET, fd,
 					  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 					  MHD_OPTION_CONNECTION_LIMIT, 256,
@@ -590,6 +704,11 @@ int api_start(struct agent *a, struct api **out)
 	api->agent = a;
 	api->tcp_l = (struct listener){ .api = api, .tcp = true };
 	err = api_followers_start();
+	if (!err) {
+		err = api_guard_start(cfg->api.header_timeout_s);
+		if (err)
+			api_followers_stop();
+	}
 	if (err) {
 		free(api);
 		return err;
@@ -624,6 +743,7 @@ void api_stop(struct api *api)
 		MHD_stop_daemon(api->tcp);
 	if (api->unix_sock)
 		MHD_stop_daemon(api->unix_sock);
+	api_guard_stop();
 	if (api->socket_path)
 		unlink(api->socket_path);
 	explicit_bzero(api->token, sizeof(api->token));

@@ -16,19 +16,17 @@ static const char csp[] = "default-src 'none'; script-src 'self'; style-src 'sel
 			  "img-src 'self' data:; connect-src 'self'; font-src 'self'; "
 			  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-bool api_web_path(const char *url)
-{
-	if (!strncmp(url, "/api", 4) && (url[4] == '/' || url[4] == '\0'))
-		return false;
-	return strcmp(url, "/metrics") != 0;
-}
 
-/* "/flows": one lower-case segment without a dot is a page of the app. */
+/* The app's pages (web/src/router.js): each answers index.html, the app draws it. */
 static bool is_page(const char *url)
 {
-	size_t n = strspn(url + 1, "abcdefghijklmnopqrstuvwxyz-");
+	static const char *const pages[] = { "/network", "/security", "/flows", "/alerts",
+					     "/topology", NULL };
 
-	return n > 0 && n <= 32 && url[1 + n] == '\0';
+	for (const char *const *p = pages; *p; p++)
+		if (!strcmp(url, *p))
+			return true;
+	return false;
 }
 
 static const struct web_asset *lookup(const char *url)
@@ -39,6 +37,16 @@ static const struct web_asset *lookup(const char *url)
 		if (!strcmp(w->path, url))
 			return w;
 	return NULL;
+}
+
+/*
+ * Only the dashboard's own files and page URLs are public: any other path takes the
+ * token check like the API, so an unknown path tells a client without the token nothing
+ * and costs the agent no more than any refused request.
+ */
+bool api_web_path(const char *url)
+{
+	return lookup(url) != NULL;
 }
 
 static bool accepts_gzip(struct MHD_Connection *conn)

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
@@ -142,8 +143,9 @@ struct ztos_bgp {
 struct ztos_dpi_cfg {
 	bool enabled;
 	enum ztos_dpi_engine engine;
-	char **rules;		/* absolute paths */
+	char **rules;		/* absolute paths (real paths for those given over the API) */
 	size_t n_rules;
+	char *rules_dir;	/* where rules files named over the API must be */
 	enum ztos_on_alert on_alert;
 	uint32_t batch_size;		/* packets handed to the engine at most at once */
 	uint32_t batch_timeout_us;	/* a batch not full goes to the engine after this */
@@ -156,9 +158,11 @@ struct ztos_config {
 		char *socket;		/* unix socket path; NULL disables it */
 		char *token_file;
 		char *tls_cert, *tls_key;	/* both or neither */
+		uint32_t header_timeout_s;	/* a TCP client sends its headers within this */
 	} api;
 	char *state_dir;
 	char *bpffs;
+	char *wireguard_go;	/* absolute path of the wireguard-go to run (agent.wireguard_go) */
 	struct {
 		char *file;
 		bool syslog;
@@ -238,6 +242,11 @@ void cfg_node_free(struct cfg_node *n);
  * Schema walk and validation. Relative paths in the config (key files, rules) are
  * resolved against base_dir (the config file's folder). On error *out is NULL,
  * every error found is in errs and -EINVAL is returned.
+ *
+ * Nodes that came from no file (JSON: the API) are held to more: a rules file they name
+ * must be a regular file in dpi.rules_dir and none of the agent's own secret files, and
+ * dpi.rules_dir itself comes from a file only. Errors about their key files do not tell
+ * a missing file from an unusable one.
  */
 int cfg_build(const struct cfg_node *root, const char *base_dir, struct ztos_config **out,
 	      struct cfg_errors *errs);
@@ -267,6 +276,32 @@ void cfg_changes_free(struct cfg_change *changes, size_t n);
 const char *cfg_change_op_str(enum cfg_change_op op);
 
 /* ---- small helpers shared with the agent and the CLI ---- */
+
+/*
+ * The length of the UTF-8 sequence at s (1 to 4), or 0 when it is not one: RFC 3629, so
+ * no overlong forms, no surrogates, nothing past U+10FFFF. n: the bytes left at s.
+ */
+size_t ztos_utf8_seq(const char *s, size_t n);
+
+/*
+ * A secret file (a key, the API token) read the one way that validation and apply both
+ * use: one open(O_NOFOLLOW | O_NONBLOCK), fstat of that descriptor (a regular file of the
+ * agent's user, no mode bits for group or others; group_read: the group may read it),
+ * and the read from it. A symbolic link, FIFO or device put in its place after validation
+ * is refused, never followed or waited on. Returns the length read (less than cap), or
+ * -errno with why (a sentence naming path, never its content): -ELOOP (a link), -EINVAL
+ * (not a regular file), -EACCES (mode or owner), -EFBIG (cap bytes or more), open's.
+ */
+ssize_t cfg_secret_read(const char *path, bool group_read, char *buf, size_t cap, char *why,
+			size_t len);
+
+/*
+ * A folder the agent keeps its files in (state_dir, the API socket's, wireguard-go's
+ * socket folder), made with mode if missing; when it was there already: a directory, not
+ * a symbolic link, of the agent's user, that no one else can write to (else another user
+ * could put a link or a socket of theirs in the agent's place). 0 or -errno, with why.
+ */
+int cfg_dir_own(const char *path, mode_t mode, char *why, size_t len);
 
 const char *ztos_action_str(enum ztos_action a);
 /* A rule's protocol as the config spells it: "any", "tcp", "udp", "icmp", "icmpv6". */

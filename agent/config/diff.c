@@ -271,9 +271,11 @@ static void diff_agent(struct dctx *d, const struct ztos_config *x, const struct
 	d_str(&api, "token_file", x->api.token_file, y->api.token_file);
 	d_str(&api, "tls.cert", x->api.tls_cert, y->api.tls_cert);
 	d_str(&api, "tls.key", x->api.tls_key, y->api.tls_key);
+	d_u64(&api, "header_timeout", x->api.header_timeout_s, y->api.header_timeout_s);
 	add_if_changed(d, &api, "agent.api");
 	d_str(&top, "state_dir", x->state_dir, y->state_dir);
 	d_str(&top, "bpffs", x->bpffs, y->bpffs);
+	d_str(&top, "wireguard_go", x->wireguard_go, y->wireguard_go);
 	add_if_changed(d, &top, "agent");
 	d_str(&log, "file", x->log.file, y->log.file);
 	d_bool(&log, "syslog", x->log.syslog, y->log.syslog);

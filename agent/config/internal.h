@@ -14,6 +14,9 @@
 /* Nesting deeper than this is refused by the parsers: nothing in the schema needs
  * more than 6 levels, and the tree code recurses. */
 #define CFG_DEPTH_MAX 64
+/* Items in one list or map at most: far past any config (4096 tenants), and what keeps a
+ * hostile document's checks short. The parsers refuse more. */
+#define CFG_ITEMS_MAX 65536
 
 enum cfg_type { CFG_MAP, CFG_SEQ, CFG_SCALAR };
 enum cfg_kind { CFG_STRING, CFG_NUMBER, CFG_BOOL, CFG_NULL };
@@ -29,6 +32,10 @@ struct cfg_node {
 	struct cfg_node **keys;	/* maps: scalar key nodes, parallel to items */
 	struct cfg_node **items;
 	size_t n, cap;
+	/* maps of many keys: a hash of key -> first item (1-based; 0 empty), kept by
+	 * cfg_map_append, dropped when a key goes; lookups without it scan */
+	uint32_t *index;
+	size_t index_cap;	/* a power of two, at least twice n */
 };
 
 /* ---- tree.c ---- */

@@ -34,6 +34,7 @@ struct jscan {
 	enum jstate state;
 	char stack[CFG_DEPTH_MAX];	/* '{' or '[' */
 	int depth;
+	const char *bad;	/* what is wrong inside a string, at pos */
 };
 
 static const char *const expected[] = {
@@ -57,16 +58,39 @@ static bool accepts_value(enum jstate st)
 	return st == J_VALUE || st == J_FIRST_VALUE || st == J_NEXT_VALUE;
 }
 
-/* Skip a string starting at s->pos; false when it never ends on its line. */
+/*
+ * Skip a string starting at s->pos; false when it never ends on its line, or holds what
+ * would not arrive whole (s->bad says what, s->pos where): cJSON would cut a value at
+ * "\u0000" or a raw NUL ("a\u0000b" became the tenant "a"), and would keep invalid UTF-8.
+ */
 static bool skip_string(struct jscan *s)
 {
+	size_t seq;
+
 	for (s->pos++; s->pos < s->len; s->pos++) {
-		if (s->buf[s->pos] == '\\')
-			s->pos++;
-		else if (s->buf[s->pos] == '"')
-			return true;
-		else if (s->buf[s->pos] == '\n')
+		unsigned char ch = (unsigned char)s->buf[s->pos];
+
+		if (ch == '\\' && !strncmp(s->buf + s->pos, "\\u0000", 6)) {
+			s->bad = "\\u0000 (NUL) cannot be in a string";
 			return false;
+		}
+		if (ch == '\\') {
+			s->pos++;
+		} else if (ch == '"') {
+			return true;
+		} else if (ch == '\n') {
+			return false;
+		} else if (ch < 0x20) {
+			s->bad = "a control character (a raw NUL, tab or the like) cannot be in a string; escape it";
+			return false;
+		} else if (ch >= 0x80) {
+			seq = ztos_utf8_seq(s->buf + s->pos, s->len - s->pos);
+			if (!seq) {
+				s->bad = "not UTF-8; a string must be valid UTF-8";
+				return false;
+			}
+			s->pos += seq - 1;
+		}
 	}
 	return false;
 }
@@ -169,8 +193,8 @@ static int scan(struct jscan *s, size_t *at, const char **why)
 			continue;
 		start = s->pos;
 		if (!scan_token(s)) {
-			*at = start;
-			*why = why_not(s, start);
+			*at = s->bad ? s->pos : start;
+			*why = s->bad ? s->bad : why_not(s, start);
 			return -EINVAL;
 		}
 	}
@@ -265,6 +289,9 @@ static int convert_child(struct cfg_node *parent, const cJSON *c, char *path, si
 	struct cfg_node *key, *val;
 	int err = 0;
 
+	if (parent->n >= CFG_ITEMS_MAX)
+		return path_error(errs, path[0] ? path : "", "more than %d items in one list or object; no config needs so many",
+				  CFG_ITEMS_MAX);
 	if (parent->type == CFG_SEQ) {
 		snprintf(path + plen, cap - plen, "[%zu]", parent->n);
 	} else {

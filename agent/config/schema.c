@@ -125,11 +125,22 @@ static int a_tls(struct bctx *c, const struct cfg_node *v, void *obj)
 	return walk_map(c, v, tls_fields, obj);
 }
 
+static int a_header_timeout(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 1, 120, "header_timeout (seconds)", &x);
+
+	if (!err)
+		((struct ztos_config *)obj)->api.header_timeout_s = (uint32_t)x;
+	return err;
+}
+
 static const struct field api_fields[] = {
 	{ "listen", a_listen, NULL },
 	{ "socket", a_socket, NULL },
 	{ "token_file", a_token_file, NULL },
 	{ "tls", a_tls, NULL },
+	{ "header_timeout", a_header_timeout, NULL },
 	{ 0 },
 };
 
@@ -215,11 +226,18 @@ static int a_log(struct bctx *c, const struct cfg_node *v, void *obj)
 	return walk_map(c, v, log_fields, obj);
 }
 
+/* The program the agent runs as root where the kernel has no WireGuard: file only. */
+static int a_wireguard_go(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_path(c, v, &((struct ztos_config *)obj)->wireguard_go);
+}
+
 static const struct field agent_fields[] = {
 	{ "api", a_api, NULL },
 	{ "state_dir", a_state_dir, NULL },
 	{ "bpffs", a_bpffs, NULL },
 	{ "log", a_log, NULL },
+	{ "wireguard_go", a_wireguard_go, NULL },
 	{ 0 },
 };
 
@@ -234,8 +252,10 @@ static int agent_defaults(struct ztos_config *cfg)
 	cfg->log.level = strdup("info");
 	cfg->log.max_bytes = 64u << 20;
 	cfg->log.keep = 5;
+	cfg->api.header_timeout_s = 10;
+	cfg->wireguard_go = strdup("/usr/bin/wireguard-go");
 	if (!cfg->api.listen || !cfg->api.socket || !cfg->api.token_file || !cfg->state_dir ||
-	    !cfg->bpffs || !cfg->log.file || !cfg->log.level)
+	    !cfg->bpffs || !cfg->log.file || !cfg->log.level || !cfg->wireguard_go)
 		return -ENOMEM;
 	return 0;
 }
@@ -427,12 +447,80 @@ static int d_engine(struct bctx *c, const struct cfg_node *v, void *obj)
 	return err;
 }
 
+#define RULES_DIR_DEFAULT "/etc/ztos/rules"
+
+/* A path in dir (both without "." or ".."), lexically. */
+static bool path_in(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || (n == 1 && dir[0] == '/'));
+}
+
+/*
+ * A rules file named over the API: in dpi.rules_dir, or an API client could make the
+ * agent read any file root can read. Checked by name first, so that a path outside is
+ * refused without being touched, then by its real path, which is what the agent opens.
+ */
+static int confine_rule_file(struct bctx *c, const struct cfg_node *v, char **path)
+{
+	char *real;
+
+	if (!c->rules_dir)
+		return b_err(c, v, "rules files can be named over the API only when dpi.rules_dir is a folder that exists");
+	if (!path_in(*path, c->rules_dir))
+		return b_err(c, v, "%s is not in dpi.rules_dir (%s); a rules file named over the API must be in that folder",
+			     *path, c->rules_dir);
+	real = realpath(*path, NULL);
+	if (!real)
+		return b_err(c, v, "cannot read %s: %s", *path, strerror(errno));
+	if (!path_in(real, c->rules_dir)) {
+		free(real);
+		return b_err(c, v, "%s leads out of dpi.rules_dir (%s) through a symbolic link; a rules file named over the API must be in that folder",
+			     *path, c->rules_dir);
+	}
+	free(*path);
+	*path = real;
+	return 0;
+}
+
 static int rule_file_item(struct bctx *c, const struct cfg_node *v, void *elem)
 {
 	char **path = elem;
 	int err = get_path(c, v, path);
 
+	if (!err && !v->file)
+		err = confine_rule_file(c, v, path);
 	return err ? err : check_readable(c, v, *path);
+}
+
+/* Parsed before the rules, which it confines; only a file may set it. */
+static int rules_dir_first(struct bctx *c, const struct cfg_node *dpi, struct ztos_dpi_cfg *d)
+{
+	const struct cfg_node *v = cfg_map_get(dpi, "rules_dir");
+	size_t saved;
+	int err = 0;
+
+	d->rules_dir = strdup(RULES_DIR_DEFAULT);
+	if (!d->rules_dir)
+		return c->err = -ENOMEM;
+	if (v && !cfg_is_null(v)) {
+		saved = path_push_key(c, "rules_dir");
+		if (!v->file)
+			err = b_err(c, v, "is set in the agent's config file only, not over the API; remove it from the request");
+		else
+			err = get_path(c, v, &d->rules_dir);
+		path_pop(c, saved);
+	}
+	/* a folder that does not exist confines nothing: API rules are refused then */
+	c->rules_dir = err ? NULL : realpath(d->rules_dir, NULL);
+	return err;
+}
+
+/* Parsed by rules_dir_first. */
+static int d_rules_dir(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return 0;
 }
 
 static int d_rules(struct bctx *c, const struct cfg_node *v, void *obj)
@@ -479,6 +567,7 @@ static const struct field dpi_fields[] = {
 	{ "enabled", d_enabled, NULL },
 	{ "engine", d_engine, NULL },
 	{ "rules", d_rules, NULL },
+	{ "rules_dir", d_rules_dir, NULL },
 	{ "on_alert", d_on_alert, NULL },
 	{ "batch_size", d_batch_size, NULL },
 	{ "batch_timeout_us", d_batch_timeout, NULL },
@@ -488,12 +577,59 @@ static const struct field dpi_fields[] = {
 static int f_dpi(struct bctx *c, const struct cfg_node *v, void *obj)
 {
 	struct ztos_config *cfg = obj;
+	int err;
 
 	cfg->has_dpi = true;
 	cfg->dpi.enabled = true;
 	cfg->dpi.batch_size = ZTOS_DPI_BATCH_DEFAULT;
 	cfg->dpi.batch_timeout_us = ZTOS_DPI_BATCH_TIMEOUT_DEFAULT;
-	return walk_map(c, v, dpi_fields, &cfg->dpi);
+	if (v->type == CFG_MAP)
+		rules_dir_first(c, v, &cfg->dpi);
+	err = walk_map(c, v, dpi_fields, &cfg->dpi);
+	free((char *)c->rules_dir);
+	c->rules_dir = NULL;
+	return err;
+}
+
+/* Whether path (a real path) is the file behind secret (NULL: not configured). */
+static bool same_file(const char *path, const char *secret)
+{
+	char *real = secret ? realpath(secret, NULL) : NULL;
+	bool same = real && !strcmp(real, path);
+
+	free(real);
+	return same;
+}
+
+/* A rules file named over the API is none of the agent's own secrets. */
+static void rules_not_secrets(struct bctx *c, const struct cfg_node *root,
+			      const struct ztos_config *cfg)
+{
+	const struct cfg_node *seq = cfg_map_path(root, "dpi.rules");
+	const char *secrets[4];
+	char suffix[64];
+
+	if (!seq || seq->type != CFG_SEQ || seq->n != cfg->dpi.n_rules)
+		return;
+	secrets[0] = cfg->api.token_file;
+	secrets[1] = cfg->api.tls_key;
+	secrets[2] = cfg->wireguard.private_key_file;
+	secrets[3] = cfg->macsec.tx_sa.key_file;
+	for (size_t i = 0; i < seq->n; i++) {
+		bool secret = false;
+
+		if (seq->items[i]->file)
+			continue;
+		for (size_t k = 0; k < sizeof(secrets) / sizeof(secrets[0]); k++)
+			secret |= same_file(cfg->dpi.rules[i], secrets[k]);
+		for (size_t k = 0; k < cfg->macsec.n_peers; k++)
+			secret |= same_file(cfg->dpi.rules[i], cfg->macsec.peers[k].rx_sa.key_file);
+		if (!secret)
+			continue;
+		snprintf(suffix, sizeof(suffix), "dpi.rules[%zu]", i);
+		b_err_at(c, seq->items[i], suffix, "%s is one of the agent's own secret files; it cannot be a rules file",
+			 cfg->dpi.rules[i]);
+	}
 }
 
 /* ---- top level ---- */
@@ -577,6 +713,8 @@ int cfg_build(const struct cfg_node *root, const char *base_dir, struct ztos_con
 	walk_map(&c, root, top_fields, cfg);
 	if (!c.err && cfg->has_underlay && cfg->underlay.address.family)
 		underlay_vs_tenants(&c, root, cfg);
+	if (!c.err && cfg->has_dpi)
+		rules_not_secrets(&c, root, cfg);
 	err = c.err ? c.err : errs->n > n_errs ? -EINVAL : 0;
 	/* cross-checks run after the walk: put their errors where they belong */
 	cfg_errors_sort(errs, n_errs);

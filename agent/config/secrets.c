@@ -5,7 +5,10 @@
  * Their content never reaches a message, and buffers that held it are wiped.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,60 +28,148 @@ int check_readable(struct bctx *c, const struct cfg_node *v, const char *path)
 	return 0;
 }
 
-/* 0, -EINVAL when reported, or -errno from stat() (unreported: the caller decides). */
-int check_secret_mode(struct bctx *c, const struct cfg_node *v, const char *path,
-		      bool group_write_too)
+/*
+ * One open, never following a link nor waiting on a FIFO, then the checks on what was
+ * opened. A secret is its owner's alone: no mode bits for group or others (group_read: the
+ * group may read it, as TLS keys often are root:ssl-cert 0640), and its owner is the
+ * agent's user: another user who owns it can read it or put their own key in it.
+ */
+static int secret_open(const char *path, bool group_read, char *why, size_t len)
+{
+	mode_t allowed = group_read ? S_IRGRP : 0;
+	struct stat st;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ELOOP)
+			snprintf(why, len, "%s is a symbolic link; name the file itself (secrets are read without following links)",
+				 path);
+		else
+			snprintf(why, len, "cannot read %s: %s", path, strerror(-err));
+		return err;
+	}
+	err = fstat(fd, &st) ? -errno : 0;
+	if (err)
+		snprintf(why, len, "cannot read %s: %s", path, strerror(-err));
+	else if (!S_ISREG(st.st_mode) && (err = -EINVAL))
+		snprintf(why, len, "%s is not a regular file", path);
+	else if ((st.st_mode & 0077 & ~allowed) && (err = -EACCES))
+		snprintf(why, len, "%s has mode %04o: %s can %s it, but it holds a secret; run: chmod %s %s",
+			 path, (unsigned int)(st.st_mode & 07777),
+			 st.st_mode & 0007 ? "every user" : "its group",
+			 st.st_mode & (S_IRGRP | S_IROTH) & ~allowed ? "read" : "change",
+			 group_read ? "640" : "600", path);
+	else if (st.st_uid != geteuid() && (err = -EACCES))
+		snprintf(why, len, "%s belongs to uid %u, not to the agent's user (uid %u), but it holds a secret; run: chown %u %s",
+			 path, (unsigned int)st.st_uid, (unsigned int)geteuid(),
+			 (unsigned int)geteuid(), path);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+ssize_t cfg_secret_read(const char *path, bool group_read, char *buf, size_t cap, char *why,
+			size_t len)
+{
+	size_t n = 0;
+	ssize_t r = 0;
+	int fd = secret_open(path, group_read, why, len);
+
+	if (fd < 0)
+		return fd;
+	/* up to cap bytes: a secret that fills buf is not one we know */
+	while (n < cap && ((r = read(fd, buf + n, cap - n)) > 0 || (r < 0 && errno == EINTR)))
+		n += r > 0 ? (size_t)r : 0;
+	if (r < 0) {
+		r = -errno;
+		snprintf(why, len, "cannot read %s: %s", path, strerror(errno));
+	} else if (n == cap) {
+		r = -EFBIG;
+		snprintf(why, len, "%s is larger than a key file can be (%zu bytes)", path, cap - 1);
+	} else {
+		r = (ssize_t)n;
+	}
+	close(fd);
+	return r;
+}
+
+int cfg_dir_own(const char *path, mode_t mode, char *why, size_t len)
 {
 	struct stat st;
 
-	if (stat(path, &st))
+	if (!mkdir(path, mode))
+		return 0;
+	if (errno != EEXIST || lstat(path, &st)) {
+		snprintf(why, len, "cannot create %s: %s", path, strerror(errno));
 		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return b_err(c, v, "%s is not a regular file", path);
-	if (st.st_mode & S_IROTH)
-		return b_err(c, v, "%s can be read by every user but holds a secret; run: chmod 600 %s",
-			     path, path);
-	if (group_write_too && (st.st_mode & S_IWGRP))
-		return b_err(c, v, "%s can be changed by its group but holds a secret; run: chmod 600 %s",
-			     path, path);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "%s is not a folder%s", path,
+			 S_ISLNK(st.st_mode) ? " but a symbolic link; name the folder itself" : "");
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(why, len, "%s belongs to uid %u, not to the agent's user; run: chown %u %s",
+			 path, (unsigned int)st.st_uid, (unsigned int)geteuid(), path);
+		return -EACCES;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, len, "%s has mode %04o: others can write to it; run: chmod go-w %s",
+			 path, (unsigned int)(st.st_mode & 07777), path);
+		return -EACCES;
+	}
 	return 0;
 }
 
-static int read_secret(const char *path, char *buf, size_t cap, size_t *len)
+/* 0, -EINVAL when reported, or -ENOENT (unreported: the caller decides). */
+int check_secret_mode(struct bctx *c, const struct cfg_node *v, const char *path,
+		      bool group_read)
 {
-	ssize_t r;
-	int fd, err = 0;
+	char why[PATH_MAX + 256];
+	int fd = secret_open(path, group_read, why, sizeof(why));
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -ENOENT)
+		return fd;
 	if (fd < 0)
-		return -errno;
-	do
-		r = read(fd, buf, cap);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		err = -errno;
-	else if ((size_t)r == cap)
-		err = -EFBIG;
-	else
-		*len = (size_t)r;
+		return b_err(c, v, "%s", why);
 	close(fd);
-	return err;
+	return 0;
+}
+
+/*
+ * A key file's error. Over the API (a node from no file) every failure reads the same: an
+ * API client learns neither which files exist nor anything of what one holds.
+ */
+__attribute__((format(printf, 4, 5)))
+static int key_err(struct bctx *c, const struct cfg_node *v, const char *path, const char *fmt,
+		   ...)
+{
+	char msg[PATH_MAX + 512];
+	va_list ap;
+
+	if (!v->file)
+		return b_err(c, v, "%s cannot be used as a key file: give a regular file of the agent's user, mode 0600, holding one key (ztosd --check-config on a file says more)",
+			     path);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return b_err(c, v, "%s", msg);
 }
 
 /* Check mode, then read and trim the file into buf; everything is reported. */
 static int load_key_file(struct bctx *c, const struct cfg_node *v, const char *path, char *buf,
 			 size_t cap, const char **key, size_t *len)
 {
-	int err = check_secret_mode(c, v, path, false);
+	char why[PATH_MAX + 256];
+	ssize_t n = cfg_secret_read(path, false, buf, cap, why, sizeof(why));
 
-	if (err == -EINVAL || err == -ENOMEM)
-		return err;
-	if (!err)
-		err = read_secret(path, buf, cap, len);
-	if (err == -EFBIG)
-		return b_err(c, v, "%s is larger than a key file can be (%d bytes)", path, KEY_FILE_MAX);
-	if (err)
-		return b_err(c, v, "cannot read %s: %s", path, strerror(-err));
+	if (n < 0)
+		return key_err(c, v, path, "%s", why);
+	*len = (size_t)n;
 	*key = buf;
 	while (*len && strchr(" \t\r\n", buf[*len - 1]))
 		(*len)--;
@@ -98,7 +189,7 @@ int check_wg_key_file(struct bctx *c, const struct cfg_node *v, const char *path
 	int err = load_key_file(c, v, path, buf, sizeof(buf), &text, &len);
 
 	if (!err && cfg_base64_decode(text, len, key, sizeof(key)) != (int)sizeof(key))
-		err = b_err(c, v, "%s does not hold a WireGuard private key: expected 44 base64 characters for 32 bytes, as 'wg genkey' writes",
+		err = key_err(c, v, path, "%s does not hold a WireGuard private key: expected 44 base64 characters for 32 bytes, as 'wg genkey' writes",
 			    path);
 	explicit_bzero(buf, sizeof(buf));
 	explicit_bzero(key, sizeof(key));
@@ -122,10 +213,10 @@ int check_macsec_key_file(struct bctx *c, const struct cfg_node *v, const char *
 		goto cleanup;
 	n = cfg_hex_decode(text, len, key, sizeof(key));
 	if (n != 16 && n != 32)
-		err = b_err(c, v, "%s does not hold a MACsec key: expected 32 hex digits (gcm-aes-128) or 64 (gcm-aes-256)",
+		err = key_err(c, v, path, "%s does not hold a MACsec key: expected 32 hex digits (gcm-aes-128) or 64 (gcm-aes-256)",
 			    path);
 	else if (c->cipher_known && (size_t)n != need)
-		err = b_err(c, v, "%s holds a %d-byte key but %s needs %zu bytes (%zu hex digits)", path,
+		err = key_err(c, v, path, "%s holds a %d-byte key but %s needs %zu bytes (%zu hex digits)", path,
 			    n, cipher_name(c->cipher), need, need * 2);
 cleanup:
 	explicit_bzero(buf, sizeof(buf));

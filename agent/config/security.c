@@ -3,6 +3,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "walk.h"
@@ -130,43 +132,127 @@ static void public_key_key(const void *elem, char *buf, size_t len)
 		n += (size_t)snprintf(buf + n, len - n, "%02x", p->public_key[i]);
 }
 
-/* WireGuard routes each address to one peer: allowed_ips of two peers must not overlap. */
-static void allowed_ip_once(struct bctx *c, const struct cfg_node *seq,
-			    const struct ztos_wg_peer *p, size_t i, size_t k)
-{
-	const struct ztos_cidr *a = &p[i].allowed_ips[k], *b;
-	char suffix[96], buf[INET6_ADDRSTRLEN + 4], other[INET6_ADDRSTRLEN + 4];
-	size_t j, m;
+/* One allowed IP, its network and where it is in the config's order. */
+struct aip {
+	struct ztos_cidr net;	/* host bits cleared */
+	size_t peer, k, order;
+};
 
-	for (j = 0; a->addr.family && j <= i; j++) {
-		for (m = 0; m < (j == i ? k : p[j].n_allowed_ips); m++) {
-			b = &p[j].allowed_ips[m];
-			if (!b->addr.family || !cfg_cidr_overlap(a, b) ||
-			    (j == i && (a->prefixlen != b->prefixlen)))
+/* Family, then network, then shorter first: what contains comes before what it holds. */
+static int aip_cmp_net(const struct aip *a, const struct aip *b)
+{
+	int d = a->net.addr.family - b->net.addr.family;
+
+	if (!d)
+		d = memcmp(&a->net.addr.v6, &b->net.addr.v6,
+			   a->net.addr.family == AF_INET ? 4 : 16);
+	return d ? d : a->net.prefixlen - b->net.prefixlen;
+}
+
+/* The same, equal ones in the config's order. */
+static int aip_cmp(const void *x, const void *y)
+{
+	const struct aip *a = x, *b = y;
+	int d = aip_cmp_net(a, b);
+
+	return d ? d : (a->order > b->order) - (a->order < b->order);
+}
+
+static bool aip_contains(const struct aip *a, const struct aip *b)
+{
+	return a->net.prefixlen <= b->net.prefixlen && cfg_cidr_overlap(&a->net, &b->net);
+}
+
+/* Two that overlap: the later one (in the config) names the earliest it overlaps. */
+static void aip_pair(const struct aip *x, const struct aip *y, size_t *partner)
+{
+	const struct aip *early = x->order < y->order ? x : y, *late = early == x ? y : x;
+
+	/* one peer may route a prefix inside another of its own */
+	if (x->peer == y->peer && x->net.prefixlen != y->net.prefixlen)
+		return;
+	if (early->order < partner[late->order])
+		partner[late->order] = early->order;
+}
+
+/*
+ * WireGuard routes each address to one peer: allowed_ips of two peers must not overlap.
+ * Sorted, each prefix meets only those that contain it (a stack, at most 129 deep, with
+ * one of each prefix), not every other one: 40,000 allowed IPs took 11 s pairwise.
+ */
+static void allowed_ips_once(struct bctx *c, const struct cfg_node *seq,
+			     const struct ztos_wireguard *wg)
+{
+	size_t n = 0, sp = 0, *partner = NULL, *stack = NULL;
+	struct aip *v = NULL, *by_order = NULL;
+	char suffix[96], buf[INET6_ADDRSTRLEN + 4], other[INET6_ADDRSTRLEN + 4];
+
+	for (size_t i = 0; i < wg->n_peers; i++)
+		n += wg->peers[i].n_allowed_ips;
+	v = calloc(n + 1, sizeof(*v));
+	by_order = calloc(n + 1, sizeof(*by_order));
+	partner = malloc((n + 1) * sizeof(*partner));
+	stack = malloc((n + 1) * sizeof(*stack));
+	if (!v || !by_order || !partner || !stack) {
+		c->err = -ENOMEM;
+		goto out;
+	}
+	n = 0;
+	for (size_t i = 0; i < wg->n_peers; i++) {
+		for (size_t k = 0; k < wg->peers[i].n_allowed_ips; k++) {
+			if (!wg->peers[i].allowed_ips[k].addr.family)
 				continue;
-			snprintf(suffix, sizeof(suffix), "[%zu].allowed_ips[%zu]", i, k);
-			b_err_at(c, cfg_map_get(seq->items[i], "allowed_ips")->items[k], suffix,
-				 "%s overlaps %s of peer %s; each address is routed to one peer",
-				 ztos_cidr_str(a, buf, sizeof(buf)),
-				 ztos_cidr_str(b, other, sizeof(other)), p[j].name);
-			return;
+			cfg_cidr_host_bits(&wg->peers[i].allowed_ips[k], &v[n].net);
+			v[n].peer = i;
+			v[n].k = k;
+			v[n].order = n;
+			partner[n] = SIZE_MAX;
+			by_order[n] = v[n];
+			n++;
 		}
 	}
+	qsort(v, n, sizeof(*v), aip_cmp);
+	for (size_t p = 0; p < n; p++) {
+		bool same;
+
+		while (sp && !aip_contains(&v[stack[sp - 1]], &v[p]))
+			sp--;
+		same = sp && !aip_cmp_net(&v[stack[sp - 1]], &v[p]);
+		for (size_t s = 0; s < sp; s++)
+			aip_pair(&v[stack[s]], &v[p], partner);
+		if (!same)
+			stack[sp++] = p;
+	}
+	for (size_t o = 0; o < n; o++) {
+		const struct aip *a = &by_order[o], *b;
+
+		if (partner[o] == SIZE_MAX)
+			continue;
+		b = &by_order[partner[o]];
+		snprintf(suffix, sizeof(suffix), "[%zu].allowed_ips[%zu]", a->peer, a->k);
+		b_err_at(c, cfg_map_get(seq->items[a->peer], "allowed_ips")->items[a->k], suffix,
+			 "%s overlaps %s of peer %s; each address is routed to one peer",
+			 ztos_cidr_str(&wg->peers[a->peer].allowed_ips[a->k], buf, sizeof(buf)),
+			 ztos_cidr_str(&wg->peers[b->peer].allowed_ips[b->k], other, sizeof(other)),
+			 wg->peers[b->peer].name);
+	}
+out:
+	free(v);
+	free(by_order);
+	free(partner);
+	free(stack);
 }
 
 static int w_peers(struct bctx *c, const struct cfg_node *v, void *obj)
 {
 	struct ztos_wireguard *wg = obj;
 	void *arr = NULL;
-	size_t i, k;
 	int err = walk_list(c, v, sizeof(*wg->peers), &arr, &wg->n_peers, wg_peer_item);
 
 	wg->peers = arr;
 	unique_by(c, v, "name", wg->peers, wg->n_peers, sizeof(*wg->peers), peer_name_key);
 	unique_by(c, v, "public_key", wg->peers, wg->n_peers, sizeof(*wg->peers), public_key_key);
-	for (i = 0; i < wg->n_peers; i++)
-		for (k = 0; k < wg->peers[i].n_allowed_ips; k++)
-			allowed_ip_once(c, v, wg->peers, i, k);
+	allowed_ips_once(c, v, wg);
 	return err;
 }
 

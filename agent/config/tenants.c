@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bpf/ztos_common.h"
@@ -342,39 +343,56 @@ static const struct cfg_node *list_item(const struct cfg_node *map, const char *
 }
 
 /* An interface sits in one tenant's bridge: report where else it was claimed. */
-static void interface_once(struct bctx *c, const struct cfg_node *seq, const struct ztos_tenant *t,
-			   size_t i, size_t k)
+static void interfaces_once(struct bctx *c, const struct cfg_node *seq,
+			    const struct ztos_tenant *t, size_t n)
 {
-	const char *name = t[i].interfaces[k];
+	size_t total = 0, e = 0, *first = NULL, *owner = NULL;
+	key_text *names = NULL;
 	char suffix[96];
-	size_t j, m;
 
-	for (j = 0; j <= i; j++) {
-		for (m = 0; m < (j == i ? k : t[j].n_interfaces); m++) {
-			if (!name[0] || strcmp(name, t[j].interfaces[m]))
+	for (size_t i = 0; i < n; i++)
+		total += t[i].n_interfaces;
+	if (!total)
+		return;
+	names = calloc(total, sizeof(*names));
+	first = calloc(total, sizeof(*first));
+	owner = calloc(total, sizeof(*owner));	/* the tenant of each, in list order */
+	for (size_t i = 0; names && owner && i < n; i++) {
+		for (size_t k = 0; k < t[i].n_interfaces; k++, e++) {
+			snprintf(names[e], sizeof(names[e]), "%s", t[i].interfaces[k]);
+			owner[e] = i;
+		}
+	}
+	if (!names || !first || !owner || first_of_each(names, total, first)) {
+		c->err = -ENOMEM;
+		goto out;
+	}
+	e = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < t[i].n_interfaces; k++, e++) {
+			if (!names[e][0] || first[e] == e)
 				continue;
 			snprintf(suffix, sizeof(suffix), "[%zu].interfaces[%zu]", i, k);
 			b_err_at(c, list_item(seq->items[i], "interfaces", k), suffix,
 				 "%s already belongs to tenant %s; an interface serves one tenant",
-				 name, t[j].name);
-			return;
+				 names[e], t[owner[first[e]]].name);
 		}
 	}
+out:
+	free(names);
+	free(first);
+	free(owner);
 }
 
 static void tenants_check(struct bctx *c, const struct cfg_node *seq, const struct ztos_tenant *t,
 			  size_t n)
 {
-	size_t i, k;
-
 	unique_by(c, seq, "name", t, n, sizeof(*t), name_key);
 	unique_by(c, seq, "vni", t, n, sizeof(*t), vni_key);
 	unique_by(c, seq, "vrf.table", t, n, sizeof(*t), table_key);
 	unique_by(c, seq, "vrf.l3vni", t, n, sizeof(*t), l3vni_key);
 	l3vni_vs_vni(c, seq, t, n);
-	for (i = 0; i < n; i++)
-		for (k = 0; k < t[i].n_interfaces; k++)
-			interface_once(c, seq, t, i, k);
+	interfaces_once(c, seq, t, n);
 }
 
 /* What the datapath's maps hold (bpf/ztos_common.h): refuse more here, not half-load it. */

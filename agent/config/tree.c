@@ -4,6 +4,7 @@
  * and the merge used by POST /api/v1/network/configure.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,7 @@ void cfg_node_free(struct cfg_node *n)
 	}
 	free(n->keys);
 	free(n->items);
+	free(n->index);
 	free(n->text);
 	free(n->file);
 	free(n);
@@ -99,6 +101,50 @@ int cfg_seq_append(struct cfg_node *seq, struct cfg_node *item)
 	return 0;
 }
 
+#define INDEX_FROM 16	/* keys: fewer are scanned */
+
+static uint32_t key_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The slot of key in map's index: its item's, or the empty one it would take. */
+static size_t index_slot(const struct cfg_node *map, const char *key)
+{
+	size_t mask = map->index_cap - 1, s = key_hash(key) & mask;
+
+	while (map->index[s] && strcmp(map->keys[map->index[s] - 1]->text, key))
+		s = (s + 1) & mask;
+	return s;
+}
+
+/* Item k into the index; a key seen before keeps its first item (as a scan finds it). */
+static void index_put(struct cfg_node *map, size_t k)
+{
+	size_t s = index_slot(map, map->keys[k]->text);
+
+	if (!map->index[s])
+		map->index[s] = (uint32_t)(k + 1);
+}
+
+/* Sized for n keys and filled; without memory the map is scanned, as a small one is. */
+static void index_build(struct cfg_node *map)
+{
+	size_t cap = 2 * INDEX_FROM;
+
+	while (cap < 2 * map->n)
+		cap *= 2;
+	free(map->index);
+	map->index = calloc(cap, sizeof(*map->index));
+	map->index_cap = map->index ? cap : 0;
+	for (size_t k = 0; map->index && k < map->n; k++)
+		index_put(map, k);
+}
+
 int cfg_map_append(struct cfg_node *map, struct cfg_node *key, struct cfg_node *value)
 {
 	if (grow(map)) {
@@ -108,6 +154,10 @@ int cfg_map_append(struct cfg_node *map, struct cfg_node *key, struct cfg_node *
 	}
 	map->keys[map->n] = key;
 	map->items[map->n++] = value;
+	if (map->n >= INDEX_FROM && (!map->index || 2 * map->n > map->index_cap))
+		index_build(map);
+	else if (map->index)
+		index_put(map, map->n - 1);
 	return 0;
 }
 
@@ -137,6 +187,13 @@ int cfg_map_index(const struct cfg_node *map, const char *key, size_t *i)
 
 	if (!map || map->type != CFG_MAP)
 		return -ENOENT;
+	if (map->index) {
+		k = index_slot(map, key);
+		if (!map->index[k])
+			return -ENOENT;
+		*i = map->index[k] - 1;
+		return 0;
+	}
 	for (k = 0; k < map->n; k++) {
 		if (!strcmp(map->keys[k]->text, key)) {
 			*i = k;
@@ -263,30 +320,106 @@ static const char *list_id(const char *path)
 	return NULL;
 }
 
-/* Addresses compare as addresses ("2001:db8::1" is "2001:DB8:0::1"), MACs ignore case. */
-static bool same_id(const struct cfg_node *a, const struct cfg_node *b)
-{
-	struct ztos_addr x, y;
+/*
+ * An element's identity as text that compares with strcmp: an address as inet_ntop writes
+ * it ("2001:db8::1" is "2001:DB8:0::1"), anything else (names, MACs) in lower case; "" when
+ * the element has none.
+ */
+typedef char id_text[INET6_ADDRSTRLEN + 2];
 
-	if (!a || !b || a->type != CFG_SCALAR || b->type != CFG_SCALAR)
-		return false;
-	if (!cfg_parse_addr(a->text, &x) && !cfg_parse_addr(b->text, &y))
-		return cfg_addr_equal(&x, &y);
-	return !strcasecmp(a->text, b->text);
-}
-
-static struct cfg_node *find_by_id(const struct cfg_node *seq, const char *id,
-				   const struct cfg_node *want, size_t *at)
+static void id_of(const struct cfg_node *elem, const char *id, id_text out)
 {
+	const struct cfg_node *v = cfg_map_get(elem, id);
+	struct ztos_addr a;
 	size_t i;
 
-	for (i = 0; i < seq->n; i++) {
-		if (same_id(cfg_map_get(seq->items[i], id), want)) {
-			*at = i;
-			return seq->items[i];
-		}
+	out[0] = '\0';
+	if (!v || v->type != CFG_SCALAR)
+		return;
+	if (!cfg_parse_addr(v->text, &a)) {
+		out[0] = '@';	/* apart from every name */
+		ztos_addr_str(&a, out + 1, sizeof(id_text) - 1);
+		return;
 	}
-	return NULL;
+	/* (an id longer than this is no valid name: the schema says so) */
+	for (i = 0; v->text[i] && i + 1 < sizeof(id_text); i++)
+		out[i] = (char)tolower((unsigned char)v->text[i]);
+	out[i] = '\0';
+}
+
+/*
+ * The ids of a keyed list, hashed: a patch names each element it changes, and matching
+ * them pairwise took seconds for thousands of tenants, under the configure lock.
+ */
+struct id_index {
+	id_text *ids;		/* per base element; "" for removed ones */
+	uint32_t *slot;		/* element + 1; 0 empty */
+	size_t cap, n;
+};
+
+static size_t id_slot(const struct id_index *x, const char *id)
+{
+	size_t mask = x->cap - 1, s = key_hash(id) & mask;
+
+	while (x->slot[s] && strcmp(x->ids[x->slot[s] - 1], id))
+		s = (s + 1) & mask;
+	return s;
+}
+
+static void id_put(struct id_index *x, size_t i)
+{
+	size_t s;
+
+	if (!x->ids[i][0])
+		return;
+	s = id_slot(x, x->ids[i]);
+	if (!x->slot[s])
+		x->slot[s] = (uint32_t)(i + 1);
+}
+
+/* Room for base's elements and patch's (each may be appended). */
+static int id_index_build(struct id_index *x, const struct cfg_node *base, size_t more,
+			  const char *id)
+{
+	x->n = base->n;
+	x->cap = 16;
+	while (x->cap < 2 * (base->n + more))
+		x->cap *= 2;
+	x->ids = calloc(base->n + more, sizeof(*x->ids));
+	x->slot = calloc(x->cap, sizeof(*x->slot));
+	if (!x->ids || !x->slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < base->n; i++) {
+		id_of(base->items[i], id, x->ids[i]);
+		id_put(x, i);
+	}
+	return 0;
+}
+
+/* The base element whose id is want's; removed ones are NULL in base and found by none. */
+static struct cfg_node *find_by_id(const struct cfg_node *base, const struct id_index *x,
+				   const char *want, size_t *at)
+{
+	size_t s;
+
+	if (!want[0])
+		return NULL;
+	s = id_slot(x, want);
+	if (!x->slot[s] || !base->items[x->slot[s] - 1])
+		return NULL;
+	*at = x->slot[s] - 1;
+	return base->items[*at];
+}
+
+/* Removed elements are NULL until the merge ends: the others keep their places. */
+static void seq_compact(struct cfg_node *seq)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < seq->n; i++)
+		if (seq->items[i])
+			seq->items[o++] = seq->items[i];
+	seq->n = o;
 }
 
 static void seq_remove(struct cfg_node *seq, size_t i)
@@ -301,6 +434,12 @@ static void map_remove(struct cfg_node *map, size_t i)
 	cfg_node_free(map->keys[i]);
 	memmove(&map->keys[i], &map->keys[i + 1], (map->n - i - 1) * sizeof(map->keys[0]));
 	seq_remove(map, i);
+	/* the items after it moved: their places in the index are stale */
+	free(map->index);
+	map->index = NULL;
+	map->index_cap = 0;
+	if (map->n >= INDEX_FROM)
+		index_build(map);
 }
 
 static bool is_bool(const struct cfg_node *n, const char *text)
@@ -319,19 +458,22 @@ static void drop_remove_false(struct cfg_node *elem)
 
 static int merge_node(struct cfg_node *base, const struct cfg_node *patch, const char *path);
 
-static int merge_keyed_elem(struct cfg_node *base, const struct cfg_node *elem, const char *id)
+static int merge_keyed_elem(struct cfg_node *base, struct id_index *x,
+			    const struct cfg_node *elem, const char *id)
 {
-	const struct cfg_node *want = cfg_map_get(elem, id);
 	struct cfg_node *match = NULL, *copy;
+	id_text want;
 	size_t at = 0;
 	int err;
 
 	/* An element without its id is kept as is: the schema reports the missing key. */
-	if (want)
-		match = find_by_id(base, id, want, &at);
+	id_of(elem, id, want);
+	match = find_by_id(base, x, want, &at);
 	if (is_bool(cfg_map_get(elem, "remove"), "true")) {
-		if (match)
-			seq_remove(base, at);
+		if (match) {
+			cfg_node_free(match);
+			base->items[at] = NULL;
+		}
 		return 0;
 	}
 	if (match && match->type == CFG_MAP && elem->type == CFG_MAP) {
@@ -349,20 +491,27 @@ static int merge_keyed_elem(struct cfg_node *base, const struct cfg_node *elem, 
 		base->items[at] = copy;
 		return 0;
 	}
-	return cfg_seq_append(base, copy);
+	err = cfg_seq_append(base, copy);
+	if (!err && want[0]) {
+		/* over the slot of a removed element of this id, if there is one */
+		memcpy(x->ids[base->n - 1], want, sizeof(want));
+		x->slot[id_slot(x, want)] = (uint32_t)base->n;
+	}
+	return err;
 }
 
 static int merge_keyed(struct cfg_node *base, const struct cfg_node *patch, const char *id)
 {
+	struct id_index x = { 0 };
 	size_t i;
-	int err;
+	int err = id_index_build(&x, base, patch->n, id);
 
-	for (i = 0; i < patch->n; i++) {
-		err = merge_keyed_elem(base, patch->items[i], id);
-		if (err)
-			return err;
-	}
-	return 0;
+	for (i = 0; !err && i < patch->n; i++)
+		err = merge_keyed_elem(base, &x, patch->items[i], id);
+	seq_compact(base);
+	free(x.ids);
+	free(x.slot);
+	return err;
 }
 
 /* Move src's contents into dst (keeping dst's address) and free the emptied src. */

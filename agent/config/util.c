@@ -167,6 +167,7 @@ static void dpi_free(struct ztos_dpi_cfg *d)
 	for (i = 0; i < d->n_rules; i++)
 		free(d->rules[i]);
 	free(d->rules);
+	free(d->rules_dir);
 }
 
 void cfg_free(struct ztos_config *cfg)
@@ -182,6 +183,7 @@ void cfg_free(struct ztos_config *cfg)
 	free(cfg->api.tls_key);
 	free(cfg->state_dir);
 	free(cfg->bpffs);
+	free(cfg->wireguard_go);
 	free(cfg->log.file);
 	free(cfg->log.level);
 	for (i = 0; i < cfg->n_tenants; i++)

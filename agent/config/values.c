@@ -167,6 +167,8 @@ const char *cfg_ifname_problem(const char *s)
 		return "it is longer than 15 characters";
 	if (!strcmp(s, ".") || !strcmp(s, ".."))
 		return "'.' and '..' are not interface names";
+	if (*s == '-')
+		return "it starts with '-', which the tools it is handed to (wireguard-go, ip) read as an option";
 	for (p = s; *p; p++) {
 		if (*p == '/' || *p == ':')
 			return "it contains '/' or ':'";
@@ -398,4 +400,39 @@ unsigned int cfg_edit_distance(const char *a, const char *b)
 		}
 	}
 	return row[lb];
+}
+
+size_t ztos_utf8_seq(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned int lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (!n)
+		return 0;
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		len = 2;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		len = 3;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	/* the second byte's range is what rules out overlongs, surrogates and > U+10FFFF */
+	if (u[0] == 0xe0)
+		lo = 0xa0;
+	else if (u[0] == 0xed)
+		hi = 0x9f;
+	else if (u[0] == 0xf0)
+		lo = 0x90;
+	else if (u[0] == 0xf4)
+		hi = 0x8f;
+	if (n < len || u[1] < lo || u[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (u[i] < 0x80 || u[i] > 0xbf)
+			return 0;
+	return len;
 }

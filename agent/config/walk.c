@@ -406,24 +406,57 @@ static const char *list_key_text(const struct cfg_node *elem, const char *field)
 	return n && n->type == CFG_SCALAR ? n->text : "";
 }
 
+/* qsort's order for element indices: by key, then by place in the list. */
+static const key_text *sort_keys;
+
+static int by_key(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int d = strcmp(sort_keys[x], sort_keys[y]);
+
+	return d ? d : (x > y) - (x < y);
+}
+
+
+int first_of_each(const key_text *keys, size_t n, size_t *first)
+{
+	size_t *order = malloc(n * sizeof(*order));
+
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	sort_keys = keys;	/* the walk is single-threaded, as qsort wants no context */
+	qsort(order, n, sizeof(*order), by_key);
+	for (size_t i = 0; i < n; i++)
+		first[order[i]] = i && !strcmp(keys[order[i]], keys[order[i - 1]]) ?
+					  first[order[i - 1]] : order[i];
+	free(order);
+	return 0;
+}
+
 void unique_by(struct bctx *c, const struct cfg_node *seq, const char *field, const void *arr,
 	       size_t n, size_t size, key_fn key_of)
 {
 	const struct cfg_node *at;
-	char (*keys)[80], suffix[96];
-	size_t i, j;
+	char suffix[96];
+	key_text *keys;
+	size_t i, j, *first;
 
 	if (!n || seq->type != CFG_SEQ || seq->n != n)
 		return;
 	keys = calloc(n, sizeof(*keys));
-	if (!keys) {
+	first = malloc(n * sizeof(*first));
+	for (i = 0; keys && i < n; i++)
+		key_of((const char *)arr + i * size, keys[i], sizeof(keys[i]));
+	if (!keys || !first || first_of_each(keys, n, first)) {
+		free(keys);
+		free(first);
 		c->err = -ENOMEM;
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		key_of((const char *)arr + i * size, keys[i], sizeof(keys[i]));
-		for (j = 0; keys[i][0] && j < i && strcmp(keys[i], keys[j]); j++)
-			;
+		j = first[i];
 		if (!keys[i][0] || j == i)
 			continue;
 		at = field ? cfg_map_path(seq->items[i], field) : seq->items[i];
@@ -436,4 +469,5 @@ void unique_by(struct bctx *c, const struct cfg_node *seq, const char *field, co
 				 list_key_text(seq->items[i], NULL), c->path, j);
 	}
 	free(keys);
+	free(first);
 }

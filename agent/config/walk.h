@@ -21,6 +21,8 @@ struct bctx {
 	/* macsec key files are checked against the cipher, wherever it is written */
 	enum ztos_macsec_cipher cipher;
 	bool cipher_known;
+	/* dpi.rules_dir, made real: rules files named over the API must be in it */
+	const char *rules_dir;
 };
 
 typedef int (*field_fn)(struct bctx *c, const struct cfg_node *v, void *obj);
@@ -66,12 +68,18 @@ int expect_seq(struct bctx *c, const struct cfg_node *v);
  * an earlier one. field is the element's key ("vni", "vrf.table"), NULL for scalars.
  */
 typedef void (*key_fn)(const void *elem, char *buf, size_t len);
+typedef char key_text[80];
+/*
+ * first[i]: the first of the n keys equal to keys[i] (i itself when none is before it),
+ * by sorting, not by comparing pairs: a list of 40,000 VTEPs took seconds. -ENOMEM or 0.
+ */
+int first_of_each(const key_text *keys, size_t n, size_t *first);
 void unique_by(struct bctx *c, const struct cfg_node *seq, const char *field, const void *arr,
 	       size_t n, size_t size, key_fn key_of);
 
 /* secrets.c: files that hold secrets, checked but never echoed */
 int check_secret_mode(struct bctx *c, const struct cfg_node *v, const char *path,
-		      bool group_write_too);
+		      bool group_read);
 int check_readable(struct bctx *c, const struct cfg_node *v, const char *path);
 int check_wg_key_file(struct bctx *c, const struct cfg_node *v, const char *path);
 int check_macsec_key_file(struct bctx *c, const struct cfg_node *v, const char *path);

@@ -133,6 +133,11 @@ static int attach(struct ybuild *b, struct cfg_node *n, const yaml_mark_t *m)
 		return 0;
 	}
 	parent = b->stack[d];
+	if (parent->n >= CFG_ITEMS_MAX && (parent->type == CFG_SEQ || !b->key[d])) {
+		cfg_node_free(n);
+		return yerr(b, m, "more than %d items in one list or map; no config needs so many",
+			    CFG_ITEMS_MAX);
+	}
 	if (parent->type == CFG_SEQ)
 		return cfg_seq_append(parent, n);
 	if (b->key[d]) {

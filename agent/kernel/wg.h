@@ -93,7 +93,8 @@ void wg_uapi_path(const char *ifname, char *buf, size_t len);
 /* The pid serving ifname's UAPI socket, or -errno (-ENOENT: none). */
 int wg_uapi_pid(const char *ifname);
 /* Start wireguard-go for ifname (it detaches itself, as under wg-quick); 0 or -errno. */
-int wg_go_start(const char *ifname, struct ztos_err *e);
+/* path: the wireguard-go to run (absolute), with a clean environment. */
+int wg_go_start(const char *path, const char *ifname, struct ztos_err *e);
 /* Stop the wireguard-go serving ifname, waiting for it to go; 0 or -errno. */
 int wg_go_stop(const char *ifname);
 

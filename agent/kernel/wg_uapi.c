@@ -27,7 +27,6 @@
 
 #include "kernel/wg.h"
 
-#define WG_GO "wireguard-go"
 #define IO_TIMEOUT_S 30	/* a wireguard-go just started answers once its runtime is up */
 
 void wg_uapi_path(const char *ifname, char *buf, size_t len)
@@ -491,16 +490,56 @@ static void last_line(char *out, size_t len)
 	(void)len;
 }
 
-int wg_go_start(const char *ifname, struct ztos_err *e)
+/*
+ * The child between fork and exec: only async-signal-safe calls (the agent has threads,
+ * and any of them may have held malloc's or stdio's lock at the fork). The message on
+ * failure is put together by hand, errno as digits.
+ */
+static void __attribute__((noreturn)) exec_child(const char *path, char *const argv[],
+						 char *const envp[], int out_fd)
 {
+	static const char msg[] = "cannot run it: errno ";
+	char num[16];
+	int i = sizeof(num), err;
+	sigset_t none;
+
+	/* Our signal mask and descriptors are no business of the daemon's. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	dup2(out_fd, STDOUT_FILENO);
+	dup2(out_fd, STDERR_FILENO);
+	close_range(3, ~0U, 0);
+	execve(path, argv, envp);
+	err = errno;
+	do
+		num[--i] = (char)('0' + err % 10);
+	while ((err /= 10) && i > 0);
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) > 0 &&
+	    write(STDERR_FILENO, num + i, sizeof(num) - (size_t)i) > 0)
+		(void)!write(STDERR_FILENO, "\n", 1);
+	_exit(127);
+}
+
+int wg_go_start(const char *path, const char *ifname, struct ztos_err *e)
+{
+	/* A clean environment: nothing of the agent's (its PATH, its secrets) goes along. */
+	static char env_path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	char *const envp[] = { env_path, NULL };
+	char *const argv[] = { (char *)path, (char *)ifname, NULL };
 	char out[1024] = "";
 	int pipefd[2], status, err;
 	size_t n = 0;
 	pid_t pid;
 
-	if (mkdir(WG_UAPI_DIR, 0755) && errno != EEXIST)
-		return ztos_errmsg(e, -errno, "wireguard %s: create %s: %s", ifname, WG_UAPI_DIR,
-			       strerror(errno));
+	/* wireguard-go takes no "--": a name like --version would be an option to it */
+	if (ifname[0] == '-' || path[0] != '/')
+		return ztos_errmsg(e, -EINVAL, "wireguard %s: refusing to run %s %s: %s", ifname, path,
+			       ifname, path[0] != '/' ? "agent.wireguard_go is not an absolute path" :
+			       "an interface name may not start with '-'");
+	/* wireguard-go's socket there is what we configure the device through */
+	err = cfg_dir_own(WG_UAPI_DIR, 0755, out, sizeof(out));
+	if (err)
+		return ztos_errmsg(e, err, "wireguard %s: %s", ifname, out);
 	if (pipe2(pipefd, O_CLOEXEC))
 		return ztos_errmsg(e, -errno, "wireguard %s: pipe: %s", ifname, strerror(errno));
 	pid = fork();
@@ -511,19 +550,8 @@ int wg_go_start(const char *ifname, struct ztos_err *e)
 		return ztos_errmsg(e, err, "wireguard %s: fork for wireguard-go: %s", ifname,
 			       strerror(-err));
 	}
-	if (pid == 0) {
-		sigset_t none;
-
-		/* Our signal mask and descriptors are no business of the daemon's. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		dup2(pipefd[1], STDOUT_FILENO);
-		dup2(pipefd[1], STDERR_FILENO);
-		close_range(3, ~0U, 0);
-		execlp(WG_GO, WG_GO, ifname, (char *)NULL);
-		dprintf(STDERR_FILENO, "cannot run %s: %s\n", WG_GO, strerror(errno));
-		_exit(127);
-	}
+	if (pid == 0)
+		exec_child(path, argv, envp, pipefd[1]);
 	close(pipefd[1]);
 	/* It forks its daemon once the device and the socket are there, then exits. */
 	for (;;) {
@@ -545,9 +573,9 @@ int wg_go_start(const char *ifname, struct ztos_err *e)
 		return 0;
 	last_line(out, sizeof(out));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return ztos_errmsg(e, -ENOENT, "wireguard %s: kernel has no WireGuard and %s cannot run: %s (install the Debian package wireguard-go)",
-			       ifname, WG_GO, out);
-	return ztos_errmsg(e, -EIO, "wireguard %s: %s %s failed (%s %d): %s", ifname, WG_GO, ifname,
+		return ztos_errmsg(e, -ENOENT, "wireguard %s: kernel has no WireGuard and %s cannot run: %s (install the Debian package wireguard-go, or set agent.wireguard_go)",
+			       ifname, path, out);
+	return ztos_errmsg(e, -EIO, "wireguard %s: %s %s failed (%s %d): %s", ifname, path, ifname,
 		       WIFEXITED(status) ? "exit" : "signal",
 		       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out);
 }

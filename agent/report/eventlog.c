@@ -12,10 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/config.h"
 #include "report/eventlog.h"
 #include "report/log.h"
 
 #define RING_SIZE 4096
+#define RING_BYTES_MAX (16u << 20)	/* the ring's lines together; the oldest make room */
+#define EVENT_MAX_BYTES (64u << 10)	/* a line longer is kept as a stub saying its size */
 #define TYPES_MAX 32
 
 struct ring_entry {
@@ -29,7 +32,8 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct ring_entry ring[RING_SIZE];
-	uint64_t next_seq;
+	uint64_t first_seq, next_seq;	/* the ring holds [first_seq, next_seq) */
+	size_t ring_bytes;
 	bool shutdown;
 	char *file;
 	int fd;
@@ -68,6 +72,9 @@ void eventlog_timestamp(int64_t us, char *buf, unsigned long len)
 	snprintf(buf, len, "%s.%06ld+0000", base, (long)(us % 1000000));
 }
 
+/* 9999-12-31T23:59:59Z: past it, seconds times 10^6 would overflow soon enough. */
+#define TIME_MAX_S 253402300799LL
+
 int eventlog_parse_time(const char *s, int64_t *us)
 {
 	struct tm tm = { 0 };
@@ -79,7 +86,9 @@ int eventlog_parse_time(const char *s, int64_t *us)
 		return -EINVAL;
 	errno = 0;
 	long long secs = strtoll(s, &end, 10);
-	if (!*end && !errno && secs >= 0) {
+	if (!*end && end != s) {
+		if (errno || secs < 0 || secs > TIME_MAX_S)
+			return -ERANGE;
 		*us = (int64_t)secs * 1000000;
 		return 0;
 	}
@@ -108,7 +117,10 @@ int eventlog_parse_time(const char *s, int64_t *us)
 	}
 	if (*p)
 		return -EINVAL;
-	*us = ((int64_t)timegm(&tm) - offset) * 1000000 + frac;
+	secs = (long long)timegm(&tm) - offset;
+	if (secs < 0 || secs > TIME_MAX_S)
+		return -ERANGE;
+	*us = (int64_t)secs * 1000000 + frac;
 	return 0;
 }
 
@@ -137,7 +149,9 @@ static int open_file(void)
 	err = mkdir_parents(elog.file);
 	if (err)
 		return err;
-	elog.fd = open(elog.file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	/* not through a link: a link put there would have us append to any file */
+	elog.fd = open(elog.file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+		       0640);
 	if (elog.fd < 0)
 		return -errno;
 	elog.size = fstat(elog.fd, &st) ? 0 : (uint64_t)st.st_size;
@@ -214,6 +228,8 @@ void eventlog_close(void)
 		free(elog.ring[i].line);
 		elog.ring[i].line = NULL;
 	}
+	elog.ring_bytes = 0;
+	elog.first_seq = elog.next_seq;
 	pthread_mutex_unlock(&elog.lock);
 }
 
@@ -284,6 +300,70 @@ static void write_line(const char *line, size_t len)
 		elog.size += n;
 }
 
+/*
+ * cJSON prints strings byte for byte: a URL or name with invalid UTF-8 would make the
+ * line invalid JSON. Each byte that starts no valid sequence becomes U+FFFD. Outside
+ * strings cJSON writes ASCII only, so this mends strings and nothing else.
+ */
+static char *utf8_mend(char *line)
+{
+	size_t len = strlen(line), i = 0, o = 0, seq;
+	char *out;
+
+	while (i < len && (seq = ztos_utf8_seq(line + i, len - i)))
+		i += seq;
+	if (i == len)
+		return line;
+	out = malloc(3 * len + 1);	/* each bad byte: 3 bytes */
+	if (!out) {
+		free(line);
+		return NULL;
+	}
+	memcpy(out, line, i);
+	for (o = i; i < len;) {
+		seq = ztos_utf8_seq(line + i, len - i);
+		if (seq) {
+			memcpy(out + o, line + i, seq);
+			o += seq;
+			i += seq;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	free(line);
+	return out;
+}
+
+/* A line past EVENT_MAX_BYTES: the event keeps its header, its body says what it was. */
+static char *stub_of(cJSON *ev, const char *event_type, char *line)
+{
+	cJSON *stub = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(stub, "truncated", true);
+	cJSON_AddNumberToObject(stub, "bytes", (double)strlen(line));
+	free(line);
+	cJSON_ReplaceItemInObject(ev, event_type, stub);
+	return cJSON_PrintUnformatted(ev);
+}
+
+/* Under the lock: the oldest lines go until one more of len bytes fits. */
+static void ring_make_room(size_t len)
+{
+	while (elog.first_seq < elog.next_seq &&
+	       (elog.next_seq - elog.first_seq >= RING_SIZE ||
+		elog.ring_bytes + len > RING_BYTES_MAX)) {
+		struct ring_entry *old = &elog.ring[elog.first_seq % RING_SIZE];
+
+		elog.ring_bytes -= strlen(old->line);
+		free(old->line);
+		old->line = NULL;
+		elog.first_seq++;
+	}
+}
+
 void event_emit(const char *event_type, uint64_t flow_id, cJSON *fields, cJSON *body)
 {
 	int64_t us = eventlog_now_us();
@@ -303,17 +383,22 @@ void event_emit(const char *event_type, uint64_t flow_id, cJSON *fields, cJSON *
 	cJSON_Delete(fields);
 	cJSON_AddItemToObject(ev, event_type, body ? body : cJSON_CreateObject());
 	line = cJSON_PrintUnformatted(ev);
+	if (line && strlen(line) > EVENT_MAX_BYTES)
+		line = stub_of(ev, event_type, line);
 	cJSON_Delete(ev);
+	if (line)
+		line = utf8_mend(line);
 	if (!line)
 		return;
 
 	pthread_mutex_lock(&elog.lock);
-	struct ring_entry *e = &elog.ring[elog.next_seq % RING_SIZE];
 	write_line(line, strlen(line));
 	if (elog.syslog_fd >= 0)
 		syslog_send(event_type, us, line);
-	free(e->line);
+	ring_make_room(strlen(line));
+	struct ring_entry *e = &elog.ring[elog.next_seq % RING_SIZE];
 	e->line = line;
+	elog.ring_bytes += strlen(line);
 	e->seq = elog.next_seq++;
 	e->ts_us = us;
 	snprintf(e->type, sizeof(e->type), "%s", event_type);
@@ -324,19 +409,17 @@ void event_emit(const char *event_type, uint64_t flow_id, cJSON *fields, cJSON *
 
 static uint64_t oldest_seq(void)
 {
-	return elog.next_seq > RING_SIZE ? elog.next_seq - RING_SIZE : 0;
+	return elog.first_seq;
 }
 
-cJSON *eventlog_query(int64_t since_us, const char *type, unsigned int limit)
+/* Under the lock: the first of the newest limit matches; *n: how many there are. */
+static uint64_t first_match(int64_t since_us, const char *type, unsigned int limit,
+			    unsigned int *n)
 {
-	cJSON *arr = cJSON_CreateArray();
-	uint64_t first, seq;
-	unsigned int n = 0;
+	uint64_t first = elog.next_seq, seq;
 
-	pthread_mutex_lock(&elog.lock);
-	/* Walk back to find the newest `limit` matches, then emit them oldest first. */
-	first = elog.next_seq;
-	for (seq = elog.next_seq; seq > oldest_seq() && n < limit; seq--) {
+	*n = 0;
+	for (seq = elog.next_seq; seq > oldest_seq() && *n < limit; seq--) {
 		struct ring_entry *e = &elog.ring[(seq - 1) % RING_SIZE];
 
 		if (e->ts_us < since_us)
@@ -344,8 +427,31 @@ cJSON *eventlog_query(int64_t since_us, const char *type, unsigned int limit)
 		if (type && strcmp(e->type, type))
 			continue;
 		first = seq - 1;
-		n++;
+		(*n)++;
 	}
+	return first;
+}
+
+uint64_t eventlog_backlog(int64_t since_us, const char *type, unsigned int limit)
+{
+	unsigned int n;
+	uint64_t seq;
+
+	pthread_mutex_lock(&elog.lock);
+	seq = first_match(since_us, type, limit, &n);
+	pthread_mutex_unlock(&elog.lock);
+	return seq;
+}
+
+cJSON *eventlog_query(int64_t since_us, const char *type, unsigned int limit)
+{
+	cJSON *arr = cJSON_CreateArray();
+	uint64_t first, seq;
+	unsigned int n;
+
+	pthread_mutex_lock(&elog.lock);
+	/* The newest `limit` matches, emitted oldest first. */
+	first = first_match(since_us, type, limit, &n);
 	for (seq = first; seq < elog.next_seq && n; seq++) {
 		struct ring_entry *e = &elog.ring[seq % RING_SIZE];
 

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -537,25 +538,17 @@ static int key_read(const struct ztos_macsec_sa *sa, enum ztos_macsec_cipher cip
 		    const char *who, struct key *k, struct ztos_err *er)
 {
 	size_t need = cipher == ZTOS_GCM_AES_256 ? 32 : 16, n = 0, i;
-	char buf[KEY_FILE_MAX];
+	char buf[KEY_FILE_MAX], why[PATH_MAX + 256];
 	ssize_t r;
-	int fd, ret = 0;
+	int ret = 0;
 
 	memset(k, 0, sizeof(*k));
 	memcpy(k->id, sa->key_id, sa->key_id_len);
-	fd = open(sa->key_file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		ztos_errmsg(er, -EINVAL, "macsec %s: cannot read key file %s: %s", who, sa->key_file,
-			 strerror(errno));
-		return ret;
-	}
-	r = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (r < 0 || r == (ssize_t)sizeof(buf)) {
-		ztos_errmsg(er, -EINVAL, "macsec %s: key file %s: %s", who, sa->key_file,
-			 r < 0 ? strerror(errno) : "too large for a key file");
-		ret = r < 0 ? -EIO : -EINVAL;
+	/* as validation read it: a link or FIFO swapped in since is refused, not waited on */
+	r = cfg_secret_read(sa->key_file, false, buf, sizeof(buf), why, sizeof(why));
+	if (r < 0) {
+		ztos_errmsg(er, -EINVAL, "macsec %s: key file: %s", who, why);
+		ret = r == -EFBIG ? -EINVAL : (int)r;
 		goto out;
 	}
 	for (i = 0; i < (size_t)r && !ret; i++) {

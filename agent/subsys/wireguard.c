@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -43,21 +44,16 @@ static const struct ztos_wg_peer *cfg_peer(const struct ztos_wireguard *wg, cons
 static int read_private_key(const char *ifname, const char *path, uint8_t key[WG_KEY_LEN],
 			    struct ztos_err *e)
 {
-	char buf[KEY_FILE_MAX];
+	char buf[KEY_FILE_MAX], why[PATH_MAX + 256];
 	size_t len = 0, bin_len = 0;
 	const char *text = buf;
 	ssize_t r;
-	int fd, err = 0;
+	int err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ztos_errmsg(e, -errno, "wireguard %s: private_key_file %s: %s", ifname, path,
-			       strerror(errno));
-	r = read(fd, buf, sizeof(buf));
+	/* as validation read it: a link or FIFO swapped in since is refused, not waited on */
+	r = cfg_secret_read(path, false, buf, sizeof(buf), why, sizeof(why));
 	if (r < 0)
-		err = ztos_errmsg(e, -errno, "wireguard %s: private_key_file %s: %s", ifname, path,
-			      strerror(errno));
-	close(fd);
+		err = ztos_errmsg(e, (int)r, "wireguard %s: private_key_file: %s", ifname, why);
 	if (!err) {
 		len = (size_t)r;
 		while (len && strchr(" \t\r\n", buf[len - 1]))
@@ -279,6 +275,7 @@ static unsigned int derive_mtu(const char *ifname, const struct wg_dev *want)
 
 struct wg_txn {
 	char ifname[IF_NAMESIZE];
+	const char *go_path;	/* agent.wireguard_go of the config applied */
 	const struct wg_backend *be;
 	bool created;		/* undo: delete the device */
 	bool had_device;	/* undo: put back before, addrs, mtu, up */
@@ -441,7 +438,7 @@ static int ensure_link(struct wg_txn *t, struct wg_link *l, struct ztos_err *e)
 	if (t->be == &wg_userspace && wg_uapi_pid(ifname) == -EXDEV)
 		return ztos_errmsg(e, -EEXIST, "wireguard %s: " WG_UAPI_DIR "/%s.sock is served by a wireguard-go of another network namespace; UAPI socket names are global, so give this host another wireguard.interface",
 			       ifname, ifname);
-	err = t->be == &wg_kernel ? wg_link_create(ifname, e) : wg_go_start(ifname, e);
+	err = t->be == &wg_kernel ? wg_link_create(ifname, e) : wg_go_start(t->go_path, ifname, e);
 	if (err)
 		return err;
 	t->created = true;
@@ -554,6 +551,7 @@ int wg_update(struct wireguard *w, const struct ztos_config *old, const struct z
 	if (!t)
 		return ztos_errf(e, -ENOMEM, "wireguard", "wireguard: stage the change");
 	t->w = w;
+	t->go_path = cfg->wireguard_go;
 	if (cfg->has_wireguard) {
 		snprintf(t->ifname, sizeof(t->ifname), "%s", cfg->wireguard.interface);
 		err = apply_device(ow && !strcmp(ow->interface, t->ifname) ? ow : NULL,

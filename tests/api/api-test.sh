@@ -70,6 +70,21 @@ expect_eq "VNI out of range: 422" 422 "$(status_of "$r")"
 expect_eq "VNI out of range: location is tenants[2].vni" "tenants[2].vni" \
 	"$(body_of "$r" | jq -r '.error.details[0].location')"
 
+# A string arrives whole or not at all: "a\u0000b" was the tenant "a".
+r=$(api POST '/api/v1/network/configure?dry_run=1' --data-binary '{"tenants": [{"name": "a\u0000b", "vni": 5}]}')
+expect_eq "a string with \\u0000: 400" 400 "$(status_of "$r")"
+check "a string with \\u0000: the message says NUL" grep -q 'NUL' <<<"$(body_of "$r" | jq -r .error.message)"
+printf '{"tenants": [{"name": "a\0b", "vni": 5}]}' >"$WORK/nul.json"
+r=$(api POST '/api/v1/network/configure?dry_run=1' --data-binary @"$WORK/nul.json")
+expect_eq "a raw NUL in a string: 400" 400 "$(status_of "$r")"
+printf '{"tenants": [{"name": "a\xff\xfeb", "vni": 5}]}' >"$WORK/latin.json"
+r=$(api POST '/api/v1/network/configure?dry_run=1' --data-binary @"$WORK/latin.json")
+expect_eq "invalid UTF-8 in a string: 400" 400 "$(status_of "$r")"
+check "invalid UTF-8: the answer is valid UTF-8 JSON and names the byte" /usr/bin/python3 -c '
+import json, sys
+e = json.loads(sys.stdin.buffer.read().decode("utf-8"))["error"]["message"]
+assert "0xff" in e and "UTF-8" in e, e' <<<"$(body_of "$r")"
+
 r=$(api POST /api/v1/network/configure --data-binary '{"tenants": [{"name": "blue", "vni": 100, "vtep": ["192.0.2.9"]}]}')
 expect_eq "unknown key: 422" 422 "$(status_of "$r")"
 check "unknown key: did you mean vteps" grep -q "vteps" <<<"$(body_of "$r" | jq -r '.error.details[0].message')"
@@ -121,6 +136,15 @@ expect_eq "logs: since= in the future gives nothing" 0 \
 	"$(body_of "$(api GET "/api/v1/monitoring/logs?since=$future")" | jq '.events | length')"
 r=$(api GET '/api/v1/monitoring/logs?since=yesterday')
 expect_eq "logs: a bad since= is 400" 400 "$(status_of "$r")"
+r=$(api GET '/api/v1/monitoring/logs?since=9223372036854775807')
+expect_eq "logs: since= in seconds past year 9999 is 400 (no overflow into every event)" 400 \
+	"$(status_of "$r")"
+r=$(api GET '/api/v1/monitoring/logs?since=9223372036854')
+expect_eq "logs: since= that overflows once made microseconds: 400" 400 "$(status_of "$r")"
+r=$(api GET '/api/v1/monitoring/logs?since=10000-01-01T00:00:00Z')
+expect_eq "logs: since= in year 10000: 400" 400 "$(status_of "$r")"
+expect_eq "logs: since=253402300799 (9999-12-31T23:59:59Z) gives nothing" 0 \
+	"$(body_of "$(api GET '/api/v1/monitoring/logs?since=253402300799')" | jq '.events | length')"
 check "event log lines are eve-style JSON" bash -c "jq -s -e 'all(.[]; has(\"timestamp\") and has(\"event_type\") and has(.event_type))' '$EVENTS' >/dev/null"
 
 r=$(api GET /metrics)
@@ -180,7 +204,10 @@ rc=$?
 expect_eq "a second ztosd refuses to start" 1 "$rc"
 check "a second ztosd says another is running" grep -q "another ztosd is running (pid $AGENT_PID" <<<"$out"
 
-for i in $(seq 60); do curl -s -o /dev/null "$API/api/v1/status"; done
+# Refused requests are logged a few per client: 12 clients (loopback addresses) write enough.
+for c in $(seq 2 13); do
+	for i in $(seq 5); do curl -s -o /dev/null --interface "127.0.0.$c" "$API/api/v1/status"; done
+done
 check "event log rotated past max_size" test -s "$EVENTS.1"
 check "rotation keeps at most 2 files" test ! -e "$EVENTS.3"
 check "rotated files hold whole JSON lines" bash -c "jq -e . '$EVENTS.1' >/dev/null"

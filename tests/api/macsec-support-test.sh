@@ -54,6 +54,8 @@ else
 	expect_eq "the link is there, marked as ztos's" "macsec ztos: macsec" \
 		"$(ip -n "$ns" -d -j link show zmh0 | jq -r '.[0] | "\(.linkinfo.info_kind) \(.ifalias)"')"
 fi
+r=$(sock POST /api/v1/security/macsec/rotate -d "{\"tx_sa\": {\"an\": 1, \"key_id\": \"03\", \"key_file\": \"$key\\u0000x\"}}")
+expect_eq "a rotation whose key_file holds \\u0000: 400, before anything else" 400 "$(status_of "$r")"
 expect_eq "the rest of the config applies: tenant blue is there" blue \
 	"$(sock GET /api/v1/network | sed '$d' | jq -r '.tenants[0].name')"
 check "the key never appears in the status" bash -c "! grep -q feedface <<<'$sec'"

@@ -10,30 +10,14 @@ LOG_EXTRA=""
 agent_setup
 sed -i 's/syslog: false/syslog: true/' "$CONFIG"
 
-unshare --mount --propagation private bash -c '
-	mount -t tmpfs tmpfs /dev || exit 1
-	mknod -m 666 /dev/null c 1 3
-	/usr/bin/python3 -c "
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(\"/dev/log\")
-s.settimeout(10)
-with open(sys.argv[1], \"wb\") as out:
-    while True:
-        try:
-            out.write(s.recv(65536) + b\"\\n\"); out.flush()
-        except socket.timeout:
-            break
-" "$1/syslog.txt" &
-	for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.05; done
-	"$2" --config "$3" >"$1/ztosd.log" 2>&1 &
+with_syslog "$WORK/syslog.txt" bash -c '
+	"$1" --config "$2" >"$0/ztosd.log" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do [ -S "$1/api.sock" ] && break; sleep 0.05; done
-	curl -s -o /dev/null "$4/api/v1/status"
+	for _ in $(seq 100); do [ -S "$0/api.sock" ] && break; sleep 0.05; done
+	curl -s -o /dev/null "$3/api/v1/status"
 	kill -TERM $pid; wait $pid
 	echo "agent exit $?"
-	kill %1
-' _ "$WORK" "$ZTOSD" "$CONFIG" "$API" >"$WORK/unshare.out" 2>&1
+' "$WORK" "$ZTOSD" "$CONFIG" "$API" >"$WORK/unshare.out" 2>&1
 check "the agent ran with syslog on and stopped cleanly" grep -q "agent exit 0" "$WORK/unshare.out"
 re='^<30>1 [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z [^ ]+ ztosd [0-9]+ agent - \{"timestamp"'
 check "the start event is an RFC 5424 message (daemon.info, MSGID agent)" grep -qE "$re" "$WORK/syslog.txt"

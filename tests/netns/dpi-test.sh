@@ -42,7 +42,7 @@ tenants:
       default: allow
       rules:
         - {action: inspect, proto: tcp, dport: 80}
-dpi: {enabled: true, engine: cpu, rules: [$WORK/local.rules], on_alert: log, batch_size: 64, batch_timeout_us: 100}
+dpi: {enabled: true, engine: cpu, rules: [$WORK/local.rules], rules_dir: $WORK, on_alert: log, batch_size: 64, batch_timeout_us: 100}
 YAML
 	sed -i "s|bpffs: .*|bpffs: $BPFFS|" "$CONFIG"
 	check "lab: two hosts with VXLAN (zdp-a, zdp-b) and a workload (zdp-wa)" lab_up

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -306,6 +307,33 @@ static void test_json_syntax(void **state)
 	json_fails("{\"version\": 1, \"version\": 1}", "version", "duplicate key 'version'");
 }
 
+/* A JSON string arrives whole or not at all: no NUL, no control byte, only UTF-8. */
+static void test_json_strings(void **state)
+{
+	static const char nul[] = "{\"version\": 1, \"tenants\": [{\"name\": \"a\0b\", \"vni\": 1}]}";
+	static const char ok[] = "{\"a\": \"\\u00e9 \xc3\xa9 \xf0\x9f\x94\x92\"}";
+	struct cfg_errors e = { 0 };
+	struct cfg_node *root = NULL;
+
+	json_fails("{\"version\": 1, \"tenants\": [{\"name\": \"a\\u0000b\", \"vni\": 1}]}",
+		   "line 1, column 39", "\\u0000 (NUL) cannot be in a string");
+	json_fails("{\"version\": 1, \"tenants\": [{\"name\": \"a\tb\", \"vni\": 1}]}",
+		   "line 1, column 39", "a control character");
+	json_fails("{\"version\": 1, \"tenants\": [{\"name\": \"a\xff" "b\", \"vni\": 1}]}",
+		   "line 1, column 39", "not UTF-8");
+	json_fails("{\"version\": 1, \"tenants\": [{\"name\": \"a\xc0\xaf" "b\", \"vni\": 1}]}",
+		   "line 1, column 39", "not UTF-8");	/* overlong '/' */
+	json_fails("{\"version\": 1, \"tenants\": [{\"name\": \"a\xed\xa0\x80\", \"vni\": 1}]}",
+		   "line 1, column 39", "not UTF-8");	/* a surrogate */
+	assert_int_equal(cfg_parse_json(nul, sizeof(nul) - 1, &root, &e), -EINVAL);
+	assert_null(root);
+	expect_error(&e, "line 1, column 39", "a control character");
+	cfg_errors_free(&e);
+	/* what is valid stays: the escape of a character, and UTF-8 itself */
+	assert_int_equal(cfg_parse_json(ok, sizeof(ok) - 1, &root, &e), 0);
+	cfg_node_free(root);
+}
+
 static void test_json_paths(void **state)
 {
 	json_fails("{\"version\": 1, \"tenants\": [{\"name\": \"a\", \"vni\": 1},"
@@ -472,11 +500,16 @@ static void test_agent_tls(void **state)
 	cfg_free(cfg);
 	yaml_fails(V1 "agent: {api: {tls: {cert: tls.crt}}}\n", "", "agent.api.tls.key: missing");
 	yaml_fails(V1 "agent: {api: {tls: {cert: tls.crt, key: wg-open.key}}}\n", "",
-		   "can be read by every user");
+		   "every user can read it");
 	yaml_fails(V1 "agent: {api: {tls: {cert: tls.crt, key: tls-gw.key}}}\n", "",
-		   "can be changed by its group");
+		   "its group can change it");
 	yaml_fails(V1 "agent: {api: {tls: {cert: nope.crt, key: tls.key}}}\n", "",
 		   "nope.crt: No such file or directory");
+	yaml_fails(V1 "agent: {api: {header_timeout: 0}}\n", "", "agent.api.header_timeout");
+	yaml_fails(V1 "agent: {api: {header_timeout: 121}}\n", "", "agent.api.header_timeout");
+	cfg = yaml_ok(V1 "agent: {api: {header_timeout: 2}}\n");
+	assert_int_equal(cfg->api.header_timeout_s, 2);
+	cfg_free(cfg);
 }
 
 static void test_agent_log(void **state)
@@ -735,7 +768,7 @@ static void test_macsec_errors(void **state)
 	yaml_fails(MS_HEAD "  tx_sa: {key_id: \"01\", key_file: k256.key}\n", "",
 		   "holds a 32-byte key but gcm-aes-128 needs 16 bytes (32 hex digits)");
 	yaml_fails(MS_HEAD "  tx_sa: {key_id: \"01\", key_file: k256-open.key}\n  cipher: gcm-aes-256\n", "",
-		   "can be read by every user");
+		   "every user can read it");
 	yaml_fails(MS_HEAD "  tx_sa: {key_id: \"01\", key_file: wg.key}\n", "",
 		   "does not hold a MACsec key");
 	yaml_fails(MS_HEAD "  tx_sa: {key_id: \"1\", key_file: k128.key}\n", "", "macsec.tx_sa.key_id: '1' is not a key ID");
@@ -1049,6 +1082,176 @@ static void test_map_limits(void **state)
 	free(json);
 }
 
+/* The checks that compare items (overlaps, duplicates) find what pairwise ones found. */
+static void test_overlaps_and_duplicates(void **state)
+{
+	struct ztos_config *cfg;
+
+	/* one peer may hold a prefix inside another of its own; not the same one twice */
+	cfg = yaml_ok(WG_HEAD "    - {name: b, public_key: " PK1 ", allowed_ips: [10.0.0.0/8, 10.1.0.0/16]}\n"
+		      "    - {name: c, public_key: " PK2 ", allowed_ips: [192.0.2.0/24, 2001:db8::/32]}\n");
+	cfg_free(cfg);
+	yaml_fails(WG_HEAD "    - {name: b, public_key: " PK1 ", allowed_ips: [10.1.0.0/16, 10.1.0.0/16]}\n", "",
+		   "wireguard.peers[0].allowed_ips[1]: 10.1.0.0/16 overlaps 10.1.0.0/16 of peer b");
+	/* a prefix of another peer inside a later one: the later names the earliest */
+	yaml_fails(WG_HEAD "    - {name: b, public_key: " PK1 ", allowed_ips: [10.1.2.0/24]}\n"
+			   "    - {name: c, public_key: " PK2 ", allowed_ips: [10.0.0.0/8, 10.1.0.0/16]}\n", "",
+		   "wireguard.peers[1].allowed_ips[0]: 10.0.0.0/8 overlaps 10.1.2.0/24 of peer b");
+	yaml_fails(WG_HEAD "    - {name: b, public_key: " PK1 ", allowed_ips: [10.1.2.0/24]}\n"
+			   "    - {name: c, public_key: " PK2 ", allowed_ips: [10.0.0.0/8, 10.1.0.0/16]}\n", "",
+		   "wireguard.peers[1].allowed_ips[1]: 10.1.0.0/16 overlaps 10.1.2.0/24 of peer b");
+	yaml_fails(V1 "tenants:\n  - {name: a, vni: 1, interfaces: [v0, v1]}\n"
+		   "  - {name: b, vni: 2, interfaces: [v2, v1, v2]}\n", "",
+		   "tenants[1].interfaces[1]: v1 already belongs to tenant a");
+	yaml_fails(V1 "tenants:\n  - {name: a, vni: 1, interfaces: [v0, v1]}\n"
+		   "  - {name: b, vni: 2, interfaces: [v2, v1, v2]}\n", "",
+		   "tenants[1].interfaces[2]: v2 already belongs to tenant b");
+	yaml_fails(V1 "tenants:\n  - {name: a, vni: 1, vteps: [192.0.2.1, 192.0.2.2, 192.0.2.1]}\n", "",
+		   "tenants[0].vteps[2]: 192.0.2.1 is listed twice (also at tenants[0].vteps[0])");
+}
+
+static double seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* text (YAML when it starts with "version", else JSON) parsed and built within limit_s. */
+static void build_within(const char *what, const char *text, double limit_s, bool ok)
+{
+	struct cfg_errors e = { 0 };
+	struct ztos_config *cfg = NULL;
+	struct cfg_node *root = NULL;
+	double t0 = seconds(), took;
+	int err;
+
+	err = strncmp(text, "version", 7) ? cfg_parse_json(text, strlen(text), &root, &e) :
+					     cfg_parse_yaml("t.yaml", text, strlen(text), &root, &e);
+	if (!err)
+		err = cfg_build(root, dir, &cfg, &e);
+	took = seconds() - t0;
+	if (took > limit_s || (err == 0) != ok)
+		fail_msg("%s: %.2f s (at most %.2f), %s", what, took, limit_s,
+			 err ? (e.n ? e.v[0].message : "error") : "accepted");
+	cfg_free(cfg);
+	cfg_node_free(root);
+	cfg_errors_free(&e);
+}
+
+/*
+ * Hostile sizes, each within a second (each took 2 to 11 s when the checks compared
+ * every pair): 40,000 keys in a map, 40,000 VTEPs, 40,000 allowed IPs, 60,000 tenant
+ * interfaces; a patch of 4096 tenants over 4096; a list past the item limit is refused.
+ */
+static void test_large_configs(void **state)
+{
+	size_t cap = 16 << 20, n = 0;
+	char *t = malloc(cap);
+	struct cfg_errors e = { 0 };
+	struct cfg_node *base = NULL, *patch = NULL;
+	double t0;
+
+	assert_non_null(t);
+	n = snprintf(t, cap, V1 "underlay:\n");
+	for (int i = 0; i < 40000; i++)
+		n += snprintf(t + n, cap - n, "  k%d: 1\n", i);
+	build_within("40,000 keys", t, 1.0, false);
+
+	n = snprintf(t, cap, V1 "tenants:\n  - name: a\n    vni: 1\n    vteps:\n");
+	for (int i = 0; i < 40000; i++)
+		n += snprintf(t + n, cap - n, "      - 10.%d.%d.%d\n", i >> 16, (i >> 8) & 255, i & 255);
+	build_within("40,000 VTEPs", t, 1.0, true);
+
+	n = snprintf(t, cap, WG_HEAD);
+	for (int i = 0; i < 2000; i++) {
+		n += snprintf(t + n, cap - n, "    - {name: p%d, public_key: \"%043dA=\", allowed_ips: [", i,
+			      i);
+		for (int k = 0; k < 20; k++)
+			n += snprintf(t + n, cap - n, "%s10.%d.%d.%d/32", k ? ", " : "", i >> 8,
+				      i & 255, k);
+		n += snprintf(t + n, cap - n, "]}\n");
+	}
+	build_within("40,000 allowed IPs", t, 1.0, false);
+
+	n = snprintf(t, cap, V1 "tenants:\n");
+	for (int i = 0; i < 4000; i++) {
+		n += snprintf(t + n, cap - n, "  - {name: t%d, vni: %d, interfaces: [", i, i + 1);
+		for (int k = 0; k < 15; k++)
+			n += snprintf(t + n, cap - n, "%sv%dx%d", k ? ", " : "", i, k);
+		n += snprintf(t + n, cap - n, "]}\n");
+	}
+	build_within("60,000 tenant interfaces", t, 1.0, false);
+
+	n = snprintf(t, cap, "{\"version\": 1, \"tenants\": [");
+	for (int i = 0; i < 4096; i++)
+		n += snprintf(t + n, cap - n, "%s{\"name\": \"t%d\", \"vni\": %d}", i ? ", " : "", i, i + 1);
+	snprintf(t + n, cap - n, "]}");
+	base = json_tree(t);
+	n = snprintf(t, cap, "{\"tenants\": [");
+	for (int i = 0; i < 4096; i++)
+		n += snprintf(t + n, cap - n, "%s{\"name\": \"T%d\", \"vni\": %d}", i ? ", " : "",
+			      4095 - i, 4096 - i);
+	snprintf(t + n, cap - n, "]}");
+	patch = json_tree(t);
+	t0 = seconds();
+	assert_int_equal(cfg_merge(base, patch), 0);
+	if (seconds() - t0 > 0.5)
+		fail_msg("a patch of 4096 tenants over 4096: %.2f s", seconds() - t0);
+	assert_int_equal(cfg_map_get(base, "tenants")->n, 4096);	/* names match in any case */
+	cfg_node_free(base);
+	cfg_node_free(patch);
+
+	n = snprintf(t, cap, "{\"version\": 1, \"tenants\": [{\"name\": \"a\", \"vni\": 1, \"vteps\": [");
+	for (int i = 0; i <= CFG_ITEMS_MAX; i++)
+		n += snprintf(t + n, cap - n, "%s1", i ? "," : "");
+	snprintf(t + n, cap - n, "]}]}");
+	assert_int_equal(cfg_parse_json(t, strlen(t), &base, &e), -EINVAL);
+	expect_error(&e, "tenants[0].vteps", "more than 65536 items");
+	cfg_errors_free(&e);
+	free(t);
+}
+
+/*
+ * Key files are read with one open that neither follows a link nor waits on a FIFO, and
+ * checked on the descriptor: what validation passed and apply reads are the same file.
+ */
+static void test_secret_read(void **state)
+{
+	char path[256], target[256], buf[256], why[512];
+	char big[300];
+
+	alarm(10);	/* a read that waits on the FIFO fails the test instead of hanging it */
+	snprintf(path, sizeof(path), "%s/fifo.key", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(cfg_secret_read(path, false, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "is not a regular file"));
+
+	snprintf(target, sizeof(target), "%s/wg.key", dir);
+	snprintf(path, sizeof(path), "%s/link.key", dir);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(cfg_secret_read(path, false, buf, sizeof(buf), why, sizeof(why)), -ELOOP);
+	assert_non_null(strstr(why, "symbolic link"));
+
+	assert_int_equal(cfg_secret_read(target, false, buf, sizeof(buf), why, sizeof(why)),
+			 (ssize_t)strlen(wg_key));
+	assert_memory_equal(buf, wg_key, strlen(wg_key));
+	snprintf(path, sizeof(path), "%s/wg-open.key", dir);
+	assert_int_equal(cfg_secret_read(path, false, buf, sizeof(buf), why, sizeof(why)), -EACCES);
+	assert_non_null(strstr(why, "chmod 600"));
+
+	memset(big, 'A', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	write_file("big.key", big, 0600);
+	snprintf(path, sizeof(path), "%s/big.key", dir);
+	assert_int_equal(cfg_secret_read(path, false, buf, sizeof(buf), why, sizeof(why)), -EFBIG);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(cfg_secret_read(path, false, buf, sizeof(buf), why, sizeof(why)), -EACCES);
+	assert_non_null(strstr(why, "chown"));
+	alarm(0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1062,6 +1265,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_deep),
 		cmocka_unit_test(test_yaml_nul),
 		cmocka_unit_test(test_json_syntax),
+		cmocka_unit_test(test_json_strings),
 		cmocka_unit_test(test_json_paths),
 		cmocka_unit_test(test_location_of_value),
 		cmocka_unit_test(test_all_errors_collected),
@@ -1081,6 +1285,7 @@ int main(void)
 		cmocka_unit_test(test_tenant_vrf),
 		cmocka_unit_test(test_tenant_policy),
 		cmocka_unit_test(test_secret_mode_mkstemp),
+		cmocka_unit_test(test_secret_read),
 		cmocka_unit_test(test_wireguard),
 		cmocka_unit_test(test_wireguard_errors),
 		cmocka_unit_test(test_wireguard_peers),
@@ -1097,6 +1302,8 @@ int main(void)
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_map_limits),
+		cmocka_unit_test(test_overlaps_and_duplicates),
+		cmocka_unit_test(test_large_configs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
