@@ -126,12 +126,24 @@ fuzz: $(FUZZ_BINS)
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/fuzz-test.sh
 
 
+# Builds for the upgrade test (tests/netns/upgrade-test.sh), beside $(BUILD), never
+# installed: the same sources as another version, and one whose map values have one more
+# field (TEST_LAYOUT, bpf/ztos_common.h).
+UPGRADE_BUILD := $(BUILD)-upgrade
+LAYOUT_BUILD := $(BUILD)-layout
+test-builds:
+	$(MAKE) --no-print-directory BUILD=$(UPGRADE_BUILD) VERSION=$(VERSION)+upgrade \
+		$(UPGRADE_BUILD)/ztosd
+	$(MAKE) --no-print-directory BUILD=$(LAYOUT_BUILD) VERSION=$(VERSION)+layout TEST_LAYOUT=1 \
+		$(LAYOUT_BUILD)/ztosd
+.PHONY: test-builds
+
 # make test and make demo install what they need (scripts/deps.sh); make alone does not.
 test:
 	scripts/deps.sh build test
 	$(MAKE) --no-print-directory run-tests
 
-run-tests: all $(UNIT_BINS) $(BPF_TEST_BINS) $(FUZZ_BINS)
+run-tests: all $(UNIT_BINS) $(BPF_TEST_BINS) $(FUZZ_BINS) test-builds
 	BUILD=$(BUILD) tests/run.sh $(if $(filter 1,$(BUSY)),--busy)
 
 demo:
@@ -150,4 +162,4 @@ install: all
 		install -m 0600 config/examples/minimal.yaml $(DESTDIR)$(SYSCONFDIR)/ztos/ztos.yaml
 
 clean:
-	rm -rf $(BUILD) config/examples/keys
+	rm -rf $(BUILD) $(UPGRADE_BUILD) $(LAYOUT_BUILD) config/examples/keys

@@ -119,7 +119,7 @@ agent_setup() {
 	WORK=$(mktemp -d /tmp/ztos-test.XXXXXX)
 	chmod 700 "$WORK"
 	# The agent's pins live on the host's bpffs, in a folder of this test's own.
-	BPFFS=/sys/fs/bpf/ztos-test-${WORK##*.}
+	BPFFS=/sys/fs/bpf/${BPFFS_PREFIX:-ztos-test}-${WORK##*.}
 	PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	API=http://127.0.0.1:$PORT
 	SOCK=$WORK/api.sock

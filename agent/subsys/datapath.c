@@ -37,6 +37,7 @@
 #include "report/metrics.h"
 #include "subsys/datapath.h"
 #include "subsys/dpmap.h"
+#include "subsys/dpmigrate.h"
 
 #define TC_HANDLE 0x2705	/* ours: cleanup removes exactly this filter */
 #define TC_PRIO 0x2705
@@ -205,31 +206,48 @@ static bool is_l3_device(const char *ifname)
 	return l3;
 }
 
-/* A pinned cache of another layout than this build's (an older agent's) goes. */
-static void drop_stale_cache(struct datapath *dp, const struct bpf_map *m)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	char path[PATH_MAX];
-	int fd;
+/* What holds nothing of its own: of another layout, it is dropped and made again. */
+static const char *const disposable_maps[] = { "tenant_cache", "vtep_cache", NULL };
 
-	if (snprintf(path, sizeof(path), "%s/%s", dp->bpffs, bpf_map__name(m)) >= (int)sizeof(path))
-		return;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	    (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
-	     info.value_size != bpf_map__value_size(m) ||
-	     info.max_entries != bpf_map__max_entries(m)) && !unlink(path))
-		pr_info("datapath: %s pinned by another version (value %u bytes, this one %u): "
-			"made again", bpf_map__name(m), info.value_size, bpf_map__value_size(m));
-	close(fd);
+/*
+ * Each object in turn: pinned maps of another layout moved aside (dpmigrate.h), the load
+ * (the first object creates and pins the maps, the next ones reuse them), the old entries
+ * copied in. what names the object in the error.
+ */
+static int load_one(struct dp_migration **mig, struct bpf_object *obj,
+		    int (*load_skel)(void *skel), void *skel, const char *what, const char *bpffs,
+		    struct ztos_err *e)
+{
+	int ret = dpmig_prepare(mig, obj, bpffs, disposable_maps, e);
+
+	if (ret)
+		return ret;
+	ret = load_skel(skel);
+	if (ret)
+		return fail(e, ret, "datapath: load %s (the verifier log is above)", what);
+	return dpmig_copy(*mig, obj, e);
+}
+
+/* The skeletons' loads, which also map their .bss for the agent. */
+static int load_xdp(void *skel)
+{
+	return ztos_xdp__load(skel);
+}
+
+static int load_tc(void *skel)
+{
+	return ztos_tc__load(skel);
+}
+
+static int load_dpi(void *skel)
+{
+	return ztos_dpi__load(skel);
 }
 
 static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_err *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dp->bpffs);
+	struct dp_migration *mig = NULL;
 	int ret;
 
 	ret = ensure_bpffs(dp->bpffs, e);
@@ -257,24 +275,20 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_
 	dp->tc->rodata->l3_device = dp->xdp->rodata->l3_device;
 	/*
 	 * Maps are pinned by name: the first object creates and pins them, the second and
-	 * any later agent reuse them. A pinned map from another ztos version with another
-	 * layout makes the load fail; --cleanup removes it. The caches hold nothing that
-	 * is not in the other maps: one of another layout is dropped and made again.
+	 * any later agent reuse them. Those a ztosd of another version pinned with another
+	 * layout (a new field, a flow table of another size) are migrated before and after
+	 * the load; until the old pins go, nothing of this build is attached.
 	 */
-	drop_stale_cache(dp, dp->xdp->maps.tenant_cache);
-	drop_stale_cache(dp, dp->xdp->maps.vtep_cache);
-	ret = ztos_xdp__load(dp->xdp);
+	ret = load_one(&mig, dp->xdp->obj, load_xdp, dp->xdp, "ztos_xdp", dp->bpffs, e);
+	if (!ret)
+		ret = load_one(&mig, dp->tc->obj, load_tc, dp->tc, "ztos_tc", dp->bpffs, e);
+	if (!ret)
+		ret = load_one(&mig, dp->dpi->obj, load_dpi, dp->dpi, "ztos_dpi", dp->bpffs, e);
 	if (ret)
-		return fail(e, ret, "datapath: load ztos_xdp (the verifier log is above; "
-			    "maps pinned in %s by another version, or a flow table of another "
-			    "size? ztosd --cleanup removes them)", dp->bpffs);
-	ret = ztos_tc__load(dp->tc);
-	if (ret)
-		return fail(e, ret, "datapath: load ztos_tc");
-	ret = ztos_dpi__load(dp->dpi);
-	if (ret)
-		return fail(e, ret, "datapath: load ztos_dpi");
-	return 0;
+		dpmig_abort(mig);
+	else
+		dpmig_finish(mig);
+	return ret;
 }
 
 /* ---- XDP on the underlay ---- */
