@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -43,6 +45,8 @@ struct req {
 	uint32_t seq;
 	int err;
 	bool acked;
+	bool with_prev;		/* goes in the same sendmsg() as the request before it */
+	bool faulted;		/* refused by a test's fault (ztnl_fault), never sent */
 	char *extack;
 };
 
@@ -154,6 +158,15 @@ int ztnl_queue(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *a
 	return (int)nl->n++;
 }
 
+int ztnl_queue_with_prev(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *arg)
+{
+	int i = ztnl_queue(nl, msg, reply, arg);
+
+	if (i > 0)
+		nl->v[i].with_prev = true;
+	return i;
+}
+
 size_t ztnl_queued(const struct ztnl *nl)
 {
 	return nl->flushed ? 0 : nl->n;
@@ -224,6 +237,68 @@ static int collect(struct ztnl *nl, size_t from, size_t to)
 	return 0;
 }
 
+/* ---- fault injection (agent/fault.h, tests only) ---- */
+
+static atomic_uint fault_nth, fault_seen;
+static atomic_int fault_err;
+static atomic_bool fault_hit;
+
+void ztnl_fault(unsigned int nth, int err)
+{
+	atomic_store(&fault_nth, 0);
+	atomic_store(&fault_seen, 0);
+	atomic_store(&fault_hit, false);
+	atomic_store(&fault_err, err);
+	atomic_store(&fault_nth, nth);
+}
+
+bool ztnl_fault_fired(void)
+{
+	return atomic_load(&fault_hit);
+}
+
+/* Whether the request about to be sent is the one the test's fault refuses. */
+static bool fault_takes(void)
+{
+	unsigned int nth = atomic_load(&fault_nth);
+
+	if (!nth || atomic_load(&fault_hit) || atomic_fetch_add(&fault_seen, 1) + 1 != nth)
+		return false;
+	atomic_store(&fault_hit, true);
+	return true;
+}
+
+/* Answered as the kernel refuses a request, without sending it. */
+static void fault_answer(struct req *r)
+{
+	r->err = atomic_load(&fault_err);
+	r->extack = strdup("refused by ZTOSD_FAULT, a test's fault injection");
+	r->acked = true;
+}
+
+/*
+ * The requests from i that go in one sendmsg(): at most CHUNK_MSGS and CHUNK_BYTES, never
+ * parting a request from the one it goes with (a new link and its mark: a kill between
+ * two sendmsg() would leave the link without it), never one a fault refuses.
+ */
+static size_t chunk_end(const struct ztnl *nl, size_t i, struct iovec *iov)
+{
+	size_t j = i, bytes = 0, g;
+
+	while (j < nl->n && j - i < CHUNK_MSGS && !nl->v[j].faulted) {
+		struct nlmsghdr *h = nlmsg_hdr(nl->v[j].msg);
+
+		if (j > i && bytes + NLMSG_ALIGN(h->nlmsg_len) > CHUNK_BYTES)
+			break;
+		iov[j - i] = (struct iovec){ h, NLMSG_ALIGN(h->nlmsg_len) };
+		bytes += NLMSG_ALIGN(h->nlmsg_len);
+		j++;
+	}
+	for (g = j; j < nl->n && g > i && nl->v[g].with_prev;)
+		g--;
+	return g > i ? g : j;
+}
+
 int ztnl_flush(struct ztnl *nl)
 {
 	struct iovec iov[CHUNK_MSGS];
@@ -233,20 +308,28 @@ int ztnl_flush(struct ztnl *nl)
 
 	if (nl->flushed)
 		reset(nl);
+	for (size_t k = 0; k < nl->n; k++) {
+		size_t g = k;
+
+		if (!fault_takes())
+			continue;
+		/* A crash comes between two sendmsg(), never inside a group. */
+		while (atomic_load(&fault_err) == ZTNL_FAULT_KILL && g > 0 && nl->v[g].with_prev)
+			g--;
+		nl->v[g].faulted = true;
+	}
 	while (i < nl->n) {
 		struct msghdr mh = { .msg_name = &kernel, .msg_namelen = sizeof(kernel),
 				     .msg_iov = iov };
-		size_t j = i, bytes = 0;
+		size_t j;
 
-		while (j < nl->n && j - i < CHUNK_MSGS) {
-			struct nlmsghdr *h = nlmsg_hdr(nl->v[j].msg);
-
-			if (j > i && bytes + NLMSG_ALIGN(h->nlmsg_len) > CHUNK_BYTES)
-				break;
-			iov[j - i] = (struct iovec){ h, NLMSG_ALIGN(h->nlmsg_len) };
-			bytes += NLMSG_ALIGN(h->nlmsg_len);
-			j++;
+		if (nl->v[i].faulted && atomic_load(&fault_err) == ZTNL_FAULT_KILL)
+			raise(SIGKILL);
+		if (nl->v[i].faulted) {
+			fault_answer(&nl->v[i++]);
+			continue;
 		}
+		j = chunk_end(nl, i, iov);
 		mh.msg_iovlen = j - i;
 		if (sendmsg(nl->fd, &mh, 0) < 0) {
 			ret = -errno;

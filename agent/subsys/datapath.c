@@ -406,21 +406,28 @@ static void tc_detach(int ifindex)
 	}
 }
 
+/* Both programs on a port, or neither. */
+static int tc_attach_index(struct datapath *dp, int ifindex)
+{
+	int ret = tc_attach_one(ifindex, BPF_TC_INGRESS,
+				bpf_program__fd(dp->tc->progs.ztos_tc_ingress));
+
+	if (!ret)
+		ret = tc_attach_one(ifindex, BPF_TC_EGRESS,
+				    bpf_program__fd(dp->tc->progs.ztos_tc_egress));
+	if (ret)
+		tc_detach(ifindex);
+	return ret;
+}
+
 static int tc_attach(struct datapath *dp, const char *ifname, struct ztos_err *e)
 {
 	int ifindex = if_nametoindex(ifname), ret;
 
 	if (!ifindex)
 		return fail(e, -ENODEV, "datapath: tenant interface %s", ifname);
-	ret = tc_attach_one(ifindex, BPF_TC_INGRESS, bpf_program__fd(dp->tc->progs.ztos_tc_ingress));
-	if (!ret)
-		ret = tc_attach_one(ifindex, BPF_TC_EGRESS,
-				    bpf_program__fd(dp->tc->progs.ztos_tc_egress));
-	if (ret) {
-		tc_detach(ifindex);
-		return fail(e, ret, "datapath: attach TC to tenant interface %s", ifname);
-	}
-	return 0;
+	ret = tc_attach_index(dp, ifindex);
+	return ret ? fail(e, ret, "datapath: attach TC to tenant interface %s", ifname) : 0;
 }
 
 /* ---- control maps: a snapshot to roll back to ---- */
@@ -565,9 +572,12 @@ static int write_tenant(struct datapath *dp, struct control *c, const struct zto
 		info.policy_gen++;	/* existing flows take the new policy on their next packet */
 	}
 	for (size_t i = 0; i < t->n_vteps; i++) {
+		char addr[INET6_ADDRSTRLEN];
+
 		dpmap_vtep_key(vni, &t->vteps[i], &vk);
 		if (bpf_map_update_elem(c->vteps, &vk, &one, BPF_ANY))
-			return fail(e, -errno, "datapath: tenant %s: allow VTEP %zu", t->name, i);
+			return fail(e, -errno, "datapath: tenant %s: allow VTEP %s (write the vteps "
+				    "map)", t->name, ztos_addr_str(&t->vteps[i], addr, sizeof(addr)));
 	}
 	if (bpf_map_lookup_elem(c->tenants, &vni, &cur) || memcmp(&cur, &info, sizeof(info)))
 		if (bpf_map_update_elem(c->tenants, &vni, &info, BPF_ANY))
@@ -737,11 +747,65 @@ static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, struct 
 	return 0;
 }
 
+/* The control maps as they are, to go back to exactly (tenant ids, policy generations). */
+struct control_snap {
+	struct map_copy m[5];
+};
+
+static void control_snap_free(struct control_snap *cs)
+{
+	for (int i = 0; i < 5; i++)
+		copy_free(&cs->m[i]);
+}
+
+static int control_snap_take(struct datapath *dp, struct control_snap *cs, struct ztos_err *e)
+{
+	*cs = (struct control_snap){ 0 };
+	if (snapshot(bpf_map__fd(dp->xdp->maps.tenants), sizeof(__u32),
+		     sizeof(struct ztos_tenant_info), &cs->m[0]) ||
+	    snapshot(bpf_map__fd(dp->xdp->maps.vteps), sizeof(struct ztos_vtep_key), sizeof(__u32),
+		     &cs->m[1]) ||
+	    snapshot(bpf_map__fd(dp->xdp->maps.policy), sizeof(__u32), sizeof(struct ztos_policy),
+		     &cs->m[2]) ||
+	    snapshot(bpf_map__fd(dp->xdp->maps.ports), sizeof(__u32), sizeof(__u32), &cs->m[3]) ||
+	    snapshot(bpf_map__fd(dp->xdp->maps.dpi_target), sizeof(__u32), sizeof(__u32),
+		     &cs->m[4])) {
+		control_snap_free(cs);
+		return fail(e, -ENOMEM, "datapath: snapshot the maps");
+	}
+	return 0;
+}
+
+/* The maps as they were, and the TC programs on exactly the ports they name. */
+static void control_snap_restore(struct datapath *dp, struct control_snap *cs)
+{
+	int ports = bpf_map__fd(dp->xdp->maps.ports);
+	__u32 ifindex, prev;
+	bool have_prev = false;
+
+	/* Ports the change took on: their programs go with them. */
+	while (!bpf_map_get_next_key(ports, have_prev ? &prev : NULL, &ifindex)) {
+		if (!copy_has(&cs->m[3], &ifindex))
+			tc_detach((int)ifindex);
+		prev = ifindex;
+		have_prev = true;
+	}
+	for (int i = 0; i < 5; i++)
+		restore(&cs->m[i]);
+	/* Ports it let go get theirs back (the others are replaced by the same programs). */
+	for (size_t i = 0; i < cs->m[3].n; i++) {
+		memcpy(&ifindex, cs->m[3].keys + i * sizeof(ifindex), sizeof(ifindex));
+		if (tc_attach_index(dp, (int)ifindex))
+			pr_warn("datapath: undo: attach TC to ifindex %u again", ifindex);
+	}
+	invalidate_caches(dp);
+}
+
 int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 		   const struct ztos_config *cfg, struct ztos_err *e)
 {
 	struct control c;
-	struct map_copy snap[5] = { 0 };
+	struct control_snap snap;
 	bool underlay_changed;
 	int ret = 0;
 
@@ -753,15 +817,9 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 	c.policy = bpf_map__fd(dp->xdp->maps.policy);
 	c.ports = bpf_map__fd(dp->xdp->maps.ports);
 	load_used_ids(&c);
-	if (snapshot(c.tenants, sizeof(__u32), sizeof(struct ztos_tenant_info), &snap[0]) ||
-	    snapshot(c.vteps, sizeof(struct ztos_vtep_key), sizeof(__u32), &snap[1]) ||
-	    snapshot(c.policy, sizeof(__u32), sizeof(struct ztos_policy), &snap[2]) ||
-	    snapshot(c.ports, sizeof(__u32), sizeof(__u32), &snap[3]) ||
-	    snapshot(bpf_map__fd(dp->xdp->maps.dpi_target), sizeof(__u32), sizeof(__u32),
-		     &snap[4])) {
-		ret = fail(e, -ENOMEM, "datapath: snapshot the maps");
-		goto out;
-	}
+	ret = control_snap_take(dp, &snap, e);
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < cfg->n_tenants && !ret; i++)
 		ret = write_tenant(dp, &c, &cfg->tenants[i], e);
 	if (!ret)
@@ -774,9 +832,7 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 	if (!ret && underlay_changed && cfg->has_underlay)
 		ret = xdp_attach(dp, cfg, e);
 	if (ret) {
-		for (int i = 0; i < 5; i++)
-			restore(&snap[i]);
-		invalidate_caches(dp);
+		control_snap_restore(dp, &snap);
 		goto out;
 	}
 	invalidate_caches(dp);
@@ -789,8 +845,7 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 		dp->underlay[0] = '\0';
 	}
 out:
-	for (int i = 0; i < 5; i++)
-		copy_free(&snap[i]);
+	control_snap_free(&snap);
 	return ret;
 }
 
@@ -1247,45 +1302,86 @@ static void fini(void *priv)
 }
 
 /*
- * Its maps are a transaction of their own: a refused write leaves them as they were.
- * A datapath started by this change is its txn, published at commit.
+ * A change's txn: a datapath it started (published at commit), or the control maps as
+ * they were before it, for an undo to bring back exactly.
  */
+struct dp_txn {
+	struct datapath *started;
+	struct control_snap before;
+};
+
+static void txn_free(struct dp_txn *t)
+{
+	if (!t)
+		return;
+	control_snap_free(&t->before);
+	free(t);
+}
+
+/* Its maps are a transaction of their own: a refused write leaves them as they were. */
 static int apply(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
 		 void **txn, struct ztos_err *e)
 {
 	struct dp_subsys *p = priv;
+	struct dp_txn *t;
+	int ret;
 
-	if (p->dp)
-		return datapath_apply(p->dp, old, cfg, e);
-	if (!datapath_wanted(cfg))
+	if (!p->dp && !datapath_wanted(cfg))
 		return 0;
-	return datapath_start(cfg, (struct datapath **)txn, e);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return fail(e, -ENOMEM, "datapath");
+	if (p->dp) {
+		ret = control_snap_take(p->dp, &t->before, e);
+		if (!ret)
+			ret = datapath_apply(p->dp, old, cfg, e);
+	} else {
+		ret = datapath_start(cfg, &t->started, e);
+	}
+	if (ret) {
+		txn_free(t);
+		return ret;
+	}
+	*txn = t;
+	return 0;
 }
 
 static void undo(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
 		 void *txn)
 {
 	struct dp_subsys *p = priv;
+	struct dp_txn *t = txn;
 	struct ztos_err e = { 0 };
 
-	if (txn) {
+	if (t && t->started) {
 		/* It did not run before this change: nothing of it stays. */
-		datapath_stop(txn);
+		datapath_stop(t->started);
 		cleanup(cfg);
-	} else if (p->dp && datapath_apply(p->dp, cfg, old, &e)) {
-		pr_warn("undo: %s", e.msg);
+	} else if (t && p->dp) {
+		/* Ports and attachments back to old, then the maps exactly as they were. */
+		if (datapath_apply(p->dp, cfg, old, &e))
+			pr_warn("undo: %s", e.msg);
+		control_snap_restore(p->dp, &t->before);
 	}
+	txn_free(t);
 }
 
 static void commit(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
 		   void *txn)
 {
 	struct dp_subsys *p = priv;
+	struct dp_txn *t = txn;
 
-	if (txn) {
-		p->dp = txn;
+	if (t && t->started) {
+		p->dp = t->started;
 		p->env->datapath = p->dp;
 	}
+	txn_free(t);
+}
+
+static void discard(void *priv, void *txn)
+{
+	txn_free(txn);
 }
 
 /* Every 5 s: idle flows age out, tenant interfaces that appeared get their programs. */
@@ -1342,6 +1438,7 @@ const struct subsys_ops datapath_subsys = {
 	.apply = apply,
 	.undo = undo,
 	.commit = commit,
+	.discard = discard,
 	.tick = tick,
 	.events_fd = events_fd,
 	.on_events = on_events,
