@@ -172,6 +172,10 @@ size_t ztnl_queued(const struct ztnl *nl)
 	return nl->flushed ? 0 : nl->n;
 }
 
+static const struct nla_policy extack_policy[NLMSGERR_ATTR_MAX + 1] = {
+	[NLMSGERR_ATTR_MSG] = { .type = NLA_STRING },
+};
+
 /* NLMSGERR_ATTR_MSG of an ack, or NULL. */
 static const char *extack_msg(const struct nlmsghdr *h)
 {
@@ -186,7 +190,8 @@ static const char *extack_msg(const struct nlmsghdr *h)
 		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
 	len = (int)(h->nlmsg_len - NLMSG_HDRLEN) - (int)off;
 	if (len <= 0 ||
-	    nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off), len, NULL) ||
+	    nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off), len,
+		      (struct nla_policy *)extack_policy) ||
 	    !tb[NLMSGERR_ATTR_MSG])
 		return NULL;
 	return nla_get_string(tb[NLMSGERR_ATTR_MSG]);
@@ -450,11 +455,16 @@ out:
 
 /* ---- generic netlink ---- */
 
+static const struct nla_policy ctrl_policy[CTRL_ATTR_MAX + 1] = {
+	[CTRL_ATTR_FAMILY_ID] = { .type = NLA_U16 },
+};
+
 static int family_id(const struct nlmsghdr *nlh, void *arg)
 {
 	struct nlattr *tb[CTRL_ATTR_MAX + 1];
 
-	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, CTRL_ATTR_MAX, NULL) ||
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, CTRL_ATTR_MAX,
+			  (struct nla_policy *)ctrl_policy) ||
 	    !tb[CTRL_ATTR_FAMILY_ID])
 		return 0;
 	*(int *)arg = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
@@ -510,13 +520,32 @@ const char *ztnl_strerror(int err, const char *extack, char *buf, size_t len)
 
 /* ---- links ---- */
 
+/*
+ * Every attribute read is checked for its size (and strings for their NUL) before it is
+ * read: libnl's nla_get_u32() reads 4 bytes whatever the attribute holds.
+ */
+static const struct nla_policy link_policy[IFLA_MAX + 1] = {
+	[IFLA_IFNAME] = { .type = NLA_STRING },
+	[IFLA_IFALIAS] = { .type = NLA_STRING },
+	[IFLA_MTU] = { .type = NLA_U32 },
+	[IFLA_MASTER] = { .type = NLA_U32 },
+	[IFLA_LINK] = { .type = NLA_U32 },
+	[IFLA_LINKINFO] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy linkinfo_policy[IFLA_INFO_MAX + 1] = {
+	[IFLA_INFO_KIND] = { .type = NLA_STRING },
+	[IFLA_INFO_DATA] = { .type = NLA_NESTED },
+};
+
 int ztnl_link_parse(const struct nlmsghdr *nlh, struct ztnl_link *out)
 {
 	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
 	const struct ifinfomsg *ifi;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) ||
-	    nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) ||
+	    nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifi), tb, IFLA_MAX,
+			(struct nla_policy *)link_policy) ||
 	    !tb[IFLA_IFNAME])
 		return -EINVAL;
 	ifi = NLMSG_DATA(nlh);
@@ -529,7 +558,8 @@ int ztnl_link_parse(const struct nlmsghdr *nlh, struct ztnl_link *out)
 		.master = tb[IFLA_MASTER] ? (int)nla_get_u32(tb[IFLA_MASTER]) : 0,
 		.link = tb[IFLA_LINK] ? (int)nla_get_u32(tb[IFLA_LINK]) : 0,
 	};
-	if (tb[IFLA_LINKINFO] && !nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL)) {
+	if (tb[IFLA_LINKINFO] && !nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO],
+						   (struct nla_policy *)linkinfo_policy)) {
 		if (li[IFLA_INFO_KIND])
 			out->kind = nla_get_string(li[IFLA_INFO_KIND]);
 		out->info_data = li[IFLA_INFO_DATA];
