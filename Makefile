@@ -11,7 +11,7 @@ DESTDIR ?=
 include common.mk
 
 CONFIG_SRCS := $(wildcard agent/config/*.c)
-ZTOSD_SRCS := $(filter-out $(CONFIG_SRCS),$(wildcard agent/*.c agent/api/*.c agent/netlink/*.c))
+ZTOSD_SRCS := $(filter-out $(CONFIG_SRCS),$(wildcard agent/*.c agent/api/*.c agent/netlink/*.c agent/frr/*.c))
 ZTOS_SRCS := $(wildcard cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -65,6 +65,9 @@ $(DPI_TEST_BINS): TEST_LIBS += $(DPI_LIBS)
 # The AF_XDP frame parser's test links the reader itself (libxdp, libbpf).
 $(BUILD)/tests/test_afxdp: $(BUILD)/agent/afxdp.o
 $(BUILD)/tests/test_afxdp: TEST_LIBS += $(call lib,libxdp libbpf)
+
+# The FRR renderer and parsers' test links them (and what they call) without the agent.
+$(BUILD)/tests/test_frr: $(addprefix $(BUILD)/agent/frr/,render.o state.o apply.o run.o daemons.o)
 
 # What includes a skeleton waits for it.
 $(call objs,$(BPF_TEST_SRCS) agent/datapath.c): $(BPF_SKELS)

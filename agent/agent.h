@@ -18,6 +18,7 @@ struct api;
 struct datapath;
 struct macsec;
 struct dpi;
+struct frr;
 
 struct agent_metrics {
 	atomic_uint_fast64_t requests[6];	/* by status class: 1xx..5xx, [0] other */
@@ -52,6 +53,7 @@ struct agent {
 	char dpi_error[1024];
 	cJSON *kernel;		/* what the kernel supports, probed once at start */
 	struct macsec *macsec;	/* the MACsec link kept (agent/netlink/macsec.h) */
+	struct frr *frr;	/* BGP EVPN through FRR (agent/frr/frr.h) */
 	struct agent_metrics metrics;
 };
 

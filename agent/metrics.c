@@ -11,6 +11,7 @@
 #include "agent.h"
 #include "datapath.h"
 #include "dpi.h"
+#include "frr/frr.h"
 #include "metrics.h"
 #include "netlink/macsec.h"
 #include "eventlog.h"
@@ -44,7 +45,7 @@ cJSON *metrics_collect(struct agent *a)
 	static const char *const classes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
 	static const char *const event_types[] = { "agent", "config", "auth", "alert", "flow",
 						   "drop", "kernel", "datapath", "macsec", "dpi",
-						   "wireguard", "overlay" };
+						   "wireguard", "overlay", "bgp" };
 	struct agent_metrics *m = &a->metrics;
 	cJSON *list = cJSON_CreateArray(), *f;
 
@@ -66,6 +67,8 @@ cJSON *metrics_collect(struct agent *a)
 		macsec_metrics(a->macsec, a->cfg, list);
 	if (a->dpi)
 		dpi_metrics(a->dpi, list);
+	if (a->frr)
+		frr_metrics(a->frr, a->cfg, list);
 	pthread_rwlock_unlock(&a->lock);
 
 	f = metrics_family(list, "ztos_config_reloads_total", "counter", "SIGHUP reloads by result.");

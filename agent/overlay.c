@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -67,6 +68,22 @@ static struct {
 	char (*names)[IF_NAMESIZE];
 	size_t n;
 } missing = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * The head-end entries ztos wrote (the config's static VTEPs), kept in
+ * state_dir/overlay-fdb across restarts. zebra writes the same form for the VTEPs
+ * EVPN learns, and nothing in the kernel tells them apart: with bgp: configured, an
+ * entry the config does not want is deleted only if it is one of these.
+ */
+static struct {
+	pthread_mutex_t lock;
+	bool loaded;
+	struct owned_fdb {
+		uint32_t vni;
+		struct ztos_addr addr;
+	} *v;
+	size_t n;
+} owned = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* The kernel's VRF support, probed once (agent/kernel.c), the first time a VRF is wanted. */
 static cJSON *vrf_support;
@@ -312,6 +329,85 @@ static bool same_vteps(const struct ztos_tenant *a, const struct ztos_tenant *b)
 	return true;
 }
 
+static void owned_path(const struct ztos_config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/overlay-fdb", cfg->state_dir);
+}
+
+/* Call with owned.lock held. */
+static void owned_load(const struct ztos_config *cfg)
+{
+	char path[PATH_MAX], a[INET6_ADDRSTRLEN + 1];
+	unsigned int vni;
+	FILE *f;
+
+	if (owned.loaded)
+		return;
+	owned.loaded = true;
+	owned_path(cfg, path, sizeof(path));
+	f = fopen(path, "re");
+	while (f && fscanf(f, "%u %46s", &vni, a) == 2) {
+		struct owned_fdb *nv = realloc(owned.v, (owned.n + 1) * sizeof(*nv));
+		struct ztos_addr addr = { .family = AF_INET };
+
+		if (!nv)
+			break;
+		owned.v = nv;
+		if (inet_pton(AF_INET, a, &addr.v4) != 1) {
+			addr.family = AF_INET6;
+			if (inet_pton(AF_INET6, a, &addr.v6) != 1)
+				continue;
+		}
+		owned.v[owned.n++] = (struct owned_fdb){ .vni = vni, .addr = addr };
+	}
+	if (f)
+		fclose(f);
+}
+
+static bool owned_has(uint32_t vni, const struct ztos_addr *a)
+{
+	bool has = false;
+
+	pthread_mutex_lock(&owned.lock);
+	for (size_t i = 0; i < owned.n && !has; i++)
+		has = owned.v[i].vni == vni && addr_eq(&owned.v[i].addr, a);
+	pthread_mutex_unlock(&owned.lock);
+	return has;
+}
+
+/* After an apply: every static VTEP of cfg has its entry, written by ztos (or adopted). */
+static void owned_save(const struct ztos_config *cfg)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], a[INET6_ADDRSTRLEN];
+	struct owned_fdb *v = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	for (size_t i = 0; i < cfg->n_tenants; i++)
+		n += cfg->tenants[i].n_vteps;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return;
+	n = 0;
+	for (size_t i = 0; i < cfg->n_tenants; i++)
+		for (size_t k = 0; k < cfg->tenants[i].n_vteps; k++)
+			v[n++] = (struct owned_fdb){ cfg->tenants[i].vni, cfg->tenants[i].vteps[k] };
+	owned_path(cfg, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "we");
+	for (size_t i = 0; f && i < n; i++)
+		fprintf(f, "%u %s\n", v[i].vni, ztos_addr_str(&v[i].addr, a, sizeof(a)));
+	if (f && !fclose(f) && rename(tmp, path))
+		pr_warn("overlay: cannot record the FDB entries ztos wrote in %s: %s", path,
+			strerror(errno));
+	pthread_mutex_lock(&owned.lock);
+	free(owned.v);
+	owned.v = v;
+	owned.n = n;
+	owned.loaded = true;
+	pthread_mutex_unlock(&owned.lock);
+}
+
 /*
  * The FDB entries of a tenant's VXLAN device. After a successful apply, a tenant whose
  * VTEPs did not change keeps its entries unread: an apply reads the FDB of what changes
@@ -341,7 +437,8 @@ static void plan_fdb(struct planner *pl, const struct ztos_tenant *t, size_t ti,
 
 		for (size_t i = 0; i < t->n_vteps && !wanted; i++)
 			wanted = addr_eq(&d->fdb[j], &t->vteps[i]);
-		if (!wanted)
+		/* with EVPN, zebra's entries are zebra's: only ours go */
+		if (!wanted && (!pl->cfg->has_bgp || owned_has(t->vni, &d->fdb[j])))
 			add_fdb(pl, ST_FDB_DEL, vx, &d->fdb[j], t->name, PH_FDB);
 	}
 }
@@ -911,6 +1008,9 @@ int overlay_apply(const struct ztos_config *old, const struct ztos_config *cfg,
 	pl.full = !old || !last.applied || last.result || underlay_changed(old, cfg) ||
 		  !cfg->has_underlay;
 	pthread_mutex_unlock(&last.lock);
+	pthread_mutex_lock(&owned.lock);
+	owned_load(cfg);
+	pthread_mutex_unlock(&owned.lock);
 	if (!pl.full) {
 		ret = incremental_scope(&pl, &nm);
 		if (ret < 0) {
@@ -944,6 +1044,7 @@ int overlay_apply(const struct ztos_config *old, const struct ztos_config *cfg,
 		ret = -EIO;
 		goto out;
 	}
+	owned_save(cfg);
 	if (p.n)
 		pr_info("overlay: %zu tenant%s: %zu step%s (%zu netlink messages in %zu batches) "
 			"in %.1f ms, the kernel's state read in %.1f ms", cfg->n_tenants,

@@ -7,6 +7,7 @@
 #include "datapath.h"
 #include "dpi.h"
 #include "eventlog.h"
+#include "frr/frr.h"
 #include "netlink/macsec.h"
 #include "overlay.h"
 #include "netlink/wireguard.h"
@@ -88,7 +89,7 @@ cJSON *agent_subsystems(struct agent *a)
 	cJSON_AddItemToObject(s, "wireguard", c->has_wireguard ? wg_state(c)
 							       : configured_only(false));
 	cJSON_AddItemToObject(s, "macsec", macsec_subsystem(a->macsec, c));
-	cJSON_AddItemToObject(s, "bgp", configured_only(c->has_bgp));
+	cJSON_AddItemToObject(s, "bgp", a->frr ? frr_status(a->frr, c) : configured_only(c->has_bgp));
 	cJSON_AddItemToObject(s, "dpi", agent_dpi_state(a));
 	return s;
 }

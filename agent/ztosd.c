@@ -6,6 +6,7 @@
  *   ztosd --check-config FILE        validate only: exit 0, or 1 with FILE:LINE:COL errors
  *   ztosd --cleanup [--config FILE]  remove everything ztos put in the kernel
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -30,6 +31,7 @@
 #include "kernel.h"
 #include "rules.h"
 #include "eventlog.h"
+#include "frr/frr.h"
 #include "log.h"
 #include "netlink/macsec.h"
 #include "overlay.h"
@@ -294,6 +296,7 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	struct timespec deadline;
 	struct macsec_txn *mtxn = NULL;
 	struct dpi_prepared *rules = NULL;
+	struct frr_txn *ftxn = NULL;
 	size_t n_changes = 0;
 	int err;
 
@@ -324,6 +327,9 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 		*changes_out = changes_json(changes, n_changes);
 	/* Rule files are read and compiled aside, so a dry run finds their errors too. */
 	err = dpi_rules_prepare(a, cfg, &rules, errs);
+	/* FRR's part of a dry run: the lines it would get, checked by vtysh */
+	if (!err && dry_run && changes_out)
+		err = frr_dry_run(a->frr, a->cfg, cfg, *changes_out, errs);
 	if (err || dry_run)
 		goto out;
 	/*
@@ -340,11 +346,16 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	err = overlay_apply(a->cfg, cfg, errs);
 	if (err)
 		goto undo_wg;
-	err = datapath_update(a, cfg, errs);
+	/* FRR after the overlay: its L3 VNIs name the overlay's VRFs */
+	err = frr_prepare(a->frr, a->cfg, cfg, &ftxn, errs);
 	if (err)
 		goto undo_overlay;
+	err = datapath_update(a, cfg, errs);
+	if (err)
+		goto undo_frr;
 	wg_txn_free(wg);
 	macsec_commit(a->macsec, mtxn);
+	frr_commit(a->frr, ftxn);
 
 	pthread_rwlock_wrlock(&a->lock);
 	old = a->cfg;
@@ -356,6 +367,8 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 	pthread_rwlock_unlock(&a->lock);
 	dpi_update(a, cfg, rules);
 	rules = NULL;
+	/* learned VTEPs of tenants that just came, and none of those that went */
+	frr_resync(a->frr, cfg);
 	cfg = old;
 	tree = old_tree;
 	if (changes_out && n_changes) {
@@ -374,6 +387,8 @@ out:
 	cfg_free(cfg);
 	return err;
 
+undo_frr:
+	frr_undo(a->frr, ftxn);
 undo_overlay:
 	overlay_apply(cfg, a->cfg, errs);
 undo_wg:
@@ -397,7 +412,7 @@ static void reload(struct agent *a)
 		cfg_errors_print(stderr, &errs);
 		pr_warn("reload of %s refused (%s); the running config (generation %llu) stays",
 			a->config_path, err == -EINVAL ? "invalid config"
-				       : err == -EIO ? "the kernel refused it" : strerror(-err),
+				       : err == -EIO ? "the kernel or FRR refused it" : strerror(-err),
 			(unsigned long long)a->generation);
 		cJSON_AddStringToObject(body, "action", "reload");
 		cJSON_AddStringToObject(body, "result", "error");
@@ -441,17 +456,22 @@ static int make_fds(int *sfd, int *tfd, int *efd)
 	return 0;
 }
 
-/* The event loop: signals now; netlink, ring buffer and flow aging join it later. */
-static void watch_datapath(struct agent *a, int efd, int *watched)
+/* A subsystem's fd joins the event loop once it has one. */
+static void watch_fd(int efd, int fd, int *watched)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	int fd = datapath_events_fd(a->dp);
 
 	if (fd < 0 || fd == *watched)
 		return;
 	ev.data.fd = fd;
 	if (!epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev))
 		*watched = fd;
+}
+
+/* The event loop: signals now; netlink, ring buffer and flow aging join it later. */
+static void watch_datapath(struct agent *a, int efd, int *watched)
+{
+	watch_fd(efd, datapath_events_fd(a->dp), watched);
 }
 
 static void on_tick(struct agent *a, uint64_t *ticks)
@@ -480,6 +500,15 @@ static void on_tick(struct agent *a, uint64_t *ticks)
 	pthread_mutex_unlock(&a->configure_lock);
 }
 
+/* Every second: FRR daemons that died are started again, held VTEPs let go when due. */
+static void frr_tick_once(struct agent *a)
+{
+	if (!a->frr || pthread_mutex_trylock(&a->configure_lock))
+		return;
+	frr_tick(a->frr, a->cfg);
+	pthread_mutex_unlock(&a->configure_lock);
+}
+
 /* Every 5 s: a wireguard-go that died is started again, drift is put right. */
 static void wireguard_tick(struct agent *a)
 {
@@ -497,12 +526,13 @@ static int run_loop(struct agent *a, int sfd, int tfd, int efd)
 {
 	struct epoll_event evs[8];
 	uint64_t ticks = 0;
-	int rb_fd = -1;
+	int rb_fd = -1, frr_fd = -1;
 
 	for (;;) {
 		int n;
 
 		watch_datapath(a, efd, &rb_fd);
+		watch_fd(efd, a->frr ? frr_events_fd(a->frr) : -1, &frr_fd);
 		n = epoll_wait(efd, evs, 8, -1);
 
 		if (n < 0 && errno == EINTR)
@@ -517,6 +547,11 @@ static int run_loop(struct agent *a, int sfd, int tfd, int efd)
 					pr_debug("timerfd read: %s", strerror(errno));
 				on_tick(a, &ticks);
 				wireguard_tick(a);
+				frr_tick_once(a);
+				continue;
+			}
+			if (evs[i].data.fd == frr_fd) {
+				frr_events(a->frr);
 				continue;
 			}
 			if (evs[i].data.fd == rb_fd) {
@@ -553,6 +588,8 @@ static int cleanup(const char *config_path)
 			config_path);
 		goto out;
 	}
+	/* FRR first: zebra would otherwise act on every device the overlay takes away */
+	frr_cleanup(cfg);
 	datapath_cleanup(cfg);
 	overlay_cleanup();
 	macsec_cleanup(cfg);
@@ -661,6 +698,59 @@ static void macsec_start(struct agent *a)
 	event_emit("macsec", 0, NULL, body);
 }
 
+/* Learned VTEPs into the datapath's allowlist: the sink the FRR subsystem calls. */
+static void vtep_learned(void *ctx, const struct frr_vtep *v, bool add)
+{
+	struct agent *a = ctx;
+	char buf[INET6_ADDRSTRLEN];
+
+	pthread_rwlock_rdlock(&a->lock);
+	if (a->dp && datapath_vtep_learned(a->dp, a->cfg, v->vni, &v->addr, add) == -ENOENT)
+		pr_warn("evpn: VTEP %s announced for VNI %u, which no tenant of this host has: "
+			"not allowed", ztos_addr_str(&v->addr, buf, sizeof(buf)), v->vni);
+	pthread_rwlock_unlock(&a->lock);
+}
+
+static void vteps_sync(void *ctx, const struct frr_vtep *v, size_t n)
+{
+	struct datapath_vtep *d = calloc(n + 1, sizeof(*d));
+	struct agent *a = ctx;
+
+	if (!d)
+		return;
+	for (size_t i = 0; i < n; i++)
+		d[i] = (struct datapath_vtep){ .vni = v[i].vni, .addr = v[i].addr };
+	pthread_rwlock_rdlock(&a->lock);
+	if (a->dp && datapath_vteps_learned_sync(a->dp, a->cfg, d, n))
+		pr_warn("evpn: the learned VTEPs did not all reach the allowlist");
+	pthread_rwlock_unlock(&a->lock);
+	free(d);
+}
+
+/* FRR for the bgp: section: adopted when it runs, started when not; degraded, not fatal. */
+static void frr_start(struct agent *a)
+{
+	const struct frr_vtep_sink sink = { vtep_learned, vteps_sync, a };
+	struct cfg_errors errs = { 0 };
+	struct frr_txn *t = NULL;
+
+	a->frr = frr_new(&sink);
+	if (!a->frr || !frr_wanted(a->cfg))
+		return;
+	if (frr_prepare(a->frr, NULL, a->cfg, &t, &errs)) {
+		cJSON *body = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(body, "action", "start");
+		cJSON_AddStringToObject(body, "result", "error");
+		cJSON_AddStringToObject(body, "error", errs.n ? errs.v[0].message : "?");
+		event_emit("bgp", 0, NULL, body);
+	} else {
+		frr_commit(a->frr, t);
+	}
+	frr_resync(a->frr, a->cfg);
+	cfg_errors_free(&errs);
+}
+
 /* As with the datapath, a refusal at start leaves the agent running to say why. */
 static void start_overlay(struct agent *a)
 {
@@ -723,6 +813,7 @@ static int run(struct agent *a, const char *level_override)
 		cJSON_AddStringToObject(body, "error", a->dp_error);
 		event_emit("datapath", 0, NULL, body);
 	}
+	frr_start(a);
 	if (dpi_wanted(a->cfg)) {
 		struct dpi_prepared *rules = NULL;
 		struct cfg_errors errs = { 0 };
@@ -747,6 +838,9 @@ static int run(struct agent *a, const char *level_override)
 	emit_agent_event("stop", NULL);
 	api_stop(a->api);
 	dpi_stop(a->dpi);
+	/* FRR and its sessions stay up, as the datapath does: a restarted ztosd adopts them */
+	frr_free(a->frr);
+	a->frr = NULL;
 	/* What is attached and pinned stays: traffic keeps its policy until we are back. */
 	datapath_stop(a->dp);
 out_log:

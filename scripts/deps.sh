@@ -20,6 +20,8 @@ pkgs=(
 	tcpdump wireguard-tools
 	# VM tests (tests/vm): Debian's kernel under qemu (TCG), for WireGuard/MACsec/VRF
 	qemu-system-x86 busybox-static linux-image-amd64 xz-utils zstd
+	# BGP EVPN: FRRouting (zebra, bgpd, bfdd, vtysh) and frr-reload.py (only recommended by frr)
+	frr frr-pythontools
 	# benchmark
 	wrk nginx-light xdp-tools netsniff-ng
 	# captures in tests/netns/vxlan-test.sh and tests/vm/inside/macsec.sh, arithmetic in bench/netlink.sh

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "internal.h"
+#include "datapath.h"
+#include "frr/frr.h"
 #include "overlay.h"
 
 static cJSON *addrs(const struct ztos_addr *v, size_t n)
@@ -69,29 +71,17 @@ static cJSON *tenant_json(const struct ztos_tenant *t)
 	return o;
 }
 
-static cJSON *bgp_json(const struct ztos_config *c)
+/* Without the FRR subsystem (not made yet): the config, and no state pretended. */
+static cJSON *bgp_json(struct agent *a, const struct ztos_config *c)
 {
-	char buf[INET6_ADDRSTRLEN];
-	cJSON *o = cJSON_CreateObject(), *peers;
+	cJSON *o;
 
+	if (a->frr)
+		return frr_network(a->frr, c);
+	o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "configured", c->has_bgp);
-	if (!c->has_bgp)
-		return o;
-	cJSON_AddNumberToObject(o, "asn", c->bgp.asn);
-	cJSON_AddStringToObject(o, "router_id", inet_ntop(AF_INET, &c->bgp.router_id, buf,
-							   sizeof(buf)));
-	cJSON_AddBoolToObject(o, "advertise_all_vni", c->bgp.advertise_all_vni);
-	peers = cJSON_AddArrayToObject(o, "peers");
-	for (size_t i = 0; i < c->bgp.n_peers; i++) {
-		cJSON *p = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(p, "address", ztos_addr_str(&c->bgp.peers[i].address, buf,
-								     sizeof(buf)));
-		cJSON_AddNumberToObject(p, "asn", c->bgp.peers[i].asn);
-		cJSON_AddItemToArray(peers, p);
-	}
-	cJSON_AddStringToObject(o, "state", "not loaded");
-	cJSON_AddStringToObject(o, "reason", not_built_reason);
+	if (c->has_bgp)
+		cJSON_AddStringToObject(o, "state", "not loaded");
 	return o;
 }
 
@@ -116,9 +106,15 @@ void api_network(struct api_request *req, struct api_response *resp)
 		cJSON_AddNullToObject(o, "underlay");
 	}
 	tenants = cJSON_AddArrayToObject(o, "tenants");
-	for (size_t i = 0; i < c->n_tenants; i++)
-		cJSON_AddItemToArray(tenants, tenant_json(&c->tenants[i]));
-	cJSON_AddItemToObject(o, "bgp", bgp_json(c));
+	for (size_t i = 0; i < c->n_tenants; i++) {
+		cJSON *t = tenant_json(&c->tenants[i]);
+
+		/* What XDP allows, read from its map: static and learned, with their origin */
+		if (a->dp)
+			cJSON_AddItemToObject(t, "allowlist", datapath_vteps(a->dp, c->tenants[i].vni));
+		cJSON_AddItemToArray(tenants, t);
+	}
+	cJSON_AddItemToObject(o, "bgp", bgp_json(a, c));
 	cJSON_AddNumberToObject(o, "generation", (double)a->generation);
 	cJSON_AddItemToObject(o, "datapath", agent_datapath_state(a));
 	/* What the kernel has, read now: not what the config says it should have. */
@@ -145,7 +141,8 @@ static void invalid(struct api_response *resp, const struct cfg_errors *errs, en
 			  errs->n ? errs->v[0].where : "?", errs->n ? errs->v[0].message : "?");
 	else if (why == KERNEL_REFUSED)
 		api_error(resp, 422, "apply_failed",
-			  "the kernel refused the change: %s; nothing was applied",
+			  "%s refused the change: %s; nothing was applied",
+			  errs->n && !strcmp(errs->v[0].where, "bgp") ? "FRR" : "the kernel",
 			  errs->n ? errs->v[0].message : "?");
 	else
 		api_error(resp, 422, "invalid_config",
