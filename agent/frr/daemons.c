@@ -326,6 +326,19 @@ int frr_daemon_start(const struct frr_paths *p, enum frr_daemon_id d, char *err,
 	return ret ? ret : -EIO;
 }
 
+/* Gone: not that daemon any more (a daemon removes its pid file before it has exited). */
+static bool wait_gone(pid_t pid, const char *name, int ms)
+{
+	int64_t since;
+
+	for (int i = 0; i < ms / 10; i++) {
+		if (!proc_is(pid, name, &since))
+			return true;
+		usleep(10000);
+	}
+	return !proc_is(pid, name, &since);
+}
+
 int frr_daemon_stop(const struct frr_paths *p, enum frr_daemon_id d)
 {
 	struct frr_proc pr = frr_daemon_find(p, d);
@@ -333,18 +346,10 @@ int frr_daemon_stop(const struct frr_paths *p, enum frr_daemon_id d)
 	if (!pr.pid)
 		return 0;
 	kill(pr.pid, SIGTERM);
-	for (int i = 0; i < 500; i++) {
-		if (!frr_daemon_find(p, d).pid)
-			return 0;
-		usleep(10000);
-	}
+	if (wait_gone(pr.pid, frr_daemon_names[d], 5000))
+		return 0;
 	kill(pr.pid, SIGKILL);
-	for (int i = 0; i < 100; i++) {
-		if (!frr_daemon_find(p, d).pid)
-			return 0;
-		usleep(10000);
-	}
-	return -ETIMEDOUT;
+	return wait_gone(pr.pid, frr_daemon_names[d], 1000) ? 0 : -ETIMEDOUT;
 }
 
 bool frr_owned(const struct frr_paths *p)

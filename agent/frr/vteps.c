@@ -6,9 +6,10 @@
  * drive it, not polling; one dump at start and after an overrun fills the gaps.
  *
  * A bgpd restart makes zebra delete every entry BGP installed and put them back
- * seconds later (EVPN.md). So a deletion waits DEFER_MS; if bgpd is down by then, or
- * came up less than GRACE_S ago, the VTEP is held (still allowed) until bgpd has been
- * up GRACE_S and the entry is still missing, or HOLD_MAX_S passed.
+ * seconds later (EVPN.md). So a deletion waits DEFER_MS; if bgpd is down by then (or
+ * is a new bgpd, started after the deletion), the VTEP is held (still allowed) until
+ * bgpd has been up GRACE_S and the entry is still missing, or HOLD_MAX_S passed. A
+ * deletion while the same bgpd runs on is a withdrawal: the VTEP goes at once.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,7 +31,7 @@
 #include "netlink/nl.h"
 
 #define DEFER_MS 100		/* a deletion waits this long: is bgpd going down? */
-#define GRACE_S 30		/* bgpd up this long has had time to reinstall what it had */
+#define GRACE_S 20		/* bgpd up this long has had time to reinstall what it had */
 #define HOLD_MAX_S 300		/* FRR down this long: its VTEPs are not held any more */
 #define RCVBUF (8 << 20)
 
@@ -42,6 +43,7 @@ struct learned {
 	int64_t held_since_ms;
 	bool pending;		/* deleted in the kernel, decision due at due_ms */
 	int64_t due_ms;
+	int64_t deleted_us;	/* when (CLOCK_REALTIME), to compare with bgpd's start */
 };
 
 struct frr_vteps {
@@ -216,22 +218,21 @@ static void on_del(struct frr_vteps *v, const struct flood_entry *e)
 		return;
 	l->pending = true;
 	l->due_ms = now_ms() + DEFER_MS;
+	l->deleted_us = real_us();
 	arm(v);
 }
 
-/* bgpd down, or up for less than GRACE_S: what zebra deletes now may come back. */
-static bool frr_restarting(struct frr_vteps *v)
+/* bgpd down, or newer than the deletion: what zebra deleted may come back. */
+static bool frr_restarting(const struct frr_proc *p, const struct learned *l)
 {
-	struct frr_proc p = v->bgpd ? v->bgpd(v->bgpd_ctx) : (struct frr_proc){ 0 };
-
-	return !p.pid || real_us() - p.since_us < (int64_t)GRACE_S * 1000000;
+	return !p->pid || p->since_us >= l->deleted_us - 1000000;
 }
 
 /* Deletions whose time has come: withdrawn, or held while FRR restarts. */
 static void decide(struct frr_vteps *v)
 {
+	struct frr_proc bgpd = v->bgpd ? v->bgpd(v->bgpd_ctx) : (struct frr_proc){ 0 };
 	int64_t now = now_ms();
-	bool restarting = frr_restarting(v);
 
 	for (size_t i = 0; i < v->n;) {
 		struct learned *l = &v->v[i];
@@ -241,7 +242,7 @@ static void decide(struct frr_vteps *v)
 			continue;
 		}
 		l->pending = false;
-		if (restarting) {
+		if (frr_restarting(&bgpd, l)) {
 			l->held = true;
 			l->held_since_ms = now;
 			v->counts.held++;
@@ -409,6 +410,7 @@ static int resync_locked(struct frr_vteps *v)
 		if (!l->held && !l->pending && !dumped(&d, l)) {
 			l->pending = true;
 			l->due_ms = now_ms();
+			l->deleted_us = real_us();
 		}
 	}
 	for (size_t i = 0; i < d.n; i++)

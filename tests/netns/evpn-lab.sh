@@ -125,6 +125,7 @@ YAML
 evl_start() {
 	local i=$1 d pid
 	d=$(evl_dir "$i")
+	rm -f "$d/api.sock"	# a SIGKILLed agent leaves it: wait for the new one's
 	# nsenter itself, not a function: $! must be ztosd's pid (nsenter execs it)
 	nsenter --net="/run/netns/$(evl_ns "$i")" "$ZTOSD" --config "$d/ztos.yaml" \
 		--log-level debug >>"$d/ztosd.log" 2>&1 &
