@@ -409,27 +409,35 @@ int frr_dry_run(struct frr *f, const struct ztos_config *old, const struct ztos_
 	char err[1024] = "", *text = NULL, *prev = NULL;
 	int ret = 0;
 
+	bool host;
+
 	if (!frr_wanted(cfg) && !(old && frr_wanted(old)))
 		return 0;
 	if (frr_paths_init(frr_wanted(cfg) ? cfg : old, &p))
 		return 0;
-	if (frr_wanted(cfg) && !(text = render(f, cfg, &p)))
-		return -ENOMEM;
 	pthread_mutex_lock(&f->lock);
+	host = f->have_paths && !f->own;
 	prev = f->applied ? strdup(f->applied) : NULL;
 	pthread_mutex_unlock(&f->lock);
+	if (!host && frr_wanted(cfg) && !(text = render(f, cfg, &p))) {
+		free(prev);
+		return -ENOMEM;
+	}
 	if (text && prev && !strcmp(text, prev))
 		goto out;
-	ret = text ? frr_dry_run_lines(&p, text, &del, &add, err, sizeof(err))
-		   : frr_text_lines(prev, &del);
+	if (host)
+		ret = frr_host_dry_run(cfg, &p, &del, &add, err, sizeof(err));
+	else
+		ret = text ? frr_dry_run_lines(&p, text, &del, &add, err, sizeof(err))
+			   : frr_text_lines(prev, &del);
 	if (ret == -EIO) {
 		ret = refuse(errs, err);
 		goto out;
 	}
-	if (ret)
+	if (ret || (!cJSON_GetArraySize(del) && !cJSON_GetArraySize(add)))
 		goto out;
 	c = cJSON_CreateObject();
-	cJSON_AddStringToObject(c, "op", !text ? "remove" : prev ? "change" : "add");
+	cJSON_AddStringToObject(c, "op", !frr_wanted(cfg) ? "remove" : prev ? "change" : "add");
 	cJSON_AddStringToObject(c, "object", "frr");
 	snprintf(err, sizeof(err), "pathspace %s: %d line%s to delete, %d to add", p.name,
 		 cJSON_GetArraySize(del), cJSON_GetArraySize(del) == 1 ? "" : "s",

@@ -45,6 +45,9 @@ int frr_text_lines(const char *text, cJSON **lines);
 int frr_host_prepare(struct frr *f, const struct ztos_config *cfg, const char *state_dir,
 		     const struct frr_paths *p, char **part, struct cfg_errors *errs);
 void frr_host_undo(struct frr *f, const struct frr_paths *p);
+/* A dry run in the host's FRR: the commands ztos would give it. */
+int frr_host_dry_run(const struct ztos_config *cfg, const struct frr_paths *p, cJSON **del,
+		     cJSON **add, char *err, size_t len);
 int frr_host_cleanup(const struct ztos_config *cfg, const struct frr_paths *p);
 
 #endif

@@ -120,7 +120,11 @@ static void op(struct ctx *c, const char *prefix, const struct node *n)
 
 	for (d = 0; d < c->depth; d++)
 		fprintf(c->out, "%*s%s\n", d, "", c->path[d]);
-	fprintf(c->out, "%*s%s%s\n", d, "", prefix, n->line);
+	/* taking back a "no X" line is "X" */
+	if (*prefix && !strncmp(n->line, "no ", 3))
+		fprintf(c->out, "%*s%s\n", d, "", n->line + 3);
+	else
+		fprintf(c->out, "%*s%s%s\n", d, "", prefix, n->line);
 	for (d = c->depth - 1; d >= 0; d--)
 		fprintf(c->out, "%*s%s\n", d, "", exit_word(c->path[d]));
 	c->ops++;
@@ -177,23 +181,52 @@ static void adds(struct ctx *c, const struct node *prev, const struct node *next
 	}
 }
 
-/* The commands that turn prev into next (either may be ""), into file; *ops counted. */
-static int delta(const char *prev, const char *next, const char *file, int *ops)
+enum { DELETES = 1, ADDS = 2 };
+
+/* The commands that turn prev into next (either may be "") into out; *ops counted. */
+static int delta_to(const char *prev, const char *next, int what, FILE *out, int *ops)
 {
-	struct node a, b;
-	struct ctx c = { 0 };
+	struct node a = { 0 }, b = { 0 };
+	struct ctx c = { .out = out };
 	int ret = parse(prev, &a) ?: parse(next, &b);
 
-	if (!ret && !(c.out = fopen(file, "we")))
-		ret = -errno;
-	if (!ret) {
+	if (!ret && (what & DELETES))
 		deletes(&c, &a, &b);
+	if (!ret && (what & ADDS))
 		adds(&c, &a, &b);
-		ret = fclose(c.out) ? -EIO : 0;
-	}
 	*ops = c.ops;
 	node_free(&a);
 	node_free(&b);
+	return ret;
+}
+
+static int delta(const char *prev, const char *next, const char *file, int *ops)
+{
+	FILE *f = fopen(file, "we");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = delta_to(prev, next, DELETES | ADDS, f, ops);
+	if (fclose(f) && !ret)
+		ret = -EIO;
+	return ret;
+}
+
+static int delta_lines(const char *prev, const char *next, int what, cJSON **lines)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	int ops, ret;
+
+	if (!m)
+		return -ENOMEM;
+	ret = delta_to(prev, next, what, m, &ops);
+	fclose(m);
+	if (!ret)
+		ret = frr_text_lines(text, lines);
+	free(text);
 	return ret;
 }
 
@@ -231,27 +264,60 @@ static int write_file(const char *path, const char *text)
 }
 
 /* Top-level blocks of part that the host's running config lacks: ztos creates them. */
-static int mark_created(const struct frr_paths *p, const char *part, const char *prev,
-			char **out)
+/*
+ * Lines of want the host had before ztos (in run, not in ztos's prev record) are the
+ * host's: dropped from the record, so ztos never deletes them.
+ */
+static void drop_host_lines(struct node *want, const struct node *run, const struct node *prev)
 {
-	struct node run, want;
+	for (size_t i = 0; i < want->n;) {
+		struct node *k = &want->kids[i];
+		const struct node *r = kid_find(run, k->line), *q = kid_find(prev, k->line);
+
+		if (k->n) {
+			drop_host_lines(k, r, q);
+			i++;
+		} else if (r && !q) {
+			node_free(k);
+			memmove(k, k + 1, (want->n - i - 1) * sizeof(*k));
+			want->n--;
+		} else {
+			i++;
+		}
+	}
+}
+
+static void write_tree(FILE *m, const struct node *n, int depth)
+{
+	for (size_t i = 0; i < n->n; i++) {
+		fprintf(m, "%*s%s\n", depth, "", n->kids[i].line);
+		write_tree(m, &n->kids[i], depth + 1);
+	}
+}
+
+/*
+ * What ztos's part is, to remember: the top-level blocks it creates ("! ztos created:
+ * BLOCK", deleted whole at cleanup), then its lines, without those the host had already.
+ */
+static int make_record(const struct frr_paths *p, const char *part, const char *prev,
+		       char **out)
+{
+	struct node run = { 0 }, want = { 0 }, was = { 0 };
 	char *running = NULL, *text = NULL;
 	size_t len = 0;
 	FILE *m;
 	int ret = frr_vtysh(p, "show running-config", &running);
 
-	if (ret)
-		goto done;
-	ret = parse(running, &run) ?: parse(part, &want);
+	if (!ret)
+		ret = parse(running, &run) ?: parse(part, &want) ?: parse(prev ? prev : "", &was);
 	m = ret ? NULL : open_memstream(&text, &len);
 	if (!ret && !m)
 		ret = -ENOMEM;
 	if (!ret) {
 		/* what an earlier apply created stays ztos's */
 		for (const char *q = prev ? strstr(prev, CREATED) : NULL; q;
-		     q = strstr(q + 1, CREATED)) {
+		     q = strstr(q + 1, CREATED))
 			fprintf(m, "%.*s\n", (int)strcspn(q, "\n"), q);
-		}
 		for (size_t i = 0; i < want.n; i++) {
 			char mark[1100];
 
@@ -259,13 +325,14 @@ static int mark_created(const struct frr_paths *p, const char *part, const char 
 			if (!kid_find(&run, want.kids[i].line) && !(prev && strstr(prev, mark)))
 				fprintf(m, "%s\n", mark);
 		}
-		fputs(part, m);
+		drop_host_lines(&want, &run, &was);
+		write_tree(m, &want, 0);
 		fclose(m);
 		*out = text;
 	}
 	node_free(&run);
 	node_free(&want);
-done:
+	node_free(&was);
 	free(running);
 	return ret;
 }
@@ -334,14 +401,14 @@ int frr_host_prepare(struct frr *f, const struct ztos_config *cfg, const char *s
 		ret = frr_validate(p, check, err, sizeof(err));
 	unlink(check);
 	if (!ret)
-		ret = mark_created(p, part, prev, &record);
+		ret = make_record(p, part, prev, &record);
 	if (!ret)
 		ret = apply_delta(p, prev ? prev : "", part, err, sizeof(err));
 	if (ret) {
 		char back[512];
 
 		/* the lines before a refused one went in: take them out again */
-		if ((record && apply_delta(p, part, prev ? prev : "", back, sizeof(back))) ||
+		if ((record && apply_delta(p, record, prev ? prev : "", back, sizeof(back))) ||
 		    (record && remove_created(p, record, prev, back, sizeof(back))))
 			pr_warn("bgp: putting the host's FRR back failed: %s", back);
 		if (!err[0])
@@ -381,7 +448,8 @@ void frr_host_undo(struct frr *f, const struct frr_paths *p)
 	prev = f->host_prev;
 	f->host_prev = NULL;
 	pthread_mutex_unlock(&f->lock);
-	if (apply_delta(p, now ? now : "", prev ? prev : "", err, sizeof(err)))
+	if (apply_delta(p, now ? now : "", prev ? prev : "", err, sizeof(err)) ||
+	    (now && remove_created(p, now, prev, err, sizeof(err))))
 		pr_warn("bgp: putting the host's FRR back failed: %s", err);
 	else if (prev)
 		write_file(path, prev);
@@ -412,5 +480,28 @@ int frr_host_cleanup(const struct ztos_config *cfg, const struct frr_paths *p)
 		printf("removed ztos's part of the host's FRR (pathspace %s)\n", p->name);
 	}
 	free(part);
+	return ret;
+}
+
+int frr_host_dry_run(const struct ztos_config *cfg, const struct frr_paths *p, cJSON **del,
+		     cJSON **add, char *err, size_t len)
+{
+	struct frr_render_opts o = { .part_only = true };
+	char path[FRR_PATH + 32], check[FRR_PATH + 32], *part = NULL, *prev;
+	int ret;
+
+	*del = *add = NULL;
+	part_path(p, path, sizeof(path));
+	prev = read_text(path);
+	ret = cfg->has_bgp ? frr_render(cfg, &o, &part) : 0;
+	snprintf(check, sizeof(check), "%s/frr-check.conf", p->state_dir);
+	if (!ret && part && !(ret = write_file(check, part)))
+		ret = frr_validate(p, check, err, len);
+	unlink(check);
+	if (!ret)
+		ret = delta_lines(prev ? prev : "", part ? part : "", DELETES, del) ?:
+		      delta_lines(prev ? prev : "", part ? part : "", ADDS, add);
+	free(part);
+	free(prev);
 	return ret;
 }

@@ -148,10 +148,15 @@ static void router_bgp(FILE *f, const struct ztos_config *cfg, bool mark)
 
 	inet_ntop(AF_INET, &b->router_id, rid, sizeof(rid));
 	fprintf(f, "router bgp %u\n bgp router-id %s\n", b->asn, rid);
-	/* eBGP routes need a policy in FRR 8 unless told otherwise; ztos has none to give */
-	if (has_ebgp(b))
+	/*
+	 * eBGP routes need a policy in FRR 8 unless told otherwise; ztos has none to give.
+	 * IPv4 unicast is not ztos's to exchange. Both change every peer of the instance:
+	 * in the host's FRR they are the host's to decide.
+	 */
+	if (has_ebgp(b) && !mark)
 		fprintf(f, " no bgp ebgp-requires-policy\n");
-	fprintf(f, " no bgp default ipv4-unicast\n");
+	if (!mark)
+		fprintf(f, " no bgp default ipv4-unicast\n");
 	/* 3/9 is the datacenter profile's own: FRR does not write it, so neither do we */
 	if (b->timers.set && !(b->timers.keepalive == 3 && b->timers.hold == 9))
 		fprintf(f, " timers bgp %u %u\n", b->timers.keepalive, b->timers.hold);

@@ -146,6 +146,8 @@ static void test_render_part(void **state)
 	assert_null(strstr(t, "hostname"));
 	assert_null(strstr(t, "end\n"));
 	assert_non_null(strstr(t, " neighbor 192.0.2.2 description ztos\n"));
+	/* instance-wide settings are the host's: they change its other peers too */
+	assert_null(strstr(t, "no bgp default ipv4-unicast"));
 	free(t);
 }
 
