@@ -17,7 +17,8 @@ EVL_WORK=${EVL_WORK:-}
 # Extra YAML under each host's bgp: peers (bfd: true, timers: ...), set by the caller.
 EVL_PEER_EXTRA=${EVL_PEER_EXTRA:-}
 EVL_BGP_EXTRA=${EVL_BGP_EXTRA:-}
-EVL_TENANTS=${EVL_TENANTS:-blue red}
+EVL_TENANTS=${EVL_TENANTS-blue red}
+# EVL_TENANTS_YAML: the tenants: list's items as YAML, instead of EVL_TENANTS (bench/evpn.sh)
 
 evl_ns() { echo "$EVL_P-h$1"; }
 evl_in() { local i=$1; shift; nsenter --net="/run/netns/$(evl_ns "$i")" "$@"; }
@@ -32,7 +33,8 @@ evl_down() {
 	return 0
 }
 
-# evl_up: the switch, the hosts' underlay and the workloads of $EVL_TENANTS
+# evl_up: the switch, the hosts' underlay and a blue and a red workload each
+# (EVL_WORKLOADS=0: none)
 evl_up() {
 	local i ns
 	evl_down
@@ -47,6 +49,7 @@ evl_up() {
 		ip -n "$ns" addr add "192.0.2.$i/24" dev ul
 		ip -n "$ns" link set ul up
 		ip -n "$ns" link set lo up
+		[ "${EVL_WORKLOADS:-1}" = 0 ] && continue
 		evl_workload "$i" blue b1 || return 1
 		evl_workload "$i" red e1 || return 1
 	done
@@ -116,8 +119,12 @@ $EVL_BGP_EXTRA
 $(evl_peers "$i")
 YAML
 		echo "tenants:"
-		for t in $EVL_TENANTS; do evl_tenant_yaml "$t"; done
-		[ -n "$EVL_TENANTS" ] || echo "  []"
+		if [ -n "${EVL_TENANTS_YAML:-}" ]; then
+			echo "$EVL_TENANTS_YAML"
+		else
+			for t in $EVL_TENANTS; do evl_tenant_yaml "$t"; done
+			[ -n "$EVL_TENANTS" ] || echo "  []"
+		fi
 	} >"$d/ztos.yaml"
 }
 
@@ -131,7 +138,7 @@ evl_start() {
 		--log-level debug >>"$d/ztosd.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$d/pid"
-	for _ in $(seq 400); do
+	for _ in $(seq $((${EVL_START_S:-20} * 20))); do
 		[ -S "$d/api.sock" ] && [ -s "$d/token" ] && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.05
