@@ -30,7 +30,12 @@
 #include "log.h"
 #include "netlink/nl.h"
 
-#define DEFER_MS 100		/* a deletion waits this long: is bgpd going down? */
+/*
+ * A deletion waits this long: is bgpd going down? zebra deletes once it has seen bgpd's
+ * socket close, which the kernel does as the process exits; a few ms later /proc shows
+ * it gone or a zombie. Every withdrawal pays it, so it is short.
+ */
+#define DEFER_MS 25
 #define GRACE_S 20		/* bgpd up this long has had time to reinstall what it had */
 #define HOLD_MAX_S 300		/* FRR down this long: its VTEPs are not held any more */
 #define RCVBUF (8 << 20)
