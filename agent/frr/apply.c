@@ -131,6 +131,22 @@ static int refused(const char *what, int rc, const char *out, char *err, size_t 
 }
 
 /*
+ * vtysh -f prints nothing when every line went in, and exits 0 even when a daemon
+ * refused one ("This command is only supported under EVPN VRF"): what it says is
+ * the refusal.
+ */
+static int said(const char *out, char *err, size_t len)
+{
+	char line[256];
+	const char *p = out;
+
+	while (next_line(&p, line, sizeof(line)) && !line[0])
+		;
+	snprintf(err, len, "FRR refused the config: %s", line);
+	return -EIO;
+}
+
+/*
  * vtysh [-N NAME] [OPT] -f FILE: -C -f checks a file, -f alone gives its commands to
  * the daemons. It says nothing when all went in; a refused line prints "line N: ...".
  */
@@ -154,6 +170,8 @@ static int vtysh_file(const struct frr_paths *p, const char *what, const char *o
 	rc = frr_run(argv, RELOAD_TIMEOUT_MS, &out);
 	if (rc || (out && frr_refusal(out, err, len)))
 		rc = refused(what, rc, out, err, len);
+	else if (!opt && out && out[strspn(out, " \n")])
+		rc = said(out, err, len);
 	free(out);
 	return rc;
 }

@@ -59,14 +59,6 @@ static void bfd_block(FILE *f, const struct ztos_bgp *b)
 	fprintf(f, " exit\n !\nexit\n!\n");
 }
 
-static bool has_ebgp(const struct ztos_bgp *b)
-{
-	for (size_t i = 0; i < b->n_peers; i++)
-		if (b->peers[i].asn != b->asn)
-			return true;
-	return false;
-}
-
 static void neighbor_lines(FILE *f, const struct ztos_bgp *b, bool mark)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -119,9 +111,10 @@ static void evpn_family(FILE *f, const struct ztos_config *cfg)
 		if (b->peers[i].route_reflector_client)
 			fprintf(f, "  neighbor %s route-reflector-client\n", a);
 	}
-	vni_blocks(f, cfg);
+	/* first: it makes this instance the EVPN one, which a vni block needs */
 	if (b->advertise_all_vni)
 		fprintf(f, "  advertise-all-vni\n");
+	vni_blocks(f, cfg);
 	fprintf(f, " exit-address-family\n");
 }
 
@@ -149,12 +142,10 @@ static void router_bgp(FILE *f, const struct ztos_config *cfg, bool mark)
 	inet_ntop(AF_INET, &b->router_id, rid, sizeof(rid));
 	fprintf(f, "router bgp %u\n bgp router-id %s\n", b->asn, rid);
 	/*
-	 * eBGP routes need a policy in FRR 8 unless told otherwise; ztos has none to give.
-	 * IPv4 unicast is not ztos's to exchange. Both change every peer of the instance:
-	 * in the host's FRR they are the host's to decide.
+	 * IPv4 unicast is not ztos's to exchange. It changes every peer of the instance: in
+	 * the host's FRR that is the host's to decide. (eBGP needs no policy here: the
+	 * datacenter profile has ebgp-requires-policy off.)
 	 */
-	if (has_ebgp(b) && !mark)
-		fprintf(f, " no bgp ebgp-requires-policy\n");
 	if (!mark)
 		fprintf(f, " no bgp default ipv4-unicast\n");
 	/* 3/9 is the datacenter profile's own: FRR does not write it, so neither do we */

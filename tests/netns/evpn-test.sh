@@ -18,6 +18,9 @@ trap 'evl_teardown; ip netns del ze-h9 2>/dev/null; ip netns del ze-h4 2>/dev/nu
 check "lab: 3 hosts, a switch, a blue and a red workload per host" evl_up
 for i in 1 2 3; do
 	evl_config "$i"
+	# host 2's blue with an RD of its own: given to its FRR at its first start
+	[ "$i" -eq 2 ] && sed -i 's|{name: blue, vni: 100,|{name: blue, vni: 100, evpn: {rd: "192.0.2.2:100"},|' \
+		"$(evl_dir 2)/ztos.yaml"
 	if evl_start "$i"; then
 		ok "ztosd starts on host $i"
 	else
@@ -71,6 +74,12 @@ for i in 1 2 3; do
 			"$(type3_from "$i" "$v")"
 	done
 done
+
+check "host 2's FRR took blue's RD at its start" bash -c \
+	"vtysh -N ztos-ze-h2 -c 'show running-config' | grep -q '^   rd 192.0.2.2:100$'"
+rd_seen() { evl_vtysh 1 -c 'show bgp l2vpn evpn route type multicast json' | jq -e 'has("192.0.2.2:100")'; }
+evl_wait 20 rd_seen
+check "host 1 has host 2's blue type-3 route under that RD" rd_seen
 
 allow_is() { [ "$(evl_allowlist "$1" "$2")" = "$3" ]; }
 for i in 1 2 3; do

@@ -116,7 +116,7 @@ static void test_render_everything(void **state)
 	assert_non_null(strstr(t, "vrf ztvrf100\n vni 5100\nexit-vrf\n"));
 	assert_non_null(strstr(t, "bfd\n profile ztos\n  detect-multiplier 5\n"
 				  "  receive-interval 100\n  transmit-interval 100\n exit\n"));
-	assert_non_null(strstr(t, " no bgp ebgp-requires-policy\n"));
+	assert_null(strstr(t, "ebgp-requires-policy"));	/* datacenter: off already */
 	assert_non_null(strstr(t, " timers bgp 1 3\n"));
 	assert_non_null(strstr(t, " neighbor 192.0.2.2 remote-as 64512\n"
 				  " neighbor 192.0.2.2 bfd\n"
@@ -126,8 +126,9 @@ static void test_render_everything(void **state)
 	assert_non_null(strstr(t, "  neighbor 192.0.2.2 activate\n"
 				  "  neighbor 192.0.2.2 route-reflector-client\n"
 				  "  neighbor 198.51.100.9 activate\n"));
-	/* blue's RD and RTs (rt goes both ways, rt_import adds one), none for red */
-	assert_non_null(strstr(t, "  vni 100\n   rd 192.0.2.1:100\n"
+	/* blue's RD and RTs (rt goes both ways, rt_import adds one), none for red; after
+	 * advertise-all-vni, which FRR needs first */
+	assert_non_null(strstr(t, "  advertise-all-vni\n  vni 100\n   rd 192.0.2.1:100\n"
 				  "   route-target import 64512:100\n"
 				  "   route-target import 64512:999\n"
 				  "   route-target export 64512:100\n  exit-vni\n"));
