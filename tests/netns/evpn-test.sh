@@ -335,11 +335,22 @@ check "and its routes left host 2's BGP table" bash -c "[ -z \"\$(vtysh -N ztos-
 ip -n ze-sw link set p3 up
 check "host 3 back: learned again by host 1" evl_wait 60 allow_is 1 100 192.0.2.2,192.0.2.3
 
+# ---- bgp: removed from host 3 ----
+
+h3pids=$(cat /var/run/frr/ztos-ze-h3/*.pid | paste -sd' ')
+check "host 3: bgp removed with the CLI" evl_ztos 3 network configure --bgp --remove
+check "host 3: its FRR daemons are stopped" bash -c "for p in $h3pids; do
+	[ ! -e /proc/\$p ] || grep -q 'State:.*Z' /proc/\$p/status || exit 1; done"
+check "host 3: and their folders gone" test ! -e /var/run/frr/ztos-ze-h3 -a ! -e /etc/frr/ztos-ze-h3
+expect_eq "host 3: nothing learned is allowed any more" "" "$(evl_allowlist 3 100)"
+expect_eq "host 3: status says bgp is not configured" "not configured" \
+	"$(evl_ztos 3 status --json | jq -r .subsystems.bgp.state)"
+
 # ---- cleanup ----
 
 for i in 1 2 3; do
 	d=$(evl_dir "$i")
-	fpids=$(cat /var/run/frr/ztos-ze-h$i/*.pid | paste -sd' ')
+	fpids=$(cat /var/run/frr/ztos-ze-h$i/*.pid 2>/dev/null | paste -sd' ')
 	evl_kill "$i" TERM
 	evl_in "$i" "$ZTOSD" --cleanup --config "$d/ztos.yaml" >"$d/cleanup.txt" 2>&1
 	# gone, or a zombie until init reaps it (the daemons were never our children)
