@@ -11,7 +11,8 @@ DESTDIR ?=
 include common.mk
 
 CONFIG_SRCS := $(wildcard agent/config/*.c)
-ZTOSD_SRCS := $(wildcard agent/*.c agent/api/*.c agent/kernel/*.c agent/subsys/*.c agent/report/*.c)
+ZTOSD_SRCS := $(wildcard agent/*.c agent/api/*.c agent/kernel/*.c agent/subsys/*.c \
+	agent/subsys/frr/*.c agent/report/*.c)
 ZTOS_SRCS := $(wildcard cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -84,6 +85,9 @@ $(BUILD)/tests/test_overlay_plan: TEST_LIBS += $(call lib,libnl-route-3.0 libnl-
 # The AF_XDP frame parser's test links the reader itself (libxdp, libbpf).
 $(BUILD)/tests/test_afxdp: $(BUILD)/agent/kernel/afxdp.o $(BUILD)/agent/err.o
 $(BUILD)/tests/test_afxdp: TEST_LIBS += $(call lib,libxdp libbpf)
+
+# The FRR renderer and parsers' test links them (and what they call) without the agent.
+$(BUILD)/tests/test_frr: $(addprefix $(BUILD)/agent/subsys/frr/,render.o state.o apply.o run.o daemons.o)
 
 # What includes a skeleton waits for it.
 $(call objs,$(BPF_TEST_SRCS) agent/subsys/datapath.c): $(BPF_SKELS)

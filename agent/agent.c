@@ -313,11 +313,21 @@ static int build(struct agent *a, const struct cfg_node *patch, struct cfg_node 
 	return err ? err : cfg_build(*tree, a->config_dir, cfg, errs);
 }
 
-static void describe_all(struct agent *a, cJSON *changes)
+/* A dry run's own checks and lines; the first refusal refuses it. */
+static int describe_all(struct agent *a, const struct ztos_config *cfg, cJSON *changes,
+			struct cfg_errors *errs)
 {
-	for (unsigned int i = 0; i < a->n_subs; i++)
-		if (a->subs[i].ops->describe)
-			a->subs[i].ops->describe(a->subs[i].priv, a->subs[i].txn, changes);
+	for (unsigned int i = 0; i < a->n_subs; i++) {
+		struct subsys_slot *s = &a->subs[i];
+		struct ztos_err e = { 0 };
+
+		if (s->ops->describe &&
+		    s->ops->describe(s->priv, a->cfg, cfg, s->txn, changes, &e)) {
+			refuse(s, &e, errs);
+			return e.code == -ENOMEM ? -ENOMEM : -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static void emit_changed(struct agent *a, bool api, const cJSON *changes)
@@ -360,7 +370,7 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 		goto out;
 	if (dry_run) {
 		if (changes_out)
-			describe_all(a, *changes_out);
+			err = describe_all(a, cfg, *changes_out, errs);
 		discard_from(a, 0);
 		goto out;
 	}
@@ -438,10 +448,10 @@ static void slot_status(struct agent *a, struct subsys_slot *s, struct subsys_st
 	if (s->ops->status)
 		s->ops->status(s->priv, a->cfg, st);
 	/* A start that was refused left nothing running: that is the state, with its reason. */
-	if (s->start_failed && st->state != SUBSYS_RUNNING) {
+	if (s->start_failed && !subsys_state_runs(st->state)) {
 		st->state = SUBSYS_ERROR;
 		snprintf(st->reason, sizeof(st->reason), "%s", s->err.msg);
-	} else if (s->err.code && st->state == SUBSYS_RUNNING) {
+	} else if (s->err.code && subsys_state_runs(st->state)) {
 		/* A change it refused: the previous config still runs. */
 		if (!st->detail)
 			st->detail = cJSON_CreateObject();
@@ -489,7 +499,7 @@ cJSON *agent_subsystem(struct agent *a, const struct subsys_ops *ops)
 void agent_subsystem_metrics(struct agent *a, cJSON *families)
 {
 	cJSON *up = metrics_family(families, "ztos_subsystem_up", "gauge",
-				   "1 when the subsystem runs (state running), else 0.");
+				   "1 when the subsystem runs (state running or degraded), else 0.");
 	cJSON *ref = metrics_family(families, "ztos_subsystem_refusals_total", "counter",
 				    "Starts and changes a subsystem refused.");
 
@@ -499,7 +509,7 @@ void agent_subsystem_metrics(struct agent *a, cJSON *families)
 
 		slot_status(a, s, &st);
 		cJSON_Delete(st.detail);
-		metrics_sample(up, st.state == SUBSYS_RUNNING, "subsystem", s->ops->name);
+		metrics_sample(up, subsys_state_runs(st.state), "subsystem", s->ops->name);
 		metrics_sample(ref, (double)atomic_load(&s->refusals), "subsystem", s->ops->name);
 		if (s->ops->metrics)
 			s->ops->metrics(s->priv, a->cfg, families);
@@ -511,9 +521,9 @@ void agent_subsystem_metrics(struct agent *a, cJSON *families)
 cJSON *metrics_collect(struct agent *a)
 {
 	static const char *const classes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
+	/* The agent's own event types; each subsystem's are its name. */
 	static const char *const event_types[] = { "agent", "config", "auth", "alert", "flow",
-						   "drop", "kernel", "datapath", "macsec", "dpi",
-						   "wireguard", "overlay" };
+						   "drop", "kernel" };
 	struct agent_metrics *m = &a->metrics;
 	cJSON *list = cJSON_CreateArray(), *f;
 
@@ -547,5 +557,8 @@ cJSON *metrics_collect(struct agent *a)
 	f = metrics_family(list, "ztos_events_total", "counter", "Events written, by event_type.");
 	for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
 		metrics_sample(f, (double)eventlog_count(event_types[i]), "event_type", event_types[i]);
+	for (unsigned int i = 0; i < a->n_subs; i++)
+		metrics_sample(f, (double)eventlog_count(a->subs[i].ops->name), "event_type",
+			       a->subs[i].ops->name);
 	return list;
 }

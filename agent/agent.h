@@ -136,6 +136,13 @@ void agent_wireguard(struct agent *a, cJSON *o);
  * came from a rotation over the API rather than the config file. */
 cJSON *agent_macsec(struct agent *a);
 bool agent_macsec_rotated(struct agent *a);
+/*
+ * The bgp object of /api/v1/network: the config and what FRR says now (peers, VNIs
+ * with their remote VTEPs and origin, MACs); {"configured": false} without a bgp:.
+ */
+cJSON *agent_bgp(struct agent *a);
+/* What XDP allows for vni, read from its map: [{address, origin}], or NULL (no datapath). */
+cJSON *agent_allowlist(struct agent *a, uint32_t vni);
 /* What the kernel supports (probed at start), a copy. */
 cJSON *agent_kernel_support(struct agent *a);
 /*

@@ -9,6 +9,7 @@
 #include "agent.h"
 #include "subsys/datapath.h"
 #include "subsys/dpi.h"
+#include "subsys/frr/frr.h"
 #include "subsys/macsec.h"
 #include "subsys/overlay.h"
 #include "subsys/wireguard.h"
@@ -126,4 +127,27 @@ int agent_rotate_macsec(struct agent *a, const struct cfg_node *rotation, cJSON 
 		macsec_mark_rotated(agent_subsys(a, &macsec_subsys));
 	cfg_node_free(patch);
 	return err;
+}
+
+cJSON *agent_bgp(struct agent *a)
+{
+	cJSON *o;
+
+	pthread_rwlock_rdlock(&a->lock);
+	o = frr_network(frr_of(agent_subsys(a, &frr_subsys)), a->cfg);
+	pthread_rwlock_unlock(&a->lock);
+	return o;
+}
+
+cJSON *agent_allowlist(struct agent *a, uint32_t vni)
+{
+	struct datapath *dp;
+	cJSON *o = NULL;
+
+	pthread_rwlock_rdlock(&a->lock);
+	dp = datapath_of(agent_subsys(a, &datapath_subsys));
+	if (dp)
+		o = datapath_vteps(dp, vni);
+	pthread_rwlock_unlock(&a->lock);
+	return o;
 }

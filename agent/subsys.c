@@ -14,6 +14,7 @@ static const char *const state_names[SUBSYS_N_STATES] = {
 	[SUBSYS_NOT_LOADED] = "not loaded",
 	[SUBSYS_NOT_SUPPORTED] = "not supported",
 	[SUBSYS_RUNNING] = "running",
+	[SUBSYS_DEGRADED] = "degraded",
 	[SUBSYS_ERROR] = "error",
 };
 
@@ -51,6 +52,7 @@ enum agent_health subsys_state_health(enum subsys_state s)
 		return HEALTH_ERROR;
 	case SUBSYS_NOT_LOADED:
 	case SUBSYS_NOT_SUPPORTED:
+	case SUBSYS_DEGRADED:
 		return HEALTH_DEGRADED;
 	default:
 		return HEALTH_OK;
@@ -89,6 +91,3 @@ void subsys_report_error(const char *name, const char *action, const struct ztos
 	event_emit(name, 0, NULL, body);
 }
 
-const char *const subsys_not_built_reason =
-	"not built into ztosd " ZTOS_VERSION " yet: its config is validated and kept, "
-	"nothing is applied to the kernel";

@@ -34,6 +34,7 @@ enum subsys_state {
 	SUBSYS_NOT_LOADED,	/* configured, but not in place: the reason says why */
 	SUBSYS_NOT_SUPPORTED,	/* configured, and the kernel lacks it */
 	SUBSYS_RUNNING,
+	SUBSYS_DEGRADED,	/* running, and not all of it works (a BGP peer down): the reason says why */
 	SUBSYS_ERROR,		/* configured, and putting it in place failed: the reason says why */
 	SUBSYS_N_STATES
 };
@@ -43,11 +44,18 @@ const char *subsys_state_name(enum subsys_state s);
 /* 0, or -EINVAL for a name that is none of them. */
 int subsys_state_parse(const char *name, enum subsys_state *out);
 
+/* Running, wholly or degraded: its part is in place. */
+static inline bool subsys_state_runs(enum subsys_state s)
+{
+	return s == SUBSYS_RUNNING || s == SUBSYS_DEGRADED;
+}
+
 enum agent_health { HEALTH_OK, HEALTH_DEGRADED, HEALTH_ERROR };
 
 const char *agent_health_name(enum agent_health h);
 /* What a subsystem in state s makes of the agent's health: an error is an error; a part
- * that is configured but not in place (not loaded, not supported) degrades it. */
+ * that is configured but not (wholly) in place (not loaded, not supported, degraded)
+ * degrades it. */
 enum agent_health subsys_state_health(enum subsys_state s);
 
 /* A subsystem's line in /api/v1/status. */
@@ -114,8 +122,12 @@ struct subsys_ops {
 	void (*commit)(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
 		       void *txn);
 	void (*discard)(void *priv, void *txn);
-	/* A dry run: add what the change would do beyond the config diff to changes. */
-	void (*describe)(void *priv, void *txn, cJSON *changes);
+	/*
+	 * A dry run, after every prepare: what the change would do beyond the config diff,
+	 * added to changes (the lines FRR would get); a refusal here refuses the dry run.
+	 */
+	int (*describe)(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
+			void *txn, cJSON *changes, struct ztos_err *e);
 
 	/* Once a second, with the configure lock held (cfg cannot change); n counts ticks. */
 	void (*tick)(void *priv, const struct ztos_config *cfg, uint64_t n);
@@ -136,7 +148,5 @@ struct subsys_ops {
 extern const struct subsys_ops *const subsys_table[];
 extern const unsigned int subsys_count;
 
-/* What a section that this build cannot put in place yet says (never invented state). */
-extern const char *const subsys_not_built_reason;
 
 #endif

@@ -83,7 +83,12 @@ struct ztos_tenant_info {
 	__u32 policy_gen;	/* bumped on each policy change: flows re-evaluate */
 };
 
-/* vteps: HASH, value __u32 (1) */
+/*
+ * vteps: HASH, value __u32: where the allowance comes from, bits (BPF only asks whether
+ * the key is there; the agent keeps an entry while one bit is set).
+ */
+#define ZTOS_VTEP_STATIC 1u	/* tenants[].vteps of the config */
+#define ZTOS_VTEP_EVPN 2u	/* learned: zebra installed its flood entry (BGP EVPN) */
 struct ztos_vtep_key {
 	__u32 vni;
 	__u32 family;

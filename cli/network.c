@@ -17,18 +17,21 @@ static const char group_help[] =
 	"Commands:\n";
 
 static const char show_help[] =
-	"Usage: ztos network show [--json]\n"
+	"Usage: ztos network show [--bgp] [--json]\n"
 	"\n"
-	"Show tenants (VNI, VTEPs, subnets, interfaces, VRF, policy), the underlay, BGP EVPN\n"
-	"and the state of the overlay and datapath in the kernel.\n"
+	"Show tenants (VNI, VTEPs allowed with their origin, subnets, interfaces, VRF,\n"
+	"policy), the underlay, BGP EVPN and the state of the overlay and datapath.\n"
 	"\n"
-	"  --json   print the agent's answer as JSON\n";
+	"  --bgp    BGP EVPN only: the peers (state, uptime, prefixes, last error) and\n"
+	"           per VNI the remote VTEPs (static or learned through EVPN) and MACs\n"
+	"  --json   print the agent's answer as JSON (with --bgp: its bgp object)\n";
 
 static const char configure_help[] =
 	"Usage: ztos network configure [--dry-run] --tenant NAME [--vni N] [--vtep ADDR]...\n"
 	"                              [--subnet CIDR]... [--interface IF]... [--remove]\n"
 	"       ztos network configure [--dry-run] --bgp [--local-as N] [--router-id ADDR]\n"
-	"                              [--peer ADDR [--as N]]... [--remove-peer ADDR]...\n"
+	"                              [--peer ADDR [--as N] [--rr-client] [--bfd]]...\n"
+	"                              [--remove-peer ADDR]... [--remove]\n"
 	"\n"
 	"Change the running agent's config: the options make a partial config that the\n"
 	"agent merges into its own, validates and applies. Prints what changed.\n"
@@ -48,7 +51,10 @@ static const char configure_help[] =
 	"  --router-id ADDR    this host's BGP router id (IPv4)\n"
 	"  --peer ADDR         add or change a peer\n"
 	"  --as N              the AS number of the --peer before it\n"
+	"  --rr-client         the --peer before it is a route-reflector client\n"
+	"  --bfd               the --peer before it is watched by BFD\n"
 	"  --remove-peer ADDR  remove a peer\n"
+	"  --remove            with --peer ADDR: remove that peer; alone: remove bgp:\n"
 	"\n"
 	"  --dry-run           show what would change, apply nothing\n"
 	"  --json              print the agent's answer as JSON\n"
@@ -56,6 +62,7 @@ static const char configure_help[] =
 	"Examples:\n"
 	"  ztos network configure --tenant blue --vni 100 --vtep 192.0.2.2\n"
 	"  ztos network configure --bgp --peer 10.1.1.1 --as 64512\n"
+	"  ztos network configure --bgp --peer 10.1.1.1 --remove --dry-run\n"
 	"  ztos network configure --tenant blue --remove --dry-run\n";
 
 /* ---- show ---- */
@@ -107,11 +114,36 @@ static void policy_cell(struct table *t, const cJSON *policy)
 		table_cell(t, "%s", json_str(policy, "default") ?: "?");
 }
 
+/* [{"address", "origin"}] as "192.0.2.2 (evpn), 192.0.2.3 (static)". */
+static void origin_cell(struct table *t, const cJSON *list)
+{
+	const cJSON *e;
+	struct strbuf sb = {};
+
+	cJSON_ArrayForEach(e, list)
+		sb_printf(&sb, "%s%s (%s%s)", e == list->child ? "" : ", ",
+			  json_str(e, "address") ?: "?", json_str(e, "origin") ?: "?",
+			  cJSON_IsTrue(json_get(e, "held")) ? ", held" : "");
+	table_cell(t, "%s", cJSON_GetArraySize(list) ? sb_str(&sb) : "-");
+	sb_free(&sb);
+}
+
+/* What XDP allows, when the agent says (it has a datapath); else the config's VTEPs. */
+static void vteps_cell(struct table *t, const cJSON *tenant)
+{
+	const cJSON *allow = json_get(tenant, "allowlist");
+
+	if (cJSON_IsArray(allow))
+		origin_cell(t, allow);
+	else
+		table_cell_json(t, json_get(tenant, "vteps"));
+}
+
 static void tenant_row(struct table *t, const cJSON *tenant)
 {
 	table_cell(t, "%s", json_str(tenant, "name") ?: "?");
 	table_cell_json(t, json_get(tenant, "vni"));
-	table_cell_json(t, json_get(tenant, "vteps"));
+	vteps_cell(t, tenant);
 	table_cell_json(t, json_get(tenant, "subnets"));
 	table_cell_json(t, json_get(tenant, "interfaces"));
 	vrf_cell(t, json_get(tenant, "vrf"));
@@ -151,12 +183,26 @@ static void underlay_line(struct strbuf *sb, const cJSON *u)
 		  json_str(u, "xdp_mode") ?: "?", port);
 }
 
+/* "Established 2m, 4 prefixes" or "Active (last error: ...)": what the agent was told */
+static void session_str(struct strbuf *sb, const cJSON *peer)
+{
+	double up = 0, pfx = 0;
+
+	sb_printf(sb, "%s", json_str(peer, "state") ?: "state unknown");
+	if (json_num(peer, "uptime_s", &up) && up > 0) {
+		sb_printf(sb, " ");
+		sb_duration(sb, up);
+	}
+	if (json_num(peer, "prefixes_received", &pfx))
+		sb_printf(sb, ", %.0f prefix%s", pfx, pfx == 1 ? "" : "es");
+	if (json_str(peer, "last_error"))
+		sb_printf(sb, " (%s)", json_str(peer, "last_error"));
+}
+
 static void bgp_line(struct strbuf *sb, const cJSON *bgp)
 {
-	static const char *const skip[] = { "address", "asn", NULL };
 	const cJSON *peer;
 	double asn = 0;
-	bool first = true;
 
 	if (!cJSON_IsTrue(json_get(bgp, "configured"))) {
 		sb_printf(sb, "bgp: not configured\n");
@@ -167,16 +213,67 @@ static void bgp_line(struct strbuf *sb, const cJSON *bgp)
 	state_str(sb, bgp);
 	sb_printf(sb, "\n");
 	cJSON_ArrayForEach(peer, json_get(bgp, "peers")) {
-		sb_printf(sb, "%s", first ? "  peers: " : ", ");
-		first = false;
 		asn = 0;
 		json_num(peer, "asn", &asn);
-		sb_printf(sb, "%s as %.0f", json_str(peer, "address") ?: "?", asn);
-		/* Later agents add the session state: show whatever else a peer has. */
-		json_flatten_around(sb, " (", peer, skip, ")");
-	}
-	if (!first)
+		sb_printf(sb, "  peer %s as %.0f: ", json_str(peer, "address") ?: "?", asn);
+		session_str(sb, peer);
 		sb_printf(sb, "\n");
+	}
+}
+
+/* ztos network show --bgp: a table of peers, one of VNIs. */
+static int render_bgp(const cJSON *root)
+{
+	const cJSON *bgp = json_get(root, "bgp"), *e, *v;
+	struct strbuf sb = {};
+	struct table peers, vnis;
+	int ret;
+
+	bgp_line(&sb, bgp);
+	printf("%s", sb_str(&sb));
+	sb_free(&sb);
+	if (!cJSON_IsTrue(json_get(bgp, "configured")))
+		return 0;
+	table_init(&peers, "PEER", "AS", "TYPE", "STATE", "UPTIME", "PFX-RCVD", "LAST-ERROR", NULL);
+	cJSON_ArrayForEach(e, json_get(bgp, "peers")) {
+		double up;
+
+		table_cell(&peers, "%s", json_str(e, "address") ?: "?");
+		table_cell_json(&peers, json_get(e, "asn"));
+		table_cell(&peers, "%s%s", json_str(e, "type") ?: "?",
+			   cJSON_IsTrue(json_get(e, "route_reflector_client")) ? ", rr-client" : "");
+		table_cell(&peers, "%s", json_str(e, "state") ?: "-");
+		if (json_num(e, "uptime_s", &up)) {
+			struct strbuf d = {};
+
+			sb_duration(&d, up);
+			table_cell(&peers, "%s", sb_str(&d));
+			sb_free(&d);
+		} else {
+			table_cell(&peers, "-");
+		}
+		table_cell_json(&peers, json_get(e, "prefixes_received"));
+		table_cell(&peers, "%s", json_str(e, "last_error") ?: "-");
+	}
+	table_init(&vnis, "VNI", "TENANT", "REMOTE-VTEPS", "MACS", "TYPE-2", "TYPE-3", NULL);
+	cJSON_ArrayForEach(v, json_get(bgp, "vnis")) {
+		const cJSON *r = json_get(v, "routes");
+
+		table_cell_json(&vnis, json_get(v, "vni"));
+		table_cell(&vnis, "%s", json_str(v, "tenant") ?: "-");
+		origin_cell(&vnis, json_get(v, "remote_vteps"));
+		table_cell_json(&vnis, json_get(v, "macs"));
+		table_cell_json(&vnis, json_get(r, "type2"));
+		table_cell_json(&vnis, json_get(r, "type3"));
+	}
+	printf("\n");
+	ret = table_print(&peers, stdout);
+	printf("\n");
+	if (!ret)
+		ret = table_print(&vnis, stdout);
+	table_free(&peers);
+	table_free(&vnis);
+	return ret;
 }
 
 static int render_network(const cJSON *root)
@@ -210,13 +307,53 @@ static int render_network(const cJSON *root)
 	return ret;
 }
 
+/* --bgp --json: the bgp object alone, as the agent gave it. */
+static int show_bgp(struct ztos_ctx *ctx)
+{
+	struct http_response resp;
+	char *text;
+	int ret;
+
+	if (!ctx->json)
+		return show(ctx, "/api/v1/network", NULL, render_bgp);
+	ret = api_request(ctx, "/api/v1/network", NULL, NULL, &resp);
+	if (!ret) {
+		text = cJSON_Print(json_get(resp.json, "bgp"));
+		printf("%s\n", text ?: "null");
+		free(text);
+	}
+	http_response_free(&resp);
+	return ret;
+}
+
 static int show_main(struct ztos_ctx *ctx, int argc, char **argv)
 {
-	int ret = read_opts(ctx, argc, argv, show_help);
+	static const struct option opts[] = {
+		{ "bgp", no_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	bool bgp = false;
+	int c, ret;
 
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'b') {
+			bgp = true;
+		} else if (c == 'j') {
+			ctx->json = true;
+		} else if (c == 'h') {
+			fputs(show_help, stdout);
+			return 0;
+		} else {
+			return opt_error(ctx, c, argv);
+		}
+	}
+	ret = no_operands(ctx, argc, argv);
 	if (ret)
-		return ret < 0 ? ret : 0;
-	return show(ctx, "/api/v1/network", NULL, render_network);
+		return ret;
+	return bgp ? show_bgp(ctx) : show(ctx, "/api/v1/network", NULL, render_network);
 }
 
 /* ---- configure ---- */
@@ -240,7 +377,7 @@ struct configure {
 enum {
 	OPT_TENANT = 256, OPT_VNI, OPT_VTEP, OPT_SUBNET, OPT_INTERFACE, OPT_REMOVE,
 	OPT_BGP, OPT_LOCAL_AS, OPT_ROUTER_ID, OPT_PEER, OPT_AS, OPT_REMOVE_PEER,
-	OPT_DRY_RUN, OPT_JSON,
+	OPT_RR_CLIENT, OPT_BFD, OPT_DRY_RUN, OPT_JSON,
 };
 
 static const struct option configure_opts[] = {
@@ -256,6 +393,8 @@ static const struct option configure_opts[] = {
 	{ "peer", required_argument, NULL, OPT_PEER },
 	{ "as", required_argument, NULL, OPT_AS },
 	{ "remove-peer", required_argument, NULL, OPT_REMOVE_PEER },
+	{ "rr-client", no_argument, NULL, OPT_RR_CLIENT },
+	{ "bfd", no_argument, NULL, OPT_BFD },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
@@ -322,10 +461,21 @@ static int tenant_option(const struct ztos_ctx *ctx, struct configure *c, int op
 	return -ENOENT;
 }
 
+/* --rr-client, --bfd: a flag of the --peer before it. */
+static int peer_flag(const struct ztos_ctx *ctx, struct configure *c, const char *opt,
+		     const char *key)
+{
+	if (!c->last_peer || json_get(c->last_peer, key))
+		return usage_error(ctx, "--%s: give it right after the --peer it belongs to", opt);
+	return cJSON_AddTrueToObject(c->last_peer, key) ? 0 : -ENOMEM;
+}
+
 static int bgp_option(const struct ztos_ctx *ctx, struct configure *c, int opt, const char *arg)
 {
 	switch (opt) {
 	case OPT_BGP: c->bgp = true; return 0;
+	case OPT_RR_CLIENT: return peer_flag(ctx, c, "rr-client", "route_reflector_client");
+	case OPT_BFD: return peer_flag(ctx, c, "bfd", "bfd");
 	case OPT_LOCAL_AS:
 		c->has_asn = true;
 		return parse_u32(ctx, "--local-as", arg, 1, UINT32_MAX, &c->asn);
@@ -361,7 +511,8 @@ static int configure_opt(struct ztos_ctx *ctx, struct configure *c, int opt,
 	}
 	ret = tenant_option(ctx, c, opt, optarg);
 	if (ret != -ENOENT) {
-		if (opt != OPT_TENANT && !c->tenant_opt)
+		/* --remove is --bgp's too (configure_check) */
+		if (opt != OPT_TENANT && opt != OPT_REMOVE && !c->tenant_opt)
 			c->tenant_opt = opt_name(opt);
 		return ret;
 	}
@@ -374,11 +525,27 @@ static int configure_opt(struct ztos_ctx *ctx, struct configure *c, int opt,
 	return opt_error(ctx, opt, argv);
 }
 
+static int bgp_remove_check(const struct ztos_ctx *ctx, const struct configure *c)
+{
+	const cJSON *p;
+
+	if (c->has_asn || c->router_id)
+		return usage_error(ctx, "--remove takes no --local-as or --router-id");
+	cJSON_ArrayForEach(p, c->peers)
+		if (json_get(p, "asn") || cJSON_GetArraySize(p) > 2)
+			return usage_error(ctx, "--remove with --peer %s takes no other peer "
+					   "options", json_str(p, "address") ?: "?");
+	return 0;
+}
+
 /* The grammar in configure_help, checked once every option is in. */
 static int configure_check(const struct ztos_ctx *ctx, const struct configure *c)
 {
 	if (c->tenant && c->bgp)
 		return usage_error(ctx, "--tenant and --bgp go in separate commands");
+	/* --remove belongs to --bgp as well: the whole section, or the peers named */
+	if (c->bgp && c->remove)
+		return bgp_remove_check(ctx, c);
 	if (!c->tenant && c->tenant_opt)
 		return usage_error(ctx, "--%s needs --tenant NAME", c->tenant_opt);
 	if (!c->bgp && c->bgp_opt)
@@ -387,9 +554,9 @@ static int configure_check(const struct ztos_ctx *ctx, const struct configure *c
 		return usage_error(ctx, "say what to configure: --tenant NAME or --bgp");
 	if (c->remove && (c->has_vni || c->vteps || c->subnets || c->interfaces))
 		return usage_error(ctx, "--remove takes no other tenant options");
-	if (c->bgp && !c->bgp_opt)
-		return usage_error(ctx, "--bgp needs --local-as, --router-id, --peer or "
-				   "--remove-peer");
+	if (c->bgp && !c->bgp_opt && !c->remove)
+		return usage_error(ctx, "--bgp needs --local-as, --router-id, --peer, "
+				   "--remove-peer or --remove");
 	return 0;
 }
 
@@ -426,6 +593,21 @@ static cJSON *bgp_json(struct configure *c)
 	return b;
 }
 
+/* --bgp --remove: {"bgp": null}, or the peers named, each with "remove": true */
+static cJSON *bgp_remove_json(struct configure *c)
+{
+	cJSON *b, *p;
+
+	if (!c->peers)
+		return cJSON_CreateNull();
+	cJSON_ArrayForEach(p, c->peers)
+		if (!json_get(p, "remove"))
+			cJSON_AddTrueToObject(p, "remove");
+	b = cJSON_CreateObject();
+	add_list(b, "peers", &c->peers);
+	return b;
+}
+
 /* {"tenants":[{...}]} or {"bgp":{...}}; NULL when out of memory. */
 static char *configure_body(struct configure *c)
 {
@@ -438,11 +620,22 @@ static char *configure_body(struct configure *c)
 		tenants = cJSON_AddArrayToObject(root, "tenants");
 		cJSON_AddItemToArray(tenants, tenant_json(c));
 	} else {
-		cJSON_AddItemToObject(root, "bgp", bgp_json(c));
+		cJSON_AddItemToObject(root, "bgp", c->remove ? bgp_remove_json(c) : bgp_json(c));
 	}
 	body = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return body;
+}
+
+/* A dry run's FRR difference, as frr-reload.py gives it: "- line" / "+ line". */
+static void frr_lines(const cJSON *lines)
+{
+	const cJSON *l;
+
+	cJSON_ArrayForEach(l, json_get(lines, "delete"))
+		printf("    - %s\n", cJSON_GetStringValue(l) ?: "");
+	cJSON_ArrayForEach(l, json_get(lines, "add"))
+		printf("    + %s\n", cJSON_GetStringValue(l) ?: "");
 }
 
 static int render_changes(const cJSON *root)
@@ -460,6 +653,7 @@ static int render_changes(const cJSON *root)
 		if (detail && *detail)
 			printf(" (%s)", detail);
 		printf("\n");
+		frr_lines(json_get(change, "lines"));
 		n++;
 	}
 	if (!n)

@@ -31,6 +31,8 @@ test=(
 	nodejs chromium
 	# fuzzing (tests/fuzz): libFuzzer and the sanitizers' runtime for clang 14
 	libclang-rt-14-dev
+	# BGP EVPN: FRRouting (zebra, bgpd, bfdd, vtysh) and frr-reload.py (only recommended by frr)
+	frr frr-pythontools
 )
 bench=(
 	# the peers the benchmarks measure against

@@ -66,32 +66,6 @@ static cJSON *tenant_json(const struct ztos_tenant *t)
 	return o;
 }
 
-static cJSON *bgp_json(const struct ztos_config *c)
-{
-	char buf[INET6_ADDRSTRLEN];
-	cJSON *o = cJSON_CreateObject(), *peers;
-
-	cJSON_AddBoolToObject(o, "configured", c->has_bgp);
-	if (!c->has_bgp)
-		return o;
-	cJSON_AddNumberToObject(o, "asn", c->bgp.asn);
-	cJSON_AddStringToObject(o, "router_id", inet_ntop(AF_INET, &c->bgp.router_id, buf,
-							   sizeof(buf)));
-	cJSON_AddBoolToObject(o, "advertise_all_vni", c->bgp.advertise_all_vni);
-	peers = cJSON_AddArrayToObject(o, "peers");
-	for (size_t i = 0; i < c->bgp.n_peers; i++) {
-		cJSON *p = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(p, "address", ztos_addr_str(&c->bgp.peers[i].address, buf,
-								     sizeof(buf)));
-		cJSON_AddNumberToObject(p, "asn", c->bgp.peers[i].asn);
-		cJSON_AddItemToArray(peers, p);
-	}
-	cJSON_AddStringToObject(o, "state", subsys_state_name(SUBSYS_NOT_LOADED));
-	cJSON_AddStringToObject(o, "reason", subsys_not_built_reason);
-	return o;
-}
-
 void api_network(struct api_request *req, struct api_response *resp)
 {
 	struct agent *a = req->agent;
@@ -112,9 +86,15 @@ void api_network(struct api_request *req, struct api_response *resp)
 		cJSON_AddNullToObject(o, "underlay");
 	}
 	tenants = cJSON_AddArrayToObject(o, "tenants");
-	for (size_t i = 0; i < c->n_tenants; i++)
-		cJSON_AddItemToArray(tenants, tenant_json(&c->tenants[i]));
-	cJSON_AddItemToObject(o, "bgp", bgp_json(c));
+	for (size_t i = 0; i < c->n_tenants; i++) {
+		cJSON *t = tenant_json(&c->tenants[i]), *allow;
+
+		/* What XDP allows, read from its map: static and learned, with their origin */
+		if ((allow = agent_allowlist(a, c->tenants[i].vni)))
+			cJSON_AddItemToObject(t, "allowlist", allow);
+		cJSON_AddItemToArray(tenants, t);
+	}
+	cJSON_AddItemToObject(o, "bgp", agent_bgp(a));
 	cJSON_AddNumberToObject(o, "generation", (double)snap->generation);
 	agent_snapshot_put(snap);
 	cJSON_AddItemToObject(o, "datapath", agent_subsystem(a, &datapath_subsys));
@@ -142,9 +122,10 @@ static void invalid(struct api_response *resp, const struct cfg_errors *errs, en
 		api_error(resp, 400, "bad_request", "the body is not valid JSON: %s: %s",
 			  errs->n ? errs->v[0].where : "?", errs->n ? errs->v[0].message : "?");
 	else if (why == KERNEL_REFUSED)
-		api_error(resp, 422, "apply_failed", "the kernel refused the change: %s%s",
-			  errs->n ? errs->v[0].message : "?", says_nothing_applied(errs)
-			  ? "" : "; nothing was applied");
+		api_error(resp, 422, "apply_failed", "%s refused the change: %s%s",
+			  errs->n && !strcmp(errs->v[0].where, "bgp") ? "FRR" : "the kernel",
+			  errs->n ? errs->v[0].message : "?",
+			  says_nothing_applied(errs) ? "" : "; nothing was applied");
 	else
 		api_error(resp, 422, "invalid_config",
 			  "%zu error%s in the configuration; nothing was applied", errs->n,

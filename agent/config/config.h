@@ -61,6 +61,10 @@ struct ztos_policy_rule {
 	uint16_t sport, dport;	/* 0: any */
 };
 
+/* An EVPN route distinguisher or route target: "ASN:NN" or "A.B.C.D:NN", with its NUL. */
+#define ZTOS_EVPN_RT_MAX 24
+typedef char ztos_rt[ZTOS_EVPN_RT_MAX];
+
 struct ztos_tenant {
 	char name[ZTOS_NAME_MAX + 1];
 	uint32_t vni;
@@ -73,6 +77,10 @@ struct ztos_tenant {
 	bool has_vrf;
 	uint32_t vrf_table;	/* 1..0xffffffff, not 253/254/255 (default/main/local) */
 	uint32_t l3vni;		/* 0: none */
+	/* EVPN (tenants[].evpn): "" and none while FRR's own RD (router-id:N), RT (AS:VNI) serve */
+	ztos_rt evpn_rd;
+	ztos_rt *rt_import, *rt_export;	/* evpn.rt goes into both */
+	size_t n_rt_import, n_rt_export;
 	enum ztos_action policy_default;	/* ZTOS_ALLOW or ZTOS_DENY */
 	struct ztos_policy_rule *rules;
 	size_t n_rules;
@@ -127,9 +135,18 @@ struct ztos_macsec {
 	size_t n_peers;
 };
 
+/* BGP keepalive and hold time, seconds; not set: FRR's (datacenter defaults: 3 and 9). */
+struct ztos_bgp_timers {
+	bool set;
+	uint16_t keepalive, hold;	/* hold 0 (never) or 3..65535, keepalive <= hold */
+};
+
 struct ztos_bgp_peer {
 	struct ztos_addr address;
-	uint32_t asn;
+	uint32_t asn;			/* bgp.asn: iBGP, another: eBGP */
+	bool route_reflector_client;
+	bool bfd;			/* with bgp.bfd's profile when there is one */
+	struct ztos_bgp_timers timers;	/* unset: bgp.timers */
 };
 
 struct ztos_bgp {
@@ -138,7 +155,15 @@ struct ztos_bgp {
 	struct ztos_bgp_peer *peers;
 	size_t n_peers;
 	bool advertise_all_vni;
+	struct ztos_bgp_timers timers;
+	bool has_bfd;			/* bgp.bfd: the timing of the peers with bfd: true */
+	uint32_t bfd_interval_ms;	/* transmit and receive, 10..60000 */
+	uint8_t bfd_multiplier;		/* 2..255 */
 };
+
+/* agent.frr.mode: start FRR for ztos (own), use the host's (host), or look first (auto). */
+enum ztos_frr_mode { ZTOS_FRR_AUTO, ZTOS_FRR_OWN, ZTOS_FRR_HOST };
+#define ZTOS_FRR_NAME_MAX 40	/* an FRR pathspace name (-N), without the NUL */
 
 struct ztos_dpi_cfg {
 	bool enabled;
@@ -163,6 +188,12 @@ struct ztos_config {
 	char *state_dir;
 	char *bpffs;
 	char *wireguard_go;	/* absolute path of the wireguard-go to run (agent.wireguard_go) */
+	struct {
+		/* "": derived from state_dir (frr/frr.h), so agents on one machine never meet */
+		char pathspace[ZTOS_FRR_NAME_MAX + 1];
+		char *dir;		/* FRR's daemons and frr-reload.py: /usr/lib/frr */
+		enum ztos_frr_mode mode;
+	} frr;
 	struct {
 		char *file;
 		bool syslog;

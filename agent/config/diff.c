@@ -276,6 +276,9 @@ static void diff_agent(struct dctx *d, const struct ztos_config *x, const struct
 	d_str(&top, "state_dir", x->state_dir, y->state_dir);
 	d_str(&top, "bpffs", x->bpffs, y->bpffs);
 	d_str(&top, "wireguard_go", x->wireguard_go, y->wireguard_go);
+	d_str(&top, "frr.pathspace", x->frr.pathspace, y->frr.pathspace);
+	d_str(&top, "frr.dir", x->frr.dir, y->frr.dir);
+	d_u64(&top, "frr.mode", x->frr.mode, y->frr.mode);
 	add_if_changed(d, &top, "agent");
 	d_str(&log, "file", x->log.file, y->log.file);
 	d_bool(&log, "syslog", x->log.syslog, y->log.syslog);
@@ -330,6 +333,12 @@ static void d_vrf(struct sbuf *b, const struct ztos_tenant *x, const struct ztos
 	d_u64(b, "vrf.l3vni", x->l3vni, y->l3vni);
 }
 
+static const char *rt_fmt(const void *elem, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", (const char *)elem);
+	return buf;
+}
+
 static void diff_tenant(struct dctx *d, const struct ztos_tenant *x, const struct ztos_tenant *y)
 {
 	struct sbuf b = { 0 };
@@ -346,6 +355,13 @@ static void diff_tenant(struct dctx *d, const struct ztos_tenant *x, const struc
 	d_str(&b, "policy.default", ztos_action_str(x->policy_default),
 	      ztos_action_str(y->policy_default));
 	d_rules(&b, x, y);
+	d_str(&b, "evpn.rd", x->evpn_rd, y->evpn_rd);
+	d_set(&b, "evpn.rt_import",
+	      &(struct set){ x->rt_import, x->n_rt_import, sizeof(*x->rt_import), rt_fmt },
+	      &(struct set){ y->rt_import, y->n_rt_import, sizeof(*y->rt_import), rt_fmt });
+	d_set(&b, "evpn.rt_export",
+	      &(struct set){ x->rt_export, x->n_rt_export, sizeof(*x->rt_export), rt_fmt },
+	      &(struct set){ y->rt_export, y->n_rt_export, sizeof(*y->rt_export), rt_fmt });
 	add_if_changed(d, &b, "tenant %s", y->name);
 }
 
@@ -542,6 +558,18 @@ static const struct ztos_bgp_peer *bgp_peer_find(const struct ztos_bgp *b,
 	return NULL;
 }
 
+static void d_timers(struct sbuf *b, const char *name, const struct ztos_bgp_timers *x,
+		     const struct ztos_bgp_timers *y)
+{
+	char s1[32] = "default", s2[32] = "default";
+
+	if (x->set)
+		snprintf(s1, sizeof(s1), "%u/%u", x->keepalive, x->hold);
+	if (y->set)
+		snprintf(s2, sizeof(s2), "%u/%u", y->keepalive, y->hold);
+	d_str(b, name, s1, s2);
+}
+
 static void diff_bgp_peers(struct dctx *d, const struct ztos_bgp *x, const struct ztos_bgp *y)
 {
 	const struct ztos_bgp_peer *other;
@@ -558,6 +586,10 @@ static void diff_bgp_peers(struct dctx *d, const struct ztos_bgp *x, const struc
 		}
 		b = (struct sbuf){ 0 };
 		d_u64(&b, "asn", x->peers[i].asn, other->asn);
+		d_bool(&b, "route_reflector_client", x->peers[i].route_reflector_client,
+		       other->route_reflector_client);
+		d_bool(&b, "bfd", x->peers[i].bfd, other->bfd);
+		d_timers(&b, "timers", &x->peers[i].timers, &other->timers);
 		add_if_changed(d, &b, "bgp peer %s", a);
 	}
 	for (i = 0; i < y->n_peers; i++) {
@@ -582,6 +614,10 @@ static void diff_bgp(struct dctx *d, const struct ztos_config *x, const struct z
 		      inet_ntop(AF_INET, &y->bgp.router_id, r2, sizeof(r2)));
 		d_bool(&s, "evpn.advertise_all_vni", x->bgp.advertise_all_vni,
 		       y->bgp.advertise_all_vni);
+		d_timers(&s, "timers", &x->bgp.timers, &y->bgp.timers);
+		d_bool(&s, "bfd", x->bgp.has_bfd, y->bgp.has_bfd);
+		d_u64(&s, "bfd.interval_ms", x->bgp.bfd_interval_ms, y->bgp.bfd_interval_ms);
+		d_u64(&s, "bfd.multiplier", x->bgp.bfd_multiplier, y->bgp.bfd_multiplier);
 		add_if_changed(d, &s, "bgp");
 	}
 	diff_bgp_peers(d, x->has_bgp ? &x->bgp : &none, y->has_bgp ? &y->bgp : &none);

@@ -232,12 +232,58 @@ static int a_wireguard_go(struct bctx *c, const struct cfg_node *v, void *obj)
 	return get_path(c, v, &((struct ztos_config *)obj)->wireguard_go);
 }
 
+/* A pathspace names folders under /var/run/frr and /etc/frr: one plain word. */
+static int fr_pathspace(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_config *cfg = obj;
+	const char *s;
+	int err = get_str(c, v, &s);
+
+	if (err)
+		return err;
+	if (!*s || strlen(s) > ZTOS_FRR_NAME_MAX || s[0] == '.' ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		    strlen(s))
+		return b_err(c, v, "'%.60s' is not an FRR pathspace name: 1 to %d letters, digits, "
+			     "'_', '.' or '-', not starting with '.'", s, ZTOS_FRR_NAME_MAX);
+	snprintf(cfg->frr.pathspace, sizeof(cfg->frr.pathspace), "%s", s);
+	return 0;
+}
+
+static int fr_dir(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_path(c, v, &((struct ztos_config *)obj)->frr.dir);
+}
+
+static int fr_mode(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	static const char *const names[] = { "auto", "own", "host", NULL };
+	int i, err = get_enum(c, v, names, &i);
+
+	if (!err)
+		((struct ztos_config *)obj)->frr.mode = (enum ztos_frr_mode)i;
+	return err;
+}
+
+static const struct field frr_fields[] = {
+	{ "pathspace", fr_pathspace, NULL },
+	{ "dir", fr_dir, NULL },
+	{ "mode", fr_mode, NULL },
+	{ 0 },
+};
+
+static int a_frr(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return walk_map(c, v, frr_fields, obj);
+}
+
 static const struct field agent_fields[] = {
 	{ "api", a_api, NULL },
 	{ "state_dir", a_state_dir, NULL },
 	{ "bpffs", a_bpffs, NULL },
 	{ "log", a_log, NULL },
 	{ "wireguard_go", a_wireguard_go, NULL },
+	{ "frr", a_frr, NULL },
 	{ 0 },
 };
 
@@ -250,12 +296,14 @@ static int agent_defaults(struct ztos_config *cfg)
 	cfg->bpffs = strdup("/sys/fs/bpf/ztos");
 	cfg->log.file = strdup("/var/log/ztos/events.json");
 	cfg->log.level = strdup("info");
+	cfg->frr.dir = strdup("/usr/lib/frr");
 	cfg->log.max_bytes = 64u << 20;
 	cfg->log.keep = 5;
 	cfg->api.header_timeout_s = 10;
 	cfg->wireguard_go = strdup("/usr/bin/wireguard-go");
 	if (!cfg->api.listen || !cfg->api.socket || !cfg->api.token_file || !cfg->state_dir ||
-	    !cfg->bpffs || !cfg->log.file || !cfg->log.level || !cfg->wireguard_go)
+	    !cfg->bpffs || !cfg->log.file || !cfg->log.level || !cfg->wireguard_go ||
+	    !cfg->frr.dir)
 		return -ENOMEM;
 	return 0;
 }
@@ -348,9 +396,73 @@ static int bp_asn(struct bctx *c, const struct cfg_node *v, void *obj)
 	return get_asn(c, v, &((struct ztos_bgp_peer *)obj)->asn);
 }
 
+static int get_seconds(struct bctx *c, const struct cfg_node *v, uint64_t min, const char *what,
+		       uint16_t *out)
+{
+	uint64_t x;
+	int err = get_uint(c, v, min, 65535, what, &x);
+
+	if (!err)
+		*out = (uint16_t)x;
+	return err;
+}
+
+static int tm_keepalive(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_seconds(c, v, 0, "a keepalive interval (seconds)",
+			   &((struct ztos_bgp_timers *)obj)->keepalive);
+}
+
+static int tm_hold(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_bgp_timers *t = obj;
+	int err = get_seconds(c, v, 0, "a hold time (seconds)", &t->hold);
+
+	if (!err && t->hold && t->hold < 3)
+		return b_err(c, v, "a hold time is 0 (never) or 3..65535 seconds (RFC 4271), "
+			     "not %s", v->text);
+	return err;
+}
+
+static const struct field timer_fields[] = {
+	{ "keepalive", tm_keepalive, "add keepalive (seconds, such as 3)" },
+	{ "hold", tm_hold, "add hold (seconds, such as 9: three keepalives)" },
+	{ 0 },
+};
+
+static int get_timers(struct bctx *c, const struct cfg_node *v, struct ztos_bgp_timers *t)
+{
+	int err = walk_map(c, v, timer_fields, t);
+
+	if (!err && t->hold && t->keepalive > t->hold)
+		return b_err(c, v, "keepalive %u is longer than hold %u: the session would expire "
+			     "between two keepalives; make keepalive a third of hold",
+			     t->keepalive, t->hold);
+	t->set = !err;
+	return err;
+}
+
+static int bp_rr_client(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_bool(c, v, &((struct ztos_bgp_peer *)obj)->route_reflector_client);
+}
+
+static int bp_bfd(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_bool(c, v, &((struct ztos_bgp_peer *)obj)->bfd);
+}
+
+static int bp_timers(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_timers(c, v, &((struct ztos_bgp_peer *)obj)->timers);
+}
+
 static const struct field bgp_peer_fields[] = {
 	{ "address", bp_address, "add the peer's address" },
 	{ "asn", bp_asn, "add the peer's AS number" },
+	{ "route_reflector_client", bp_rr_client, NULL },
+	{ "bfd", bp_bfd, NULL },
+	{ "timers", bp_timers, NULL },
 	{ 0 },
 };
 
@@ -413,11 +525,55 @@ static int b_evpn(struct bctx *c, const struct cfg_node *v, void *obj)
 	return walk_map(c, v, evpn_fields, obj);
 }
 
+static int b_timers(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_timers(c, v, &((struct ztos_bgp *)obj)->timers);
+}
+
+static int bfd_interval(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 10, 60000, "a BFD interval (milliseconds)", &x);
+
+	if (!err)
+		((struct ztos_bgp *)obj)->bfd_interval_ms = (uint32_t)x;
+	return err;
+}
+
+static int bfd_multiplier(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 2, 255, "a BFD detect multiplier", &x);
+
+	if (!err)
+		((struct ztos_bgp *)obj)->bfd_multiplier = (uint8_t)x;
+	return err;
+}
+
+static const struct field bfd_fields[] = {
+	{ "interval_ms", bfd_interval, NULL },
+	{ "multiplier", bfd_multiplier, NULL },
+	{ 0 },
+};
+
+/* FRR's own BFD defaults (300 ms, 3) unless given. */
+static int b_bfd(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_bgp *b = obj;
+
+	b->has_bfd = true;
+	b->bfd_interval_ms = 300;
+	b->bfd_multiplier = 3;
+	return walk_map(c, v, bfd_fields, b);
+}
+
 static const struct field bgp_fields[] = {
 	{ "asn", b_asn, "add this host's AS number (1..4294967295)" },
 	{ "router_id", b_router_id, "add a router ID, an IPv4 address such as 192.0.2.1" },
 	{ "peers", b_peers, NULL },
 	{ "evpn", b_evpn, NULL },
+	{ "timers", b_timers, NULL },
+	{ "bfd", b_bfd, NULL },
 	{ 0 },
 };
 
@@ -692,6 +848,29 @@ static void underlay_vs_tenants(struct bctx *c, const struct cfg_node *root,
 	}
 }
 
+/*
+ * FRR 8.4's EVPN announces IPv4 VTEPs only; a tenant's RD/RT mean nothing without BGP.
+ */
+static void bgp_vs_rest(struct bctx *c, const struct cfg_node *root, const struct ztos_config *cfg)
+{
+	const struct cfg_node *seq = cfg_map_get(root, "tenants");
+	char suffix[64];
+
+	if (cfg->has_bgp && cfg->has_underlay && cfg->underlay.address.family == AF_INET6)
+		b_err_at(c, cfg_map_path(root, "underlay.address"), "underlay.address",
+			 "BGP EVPN (FRR 8.4) announces IPv4 VTEPs only: give the underlay an IPv4 "
+			 "address, or remove bgp:");
+	for (size_t i = 0; !cfg->has_bgp && seq && i < cfg->n_tenants; i++) {
+		const struct cfg_node *e = cfg_map_get(seq->items[i], "evpn");
+
+		if (!e)
+			continue;
+		snprintf(suffix, sizeof(suffix), "tenants[%zu].evpn", i);
+		b_err_at(c, e, suffix, "an RD or route target is for BGP EVPN: add a bgp: section, "
+			 "or remove evpn from tenant %s", cfg->tenants[i].name);
+	}
+}
+
 int cfg_build(const struct cfg_node *root, const char *base_dir, struct ztos_config **out,
 	      struct cfg_errors *errs)
 {
@@ -715,6 +894,8 @@ int cfg_build(const struct cfg_node *root, const char *base_dir, struct ztos_con
 		underlay_vs_tenants(&c, root, cfg);
 	if (!c.err && cfg->has_dpi)
 		rules_not_secrets(&c, root, cfg);
+	if (!c.err)
+		bgp_vs_rest(&c, root, cfg);
 	err = c.err ? c.err : errs->n > n_errs ? -EINVAL : 0;
 	/* cross-checks run after the walk: put their errors where they belong */
 	cfg_errors_sort(errs, n_errs);

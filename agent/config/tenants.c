@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The tenants: list: VNIs, VTEPs, ports, subnets, VRFs and policy. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -120,6 +121,118 @@ static int t_vrf(struct bctx *c, const struct cfg_node *v, void *obj)
 
 	t->has_vrf = true;
 	return walk_map(c, v, vrf_fields, t);
+}
+
+/* ---- evpn: route distinguisher and route targets ---- */
+
+/*
+ * "ASN:NN" (a 2-byte ASN with a 4-byte number, or a 4-byte ASN with a 2-byte one) or
+ * "A.B.C.D:NN" (a 2-byte number), as RFC 4364 types 0, 1 and 2 have them.
+ */
+static bool rt_ok(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	struct in_addr a;
+	char head[INET_ADDRSTRLEN], *end;
+	unsigned long long x, y;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(head) || !colon[1])
+		return false;
+	memcpy(head, s, colon - s);
+	head[colon - s] = '\0';
+	errno = 0;
+	y = strtoull(colon + 1, &end, 10);
+	if (*end || errno || colon[1] == '-' || colon[1] == '+')
+		return false;
+	if (inet_pton(AF_INET, head, &a) == 1)
+		return y <= 65535;
+	x = strtoull(head, &end, 10);
+	if (*end || errno || head[0] == '-' || head[0] == '+' || x > UINT32_MAX)
+		return false;
+	return x <= 65535 ? y <= UINT32_MAX : y <= 65535;
+}
+
+static int get_rt(struct bctx *c, const struct cfg_node *v, const char *what, char *out)
+{
+	const char *s;
+	int err = get_str(c, v, &s);
+
+	if (err)
+		return err;
+	if (strlen(s) >= ZTOS_EVPN_RT_MAX || !rt_ok(s))
+		return b_err(c, v, "'%.40s' is not %s: write ASN:NN (64512:100) or IPv4:NN "
+			     "(192.0.2.1:100)", s, what);
+	snprintf(out, ZTOS_EVPN_RT_MAX, "%s", s);
+	return 0;
+}
+
+static int ev_rd(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_rt(c, v, "a route distinguisher", ((struct ztos_tenant *)obj)->evpn_rd);
+}
+
+static int rt_item(struct bctx *c, const struct cfg_node *v, void *elem)
+{
+	return get_rt(c, v, "a route target", elem);
+}
+
+/* Appends to *list: evpn.rt goes into both import and export. */
+static int rt_list(struct bctx *c, const struct cfg_node *v, ztos_rt **list, size_t *n)
+{
+	void *arr = NULL;
+	size_t k = 0;
+	int err = walk_list(c, v, sizeof(ztos_rt), &arr, &k, rt_item);
+	ztos_rt *grown;
+
+	if (err || !k) {
+		free(arr);
+		return err;
+	}
+	grown = realloc(*list, (*n + k) * sizeof(ztos_rt));
+	if (!grown) {
+		free(arr);
+		return c->err = -ENOMEM;
+	}
+	memcpy(grown + *n, arr, k * sizeof(ztos_rt));
+	*list = grown;
+	*n += k;
+	free(arr);
+	return 0;
+}
+
+static int ev_rt(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+
+	return rt_list(c, v, &t->rt_import, &t->n_rt_import) ?:
+	       rt_list(c, v, &t->rt_export, &t->n_rt_export);
+}
+
+static int ev_rt_import(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+
+	return rt_list(c, v, &t->rt_import, &t->n_rt_import);
+}
+
+static int ev_rt_export(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+
+	return rt_list(c, v, &t->rt_export, &t->n_rt_export);
+}
+
+static const struct field evpn_fields[] = {
+	{ "rd", ev_rd, NULL },
+	{ "rt", ev_rt, NULL },
+	{ "rt_import", ev_rt_import, NULL },
+	{ "rt_export", ev_rt_export, NULL },
+	{ 0 },
+};
+
+static int t_evpn(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return walk_map(c, v, evpn_fields, obj);
 }
 
 /* ---- policy ---- */
@@ -274,6 +387,7 @@ static const struct field tenant_fields[] = {
 	{ "interfaces", t_interfaces, NULL },
 	{ "subnets", t_subnets, NULL },
 	{ "vrf", t_vrf, NULL },
+	{ "evpn", t_evpn, NULL },
 	{ "policy", t_policy, NULL },
 	{ 0 },
 };

@@ -138,6 +138,8 @@ static void tenant_free(struct ztos_tenant *t)
 	free(t->interfaces);
 	free(t->subnets);
 	free(t->rules);
+	free(t->rt_import);
+	free(t->rt_export);
 }
 
 static void wireguard_free(struct ztos_wireguard *wg)
@@ -184,6 +186,7 @@ void cfg_free(struct ztos_config *cfg)
 	free(cfg->state_dir);
 	free(cfg->bpffs);
 	free(cfg->wireguard_go);
+	free(cfg->frr.dir);
 	free(cfg->log.file);
 	free(cfg->log.level);
 	for (i = 0; i < cfg->n_tenants; i++)

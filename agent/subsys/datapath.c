@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -61,6 +62,10 @@ struct datapath {
 	char missing[MISSING_MAX][IF_NAMESIZE];	/* tenant interfaces not there (yet) */
 	size_t n_missing;
 	uint64_t aged, events_seen;
+	/* The allowlist's entries change from the config (apply) and from EVPN (the event
+	 * loop): one read-modify-write at a time, and none inside an apply's snapshot. */
+	pthread_mutex_t vtep_lock;
+	uint64_t learned_refused;	/* learned VTEPs of VNIs this host does not serve */
 };
 
 /* Every datapath error is the datapath's: the object and the reason are in the message. */
@@ -556,7 +561,7 @@ static int write_tenant(struct datapath *dp, struct control *c, const struct zto
 	struct ztos_tenant_info info, cur;
 	struct ztos_policy pol, old;
 	struct ztos_vtep_key vk;
-	__u32 one = 1, vni = t->vni;
+	__u32 vni = t->vni;
 	int ret;
 
 	ret = tenant_id_for(c, vni, &info);
@@ -573,9 +578,13 @@ static int write_tenant(struct datapath *dp, struct control *c, const struct zto
 	}
 	for (size_t i = 0; i < t->n_vteps; i++) {
 		char addr[INET6_ADDRSTRLEN];
+		__u32 origin = 0;
 
 		dpmap_vtep_key(vni, &t->vteps[i], &vk);
-		if (bpf_map_update_elem(c->vteps, &vk, &one, BPF_ANY))
+		if (!bpf_map_lookup_elem(c->vteps, &vk, &origin) && (origin & ZTOS_VTEP_STATIC))
+			continue;
+		origin |= ZTOS_VTEP_STATIC;
+		if (bpf_map_update_elem(c->vteps, &vk, &origin, BPF_ANY))
 			return fail(e, -errno, "datapath: tenant %s: allow VTEP %s (write the vteps "
 				    "map)", t->name, ztos_addr_str(&t->vteps[i], addr, sizeof(addr)));
 	}
@@ -620,10 +629,20 @@ static int remove_stale_tenants(const struct control *c, const struct ztos_confi
 		have_prev = false;	/* restart the walk: the map changed under it */
 	}
 	have_prev = false;
-	/* VTEPs the config no longer has, of removed tenants and of kept ones alike. */
+	/*
+	 * VTEPs the config no longer has, of removed tenants and of kept ones alike. A
+	 * learned one stays while its VNI has a tenant: EVPN, not the config, withdraws it.
+	 */
 	while (!bpf_map_get_next_key(c->vteps, have_prev ? &pk : NULL, &vk)) {
-		if (!vtep_wanted(cfg, &vk) && !bpf_map_delete_elem(c->vteps, &vk))
+		__u32 origin = 0, want;
+
+		bpf_map_lookup_elem(c->vteps, &vk, &origin);
+		want = (vtep_wanted(cfg, &vk) ? ZTOS_VTEP_STATIC : 0) |
+		       (tenant_by_vni(cfg, vk.vni) ? origin & ZTOS_VTEP_EVPN : 0);
+		if (!want && !bpf_map_delete_elem(c->vteps, &vk))
 			continue;
+		if (want && want != origin)
+			bpf_map_update_elem(c->vteps, &vk, &want, BPF_EXIST);
 		pk = vk;
 		have_prev = true;
 	}
@@ -812,6 +831,7 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 	if (cfg->n_tenants > ZTOS_MAX_TENANTS)
 		return fail(e, 0, "datapath: %zu tenants, the maps hold %d", cfg->n_tenants,
 			    ZTOS_MAX_TENANTS);
+	pthread_mutex_lock(&dp->vtep_lock);
 	c.tenants = bpf_map__fd(dp->xdp->maps.tenants);
 	c.vteps = bpf_map__fd(dp->xdp->maps.vteps);
 	c.policy = bpf_map__fd(dp->xdp->maps.policy);
@@ -819,7 +839,7 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 	load_used_ids(&c);
 	ret = control_snap_take(dp, &snap, e);
 	if (ret)
-		return ret;
+		goto out;
 	for (size_t i = 0; i < cfg->n_tenants && !ret; i++)
 		ret = write_tenant(dp, &c, &cfg->tenants[i], e);
 	if (!ret)
@@ -845,8 +865,123 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 		dp->underlay[0] = '\0';
 	}
 out:
+	pthread_mutex_unlock(&dp->vtep_lock);
 	control_snap_free(&snap);
 	return ret;
+}
+
+/* ---- learned VTEPs (EVPN) ---- */
+
+/* Set or clear bit on k; the entry goes when no bit is left. Call with vtep_lock held. */
+static int vtep_origin(int fd, const struct ztos_vtep_key *k, __u32 bit, bool on)
+{
+	__u32 origin = 0, want;
+
+	bpf_map_lookup_elem(fd, k, &origin);
+	want = on ? origin | bit : origin & ~bit;
+	if (want == origin)
+		return 0;
+	if (!want)
+		return bpf_map_delete_elem(fd, k) ? -errno : 0;
+	return bpf_map_update_elem(fd, k, &want, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * The per-CPU caches hold an answer for one jiffy (bpf/lib/cache.h): a learned VTEP
+ * counts from the next jiffy without zeroing them, which would cost more than it buys.
+ */
+int datapath_vtep_learned(struct datapath *dp, const struct ztos_config *cfg, uint32_t vni,
+			  const struct ztos_addr *vtep, bool add)
+{
+	struct ztos_vtep_key k;
+	int ret;
+
+	if (add && !tenant_by_vni(cfg, vni)) {
+		pthread_mutex_lock(&dp->vtep_lock);
+		dp->learned_refused++;
+		pthread_mutex_unlock(&dp->vtep_lock);
+		return -ENOENT;
+	}
+	dpmap_vtep_key(vni, vtep, &k);
+	pthread_mutex_lock(&dp->vtep_lock);
+	ret = vtep_origin(bpf_map__fd(dp->xdp->maps.vteps), &k, ZTOS_VTEP_EVPN, add);
+	pthread_mutex_unlock(&dp->vtep_lock);
+	return ret;
+}
+
+static bool in_list(const struct ztos_vtep_key *k, const struct datapath_vtep *v, size_t n)
+{
+	struct ztos_vtep_key w;
+
+	for (size_t i = 0; i < n; i++) {
+		dpmap_vtep_key(v[i].vni, &v[i].addr, &w);
+		if (!memcmp(&w, k, sizeof(w)))
+			return true;
+	}
+	return false;
+}
+
+int datapath_vteps_learned_sync(struct datapath *dp, const struct ztos_config *cfg,
+				const struct datapath_vtep *v, size_t n)
+{
+	int fd = bpf_map__fd(dp->xdp->maps.vteps), ret = 0;
+	struct ztos_vtep_key k, pk;
+	bool have_prev = false;
+
+	pthread_mutex_lock(&dp->vtep_lock);
+	for (size_t i = 0; i < n && !ret; i++) {
+		if (!tenant_by_vni(cfg, v[i].vni)) {
+			dp->learned_refused++;
+			continue;
+		}
+		dpmap_vtep_key(v[i].vni, &v[i].addr, &k);
+		ret = vtep_origin(fd, &k, ZTOS_VTEP_EVPN, true);
+	}
+	/* learned before and not now: the bit goes (the entry too, if it was only that) */
+	while (!ret && !bpf_map_get_next_key(fd, have_prev ? &pk : NULL, &k)) {
+		__u32 origin = 0;
+		bool stale = !bpf_map_lookup_elem(fd, &k, &origin) && (origin & ZTOS_VTEP_EVPN) &&
+			     (!tenant_by_vni(cfg, k.vni) || !in_list(&k, v, n));
+
+		if (stale && origin == ZTOS_VTEP_EVPN) {
+			if (!bpf_map_delete_elem(fd, &k))
+				continue;	/* the walk goes on from the previous key */
+		} else if (stale) {
+			ret = vtep_origin(fd, &k, ZTOS_VTEP_EVPN, false);
+		}
+		pk = k;
+		have_prev = true;
+	}
+	pthread_mutex_unlock(&dp->vtep_lock);
+	return ret;
+}
+
+cJSON *datapath_vteps(struct datapath *dp, uint32_t vni)
+{
+	int fd = bpf_map__fd(dp->xdp->maps.vteps);
+	cJSON *arr = cJSON_CreateArray();
+	struct ztos_vtep_key k, pk;
+	bool have_prev = false;
+	char buf[INET6_ADDRSTRLEN];
+
+	pthread_mutex_lock(&dp->vtep_lock);
+	while (!bpf_map_get_next_key(fd, have_prev ? &pk : NULL, &k)) {
+		__u32 origin = 0;
+
+		pk = k;
+		have_prev = true;
+		if (k.vni != vni || bpf_map_lookup_elem(fd, &k, &origin))
+			continue;
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "address", words_str((__u8)k.family, k.addr, buf,
+								sizeof(buf)));
+		cJSON_AddStringToObject(o, "origin", origin == (ZTOS_VTEP_STATIC | ZTOS_VTEP_EVPN)
+					? "static+evpn" : origin & ZTOS_VTEP_EVPN ? "evpn" : "static");
+		cJSON_AddItemToArray(arr, o);
+	}
+	pthread_mutex_unlock(&dp->vtep_lock);
+	return arr;
 }
 
 /* ---- events ---- */
@@ -1203,6 +1338,7 @@ int datapath_start(const struct ztos_config *cfg, struct datapath **out, struct 
 
 	if (!dp)
 		return fail(e, -ENOMEM, "datapath");
+	pthread_mutex_init(&dp->vtep_lock, NULL);
 	snprintf(dp->bpffs, sizeof(dp->bpffs), "%s", cfg->bpffs);
 	dp->mono_to_real_us = mono_to_real_us();
 	ret = load(dp, cfg, e);
@@ -1229,6 +1365,7 @@ void datapath_stop(struct datapath *dp)
 	ztos_dpi__destroy(dp->dpi);
 	ztos_tc__destroy(dp->tc);
 	ztos_xdp__destroy(dp->xdp);
+	pthread_mutex_destroy(&dp->vtep_lock);
 	free(dp);
 }
 
@@ -1332,7 +1469,9 @@ static int apply(void *priv, const struct ztos_config *old, const struct ztos_co
 	if (!t)
 		return fail(e, -ENOMEM, "datapath");
 	if (p->dp) {
+		pthread_mutex_lock(&p->dp->vtep_lock);
 		ret = control_snap_take(p->dp, &t->before, e);
+		pthread_mutex_unlock(&p->dp->vtep_lock);
 		if (!ret)
 			ret = datapath_apply(p->dp, old, cfg, e);
 	} else {
@@ -1361,7 +1500,10 @@ static void undo(void *priv, const struct ztos_config *old, const struct ztos_co
 		/* Ports and attachments back to old, then the maps exactly as they were. */
 		if (datapath_apply(p->dp, cfg, old, &e))
 			pr_warn("undo: %s", e.msg);
+		/* A VTEP EVPN taught in between goes too: the next commit resyncs the learned set. */
+		pthread_mutex_lock(&p->dp->vtep_lock);
 		control_snap_restore(p->dp, &t->before);
+		pthread_mutex_unlock(&p->dp->vtep_lock);
 	}
 	txn_free(t);
 }

@@ -44,6 +44,23 @@ int datapath_start(const struct ztos_config *cfg, struct datapath **out, struct 
 int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 		   const struct ztos_config *cfg, struct ztos_err *e);
 
+/*
+ * Learned VTEPs (BGP EVPN) beside the config's: each allowlist entry keeps its origin
+ * (bpf/ztos_common.h, ZTOS_VTEP_*). A VNI cfg has no tenant for never gets one
+ * (-ENOENT, counted). Safe from any thread while dp lives. 0 / -errno.
+ */
+struct datapath_vtep {
+	uint32_t vni;
+	struct ztos_addr addr;
+};
+int datapath_vtep_learned(struct datapath *dp, const struct ztos_config *cfg, uint32_t vni,
+			  const struct ztos_addr *vtep, bool add);
+/* The learned set as a whole: what is not in v is no longer learned. */
+int datapath_vteps_learned_sync(struct datapath *dp, const struct ztos_config *cfg,
+				const struct datapath_vtep *v, size_t n);
+/* vni's allowlist, as [{"address", "origin": "static" | "evpn" | "static+evpn"}]. */
+cJSON *datapath_vteps(struct datapath *dp, uint32_t vni);
+
 /* eve.json's flow_id of a flow key: the same number in flow, drop and alert events. */
 struct ztos_flow_key;
 uint64_t datapath_flow_id(const struct ztos_flow_key *k);

@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -45,6 +46,9 @@ struct overlay {
 	/* Tenant interfaces that did not exist at the last apply: the tick looks for them. */
 	char (*missing)[IF_NAMESIZE];
 	size_t n_missing;
+	/* The FDB entries ztos wrote, kept in state_dir/overlay-fdb across restarts. */
+	struct ovl_owned owned;
+	bool owned_loaded;
 	const cJSON *kernel;	/* the kernel's support, probed once at start (subsys_env) */
 };
 
@@ -342,6 +346,74 @@ static void roll_back(struct exec *x, struct ovl_kernel *k, struct cfg_errors *e
 static int apply(struct overlay *ov, const struct ztos_config *old, const struct ztos_config *cfg,
 		 struct cfg_errors *errs);
 
+static void owned_path(const struct ztos_config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/overlay-fdb", cfg->state_dir);
+}
+
+/* What an earlier agent recorded; with ov->lock held. */
+static void owned_load(struct overlay *ov, const struct ztos_config *cfg)
+{
+	char path[PATH_MAX], a[INET6_ADDRSTRLEN + 1];
+	unsigned int vni;
+	FILE *f;
+
+	if (ov->owned_loaded)
+		return;
+	ov->owned_loaded = true;
+	owned_path(cfg, path, sizeof(path));
+	f = fopen(path, "re");
+	while (f && fscanf(f, "%u %46s", &vni, a) == 2) {
+		struct ovl_owned_fdb *nv = realloc(ov->owned.v, (ov->owned.n + 1) * sizeof(*nv));
+		struct ztos_addr addr = { .family = AF_INET };
+
+		if (!nv)
+			break;
+		ov->owned.v = nv;
+		if (inet_pton(AF_INET, a, &addr.v4) != 1) {
+			addr.family = AF_INET6;
+			if (inet_pton(AF_INET6, a, &addr.v6) != 1)
+				continue;
+		}
+		ov->owned.v[ov->owned.n++] = (struct ovl_owned_fdb){ .vni = vni, .addr = addr };
+	}
+	if (f)
+		fclose(f);
+}
+
+/* After an apply: every static VTEP of cfg has its entry, written by ztos (or adopted). */
+static void owned_save(struct overlay *ov, const struct ztos_config *cfg)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], a[INET6_ADDRSTRLEN];
+	struct ovl_owned_fdb *v;
+	size_t n = 0;
+	FILE *f;
+
+	for (size_t i = 0; i < cfg->n_tenants; i++)
+		n += cfg->tenants[i].n_vteps;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return;
+	n = 0;
+	for (size_t i = 0; i < cfg->n_tenants; i++)
+		for (size_t k = 0; k < cfg->tenants[i].n_vteps; k++)
+			v[n++] = (struct ovl_owned_fdb){ cfg->tenants[i].vni, cfg->tenants[i].vteps[k] };
+	owned_path(cfg, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "we");
+	for (size_t i = 0; f && i < n; i++)
+		fprintf(f, "%u %s\n", v[i].vni, ztos_addr_str(&v[i].addr, a, sizeof(a)));
+	if (f && (fclose(f) || rename(tmp, path)))
+		pr_warn("overlay: cannot record the FDB entries ztos wrote in %s: %s", path,
+			strerror(errno));
+	pthread_mutex_lock(&ov->lock);
+	free(ov->owned.v);
+	ov->owned.v = v;
+	ov->owned.n = n;
+	ov->owned_loaded = true;
+	pthread_mutex_unlock(&ov->lock);
+}
+
 /* The missing interfaces of an apply (taken) become the ones the tick looks for. */
 static void keep_missing(struct overlay *ov, struct planner *pl)
 {
@@ -418,6 +490,8 @@ static int apply(struct overlay *ov, const struct ztos_config *old, const struct
 	pthread_mutex_lock(&ov->lock);
 	pl.full = !old || !ov->last.applied || ov->last.result || ovl_underlay_changed(old, cfg) ||
 		  !cfg->has_underlay;
+	owned_load(ov, cfg);
+	pl.owned = &ov->owned;
 	pthread_mutex_unlock(&ov->lock);
 	if (!pl.full) {
 		ret = ovl_incremental_scope(&pl, &nm);
@@ -452,6 +526,7 @@ static int apply(struct overlay *ov, const struct ztos_config *old, const struct
 		ret = -EIO;
 		goto out;
 	}
+	owned_save(ov, cfg);
 	if (p.n)
 		pr_info("overlay: %zu tenant%s: %zu step%s (%zu netlink messages in %zu batches) "
 			"in %.1f ms, the kernel's state read in %.1f ms", cfg->n_tenants,
@@ -721,6 +796,7 @@ static void fini(void *priv)
 	struct overlay *ov = priv;
 
 	free(ov->missing);
+	free(ov->owned.v);
 	pthread_mutex_destroy(&ov->lock);
 }
 

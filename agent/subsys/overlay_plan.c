@@ -70,6 +70,14 @@ static bool addr_eq(const struct ztos_addr *a, const struct ztos_addr *b)
 				    : !memcmp(&a->v6, &b->v6, sizeof(a->v6));
 }
 
+bool ovl_owned_has(const struct ovl_owned *o, uint32_t vni, const struct ztos_addr *a)
+{
+	for (size_t i = 0; o && i < o->n; i++)
+		if (o->v[i].vni == vni && addr_eq(&o->v[i].addr, a))
+			return true;
+	return false;
+}
+
 static void nomem(struct planner *pl)
 {
 	pl->err = -ENOMEM;
@@ -252,7 +260,8 @@ static void plan_fdb(struct planner *pl, const struct ztos_tenant *t, size_t ti,
 
 		for (size_t i = 0; i < t->n_vteps && !wanted; i++)
 			wanted = addr_eq(&d->fdb[j], &t->vteps[i]);
-		if (!wanted)
+		/* with EVPN, zebra's entries are zebra's: only ours go */
+		if (!wanted && (!pl->cfg->has_bgp || ovl_owned_has(pl->owned, t->vni, &d->fdb[j])))
 			add_fdb(pl, ST_FDB_DEL, vx, &d->fdb[j], t->name, PH_FDB);
 	}
 }

@@ -37,7 +37,23 @@ struct plan {
 enum phase { PH_RECREATE, PH_VRF, PH_BRIDGE, PH_VXLAN, PH_PORTS, PH_FDB, PH_RELEASE, PH_STALE,
 	     PH_N };
 
+/*
+ * The head-end FDB entries ztos wrote (the config's static VTEPs). zebra writes the same
+ * form for the VTEPs EVPN learns, and nothing in the kernel tells them apart: with bgp:
+ * configured, an entry the config does not want is deleted only if it is one of these.
+ */
+struct ovl_owned {
+	struct ovl_owned_fdb {
+		uint32_t vni;
+		struct ztos_addr addr;
+	} *v;
+	size_t n;
+};
+
+bool ovl_owned_has(const struct ovl_owned *o, uint32_t vni, const struct ztos_addr *a);
+
 struct planner {
+	const struct ovl_owned *owned;	/* NULL: none recorded */
 	const cJSON *kernel;	/* the kernel\'s support (VRF): subsys_env.kernel */
 	const struct ztos_config *cfg, *old;
 	struct ovl_kernel *k;

@@ -813,6 +813,87 @@ static void test_bgp(void **state)
 		   "expected true or false");
 }
 
+#define BGP1 "bgp: {asn: 64512, router_id: 192.0.2.1, "
+
+static void test_bgp_peers_timers_bfd(void **state)
+{
+	struct ztos_config *cfg = yaml_ok(V1 BGP1 "timers: {keepalive: 1, hold: 3}, "
+					  "bfd: {interval_ms: 100}, peers: [{address: 10.1.1.1, asn: 64512, "
+					  "route_reflector_client: true, bfd: true, timers: {keepalive: 10, "
+					  "hold: 30}}, {address: 10.1.1.2, asn: 65001}]}\n");
+	const struct ztos_bgp_peer *p = &cfg->bgp.peers[0];
+
+	assert_true(p->route_reflector_client && p->bfd && p->timers.set);
+	assert_int_equal(p->timers.keepalive, 10);
+	assert_int_equal(p->timers.hold, 30);
+	assert_false(cfg->bgp.peers[1].bfd || cfg->bgp.peers[1].timers.set);
+	assert_true(cfg->bgp.timers.set && cfg->bgp.has_bfd);
+	assert_int_equal(cfg->bgp.bfd_interval_ms, 100);
+	assert_int_equal(cfg->bgp.bfd_multiplier, 3);	/* FRR's own default */
+	cfg_free(cfg);
+	yaml_fails(V1 BGP1 "timers: {keepalive: 1, hold: 2}}\n", "",
+		   "bgp.timers.hold: a hold time is 0 (never) or 3..65535 seconds");
+	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, timers: {keepalive: 30, hold: 9}}]}\n",
+		   "", "bgp.peers[0].timers: keepalive 30 is longer than hold 9");
+	yaml_fails(V1 BGP1 "timers: {hold: 9}}\n", "", "bgp.timers.keepalive: missing");
+	yaml_fails(V1 BGP1 "bfd: {interval_ms: 5}}\n", "", "bgp.bfd.interval_ms: 5 is out of range");
+	yaml_fails(V1 BGP1 "bfd: {multiplier: 1}}\n", "", "bgp.bfd.multiplier: 1 is out of range");
+	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.300, asn: 1}]}\n", "", "bgp.peers[0].address");
+	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 4294967296}]}\n", "",
+		   "bgp.peers[0].asn: 4294967296 is out of range");
+	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.1, asn: abc}]}\n", "", "bgp.peers[0].asn");
+	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, rr_client: true}]}\n", "",
+		   "route_reflector_client");
+}
+
+static void test_evpn_tenants(void **state)
+{
+	struct ztos_config *cfg = yaml_ok(V1 BGP1 "}\ntenants:\n  - {name: blue, vni: 100, evpn: "
+					  "{rd: \"192.0.2.1:100\", rt: [\"64512:100\"], rt_import: "
+					  "[\"4200000000:7\"], rt_export: [\"192.0.2.1:9\"]}}\n");
+	const struct ztos_tenant *t = &cfg->tenants[0];
+
+	assert_string_equal(t->evpn_rd, "192.0.2.1:100");
+	assert_int_equal(t->n_rt_import, 2);
+	assert_int_equal(t->n_rt_export, 2);
+	assert_string_equal(t->rt_import[1], "4200000000:7");
+	assert_string_equal(t->rt_export[1], "192.0.2.1:9");
+	cfg_free(cfg);
+	yaml_fails(V1 BGP1 "}\ntenants: [{name: b, vni: 1, evpn: {rd: abc}}]\n", "",
+		   "tenants[0].evpn.rd: 'abc' is not a route distinguisher");
+	/* a 4-byte AS takes a 2-byte number; an IPv4 address too */
+	yaml_fails(V1 BGP1 "}\ntenants: [{name: b, vni: 1, evpn: {rt: [\"4200000000:70000\"]}}]\n",
+		   "", "tenants[0].evpn.rt[0]: '4200000000:70000' is not a route target");
+	yaml_fails(V1 BGP1 "}\ntenants: [{name: b, vni: 1, evpn: {rt: [\"192.0.2.1:70000\"]}}]\n",
+		   "", "is not a route target");
+	yaml_fails(V1 BGP1 "}\ntenants: [{name: b, vni: 1, evpn: {rt: [\"64512:-1\"]}}]\n", "",
+		   "is not a route target");
+	yaml_fails(V1 "tenants: [{name: b, vni: 1, evpn: {rd: \"1:1\"}}]\n", "",
+		   "tenants[0].evpn: an RD or route target is for BGP EVPN: add a bgp: section");
+	yaml_fails(V1 BGP1 "}\nunderlay: {interface: eth0, address: \"2001:db8::1\"}\n", "",
+		   "underlay.address: BGP EVPN (FRR 8.4) announces IPv4 VTEPs only");
+}
+
+static void test_agent_frr(void **state)
+{
+	struct ztos_config *cfg = yaml_ok(V1 "agent: {frr: {pathspace: ztos-a1, dir: /opt/frr, "
+					  "mode: host}}\n");
+
+	assert_string_equal(cfg->frr.pathspace, "ztos-a1");
+	assert_string_equal(cfg->frr.dir, "/opt/frr");
+	assert_int_equal(cfg->frr.mode, ZTOS_FRR_HOST);
+	cfg_free(cfg);
+	cfg = yaml_ok(V1);
+	assert_string_equal(cfg->frr.pathspace, "");	/* made from state_dir by agent/frr */
+	assert_string_equal(cfg->frr.dir, "/usr/lib/frr");
+	assert_int_equal(cfg->frr.mode, ZTOS_FRR_AUTO);
+	cfg_free(cfg);
+	yaml_fails(V1 "agent: {frr: {pathspace: \"a/b\"}}\n", "",
+		   "agent.frr.pathspace: 'a/b' is not an FRR pathspace name");
+	yaml_fails(V1 "agent: {frr: {pathspace: \"..\"}}\n", "", "is not an FRR pathspace name");
+	yaml_fails(V1 "agent: {frr: {mode: mine}}\n", "", "agent.frr.mode");
+}
+
 static void test_dpi(void **state)
 {
 	struct ztos_config *cfg = yaml_ok(V1 "dpi: {rules: [local.rules], engine: cuda}\n");
@@ -1012,6 +1093,19 @@ static void test_diff(void **state)
 	assert_int_equal(c->op, CFG_ADD);
 	assert_string_equal(c->detail, "vni 300");
 	assert_string_equal(find_change(v, n, "bgp peer 10.1.1.1")->detail, "asn 1 -> 2");
+	cfg_changes_free(v, n);
+	{
+		struct ztos_config *x = yaml_ok(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1}]}\n");
+		struct ztos_config *y = yaml_ok(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, bfd: "
+						"true, timers: {keepalive: 3, hold: 9}}]}\n");
+
+		assert_int_equal(cfg_diff(x, y, &v, &n), 0);
+		assert_string_equal(find_change(v, n, "bgp peer 10.1.1.1")->detail,
+				    "bfd false -> true; timers default -> 3/9");
+		cfg_free(x);
+		cfg_free(y);
+	}
+	assert_int_equal(cfg_diff(a, b, &v, &n), 0);
 	assert_int_equal(find_change(v, n, "bgp peer 10.1.1.2")->op, CFG_ADD);
 	c = find_change(v, n, "wireguard");
 	assert_non_null(strstr(c->detail, "private_key_file "));
@@ -1293,6 +1387,9 @@ int main(void)
 		cmocka_unit_test(test_macsec),
 		cmocka_unit_test(test_macsec_errors),
 		cmocka_unit_test(test_bgp),
+		cmocka_unit_test(test_bgp_peers_timers_bfd),
+		cmocka_unit_test(test_evpn_tenants),
+		cmocka_unit_test(test_agent_frr),
 		cmocka_unit_test(test_dpi),
 		cmocka_unit_test(test_merge_tenants),
 		cmocka_unit_test(test_merge_peers),

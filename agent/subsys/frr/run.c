@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Running FRR's tools (vtysh, frr-reload.py, the daemons' start) from a threaded agent:
+ * posix_spawn, never a shell; output read with a deadline, the child killed past it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "subsys/frr/internal.h"
+
+#define OUT_MAX (64u << 20)	/* a route table of a large fleet fits; a runaway does not */
+
+extern char **environ;
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int read_all(int fd, pid_t pid, int timeout_ms, char **out)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	int ret = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int left = (int)(deadline - mono_ms()), n;
+
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			ret = -ETIMEDOUT;
+			break;
+		}
+		n = poll(&p, 1, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			continue;
+		if (cap - len < 4097) {
+			size_t ncap = cap ? cap * 2 : 16384;
+			char *nb = ncap <= OUT_MAX ? realloc(buf, ncap) : NULL;
+
+			if (!nb) {
+				kill(pid, SIGKILL);
+				ret = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, buf + len, cap - len - 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	if (!buf)
+		buf = calloc(1, 1);
+	if (buf)
+		buf[len] = '\0';
+	*out = buf;
+	return buf ? ret : -ENOMEM;
+}
+
+int frr_run(char *const argv[], int timeout_ms, char **out)
+{
+	posix_spawn_file_actions_t fa;
+	int pipefd[2], status = 0, ret;
+	pid_t pid;
+
+	*out = NULL;
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	ret = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (ret) {
+		close(pipefd[0]);
+		return -ret;
+	}
+	ret = read_all(pipefd[0], pid, timeout_ms, out);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (ret)
+		return ret;
+	if (WIFSIGNALED(status))
+		return -EINTR;
+	return WEXITSTATUS(status);
+}
+
+int frr_vtysh(const struct frr_paths *p, const char *cmd, char **out)
+{
+	char *argv[] = { "/usr/bin/vtysh", "-N", (char *)p->name, "-c", (char *)cmd, NULL };
+	char *argv_default[] = { "/usr/bin/vtysh", "-c", (char *)cmd, NULL };
+	int ret = frr_run(p->default_instance ? argv_default : argv, 10000, out);
+
+	if (ret > 0)
+		return -EIO;
+	return ret;
+}
