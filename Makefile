@@ -171,8 +171,16 @@ test:
 	scripts/deps.sh build test
 	$(MAKE) --no-print-directory run-tests
 
+ifeq ($(SAN),1)
+# make test SAN=1: ztosd, ztos and the unit tests built with ASan and UBSan (in build-san,
+# common.mk), and the layers that run them; a sanitizer report fails the test it came in.
+SAN_LAYERS := unit config api cli netns
+run-tests: $(BUILD)/ztosd $(BUILD)/ztos examples $(UNIT_BINS) test-builds
+	SAN=1 LAYERS="$(SAN_LAYERS)" BUILD=$(BUILD) tests/run.sh $(if $(filter 1,$(BUSY)),--busy)
+else
 run-tests: all $(UNIT_BINS) $(BPF_TEST_BINS) $(FUZZ_BINS) test-builds
 	BUILD=$(BUILD) tests/run.sh $(if $(filter 1,$(BUSY)),--busy)
+endif
 
 demo:
 	scripts/deps.sh build test
