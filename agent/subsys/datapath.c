@@ -1245,34 +1245,110 @@ static cJSON *counters_json(struct datapath *dp, const struct ztos_config *cfg)
 	return o;
 }
 
+/*
+ * The flow table read FLOW_BATCH entries per syscall (BPF_MAP_LOOKUP_BATCH): a walk by
+ * key costs two syscalls an entry, about 100 ms for 100,000 flows, on every GET
+ * /api/v1/flows. Where the kernel has no batch lookup, the walk by key.
+ */
+#define FLOW_BATCH 4096
+
+struct flow_iter {
+	int fd;
+	struct ztos_flow_key *keys, k, prev;
+	struct ztos_flow *vals, f;
+	__u32 token;		/* the hash table's bucket to go on from */
+	__u32 n, i;
+	bool started, last, by_key, have_prev;
+};
+
+static void flow_iter_init(struct flow_iter *it, int fd)
+{
+	*it = (struct flow_iter){ .fd = fd };
+	it->keys = calloc(FLOW_BATCH, sizeof(*it->keys));
+	it->vals = calloc(FLOW_BATCH, sizeof(*it->vals));
+	it->by_key = !it->keys || !it->vals;
+}
+
+static void flow_iter_free(struct flow_iter *it)
+{
+	free(it->keys);
+	free(it->vals);
+}
+
+static bool flow_next_by_key(struct flow_iter *it, const struct ztos_flow_key **k,
+			     const struct ztos_flow **f)
+{
+	while (!bpf_map_get_next_key(it->fd, it->have_prev ? &it->prev : NULL, &it->k)) {
+		it->prev = it->k;
+		it->have_prev = true;
+		if (bpf_map_lookup_elem(it->fd, &it->k, &it->f))
+			continue;	/* gone in between */
+		*k = &it->k;
+		*f = &it->f;
+		return true;
+	}
+	return false;
+}
+
+/* The next entry into *k, *f (valid until the next call); false at the end. */
+static bool flow_next(struct flow_iter *it, const struct ztos_flow_key **k,
+		      const struct ztos_flow **f)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (it->by_key)
+		return flow_next_by_key(it, k, f);
+	while (it->i == it->n) {
+		int err;
+
+		if (it->last)
+			return false;
+		it->n = FLOW_BATCH;
+		it->i = 0;
+		err = bpf_map_lookup_batch(it->fd, it->started ? &it->token : NULL, &it->token,
+					   it->keys, it->vals, &it->n, &opts) ? -errno : 0;
+		if (err == -ENOENT) {
+			it->last = true;	/* the end, with what this call still gave */
+		} else if (err && !it->started) {
+			it->by_key = true;	/* no batch lookup here */
+			return flow_next_by_key(it, k, f);
+		} else if (err) {
+			pr_warn("datapath: read the flow table: %s", strerror(-err));
+			return false;
+		}
+		it->started = true;
+	}
+	*k = &it->keys[it->i];
+	*f = &it->vals[it->i++];
+	return true;
+}
+
 cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 		      const struct flow_filter *flt)
 {
-	int fd = bpf_map__fd(dp->xdp->maps.flows);
 	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "flows");
-	struct ztos_flow_key k, prev;
-	struct ztos_flow f;
-	bool have_prev = false, truncated = false;
+	const struct ztos_flow_key *k;
+	const struct ztos_flow *f;
+	struct flow_iter it;
+	bool truncated = false;
 	unsigned int n = 0, total = 0;
 	const struct ztos_tenant *t = flt->tenant ? tenant_by_name(cfg, flt->tenant) : NULL;
 	/* An unknown tenant matches nothing: no VNI is 0xffffffff. */
 	uint32_t tenant_vni = !flt->tenant ? 0 : t ? t->vni : UINT32_MAX;
 
-	while (!bpf_map_get_next_key(fd, have_prev ? &prev : NULL, &k)) {
-		prev = k;
-		have_prev = true;
-		if (bpf_map_lookup_elem(fd, &k, &f))
-			continue;
+	flow_iter_init(&it, bpf_map__fd(dp->xdp->maps.flows));
+	while (flow_next(&it, &k, &f)) {
 		total++;
-		if (!flow_matches(flt, tenant_vni, &k, &f))
+		if (!flow_matches(flt, tenant_vni, k, f))
 			continue;
 		if (n >= flt->limit) {
 			truncated = true;
 			continue;
 		}
-		cJSON_AddItemToArray(arr, flow_json(dp, cfg, &k, &f));
+		cJSON_AddItemToArray(arr, flow_json(dp, cfg, k, f));
 		n++;
 	}
+	flow_iter_free(&it);
 	cJSON_AddBoolToObject(o, "truncated", truncated);
 	cJSON_AddNumberToObject(o, "flow_table_entries", total);
 	cJSON_AddNumberToObject(o, "flow_table_size", bpf_map__max_entries(dp->xdp->maps.flows));
