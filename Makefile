@@ -117,7 +117,7 @@ comma := ,
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	      -fno-sanitize-recover=undefined -I. -Iagent -I$(BUILD) $(PKG_CFLAGS)
-FUZZ_NAMES := rules config afxdp nl_link nl_wg nl_macsec http
+FUZZ_NAMES := rules config afxdp nl_link nl_wg nl_macsec http frr
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SECONDS ?= 300
 

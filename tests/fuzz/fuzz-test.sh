@@ -8,6 +8,7 @@
 #   http            the API's request handling (framing, auth, routes, query values, bodies)
 #   nl_link, nl_wg, nl_macsec   the netlink reply parsers (links and FDB; WireGuard; MACsec)
 #   afxdp           the AF_XDP frame parser of the DPI reader
+#   frr             the parsers of FRR's JSON (BGP summary, neighbors, BFD, EVPN VNIs, MACs, routes)
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -15,7 +16,7 @@ SECONDS_EACH=${FUZZ_SECONDS:-10}
 EXECS=0
 T=$(mktemp -d /tmp/ztos-fuzz.XXXXXX)
 
-for name in rules config http nl_link nl_wg nl_macsec afxdp; do
+for name in rules config http nl_link nl_wg nl_macsec afxdp frr; do
 	bin=$BUILD_DIR/fuzz/fuzz_$name
 	corpus=$TOP/tests/fuzz/corpus/$name
 	if [ ! -x "$bin" ]; then
