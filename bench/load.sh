@@ -147,6 +147,7 @@ sse_max=$(printf '%s\n' "${got[@]}" | sort -n | tail -1)
 agent_alive=yes
 kill -0 "$AGENT_PID" 2>/dev/null || agent_alive=no
 
+grep -hE 'Socket errors|Non-2xx' "$WORK"/wrk-*.txt | sed 's/^ */wrk: /' || true
 echo "requests $requests ($(awk -v r="$requests" -v d="$dur" 'BEGIN { printf "%.0f", r / d }')/s)"
 echo "flows_before $flows_before flows_after $flows_after"
 echo "sse_followers $n_followers sse_events_min $sse_min sse_events_max $sse_max"
