@@ -24,6 +24,8 @@ test=(
 	# has none, and the tools the tests check kernel state and traffic with
 	wireguard-go wireguard-tools iproute2 iputils-ping curl jq python3 python3-yaml
 	python3-scapy iperf3 procps psmisc util-linux sudo openssl tcpdump bc
+	# the demo: its dashboard and CLI reach host 1's API from this machine's loopback
+	socat
 	# VM tests (tests/vm): Debian's kernel under qemu (TCG), for WireGuard/MACsec/VRF
 	qemu-system-x86 busybox-static linux-image-amd64 xz-utils zstd
 	# the dashboard's browser tests (tests/web): Node.js runs playwright-core (and builds
