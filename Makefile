@@ -139,7 +139,7 @@ run-tests: all $(UNIT_BINS) $(BPF_TEST_BINS) $(FUZZ_BINS)
 	BUILD=$(BUILD) tests/run.sh $(if $(filter 1,$(BUSY)),--busy)
 
 demo:
-	scripts/deps.sh build test
+	scripts/deps.sh build demo
 	$(MAKE) --no-print-directory all
 	scripts/demo.sh
 

@@ -77,27 +77,25 @@ DEMO_MARK="# Written by the ztos demo (scripts/demo.sh): it points ztos at the d
 demo_cli_write() {
 	local user=$1 file=$2
 	if [ -e "$file" ] && ! head -n 1 "$file" | grep -qxF "$DEMO_MARK"; then
+		step "$file is not the demo's: left as it is"
 		return 1
 	fi
+	echo "$file" >>"$DEMO_RUN/cli-files"
 	printf '%s\n# It goes when the demo ends.\napi = http://127.0.0.1:%s\ntoken = %s\n' \
 		"$DEMO_MARK" "$DEMO_PORT" "$(cat "$(demo_dir 1)/token")" |
-		runuser -u "$user" -- sh -c 'umask 077 && mkdir -p "${1%/*}" && cat >"$1"' sh "$file"
-	echo "$file" >>"$DEMO_RUN/cli-files"
+		runuser -u "$user" -- sh -c 'umask 077 && mkdir -p "${1%/*}" && cat >"$1"' sh "$file" ||
+		{ step "cannot write $file as $user"; return 1; }
 }
 
 demo_cli_setup() {
-	local line user file ok=0
+	local line user file ok=1
 	while read -r line; do
 		if [ -n "${ZTOS_CLI_CONFIG:-}" ]; then
 			user=root file=$line
 		else
 			user=${line%% *} file=${line#* }
 		fi
-		if demo_cli_write "$user" "$file"; then
-			ok=1
-		else
-			step "$file is not the demo's: left as it is"
-		fi
+		demo_cli_write "$user" "$file" || ok=0
 	done < <(demo_cli_files)
 	[ $ok -eq 1 ]
 }
@@ -154,13 +152,16 @@ for i in 1 2 3; do demo_start "$i"; done
 for i in 1 2 3; do
 	demo_wait 60 demo_started "$i" || fail "ztosd on host $i did not come up" "$(demo_dir "$i")/ztosd.log"
 done
-step "ztosd runs on every host (configs in $DEMO_RUN/h*/ztos.yaml)"
+step "ztosd runs on every host (configs and logs: $DEMO_RUN/h*/)"
+# What the agents warned about: only what this kernel lacks. The same words from every
+# host are said once.
+cat "$DEMO_RUN"/h*/ztosd.log | sed -n 's/^\([0-9:]* \)\{0,1\}ztosd warn: //p' |
+	sed "s/$DEMO_P-wg[0-9]/<wg>/g" | sort -u | sed 's/^/  the agents warn: /'
 
-# Said once: which WireGuard the hosts have.
 wg_impl=$(demo_ztos 1 security status --json | jq -r '.wireguard.implementation // "none"')
 case $wg_impl in
-kernel) step "WireGuard: in the kernel; VXLAN between hosts rides on it (encrypted)" ;;
-wireguard-go) step "WireGuard: this kernel has none, so each host runs wireguard-go (user space); VXLAN between hosts rides on it (encrypted)" ;;
+kernel) step "WireGuard: a mesh between the hosts, in the kernel; VXLAN rides on it, encrypted" ;;
+wireguard-go) step "WireGuard: a mesh between the hosts, through wireguard-go; VXLAN rides on it, encrypted" ;;
 *) fail "WireGuard is not running on host 1 ($wg_impl)" "$(demo_dir 1)/ztosd.log" ;;
 esac
 
@@ -186,24 +187,25 @@ demo_wait 10 curl -sf -o /dev/null "http://127.0.0.1:$DEMO_PORT/" ||
 	fail "the dashboard does not answer on 127.0.0.1:$DEMO_PORT" "$DEMO_RUN/forward.log"
 demo_cli_setup || fail "nowhere to write the CLI's settings"
 
-# Health, and what each agent warned about (each said once: the same words on every
-# host are one line).
 for i in 1 2 3; do
 	health[i]=$(demo_ztos "$i" status --json | jq -r .health)
 done
 step "health: host 1 ${health[1]}, host 2 ${health[2]}, host 3 ${health[3]}"
-cat "$DEMO_RUN"/h*/ztosd.log | sed -n 's/^\([0-9:]* \)\{0,1\}ztosd warn: //p' |
-	sed "s/$DEMO_P-wg[0-9]/<wg>/g" | sort -u | sed 's/^/  warning: /'
 
 # How the printed commands are typed: from this folder when the user is in it.
 cli=$ZTOS
 [ "$(cd "$ORIG_PWD" && pwd -P)" = "$(pwd -P)" ] && cli=${ZTOS#"$TOP"/}
 [ -n "${ZTOS_CLI_CONFIG:-}" ] && cli="ZTOS_CLI_CONFIG=$ZTOS_CLI_CONFIG $cli"
 token=$(cat "$(demo_dir 1)/token")
+# frame: stdin's lines in a box as wide as the longest (78 columns at least)
 frame() {
-	local w=78 line
-	printf '+%s+\n' "$(printf '%*s' $w '' | tr ' ' -)"
+	local w=78 line lines=()
 	while IFS= read -r line; do
+		lines+=("$line")
+		[ $((${#line} + 2)) -le $w ] || w=$((${#line} + 2))
+	done
+	printf '+%s+\n' "$(printf '%*s' $w '' | tr ' ' -)"
+	for line in "${lines[@]}"; do
 		printf '| %-*s |\n' $((w - 2)) "$line"
 	done
 	printf '+%s+\n' "$(printf '%*s' $w '' | tr ' ' -)"
