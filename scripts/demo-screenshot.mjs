@@ -13,7 +13,7 @@ if (!out) {
 }
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
 try {
-	const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+	const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
 	await page.goto(url);
 	await page.getByLabel('API token').fill(token);
 	await page.getByRole('button', { name: 'Sign in' }).click();
