@@ -138,7 +138,7 @@ rm -rf "$DEMO_RUN"
 mkdir -p -m 700 "$DEMO_RUN"
 [ -n "$DEMO_PORT" ] || DEMO_PORT=$(free_port) || fail "no free port in 8480..8580 for the dashboard"
 
-bold "ztos demo: a fleet of 3 hosts in network namespaces (about a minute to come up)"
+bold "ztos demo: a fleet of 3 hosts in network namespaces (up in under a minute)"
 demo_lab_up || fail "the lab's namespaces and links could not be made"
 step "hosts $DEMO_P-h1..h3 on one switch (192.0.2.0/24); tenants blue and red on each, both 10.0.0.0/24"
 demo_keys || fail "WireGuard keys: ztos security wireguard genkey failed"
