@@ -14,6 +14,9 @@
 #
 # No static vteps: each host learns the others' VTEPs through BGP EVPN. Tenant traffic
 # to port 80 is inspected (DPI; a match blocks the rest of its flow).
+# DEMO_VM=1 (the demo in the VM of scripts/demo-vm.sh, whose kernel has them): MACsec on
+# the underlay too (ztmacsec0 on ul, GCM-AES-256, a TX key per host, 192.0.2.<i> on it, ul
+# carrying only MACsec), WireGuard over it, and each tenant's bridge in a VRF of its own.
 # Source it, set DEMO_P, DEMO_RUN (a folder of its own), ZTOS, ZTOSD; then demo_lab_up,
 # demo_keys, demo_config per host, demo_start per host; demo_down takes it all away.
 # shellcheck shell=bash
@@ -22,6 +25,10 @@
 DEMO_N=3
 DEMO_WG_PORT=51820
 DEMO_ASN=64512
+DEMO_VM=${DEMO_VM:-0}
+DEMO_MACSEC=ztmacsec0
+# room for VXLAN (50) over WireGuard (60), and in the VM over MACsec (32) too
+demo_mtu() { [ "$DEMO_VM" = 1 ] && echo 1358 || echo 1390; }
 
 demo_ns() { echo "$DEMO_P-h$1"; }
 demo_dir() { echo "$DEMO_RUN/h$1"; }
@@ -41,16 +48,33 @@ demo_bpffs() {
 demo_namespaces() { ip netns list | awk '{print $1}' | grep -E "^$DEMO_P-(sw|h[0-9]+[br]?)$"; }
 
 # demo_lab_up: tests/netns/evpn-lab.sh's switch, hosts and workloads, under this
-# prefix; the workloads' MTU leaves room for VXLAN (50) over WireGuard (60).
+# prefix; the workloads' MTU leaves room for the encapsulations (demo_mtu). In the VM
+# the underlay's address goes to the MACsec link the agent makes (demo_macsec_addr), and
+# ul, its parent, speaks no IP of its own.
 demo_lab_up() {
-	local i t
+	local i t ns
 	EVL_P=$DEMO_P EVL_N=$DEMO_N evl_up || return 1
 	for i in $(seq "$DEMO_N"); do
+		ns=$(demo_ns "$i")
 		for t in blue red; do
-			ip -n "$(demo_ns "$i")" link set "w$t" mtu 1390 || return 1
-			ip -n "$(demo_ns "$i")${t:0:1}" link set eth0 mtu 1390 || return 1
+			ip -n "$ns" link set "w$t" mtu "$(demo_mtu)" || return 1
+			ip -n "$ns${t:0:1}" link set eth0 mtu "$(demo_mtu)" || return 1
 		done
+		[ "$DEMO_VM" = 1 ] || continue
+		ip -n "$ns" addr flush dev ul || return 1
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.ul.disable_ipv6=1 || return 1
 	done
+}
+
+# demo_macsec_addr HOST: once the agent made the MACsec link, the host's underlay address
+# on it (WireGuard's endpoints are these)
+demo_macsec_addr() {
+	local ns
+	ns=$(demo_ns "$1")
+	ip -n "$ns" link show "$DEMO_MACSEC" >/dev/null 2>&1 || return 1
+	ip -n "$ns" -4 addr show dev "$DEMO_MACSEC" | grep -q "192.0.2.$1/" && return 0
+	ip -n "$ns" addr add "192.0.2.$1/24" dev "$DEMO_MACSEC"
 }
 
 demo_keys() {
@@ -60,6 +84,9 @@ demo_keys() {
 		mkdir -p -m 700 "$d"
 		(umask 077 && "$ZTOS" security wireguard genkey >"$d/wg.key") || return 1
 		"$ZTOS" security wireguard pubkey <"$d/wg.key" >"$d/wg.pub" || return 1
+		[ "$DEMO_VM" = 1 ] || continue
+		# the MACsec key this host sends with: 32 random bytes in hex (GCM-AES-256)
+		(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$d/macsec.key") || return 1
 	done
 }
 
@@ -110,8 +137,9 @@ bgp:
   router_id: 10.255.0.$i
   peers:
 $(demo_bgp_peers "$i")
-tenants:
 YAML
+	[ "$DEMO_VM" = 1 ] && demo_macsec "$i"
+	echo "tenants:"
 	demo_tenant blue 100
 	demo_tenant red 200
 	cat <<YAML
@@ -123,12 +151,36 @@ dpi:
 YAML
 }
 
+# demo_macsec HOST: MACsec on ul to every other host (their ul MACs), each host's TX key
+# under key id 0<i>
+demo_macsec() {
+	local i=$1 j
+	cat <<YAML
+macsec:
+  interface: $DEMO_MACSEC
+  parent: ul
+  cipher: gcm-aes-256
+  encrypt: true
+  replay_window: 32
+  tx_sa: {an: 0, key_id: "0$i", key_file: $(demo_dir "$i")/macsec.key}
+  peers:
+YAML
+	for j in $(seq "$DEMO_N"); do
+		[ "$j" -eq "$i" ] && continue
+		echo "    - {mac: \"$(ip -n "$(demo_ns "$j")" -j link show ul | jq -r '.[0].address')\", port: 1, rx_sa: {an: 0, key_id: \"0$j\", key_file: $(demo_dir "$j")/macsec.key}}"
+	done
+}
+
 demo_tenant() {
 	cat <<YAML
   - name: $1
     vni: $2
     interfaces: [w$1]
     subnets: [10.0.0.0/24]
+YAML
+	# in the VM, the tenant's bridge in a VRF of its own (table = VNI)
+	[ "$DEMO_VM" = 1 ] && echo "    vrf: {table: $2}"
+	cat <<YAML
     policy:
       default: allow
       rules:
@@ -187,11 +239,12 @@ demo_vteps_learned() {
 			'all(.tenants[]; ([.allowlist[]? | select(.origin == "evpn")] | length) == $n)'
 }
 
-# demo_forward PORT: the dashboard and the CLI reach host 1's API from this machine's
-# loopback (127.0.0.1:PORT), one socat per connection into the host's namespace. A
-# process group of its own: those per connection (an open dashboard holds some) end with it.
+# demo_forward ADDR PORT: the dashboard and the CLI reach host 1's API from this machine's
+# ADDR:PORT (loopback; in the VM its NIC), one socat per connection into the host's
+# namespace. A process group of its own: those per connection (an open dashboard holds
+# some) end with it.
 demo_forward() {
-	setsid socat "TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork" \
+	setsid socat "TCP-LISTEN:$2,bind=$1,reuseaddr,fork" \
 		"EXEC:nsenter --net=/run/netns/$(demo_ns 1) socat STDIO TCP\:127.0.0.1\:8080" \
 		2>>"$DEMO_RUN/forward.log" &
 	echo $! >"$DEMO_RUN/forward.pid"

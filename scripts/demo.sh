@@ -7,10 +7,12 @@
 # the dashboard's URL and token and a few `ztos` commands, and runs until Ctrl-C, which
 # removes everything it made. scripts/demo-lab.sh draws the lab.
 #
-#   scripts/demo.sh [--for SECONDS] [--prefix NAME] [--port PORT]
+#   scripts/demo.sh [--for SECONDS] [--prefix NAME] [--port PORT] [--vm HOSTPORT]
 #     --for      run that long, then stop and clean up (tests/netns/demo-test.sh)
 #     --prefix   names of the namespaces and devices (default ztos-demo)
 #     --port     the dashboard's port on 127.0.0.1 (default: the first free from 8480)
+#     --vm       inside the VM of scripts/demo-vm.sh: MACsec, VRFs; the dashboard on
+#                10.0.2.15:PORT, which the host forwards from 127.0.0.1:HOSTPORT
 #   ZTOS_CLI_CONFIG=FILE: write the CLI's settings there (default: the invoking user's
 #     ~/.config/ztos/cli.conf, and root's, unless a file not the demo's is there)
 set -u
@@ -18,15 +20,17 @@ ORIG_PWD=$PWD
 cd "$(dirname "$0")/.."
 TOP=$PWD
 
-usage() { sed -n '10,16s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '10,18s/^# \{0,1\}//p' "$0"; }
 DEMO_P=ztos-demo
 DEMO_FOR=
 DEMO_PORT=
+DEMO_VM=0 DEMO_HOSTPORT=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--for) DEMO_FOR=${2:?--for needs a number of seconds}; shift ;;
 	--prefix) DEMO_P=${2:?--prefix needs a name}; shift ;;
 	--port) DEMO_PORT=${2:?--port needs a port}; shift ;;
+	--vm) DEMO_VM=1 DEMO_HOSTPORT=${2:?--vm needs the port the host forwards}; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "scripts/demo.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
 	esac
@@ -46,6 +50,7 @@ for f in "$ZTOS" "$ZTOSD"; do
 	[ -x "$f" ] || { echo "no $f: run sudo make demo (it builds first)" >&2; exit 1; }
 done
 . "$TOP/scripts/demo-lab.sh"
+. "$TOP/scripts/demo-host.sh"
 
 bold() { printf '\033[1m%s\033[0m\n' "$*"; }
 step() { printf '  %s\n' "$*"; }
@@ -53,60 +58,6 @@ fail() {
 	printf '\nztos demo: %s\n' "$1" >&2
 	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/  | /' "$2" | tail -n 30 >&2
 	exit 1
-}
-
-# ---- the CLI's settings: `ztos` finds the demo's host 1 without options ----
-
-# demo_cli_files: the files to write: ZTOS_CLI_CONFIG, else the user's and root's
-demo_cli_files() {
-	local home
-	if [ -n "${ZTOS_CLI_CONFIG:-}" ]; then
-		echo "$ZTOS_CLI_CONFIG"
-		return
-	fi
-	if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
-		home=$(getent passwd "$SUDO_USER" | cut -d: -f6)
-		[ -n "$home" ] && echo "$SUDO_USER $home/.config/ztos/cli.conf"
-	fi
-	echo "root $(getent passwd root | cut -d: -f6)/.config/ztos/cli.conf"
-}
-DEMO_MARK="# Written by the ztos demo (scripts/demo.sh): it points ztos at the demo's host 1."
-
-# demo_cli_write USER FILE: as USER (no file of theirs written by root), unless a file
-# that is not the demo's is there
-demo_cli_write() {
-	local user=$1 file=$2
-	if [ -e "$file" ] && ! head -n 1 "$file" | grep -qxF "$DEMO_MARK"; then
-		step "$file is not the demo's: left as it is"
-		return 1
-	fi
-	echo "$file" >>"$DEMO_RUN/cli-files"
-	printf '%s\n# It goes when the demo ends.\napi = http://127.0.0.1:%s\ntoken = %s\n' \
-		"$DEMO_MARK" "$DEMO_PORT" "$(cat "$(demo_dir 1)/token")" |
-		runuser -u "$user" -- sh -c 'umask 077 && mkdir -p "${1%/*}" && cat >"$1"' sh "$file" ||
-		{ step "cannot write $file as $user"; return 1; }
-}
-
-demo_cli_setup() {
-	local line user file ok=1
-	while read -r line; do
-		if [ -n "${ZTOS_CLI_CONFIG:-}" ]; then
-			user=root file=$line
-		else
-			user=${line%% *} file=${line#* }
-		fi
-		demo_cli_write "$user" "$file" || ok=0
-	done < <(demo_cli_files)
-	[ $ok -eq 1 ]
-}
-
-demo_cli_remove() {
-	local f
-	[ -f "$DEMO_RUN/cli-files" ] || return 0
-	while read -r f; do
-		head -n 1 "$f" 2>/dev/null | grep -qxF "$DEMO_MARK" && rm -f "$f"
-	done <"$DEMO_RUN/cli-files"
-	return 0
 }
 
 # ---- start and stop ----
@@ -124,21 +75,26 @@ teardown() {
 trap teardown EXIT
 trap 'exit 0' INT TERM
 
-free_port() {
-	local p
-	for p in $(seq 8480 8580); do
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+# In the VM (scripts/demo-vm.sh) no udev loads what the kernel has as modules.
+if [ "$DEMO_VM" = 1 ]; then
+	for m in wireguard macsec vrf veth vxlan bridge; do
+		modprobe "$m" || fail "the VM's kernel has no $m module"
 	done
-	return 1
-}
-
+fi
 # Whatever a demo that was killed left behind goes first.
 demo_down
 rm -rf "$DEMO_RUN"
 mkdir -p -m 700 "$DEMO_RUN"
-[ -n "$DEMO_PORT" ] || DEMO_PORT=$(free_port) || fail "no free port in 8480..8580 for the dashboard"
+[ -n "$DEMO_PORT" ] || DEMO_PORT=$(demo_free_port) || fail "no free port in 8480..8580 for the dashboard"
+# where the dashboard listens, and the port the user opens
+bind=127.0.0.1 shown_port=$DEMO_PORT
+[ "$DEMO_VM" = 1 ] && bind=10.0.2.15 shown_port=$DEMO_HOSTPORT
 
-bold "ztos demo: a fleet of 3 hosts in network namespaces (up in under a minute)"
+if [ "$DEMO_VM" = 1 ]; then
+	bold "ztos demo: a fleet of 3 hosts in network namespaces of the VM (Debian's kernel: WireGuard, MACsec, VRF)"
+else
+	bold "ztos demo: a fleet of 3 hosts in network namespaces (up in under a minute)"
+fi
 demo_lab_up || fail "the lab's namespaces and links could not be made"
 step "hosts $DEMO_P-h1..h3 on one switch (192.0.2.0/24); tenants blue and red on each, both 10.0.0.0/24"
 demo_keys || fail "WireGuard keys: ztos security wireguard genkey failed"
@@ -153,6 +109,14 @@ for i in 1 2 3; do
 	demo_wait 60 demo_started "$i" || fail "ztosd on host $i did not come up" "$(demo_dir "$i")/ztosd.log"
 done
 step "ztosd runs on every host (configs and logs: $DEMO_RUN/h*/)"
+if [ "$DEMO_VM" = 1 ]; then
+	for i in 1 2 3; do
+		demo_wait 30 demo_macsec_addr "$i" ||
+			fail "host $i's agent made no MACsec link $DEMO_MACSEC" "$(demo_dir "$i")/ztosd.log"
+	done
+	step "MACsec: $DEMO_MACSEC on every host's underlay link (GCM-AES-256, a key per host); ul carries only MACsec"
+	step "VRFs: each tenant's bridge in a VRF of its own (ztvrf100: blue, ztvrf200: red)"
+fi
 # What the agents warned about: only what this kernel lacks. The same words from every
 # host are said once.
 cat "$DEMO_RUN"/h*/ztosd.log | sed -n 's/^\([0-9:]* \)\{0,1\}ztosd warn: //p' |
@@ -182,10 +146,14 @@ demo_wait 20 test -e "$DEMO_RUN/traffic.ready" || fail "the traffic generator di
 engine=$(demo_ztos 1 status --json | jq -r '.subsystems.dpi.engine // "?"')
 step "DPI: engine $engine on tenant HTTP (port 80); traffic: every workload asks the others every 2 s"
 
-demo_forward "$DEMO_PORT"
-demo_wait 10 curl -sf -o /dev/null "http://127.0.0.1:$DEMO_PORT/" ||
-	fail "the dashboard does not answer on 127.0.0.1:$DEMO_PORT" "$DEMO_RUN/forward.log"
-demo_cli_setup || fail "nowhere to write the CLI's settings"
+demo_forward "$bind" "$DEMO_PORT"
+demo_wait 10 curl -sf -o /dev/null "http://$bind:$DEMO_PORT/" ||
+	fail "the dashboard does not answer on $bind:$DEMO_PORT" "$DEMO_RUN/forward.log"
+# in the VM the host writes them (scripts/demo-vm.sh), for the forwarded port
+if [ "$DEMO_VM" = 0 ]; then
+	demo_cli_setup "$DEMO_PORT" "$(cat "$(demo_dir 1)/token")" ||
+		fail "nowhere to write the CLI's settings"
+fi
 
 for i in 1 2 3; do
 	health[i]=$(demo_ztos "$i" status --json | jq -r .health)
@@ -197,6 +165,9 @@ cli=$ZTOS
 [ "$(cd "$ORIG_PWD" && pwd -P)" = "$(pwd -P)" ] && cli=${ZTOS#"$TOP"/}
 [ -n "${ZTOS_CLI_CONFIG:-}" ] && cli="ZTOS_CLI_CONFIG=$ZTOS_CLI_CONFIG $cli"
 token=$(cat "$(demo_dir 1)/token")
+title="ztos demo: 3 hosts, tenants blue and red, EVPN, WireGuard, DPI. Running."
+[ "$DEMO_VM" = 1 ] &&
+	title="ztos demo in a VM: 3 hosts, EVPN, WireGuard, MACsec, VRFs, DPI. Running."
 # frame: stdin's lines in a box as wide as the longest (78 columns at least)
 frame() {
 	local w=78 line lines=()
@@ -212,9 +183,9 @@ frame() {
 }
 echo
 frame <<EOF
-ztos demo: 3 hosts, tenants blue and red, EVPN, WireGuard, DPI. Running.
+$title
 
-Dashboard  http://127.0.0.1:$DEMO_PORT/
+Dashboard  http://127.0.0.1:$shown_port/
 Token      $token
 
 Try these in another terminal, in this folder (they talk to host 1):
