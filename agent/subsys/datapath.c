@@ -389,15 +389,29 @@ static void xdp_detach(const char *bpffs, const char *ifname)
 
 /* ---- TC on tenant ports ---- */
 
+/*
+ * The clsact qdisc both hooks hang on. libbpf asks for it with NLM_F_EXCL, so one that
+ * is there already (a restart, another tool's) is -EEXIST with the kernel's words, which
+ * libbpf would print as a warning: that answer is expected here and not printed.
+ */
+static int tc_clsact(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int ret;
+
+	log_libbpf_expect("Exclusivity flag on, cannot modify");
+	ret = bpf_tc_hook_create(&hook);
+	log_libbpf_expect(NULL);
+	return ret == -EEXIST ? 0 : ret;
+}
+
 static int tc_attach_one(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIO,
 		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
-	int ret = bpf_tc_hook_create(&hook);
 
-	if (ret && ret != -EEXIST)
-		return ret;
 	return bpf_tc_attach(&hook, &opts);
 }
 
@@ -414,9 +428,11 @@ static void tc_detach(int ifindex)
 /* Both programs on a port, or neither. */
 static int tc_attach_index(struct datapath *dp, int ifindex)
 {
-	int ret = tc_attach_one(ifindex, BPF_TC_INGRESS,
-				bpf_program__fd(dp->tc->progs.ztos_tc_ingress));
+	int ret = tc_clsact(ifindex);
 
+	if (!ret)
+		ret = tc_attach_one(ifindex, BPF_TC_INGRESS,
+				    bpf_program__fd(dp->tc->progs.ztos_tc_ingress));
 	if (!ret)
 		ret = tc_attach_one(ifindex, BPF_TC_EGRESS,
 				    bpf_program__fd(dp->tc->progs.ztos_tc_egress));
