@@ -222,11 +222,11 @@ static void degraded(struct frr *f, const char *why)
 	pthread_mutex_unlock(&f->lock);
 }
 
-static int refuse(struct cfg_errors *errs, const char *msg)
+/* FRR's words (and the line they concern) are the message, whole: nothing is added. */
+static int refuse(struct ztos_err *e, const char *msg)
 {
-	cfg_error_add(errs, "bgp", "%s", msg);
 	pr_warn("bgp: %s", msg);
-	return -EIO;
+	return ztos_err_set(e, -EIO, "bgp", msg);
 }
 
 /* Daemons up (or started now) and given txn->text: a first start or a reload. */
@@ -268,7 +268,7 @@ static void txn_free(struct frr_txn *t)
 }
 
 int frr_prepare(struct frr *f, const struct ztos_config *old, const struct ztos_config *cfg,
-		struct frr_txn **txn, struct cfg_errors *errs)
+		struct frr_txn **txn, struct ztos_err *e)
 {
 	struct frr_txn *t;
 	char err[1024] = "";
@@ -299,7 +299,7 @@ int frr_prepare(struct frr *f, const struct ztos_config *old, const struct ztos_
 		return 0;
 	}
 	if (t->host) {
-		ret = frr_host_prepare(f, cfg, t->paths.state_dir, &t->paths, &t->text, errs);
+		ret = frr_host_prepare(f, cfg, t->paths.state_dir, &t->paths, &t->text, e);
 		if (ret)
 			txn_free(t);
 		else
@@ -340,7 +340,7 @@ int frr_prepare(struct frr *f, const struct ztos_config *old, const struct ztos_
 		unlink(t->paths.candidate);
 		emit("apply", "error", err);
 		txn_free(t);
-		return refuse(errs, err);
+		return refuse(e, err);
 	}
 	*txn = t;
 	return 0;
@@ -402,7 +402,7 @@ void frr_undo(struct frr *f, struct frr_txn *t)
 }
 
 int frr_dry_run(struct frr *f, const struct ztos_config *old, const struct ztos_config *cfg,
-		cJSON *changes, struct cfg_errors *errs)
+		cJSON *changes, struct ztos_err *e)
 {
 	struct frr_paths p;
 	cJSON *del = NULL, *add = NULL, *c, *lines;
@@ -431,7 +431,7 @@ int frr_dry_run(struct frr *f, const struct ztos_config *old, const struct ztos_
 		ret = text ? frr_dry_run_lines(&p, text, &del, &add, err, sizeof(err))
 			   : frr_text_lines(prev, &del);
 	if (ret == -EIO) {
-		ret = refuse(errs, err);
+		ret = refuse(e, err);
 		goto out;
 	}
 	if (ret || (!cJSON_GetArraySize(del) && !cJSON_GetArraySize(add)))

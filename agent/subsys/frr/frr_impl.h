@@ -43,7 +43,7 @@ int frr_text_lines(const char *text, cJSON **lines);
 
 /* host.c: the host's FRR, where only ztos's part of the config is ztos's */
 int frr_host_prepare(struct frr *f, const struct ztos_config *cfg, const char *state_dir,
-		     const struct frr_paths *p, char **part, struct cfg_errors *errs);
+		     const struct frr_paths *p, char **part, struct ztos_err *e);
 void frr_host_undo(struct frr *f, const struct frr_paths *p);
 /* A dry run in the host's FRR: the commands ztos would give it. */
 int frr_host_dry_run(const struct ztos_config *cfg, const struct frr_paths *p, cJSON **del,
