@@ -828,9 +828,28 @@ static void test_bgp_peers_timers_bfd(void **state)
 	assert_int_equal(p->timers.hold, 30);
 	assert_false(cfg->bgp.peers[1].bfd || cfg->bgp.peers[1].timers.set);
 	assert_true(cfg->bgp.timers.set && cfg->bgp.has_bfd);
-	assert_int_equal(cfg->bgp.bfd_interval_ms, 100);
-	assert_int_equal(cfg->bgp.bfd_multiplier, 3);	/* FRR's own default */
+	assert_int_equal(cfg->bgp.bfd.interval_ms, 100);
+	assert_int_equal(cfg->bgp.bfd.multiplier, 3);	/* ztos's default */
+	assert_false(p->has_bfd_timing);
 	cfg_free(cfg);
+	/* no bgp.bfd: ztos's default timing; a peer's own, with what it leaves out defaulted */
+	cfg = yaml_ok(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, bfd: true}, {address: "
+		      "10.1.1.2, asn: 1, bfd: {interval_ms: 300}}, {address: 10.1.1.3, asn: 1, "
+		      "bfd: false}]}\n");
+	assert_false(cfg->bgp.has_bfd);
+	assert_int_equal(cfg->bgp.bfd.interval_ms, ZTOS_BFD_INTERVAL_DEFAULT);
+	assert_int_equal(cfg->bgp.bfd.multiplier, ZTOS_BFD_MULTIPLIER_DEFAULT);
+	assert_true(cfg->bgp.peers[1].bfd && cfg->bgp.peers[1].has_bfd_timing);
+	assert_int_equal(cfg->bgp.peers[1].bfd_timing.interval_ms, 300);
+	assert_int_equal(cfg->bgp.peers[1].bfd_timing.multiplier, ZTOS_BFD_MULTIPLIER_DEFAULT);
+	assert_false(cfg->bgp.peers[2].bfd);
+	cfg_free(cfg);
+	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, bfd: {interval_ms: 9}}]}\n", "",
+		   "bgp.peers[0].bfd.interval_ms: 9 is out of range");
+	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, bfd: {every: 9}}]}\n", "",
+		   "bgp.peers[0].bfd");
+	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, bfd: yes}]}\n", "",
+		   "expected true or false");
 	yaml_fails(V1 BGP1 "timers: {keepalive: 1, hold: 2}}\n", "",
 		   "bgp.timers.hold: a hold time is 0 (never) or 3..65535 seconds");
 	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, timers: {keepalive: 30, hold: 9}}]}\n",

@@ -171,6 +171,32 @@ static void test_needs_bfd(void **state)
 	cfg_free(b);
 }
 
+/* bfd: true without bgp.bfd is ztos's 100 ms x 3; a peer's own timing is a profile of its own. */
+static void test_render_bfd_profiles(void **state)
+{
+	char *t = render(BGP_MIN "  peers:\n"
+			 "    - {address: 192.0.2.2, asn: 64512, bfd: true}\n"
+			 "    - {address: 192.0.2.3, asn: 64512, bfd: {interval_ms: 300}}\n"
+			 "    - {address: 192.0.2.4, asn: 64512, bfd: {interval_ms: 300, multiplier: 3}}\n"
+			 "    - {address: 192.0.2.5, asn: 64512, bfd: {interval_ms: 100}}\n"
+			 "    - {address: 192.0.2.6, asn: 64512}\n",
+			 false);
+
+	/* FRR's own 300 and 3 are not written: its running config leaves them out */
+	assert_non_null(strstr(t, "bfd\n profile ztos\n  receive-interval 100\n"
+				  "  transmit-interval 100\n exit\n !\n"
+				  " profile ztos-300x3\n exit\n !\nexit\n"));
+	assert_non_null(strstr(t, " neighbor 192.0.2.2 bfd\n neighbor 192.0.2.2 bfd profile ztos\n"));
+	assert_non_null(strstr(t, " neighbor 192.0.2.3 bfd profile ztos-300x3\n"));
+	/* the same timing twice: one profile */
+	assert_non_null(strstr(t, " neighbor 192.0.2.4 bfd profile ztos-300x3\n"));
+	assert_null(strstr(strstr(t, "\n profile ztos-300x3\n") + 1, "\n profile ztos-300x3\n"));
+	/* a peer's own timing equal to bgp.bfd's is that profile */
+	assert_non_null(strstr(t, " neighbor 192.0.2.5 bfd profile ztos\n"));
+	assert_null(strstr(t, "neighbor 192.0.2.6 bfd"));
+	free(t);
+}
+
 /* ---- state ---- */
 
 static void test_summary(void **state)
@@ -356,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_render_part),
 		cmocka_unit_test(test_render_no_bgp),
 		cmocka_unit_test(test_needs_bfd),
+		cmocka_unit_test(test_render_bfd_profiles),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_summary_shapes),
 		cmocka_unit_test(test_neighbors),
