@@ -247,6 +247,48 @@ static void test_summary_shapes(void **state)
 	frr_state_free(&st);
 }
 
+/* A peer's session between two reads, and the reason FRR gave, as the events tell them. */
+static void test_peer_change(void **state)
+{
+	struct frr_state a = { 0 }, b = { 0 }, c = { 0 };
+	struct frr_peer *pa, *pb, *pc;
+	char why[300];
+
+	frr_state_peer(&a, "192.0.2.3");
+	assert_int_equal(frr_parse_neighbors("{\"192.0.2.3\":{\"bgpState\":\"Established\","
+					     "\"connectionsEstablished\":1,\"connectionsDropped\":0,"
+					     "\"lastResetDueTo\":\"No AFI/SAFI activated for peer\"}}",
+					     &a), 0);
+	frr_state_peer(&b, "192.0.2.3");
+	assert_int_equal(frr_parse_neighbors("{\"192.0.2.3\":{\"bgpState\":\"Idle\","
+					     "\"connectionsEstablished\":1,\"connectionsDropped\":1,"
+					     "\"lastResetDueTo\":\"BGP Notification send\","
+					     "\"lastNotificationReason\":\"Cease/BFD Down\"}}", &b), 0);
+	frr_state_peer(&c, "192.0.2.3");
+	assert_int_equal(frr_parse_neighbors("{\"192.0.2.3\":{\"bgpState\":\"Established\","
+					     "\"connectionsEstablished\":2,\"connectionsDropped\":2,"
+					     "\"lastResetDueTo\":\"Peer closed the session\","
+					     "\"lastNotificationReason\":\"Cease/BFD Down\"}}", &c), 0);
+	pa = &a.peers[0];
+	pb = &b.peers[0];
+	pc = &c.peers[0];
+	assert_true(pb->has_counts);
+	assert_int_equal(frr_peer_change(NULL, pa), FRR_PEER_SAME);	/* first read */
+	assert_int_equal(frr_peer_change(pa, pa), FRR_PEER_SAME);
+	assert_int_equal(frr_peer_change(pa, pb), FRR_PEER_DOWN);
+	assert_int_equal(frr_peer_change(pb, pc), FRR_PEER_UP);
+	/* Established both times with a drop counted between: it went down and came back */
+	pb->dropped = 1;
+	assert_int_equal(frr_peer_change(pa, pc), FRR_PEER_FLAP);
+	assert_string_equal(frr_peer_reason(pb, why, sizeof(why)),
+			    "BGP Notification send (Cease/BFD Down)");
+	/* a notification of long ago does not explain a reset that is no notification */
+	assert_string_equal(frr_peer_reason(pc, why, sizeof(why)), "Peer closed the session");
+	frr_state_free(&a);
+	frr_state_free(&b);
+	frr_state_free(&c);
+}
+
 static void test_neighbors(void **state)
 {
 	struct frr_state st = { 0 };
@@ -387,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_summary_shapes),
 		cmocka_unit_test(test_neighbors),
 		cmocka_unit_test(test_bfd),
+		cmocka_unit_test(test_peer_change),
 		cmocka_unit_test(test_vnis),
 		cmocka_unit_test(test_macs),
 		cmocka_unit_test(test_routes),

@@ -83,6 +83,13 @@ int frr_dry_run(struct frr *f, const struct ztos_config *old, const struct ztos_
  */
 void frr_resync(struct frr *f, const struct ztos_config *cfg);
 
+/*
+ * Whether zebra has vtep as a remote VTEP of vni now (a type-3 route EVPN took): asked
+ * of zebra itself (show evpn vni json), as the kernel's one entry for a VTEP that is
+ * also static says nothing. False without FRR, or when zebra does not answer.
+ */
+bool frr_evpn_announces(struct frr *f, uint32_t vni, const struct ztos_addr *vtep);
+
 /* Netlink FDB events and timers, for the agent's epoll loop (-1 while not following). */
 int frr_events_fd(struct frr *f);
 void frr_events(struct frr *f);

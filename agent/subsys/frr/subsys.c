@@ -49,6 +49,13 @@ static void sync_all(void *ctx, const struct frr_vtep *v, size_t n)
 	free(d);
 }
 
+static bool announces(void *ctx, uint32_t vni, const struct ztos_addr *vtep)
+{
+	struct frr_subsys *p = ctx;
+
+	return frr_evpn_announces(p->f, vni, vtep);
+}
+
 static int init(void *priv, struct subsys_env *env)
 {
 	struct frr_subsys *p = priv;
@@ -56,7 +63,11 @@ static int init(void *priv, struct subsys_env *env)
 
 	p->env = env;
 	p->f = frr_new(&sink);
-	return p->f ? 0 : -ENOMEM;
+	if (!p->f)
+		return -ENOMEM;
+	env->evpn_announces = announces;
+	env->evpn_ctx = p;
+	return 0;
 }
 
 /* The daemons and their sessions stay up, as the datapath does: a restart adopts them. */
