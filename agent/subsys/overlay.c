@@ -50,6 +50,7 @@ struct overlay {
 	struct ovl_owned owned;
 	bool owned_loaded;
 	const cJSON *kernel;	/* the kernel's support, probed once at start (subsys_env) */
+	const struct subsys_env *env;	/* for EVPN's word on a static VTEP's entry */
 };
 
 static double now_ms(void)
@@ -468,7 +469,9 @@ static int apply(struct overlay *ov, const struct ztos_config *old, const struct
 		 struct cfg_errors *errs)
 {
 	struct names nm = { 0 };
-	struct planner pl = { .kernel = ov->kernel, .cfg = cfg, .old = old, .errs = errs };
+	struct planner pl = { .kernel = ov->kernel, .cfg = cfg, .old = old, .errs = errs,
+			      .evpn_announces = ov->env ? ov->env->evpn_announces : NULL,
+			      .evpn_ctx = ov->env ? ov->env->evpn_ctx : NULL };
 	struct ovl_kernel k = { 0 };
 	struct plan p = { 0 };
 	struct exec x = { .p = &p, .failed = -1 };
@@ -785,6 +788,7 @@ static int init(void *priv, struct subsys_env *env)
 	struct overlay *ov = priv;
 
 	ov->kernel = env->kernel;
+	ov->env = env;
 	return -pthread_mutex_init(&ov->lock, NULL);
 }
 

@@ -232,6 +232,20 @@ static bool same_vteps(const struct ztos_tenant *a, const struct ztos_tenant *b)
 }
 
 /*
+ * Whether the flood entry to a of vni is ztos's to delete. With EVPN, zebra's are zebra's:
+ * only those ztos wrote go, and of those not one EVPN announces too (the kernel holds one
+ * entry for both: deleting it would take zebra's away).
+ */
+static bool fdb_ours(const struct planner *pl, uint32_t vni, const struct ztos_addr *a)
+{
+	if (!pl->cfg->has_bgp)
+		return true;
+	if (!ovl_owned_has(pl->owned, vni, a))
+		return false;
+	return !pl->evpn_announces || !pl->evpn_announces(pl->evpn_ctx, vni, a);
+}
+
+/*
  * The FDB entries of a tenant's VXLAN device. After a successful apply, a tenant whose
  * VTEPs did not change keeps its entries unread: an apply reads the FDB of what changes
  * (one filtered dump each), not the whole bridge FDB; a start, or an apply after a
@@ -260,8 +274,7 @@ static void plan_fdb(struct planner *pl, const struct ztos_tenant *t, size_t ti,
 
 		for (size_t i = 0; i < t->n_vteps && !wanted; i++)
 			wanted = addr_eq(&d->fdb[j], &t->vteps[i]);
-		/* with EVPN, zebra's entries are zebra's: only ours go */
-		if (!wanted && (!pl->cfg->has_bgp || ovl_owned_has(pl->owned, t->vni, &d->fdb[j])))
+		if (!wanted && fdb_ours(pl, t->vni, &d->fdb[j]))
 			add_fdb(pl, ST_FDB_DEL, vx, &d->fdb[j], t->name, PH_FDB);
 	}
 }

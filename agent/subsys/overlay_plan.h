@@ -54,6 +54,9 @@ bool ovl_owned_has(const struct ovl_owned *o, uint32_t vni, const struct ztos_ad
 
 struct planner {
 	const struct ovl_owned *owned;	/* NULL: none recorded */
+	/* whether EVPN announces a VTEP too (subsys_env.evpn_announces), NULL: no one says */
+	bool (*evpn_announces)(void *ctx, uint32_t vni, const struct ztos_addr *vtep);
+	void *evpn_ctx;
 	const cJSON *kernel;	/* the kernel\'s support (VRF): subsys_env.kernel */
 	const struct ztos_config *cfg, *old;
 	struct ovl_kernel *k;

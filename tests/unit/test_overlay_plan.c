@@ -271,6 +271,49 @@ static void t_evpn_keeps_zebras(void **state)
 	cfg_free(cfg);
 }
 
+/* EVPN's answer: it announces 192.0.2.7 for VNI 100, and nothing else. */
+static bool announces_7(void *ctx, uint32_t vni, const struct ztos_addr *vtep)
+{
+	int *asked = ctx;
+
+	(*asked)++;
+	return vni == 100 && vtep->v4.s_addr == addr("192.0.2.7").v4.s_addr;
+}
+
+/* A static VTEP that EVPN announces too: the config drops it, zebra's entry (the same) stays. */
+static void t_evpn_static_also_announced(void **state)
+{
+	struct ztos_config *cfg = load("tenants:\n  - {name: blue, vni: 100, interfaces: [vb0]}\n"
+				       "bgp: {asn: 64512, router_id: 192.0.2.1, peers: "
+				       "[{address: 192.0.2.9, asn: 64512}]}\n");
+	struct ovl_owned_fdb mine[] = { { .vni = 100, .addr = addr("192.0.2.7") },
+					{ .vni = 100, .addr = addr("192.0.2.8") } };
+	struct ovl_owned owned = { .v = mine, .n = 2 };
+	struct ovl_dev *vx;
+	struct ovl_kernel k;
+	struct run r;
+	int asked = 0;
+
+	bare(&k);
+	blue_made(&k, "192.0.2.7");	/* ztos wrote it, and EVPN announces it */
+	vx = ovl_find(&k, "ztvx100");
+	vx->fdb = realloc(vx->fdb, 2 * sizeof(*vx->fdb));
+	assert_non_null(vx->fdb);
+	vx->fdb[1] = addr("192.0.2.8");	/* ztos wrote it, EVPN does not announce it */
+	vx->n_fdb = 2;
+	memset(&r, 0, sizeof(r));
+	r.pl = (struct planner){ .cfg = cfg, .k = &k, .errs = &r.errs, .full = true, .owned = &owned,
+				 .evpn_announces = announces_7, .evpn_ctx = &asked };
+	r.ret = ovl_plan_build(&r.pl, &r.p);
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(asked, 2);
+	assert_int_equal(r.p.n, 1);
+	assert_int_equal(r.p.v[0].op, ST_FDB_DEL);
+	assert_int_equal(r.p.v[0].addr.v4.s_addr, addr("192.0.2.8").v4.s_addr);
+	run_free(&r, &k);
+	cfg_free(cfg);
+}
+
 static void t_interface_later(void **state)
 {
 	struct ztos_config *cfg = load("tenants:\n  - {name: blue, vni: 100, interfaces: [vlate]}\n");
@@ -296,6 +339,7 @@ int main(void)
 		cmocka_unit_test(t_not_ours),
 		cmocka_unit_test(t_removed_and_vtep_changed),
 		cmocka_unit_test(t_evpn_keeps_zebras),
+		cmocka_unit_test(t_evpn_static_also_announced),
 		cmocka_unit_test(t_interface_later),
 	};
 
