@@ -74,6 +74,11 @@ struct ztos_tenant {
 	size_t n_interfaces;
 	struct ztos_cidr *subnets;
 	size_t n_subnets;
+	/* IPv4 gateway addresses on ztbr<vni>, with the prefix length of their subnet: the
+	 * same on every host (a distributed gateway, one MAC per VNI); a tenant with
+	 * gateways has a vrf */
+	struct ztos_cidr *gateways;
+	size_t n_gateways;
 	bool has_vrf;
 	uint32_t vrf_table;	/* 1..0xffffffff, not 253/254/255 (default/main/local) */
 	uint32_t l3vni;		/* 0: none */

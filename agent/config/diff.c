@@ -351,6 +351,9 @@ static void diff_tenant(struct dctx *d, const struct ztos_tenant *x, const struc
 	      &(struct set){ y->interfaces, y->n_interfaces, sizeof(*y->interfaces), ifname_fmt });
 	d_set(&b, "subnets", &(struct set){ x->subnets, x->n_subnets, sizeof(*x->subnets), cidr_fmt },
 	      &(struct set){ y->subnets, y->n_subnets, sizeof(*y->subnets), cidr_fmt });
+	d_set(&b, "gateways",
+	      &(struct set){ x->gateways, x->n_gateways, sizeof(*x->gateways), cidr_fmt },
+	      &(struct set){ y->gateways, y->n_gateways, sizeof(*y->gateways), cidr_fmt });
 	d_vrf(&b, x, y);
 	d_str(&b, "policy.default", ztos_action_str(x->policy_default),
 	      ztos_action_str(y->policy_default));
