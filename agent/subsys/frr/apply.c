@@ -279,6 +279,10 @@ int frr_dry_run_lines(const struct frr_paths *p, const char *text, cJSON **del, 
 	int fd, ret;
 
 	*del = *add = NULL;
+	/* vtysh -N needs the instance's folders even before FRR first starts. */
+	ret = frr_dirs_make(p, err, len);
+	if (ret)
+		return ret;
 	snprintf(file, sizeof(file), "%s/frr-dry-run.conf", p->state_dir);
 	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, text, n) != (ssize_t)n) {

@@ -15,6 +15,9 @@ const num = (s) => (/^\s*\d+\s*$/.test(s) ? Number(s) : s.trim());	// the agent 
 // A VTEP as the API gives it: an address (static, from the config) or, once EVPN is
 // there, {address, origin}.
 const vtepOf = (v) => (typeof v === 'string' ? { address: v, origin: 'static' } : v);
+// What XDP allows for a tenant, read from its map by the agent (static and learned, with
+// their origin); the config's VTEPs where the agent has no datapath to read.
+const allowed = (t) => (Array.isArray(t.allowlist) ? t.allowlist : t.vteps).map(vtepOf);
 
 function TenantRows({ net, onEdit, onRemove }) {
 	const kernel = Object.fromEntries((net.overlay?.tenants || []).map((t) => [t.name, t]));
@@ -23,7 +26,7 @@ function TenantRows({ net, onEdit, onRemove }) {
 		return html`<tr>
 			<th scope="row">${t.name}</th>
 			<td class="num">${t.vni}</td>
-			<td>${t.vteps.length ? t.vteps.map(vtepOf).map((v) => html`<span class="chip">${v.address} <small>${v.origin}</small></span>`) : html`<span class="dim">none</span>`}</td>
+			<td>${allowed(t).length ? allowed(t).map((v) => html`<span class="chip">${v.address} <small>${v.origin}</small></span>`) : html`<span class="dim">none</span>`}</td>
 			<td>${t.interfaces.join(', ') || html`<span class="dim">none</span>`}</td>
 			<td>${t.subnets.join(', ') || html`<span class="dim">none</span>`}</td>
 			<td>${t.vrf ? `table ${t.vrf.table}${t.vrf.l3vni ? `, L3 VNI ${t.vrf.l3vni}` : ''}` : html`<span class="dim">none</span>`}</td>
