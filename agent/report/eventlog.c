@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #define RING_BYTES_MAX (16u << 20)	/* the ring's lines together; the oldest make room */
 #define EVENT_MAX_BYTES (64u << 10)	/* a line longer is kept as a stub saying its size */
 #define TYPES_MAX 32
+#define SYSLOG_WAIT_MS 50	/* a full syslog queue: how long one event waits for room */
 
 struct ring_entry {
 	uint64_t seq;
@@ -41,6 +43,7 @@ static struct {
 	uint64_t max_bytes;
 	uint32_t keep;
 	int syslog_fd;
+	uint64_t syslog_drops;	/* events syslog did not take (its queue stayed full) */
 	char hostname[256];
 	struct {
 		char name[24];
@@ -233,6 +236,36 @@ void eventlog_close(void)
 	pthread_mutex_unlock(&elog.lock);
 }
 
+/*
+ * A datagram to the syslog socket. A full queue (the daemon is slow to read; Linux queues
+ * only net.unix.max_dgram_qlen, 10 by default) gets a short wait rather than losing the
+ * line to a burst; the bound keeps a stalled daemon from stalling every emitter.
+ */
+static int syslog_write(const char *msg, int n)
+{
+	struct pollfd p = { .fd = elog.syslog_fd, .events = POLLOUT };
+
+	for (int tries = 0; tries < 2; tries++) {
+		if (send(elog.syslog_fd, msg, n, MSG_DONTWAIT) >= 0)
+			return 0;
+		if (errno != EAGAIN || poll(&p, 1, SYSLOG_WAIT_MS) <= 0)
+			break;
+	}
+	if (!errno)
+		errno = EAGAIN;
+	return -1;
+}
+
+/* Said on stderr the first time and every 1000th after: a SOC must know lines are missing. */
+static void syslog_dropped(int err)
+{
+	elog.syslog_drops++;
+	if (elog.syslog_drops == 1 || elog.syslog_drops % 1000 == 0)
+		pr_warn("event log: %llu event(s) not sent to syslog: %s (the event log file and "
+			"the API still have them)", (unsigned long long)elog.syslog_drops,
+			strerror(err));
+}
+
 /* RFC 5424: <PRI>1 TIMESTAMP HOST APP PROCID MSGID STRUCTURED-DATA MSG */
 static void syslog_send(const char *type, int64_t us, const char *line)
 {
@@ -250,8 +283,8 @@ static void syslog_send(const char *type, int64_t us, const char *line)
 		     type, line);
 	if (n >= (int)sizeof(msg))
 		n = sizeof(msg) - 1;
-	if (send(elog.syslog_fd, msg, n, MSG_DONTWAIT) < 0 && errno != EAGAIN)
-		pr_debug("event log: syslog send: %s", strerror(errno));
+	if (syslog_write(msg, n))
+		syslog_dropped(errno);
 }
 
 static void count_type(const char *type)
