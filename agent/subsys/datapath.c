@@ -38,6 +38,7 @@
 #include "report/metrics.h"
 #include "subsys/datapath.h"
 #include "subsys/dpmap.h"
+#include "subsys/flowtab.h"
 
 #define TC_HANDLE 0x2705	/* ours: cleanup removes exactly this filter */
 #define TC_PRIO 0x2705
@@ -255,7 +256,9 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_
 		dp->xdp->rodata->vxlan_port = cfg->underlay.vxlan_port;
 		dp->xdp->rodata->l3_device = is_l3_device(cfg->underlay.interface);
 		if (bpf_map__set_max_entries(dp->xdp->maps.flows, flows) ||
-		    bpf_map__set_max_entries(dp->tc->maps.flows, flows))
+		    bpf_map__set_max_entries(dp->xdp->maps.flows4, flows) ||
+		    bpf_map__set_max_entries(dp->tc->maps.flows, flows) ||
+		    bpf_map__set_max_entries(dp->tc->maps.flows4, flows))
 			return fail(e, -EINVAL, "datapath: flow table of %u entries", flows);
 	}
 	dp->tc->rodata->vxlan_port = dp->xdp->rodata->vxlan_port;
@@ -961,28 +964,34 @@ int datapath_xsks_fd(struct datapath *dp)
  * few packets counted in between are lost to the counters, never to the verdict. A
  * flow evicted meanwhile comes back as a blocked entry of its own.
  */
+static struct flowtab flowtab_of(const struct datapath *dp)
+{
+	return (struct flowtab){ bpf_map__fd(dp->xdp->maps.flows),
+				 bpf_map__fd(dp->xdp->maps.flows4) };
+}
+
 int datapath_block_flow(struct datapath *dp, const struct ztos_flow_key *k)
 {
-	int fd = bpf_map__fd(dp->xdp->maps.flows);
+	struct flowtab t = flowtab_of(dp);
 	struct ztos_flow f;
 	struct timespec now;
+	int ret;
 
-	if (!bpf_map_lookup_elem(fd, k, &f)) {
+	if (!flowtab_lookup(&t, k, &f)) {
 		if (f.verdict == ZTOS_VERDICT_BLOCK)
 			return 1;
 		f.verdict = ZTOS_VERDICT_BLOCK;
 		f.pad[0] = 0;	/* the programs report the block on the next packet */
-		if (!bpf_map_update_elem(fd, k, &f, BPF_EXIST))
-			return 0;
-		if (errno != ENOENT)
-			return -errno;
+		ret = flowtab_update(&t, k, &f, BPF_EXIST);
+		if (ret != -ENOENT)
+			return ret;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	memset(&f, 0, sizeof(f));
 	f.first_seen_ns = f.last_seen_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
 	f.verdict = ZTOS_VERDICT_BLOCK;
 	f.opener_is_a = 1;
-	return bpf_map_update_elem(fd, k, &f, BPF_ANY) ? -errno : 0;
+	return flowtab_update(&t, k, &f, BPF_ANY);
 }
 
 int datapath_events_fd(struct datapath *dp)
@@ -1053,7 +1062,7 @@ void datapath_tick(struct datapath *dp, const struct ztos_config *cfg)
 
 static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
 {
-	int fd = bpf_map__fd(dp->xdp->maps.flows);
+	struct flowtab t = flowtab_of(dp);
 	struct ztos_flow_key k, prev;
 	struct ztos_flow f;
 	struct timespec now;
@@ -1062,11 +1071,11 @@ static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	now_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
-	while (!bpf_map_get_next_key(fd, have_prev ? &prev : NULL, &k)) {
+	while (!flowtab_next(&t, have_prev ? &prev : NULL, &k)) {
 		bool closed;
 		__u64 idle;
 
-		if (bpf_map_lookup_elem(fd, &k, &f)) {
+		if (flowtab_lookup(&t, &k, &f)) {
 			prev = k;
 			have_prev = true;
 			continue;
@@ -1078,7 +1087,7 @@ static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
 			have_prev = true;
 			continue;
 		}
-		if (!bpf_map_delete_elem(fd, &k)) {
+		if (!flowtab_delete(&t, &k)) {
 			emit_flow_end(dp, cfg, &k, &f, closed ? "closed" : "timeout");
 			dp->aged++;
 		}
@@ -1180,7 +1189,7 @@ static cJSON *counters_json(struct datapath *dp, const struct ztos_config *cfg)
 cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 		      const struct flow_filter *flt)
 {
-	int fd = bpf_map__fd(dp->xdp->maps.flows);
+	struct flowtab ft = flowtab_of(dp);
 	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "flows");
 	struct ztos_flow_key k, prev;
 	struct ztos_flow f;
@@ -1190,10 +1199,10 @@ cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 	/* An unknown tenant matches nothing: no VNI is 0xffffffff. */
 	uint32_t tenant_vni = !flt->tenant ? 0 : t ? t->vni : UINT32_MAX;
 
-	while (!bpf_map_get_next_key(fd, have_prev ? &prev : NULL, &k)) {
+	while (!flowtab_next(&ft, have_prev ? &prev : NULL, &k)) {
 		prev = k;
 		have_prev = true;
-		if (bpf_map_lookup_elem(fd, &k, &f))
+		if (flowtab_lookup(&ft, &k, &f))
 			continue;
 		total++;
 		if (!flow_matches(flt, tenant_vni, &k, &f))
