@@ -563,7 +563,7 @@ static void t_allowed_ipv4_outer(void)
 
 static void t_allowed_ipv6_outer(void)
 {
-	struct pkt p = vx6_tcp6(TCP_SYN);
+	struct pkt p = vx6_tcp6(TCP_SYN), p4;
 	struct ztos_flow_key k = key6(IPPROTO_TCP, A6, 443, B6, 40000);
 	struct ztos_flow f;
 
@@ -578,6 +578,10 @@ static void t_allowed_ipv6_outer(void)
 	CHECK_EQ(n_entries(xdp->maps.flows), 1);
 	CHECK_EQ(n_entries(xdp->maps.flows4), 0);
 	CHECK(!bpf_map_lookup_elem(bpf_map__fd(xdp->maps.flows), &k, &f), "not in flows");
+	/* With an IPv4 flow beside it, the walk user space makes crosses both tables. */
+	p4 = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
+	CHECK_EQ(run_xdp(&p4), XDP_PASS);
+	CHECK_EQ(n_flows(), 2);
 }
 
 static void vlan_case(const uint16_t *tpids, int n)
