@@ -282,6 +282,11 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_
 	ret = ztos_dpi__load(dp->dpi);
 	if (ret)
 		return fail(e, ret, "datapath: load ztos_dpi");
+	ret = flowtab_drop_stale4(&(struct flowtab){ bpf_map__fd(dp->xdp->maps.flows),
+						     bpf_map__fd(dp->xdp->maps.flows4) });
+	if (ret > 0)
+		pr_info("datapath: %d IPv4 flows of an older ztos dropped from %s/flows "
+			"(IPv4 flows are in flows4 now)", ret, dp->bpffs);
 	return 0;
 }
 
@@ -1063,6 +1068,7 @@ void datapath_tick(struct datapath *dp, const struct ztos_config *cfg)
 static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
 {
 	struct flowtab t = flowtab_of(dp);
+	struct flowtab_walk w = { 0 };
 	struct ztos_flow_key k, prev;
 	struct ztos_flow f;
 	struct timespec now;
@@ -1071,7 +1077,7 @@ static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	now_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
-	while (!flowtab_next(&t, have_prev ? &prev : NULL, &k)) {
+	while (!flowtab_next(&t, &w, have_prev ? &prev : NULL, &k)) {
 		bool closed;
 		__u64 idle;
 
@@ -1190,6 +1196,7 @@ cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 		      const struct flow_filter *flt)
 {
 	struct flowtab ft = flowtab_of(dp);
+	struct flowtab_walk w = { 0 };
 	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "flows");
 	struct ztos_flow_key k, prev;
 	struct ztos_flow f;
@@ -1199,7 +1206,7 @@ cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 	/* An unknown tenant matches nothing: no VNI is 0xffffffff. */
 	uint32_t tenant_vni = !flt->tenant ? 0 : t ? t->vni : UINT32_MAX;
 
-	while (!flowtab_next(&ft, have_prev ? &prev : NULL, &k)) {
+	while (!flowtab_next(&ft, &w, have_prev ? &prev : NULL, &k)) {
 		prev = k;
 		have_prev = true;
 		if (flowtab_lookup(&ft, &k, &f))

@@ -45,12 +45,12 @@ int flowtab_delete(const struct flowtab *t, const struct ztos_flow_key *k)
 	return bpf_map_delete_elem(fd, key) ? -errno : 0;
 }
 
-int flowtab_next(const struct flowtab *t, const struct ztos_flow_key *prev,
-		 struct ztos_flow_key *next)
+int flowtab_next(const struct flowtab *t, struct flowtab_walk *w,
+		 const struct ztos_flow_key *prev, struct ztos_flow_key *next)
 {
 	struct ztos_flow4_key k4, n4;
 
-	if (!prev || ztos_flow_key_is4(prev)) {
+	if (!w->in_flows) {
 		if (prev)
 			ztos_flow4_key_of(prev, &k4);
 		if (!bpf_map_get_next_key(t->fd4, prev ? &k4 : NULL, &n4)) {
@@ -59,7 +59,25 @@ int flowtab_next(const struct flowtab *t, const struct ztos_flow_key *prev,
 		}
 		if (errno != ENOENT)
 			return -errno;
-		prev = NULL;	/* flows4 done: flows from its first key */
+		w->in_flows = true;
+		prev = NULL;	/* flows from its first key */
 	}
 	return bpf_map_get_next_key(t->fd, prev, next) ? -errno : 0;
+}
+
+int flowtab_drop_stale4(const struct flowtab *t)
+{
+	struct ztos_flow_key k, prev;
+	bool have_prev = false;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(t->fd, have_prev ? &prev : NULL, &k)) {
+		if (ztos_flow_key_is4(&k) && !bpf_map_delete_elem(t->fd, &k)) {
+			n++;
+			continue;	/* prev still stands */
+		}
+		prev = k;
+		have_prev = true;
+	}
+	return errno == ENOENT ? n : -errno;
 }

@@ -341,10 +341,12 @@ static int n_entries(struct bpf_map *map)
 static int n_flows(void)
 {
 	struct flowtab t = flowtab();
+	struct flowtab_walk w = { 0 };
 	struct ztos_flow_key k, next;
 	int n = 0;
 
-	for (int err = flowtab_next(&t, NULL, &next); !err; err = flowtab_next(&t, &k, &next)) {
+	for (int err = flowtab_next(&t, &w, NULL, &next); !err;
+	     err = flowtab_next(&t, &w, &k, &next)) {
 		k = next;
 		n++;
 	}
@@ -525,6 +527,7 @@ static void t_spoofed_vtep(void)
 static void expect_in_flows4(const struct ztos_flow_key *k)
 {
 	struct flowtab t = flowtab();
+	struct flowtab_walk w = { 0 };
 	struct ztos_flow4_key k4 = { .vni_proto = VNI << 8 | k->proto, .addr_a = k->addr_a[0],
 				     .addr_b = k->addr_b[0], .port_a = k->port_a,
 				     .port_b = k->port_b };
@@ -534,8 +537,26 @@ static void expect_in_flows4(const struct ztos_flow_key *k)
 	CHECK_EQ(n_entries(xdp->maps.flows), 0);
 	CHECK_EQ(n_entries(xdp->maps.flows4), 1);
 	CHECK(!bpf_map_lookup_elem(bpf_map__fd(xdp->maps.flows4), &k4, &f), "not in flows4");
-	CHECK_EQ(flowtab_next(&t, NULL, &back), 0);
+	CHECK_EQ(flowtab_next(&t, &w, NULL, &back), 0);
 	CHECK(!memcmp(&back, k, sizeof(back)), "the walk's key differs from the parsed one");
+}
+
+/* An older ztos kept IPv4 flows in flows: they are dropped, and walks still end. */
+static void t_stale_ipv4_in_flows(void)
+{
+	struct flowtab t = flowtab();
+	struct ztos_flow_key k4 = key4(IPPROTO_UDP, A4, 1000, B4, 53);
+	struct ztos_flow_key k6 = key6(IPPROTO_TCP, A6, 443, B6, 40000);
+	struct ztos_flow f = { .verdict = ZTOS_VERDICT_ALLOW, .opener_is_a = 1 };
+
+	CHECK_EQ(bpf_map_update_elem(t.fd, &k4, &f, BPF_NOEXIST), 0);
+	CHECK_EQ(bpf_map_update_elem(t.fd, &k6, &f, BPF_NOEXIST), 0);
+	CHECK_EQ(flowtab_update(&t, &k4, &f, BPF_NOEXIST), 0);	/* the same flow in flows4 */
+	CHECK_EQ(n_flows(), 3);	/* the walk goes through the stale entry and ends */
+	CHECK_EQ(flowtab_drop_stale4(&t), 1);
+	CHECK_EQ(n_entries(xdp->maps.flows), 1);
+	CHECK(!bpf_map_lookup_elem(t.fd, &k6, &f), "the IPv6 flow went too");
+	CHECK_EQ(n_flows(), 2);
 }
 
 static void t_allowed_ipv4_outer(void)
@@ -1456,6 +1477,7 @@ static const struct test_case cases[] = {
 	{ "policy: source prefix is the opener's", t_policy_src_prefix_opener },
 	{ "policy: inspect", t_policy_inspect },
 	{ "policy: rule order, first match wins", t_policy_rule_order },
+	{ "flows: IPv4 flows an older ztos left in flows are dropped", t_stale_ipv4_in_flows },
 	{ "flows: BLOCK from user space drops the rest, one FLOW_BLOCKED event", t_dpi_block },
 	{ "flows: reply direction counted in packets[1] of the same entry", t_reply_direction },
 	{ "flows: counters grow over repeated runs", t_counters_grow },
