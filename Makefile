@@ -100,6 +100,8 @@ $(DPI_BENCH): $(BUILD)/bench/dpi_bench.o $(LIBDPI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DPI_LIBS)
 # The datapath's BPF test makes its map entries with the loader's translation.
 $(BUILD)/tests/test_bpf_datapath: $(BUILD)/agent/subsys/dpmap.o $(BUILD)/agent/subsys/flowtab.o
+# The property test reads the flow table as the agent does.
+$(BUILD)/tests/test_bpf_property: $(BUILD)/agent/subsys/flowtab.o
 # The AF_XDP test opens its socket with libxdp (xsk.h left libbpf for it).
 $(BUILD)/tests/test_bpf_afxdp: BPF_LIBS += $(call lib,libxdp)
 
@@ -110,14 +112,16 @@ config/examples/keys/.made: scripts/example-keys.sh
 	scripts/example-keys.sh config/examples/keys
 	@touch $@
 
+comma := ,
 # Fuzzing (tests/fuzz/): libFuzzer harnesses with ASan and UBSan, built with clang whatever
 # CC is (libFuzzer's runtime: Debian's libclang-rt-14-dev). `make test` runs each over its
 # corpus and for a few seconds; `make fuzz` runs each for FUZZ_SECONDS.
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	      -fno-sanitize-recover=undefined -I. -Iagent -I$(BUILD) $(PKG_CFLAGS)
-FUZZ_BINS := $(BUILD)/fuzz/fuzz_rules $(BUILD)/fuzz/fuzz_config
-FUZZ_SECONDS ?= 600
+FUZZ_NAMES := rules config afxdp nl_link nl_wg nl_macsec http frr
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+FUZZ_SECONDS ?= 300
 
 $(BUILD)/fuzz/fuzz_rules: tests/fuzz/fuzz_rules.c gpu/rules.c gpu/rules.h | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
@@ -126,17 +130,59 @@ $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(CONFIG_SRCS) $(wildcard ag
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CONFIG_SRCS) $(call lib,yaml-0.1 libcjson)
 
+# The other harnesses link the agent's own code, built again with the fuzzer's coverage
+# and the sanitizers, as one archive: a harness that includes the .c under test (to reach
+# its static parsers) takes its symbols from there, the rest from the archive.
+FUZZ_LIB_SRCS := $(filter-out agent/ztosd.c,$(ZTOSD_SRCS)) $(CONFIG_SRCS) $(DPI_SRCS)
+FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS)) \
+		 $(BUILD)/fuzz/obj/web_assets.o
+FUZZ_LIB := $(BUILD)/fuzz/libztosd-fuzz.a
+FUZZ_LIBS := $(ZTOSD_LIBS) $(call lib,libxdp) $(DPI_LIBS)
+$(BUILD)/fuzz/obj/%.o: %.c | $(BUILD)/.deps $(BPF_SKELS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(subst -fsanitize=fuzzer$(comma),-fsanitize=fuzzer-no-link$(comma),$(FUZZ_FLAGS)) \
+		-DZTOS_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
+$(BUILD)/fuzz/obj/web_assets.o: $(BUILD)/web_assets.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -O1 -I. -Iagent -c -o $@ $<
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	$(AR) rcs $@ $^
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -DZTOS_VERSION='"$(VERSION)"' -MMD -MP -o $@ $< $(FUZZ_LIB) \
+		$(FUZZ_LIBS)
+
 fuzz: $(FUZZ_BINS)
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/fuzz-test.sh
 
+
+# Builds for the upgrade test (tests/netns/upgrade-test.sh), beside $(BUILD), never
+# installed: the same sources as another version, and one whose map values have one more
+# field (TEST_LAYOUT, bpf/ztos_common.h).
+UPGRADE_BUILD := $(BUILD)-upgrade
+LAYOUT_BUILD := $(BUILD)-layout
+test-builds:
+	$(MAKE) --no-print-directory BUILD=$(UPGRADE_BUILD) VERSION=$(VERSION)+upgrade \
+		$(UPGRADE_BUILD)/ztosd
+	$(MAKE) --no-print-directory BUILD=$(LAYOUT_BUILD) VERSION=$(VERSION)+layout TEST_LAYOUT=1 \
+		$(LAYOUT_BUILD)/ztosd
+.PHONY: test-builds
 
 # make test and make demo install what they need (scripts/deps.sh); make alone does not.
 test:
 	scripts/deps.sh build test
 	$(MAKE) --no-print-directory run-tests
 
-run-tests: all $(UNIT_BINS) $(BPF_TEST_BINS) $(FUZZ_BINS)
+ifeq ($(SAN),1)
+# make test SAN=1: ztosd, ztos and the unit tests built with ASan and UBSan (in build-san,
+# common.mk), and the layers that run them; a sanitizer report fails the test it came in.
+SAN_LAYERS := unit config api cli netns
+run-tests: $(BUILD)/ztosd $(BUILD)/ztos examples $(UNIT_BINS) test-builds
+	SAN=1 LAYERS="$(SAN_LAYERS)" BUILD=$(BUILD) tests/run.sh $(if $(filter 1,$(BUSY)),--busy)
+else
+run-tests: all $(UNIT_BINS) $(BPF_TEST_BINS) $(FUZZ_BINS) test-builds
 	BUILD=$(BUILD) tests/run.sh $(if $(filter 1,$(BUSY)),--busy)
+endif
 
 demo:
 	scripts/deps.sh build test
@@ -154,4 +200,4 @@ install: all
 		install -m 0600 config/examples/minimal.yaml $(DESTDIR)$(SYSCONFDIR)/ztos/ztos.yaml
 
 clean:
-	rm -rf $(BUILD) config/examples/keys
+	rm -rf $(BUILD) $(UPGRADE_BUILD) $(LAYOUT_BUILD) config/examples/keys

@@ -6,12 +6,23 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 
 CFLAGS ?= -O2 -g
+# What ztosd and ztos say they are (/api/v1/status, ztos_build_info). `make VERSION=...`
+# builds the same sources as another version: the upgrade test starts one over the other.
 VERSION := 0.1.0
 CFLAGS += -DZTOS_VERSION='"$(VERSION)"'
+# TEST_LAYOUT=1, for tests only (never installed, never the normal build): flow and tenant
+# counter values one field longer (bpf/ztos_common.h), the map layout change a new field
+# makes, for the upgrade test to migrate.
+ifeq ($(TEST_LAYOUT),1)
+CFLAGS += -DZTOS_TEST_LAYOUT=1
+endif
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
 	  -Wformat=2 -Wstrict-prototypes -D_GNU_SOURCE -MMD -MP -I. -Iagent -I$(BUILD)
+# SAN=1: ASan and UBSan (make test SAN=1 runs the suites on it). At -O1 GCC warns of
+# snprintf truncations the messages intend (cut to their buffer): not an error there.
 ifeq ($(SAN),1)
-CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+	  -Wno-format-truncation
 LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -53,6 +64,9 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 BPF_CFLAGS ?= -g -O2
 BPF_CFLAGS += -target bpf -D__TARGET_ARCH_x86 -Ibpf -Wall -Werror -MMD -MP
+ifeq ($(TEST_LAYOUT),1)
+BPF_CFLAGS += -DZTOS_TEST_LAYOUT=1
+endif
 BPF_LIBS = $(call lib,libbpf) -lelf -lz
 
 vmlinux:

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "fault.h"
 #include "kernel/probe.h"
 #include "report/eventlog.h"
 #include "report/log.h"
@@ -19,6 +20,10 @@
 
 int agent_init_subsystems(struct agent *a)
 {
+	int ret = fault_init();
+
+	if (ret)
+		return ret;
 	a->env.kernel = kernel_support();
 	a->subs = calloc(subsys_count, sizeof(*a->subs));
 	if (!a->subs)
@@ -152,7 +157,8 @@ static int prepare_all(struct agent *a, const struct ztos_config *cfg, struct cf
 		struct ztos_err e = { 0 };
 
 		s->txn = NULL;
-		if (s->ops->prepare && s->ops->prepare(s->priv, a->cfg, cfg, &s->txn, &e)) {
+		if ((s->ops->prepare && s->ops->prepare(s->priv, a->cfg, cfg, &s->txn, &e)) ||
+		    fault_fires(s->ops->name, "prepare", &e)) {
 			/* Nothing ran yet: a config that cannot even be staged is invalid. */
 			refuse(s, &e, errs);
 			discard_from(a, 0);
@@ -183,8 +189,15 @@ static int apply_all(struct agent *a, const struct ztos_config *cfg, struct cfg_
 		struct subsys_slot *s = &a->subs[i];
 		struct ztos_err e = { 0 };
 
-		if (!s->ops->apply || !s->ops->apply(s->priv, a->cfg, cfg, &s->txn, &e))
-			continue;
+		if (!s->ops->apply || !s->ops->apply(s->priv, a->cfg, cfg, &s->txn, &e)) {
+			if (!fault_fires(s->ops->name, "apply", &e))
+				continue;
+			/* A test's fault after the apply: this one is undone as well. */
+			refuse(s, &e, errs);
+			discard_from(a, i + 1);
+			undo_before(a, cfg, i + 1);
+			return -EIO;
+		}
 		refuse(s, &e, errs);
 		pr_warn("%s; nothing was changed", s->err.msg);
 		if (s->ops->discard)
@@ -361,10 +374,13 @@ int agent_update(struct agent *a, const struct cfg_node *patch, bool dry_run, cJ
 		discard_from(a, 0);
 		goto out;
 	}
+	fault_change_begin();
 	err = apply_all(a, cfg, errs);
+	fault_change_end();
 	if (err)
 		goto out;
-	err = swap_in(a, &cfg, &tree);
+	err = fault_fires("agent", "commit", &(struct ztos_err){ 0 }) ? -ENOMEM
+								       : swap_in(a, &cfg, &tree);
 	if (err) {
 		/* Out of memory at the last step: take the applied change back. */
 		undo_before(a, cfg, a->n_subs);

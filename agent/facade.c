@@ -58,36 +58,52 @@ cJSON *agent_alerts(struct agent *a, const struct alert_filter *f)
 	return o;
 }
 
+/*
+ * An agent without that subsystem (one whose table has none, as tests/fuzz/fuzz_http.c
+ * runs the API) answers with its status line alone.
+ */
 cJSON *agent_overlay(struct agent *a)
 {
+	void *ov = agent_subsys(a, &overlay_subsys);
 	cJSON *o;
 
+	if (!ov)
+		return agent_subsystem(a, &overlay_subsys) ?: cJSON_CreateObject();
 	pthread_rwlock_rdlock(&a->lock);
-	o = overlay_state(agent_subsys(a, &overlay_subsys), a->cfg);
+	o = overlay_state(ov, a->cfg);
 	pthread_rwlock_unlock(&a->lock);
 	return o;
 }
 
 void agent_wireguard(struct agent *a, cJSON *o)
 {
+	void *w = agent_subsys(a, &wireguard_subsys);
+
+	if (!w)
+		return;
 	pthread_rwlock_rdlock(&a->lock);
-	wg_status(agent_subsys(a, &wireguard_subsys), a->cfg, o);
+	wg_status(w, a->cfg, o);
 	pthread_rwlock_unlock(&a->lock);
 }
 
 cJSON *agent_macsec(struct agent *a)
 {
+	void *ms = agent_subsys(a, &macsec_subsys);
 	cJSON *o;
 
+	if (!ms)
+		return agent_subsystem(a, &macsec_subsys) ?: cJSON_CreateObject();
 	pthread_rwlock_rdlock(&a->lock);
-	o = macsec_status(agent_subsys(a, &macsec_subsys), a->cfg);
+	o = macsec_status(ms, a->cfg);
 	pthread_rwlock_unlock(&a->lock);
 	return o;
 }
 
 bool agent_macsec_rotated(struct agent *a)
 {
-	return macsec_rotated(agent_subsys(a, &macsec_subsys));
+	void *ms = agent_subsys(a, &macsec_subsys);
+
+	return ms && macsec_rotated(ms);
 }
 
 cJSON *agent_kernel_support(struct agent *a)
@@ -107,7 +123,7 @@ int agent_rotate_macsec(struct agent *a, const struct cfg_node *rotation, cJSON 
 		if (err == -EBUSY)
 			usleep(20000);
 	}
-	if (!err)
+	if (!err && agent_subsys(a, &macsec_subsys))
 		macsec_mark_rotated(agent_subsys(a, &macsec_subsys));
 	cfg_node_free(patch);
 	return err;

@@ -17,6 +17,15 @@
 #define ZTOS_FLOWS_DEFAULT 1048576
 #define ZTOS_VXLAN_PORT 4789
 
+/*
+ * ZTOS_TEST_LAYOUT: for tests only (`make TEST_LAYOUT=1`, never the normal build): the
+ * flow and tenant counter values get one more field at their end, the layout change a
+ * new field makes, so the upgrade test has pinned maps to migrate (agent/subsys/dpmigrate.h).
+ */
+#ifndef ZTOS_TEST_LAYOUT
+#define ZTOS_TEST_LAYOUT 0
+#endif
+
 /* Address family in keys: 4 or 6. IPv4 addresses sit in addr[0], network order. */
 #define ZTOS_AF4 4
 #define ZTOS_AF6 6
@@ -182,6 +191,7 @@ struct ztos_flow {
 	__u8 opener_is_a;	/* 1: endpoint a opened the flow */
 	__u8 tcp_flags;		/* OR of the TCP flags seen, both ways */
 	__u8 pad[5];
+	__u64 test_field[ZTOS_TEST_LAYOUT];	/* none but in a TEST_LAYOUT build */
 };
 
 /* tenant_stats: PERCPU_ARRAY indexed by tenant_id */
@@ -190,6 +200,7 @@ struct ztos_tenant_stats {
 	__u64 bytes;
 	__u64 drops;
 	__u64 inspected;
+	__u64 test_field[ZTOS_TEST_LAYOUT];	/* none but in a TEST_LAYOUT build */
 };
 
 /* ports: HASH, key __u32 ifindex of a tenant-facing interface, value __u32 vni */

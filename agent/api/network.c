@@ -105,6 +105,15 @@ void api_network(struct api_request *req, struct api_response *resp)
 
 enum refusal { BAD_JSON, BAD_CONFIG, KERNEL_REFUSED };
 
+/* The subsystem's message says so already (the overlay's says how many steps it undid). */
+static bool says_nothing_applied(const struct cfg_errors *errs)
+{
+	static const char tail[] = "nothing was applied";
+	size_t n = errs->n ? strlen(errs->v[0].message) : 0;
+
+	return n >= sizeof(tail) - 1 && !strcmp(errs->v[0].message + n - (sizeof(tail) - 1), tail);
+}
+
 static void invalid(struct api_response *resp, const struct cfg_errors *errs, enum refusal why)
 {
 	cJSON *details = cfg_errors_json(errs);
@@ -113,10 +122,10 @@ static void invalid(struct api_response *resp, const struct cfg_errors *errs, en
 		api_error(resp, 400, "bad_request", "the body is not valid JSON: %s: %s",
 			  errs->n ? errs->v[0].where : "?", errs->n ? errs->v[0].message : "?");
 	else if (why == KERNEL_REFUSED)
-		api_error(resp, 422, "apply_failed",
-			  "%s refused the change: %s; nothing was applied",
+		api_error(resp, 422, "apply_failed", "%s refused the change: %s%s",
 			  errs->n && !strcmp(errs->v[0].where, "bgp") ? "FRR" : "the kernel",
-			  errs->n ? errs->v[0].message : "?");
+			  errs->n ? errs->v[0].message : "?",
+			  says_nothing_applied(errs) ? "" : "; nothing was applied");
 	else
 		api_error(resp, 422, "invalid_config",
 			  "%zu error%s in the configuration; nothing was applied", errs->n,

@@ -37,15 +37,18 @@ static int seen_cb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-/* -1: no such link, 0: not ours, 1: ours */
-static int owned(struct ztnl *nl, const char *name)
+/*
+ * 1: ours, 0: not ours, -ENODEV: no such link, or the -errno of a lookup that failed (a
+ * link that is there must not be taken for one that is not).
+ */
+static int owned(struct ztnl *nl, const char *name, char *extack, size_t len)
 {
 	struct seen s = { 0 };
+	int err = ztnl_talk(nl, ztnl_link_msg(RTM_GETLINK, 0, 0, name), seen_cb, &s, extack, len);
 
-	if (ztnl_talk(nl, ztnl_link_msg(RTM_GETLINK, 0, 0, name), seen_cb, &s, NULL, 0) ||
-	    !s.ifindex)
-		return -1;
-	return s.ours;
+	if (err)
+		return err;
+	return s.ifindex ? s.ours : -ENODEV;
 }
 
 /* The mirror link carries copies only: no IPv6 of its own (no DAD, no MLD noise). */
@@ -116,15 +119,20 @@ static int set_up(struct ztnl *nl, const char *name, struct ztos_err *e)
 
 int dpi_link_ensure(struct ztos_err *e)
 {
+	char extack[ZTOS_ERR_EXTACK] = "";
 	struct ztnl *nl;
 	int ret = ztnl_open(NETLINK_ROUTE, &nl);
 
 	if (ret)
 		return fail(e, ret, NULL, "open a netlink socket for");
-	ret = owned(nl, DPI_LINK_TX);
+	ret = owned(nl, DPI_LINK_TX, extack, sizeof(extack));
 	if (ret == 0) {
 		ret = ztos_errmsg(e, -EEXIST, "DPI link: %s exists and is not ztos's; rename or "
 				  "delete it", DPI_LINK_TX);
+		goto out;
+	}
+	if (ret < 0 && ret != -ENODEV) {
+		fail(e, ret, extack, "look up");
 		goto out;
 	}
 	ret = ret < 0 ? create(nl, e) : 0;
@@ -147,7 +155,7 @@ int dpi_link_remove(void)
 
 	if (ret)
 		return 0;
-	ret = owned(nl, DPI_LINK_TX) == 1 &&
+	ret = owned(nl, DPI_LINK_TX, NULL, 0) == 1 &&
 	      !ztnl_talk(nl, ztnl_link_msg(RTM_DELLINK, 0, 0, DPI_LINK_TX), NULL, NULL, NULL, 0);
 	ztnl_close(nl);
 	return ret;

@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -43,6 +45,8 @@ struct req {
 	uint32_t seq;
 	int err;
 	bool acked;
+	bool with_prev;		/* goes in the same sendmsg() as the request before it */
+	bool faulted;		/* refused by a test's fault (ztnl_fault), never sent */
 	char *extack;
 };
 
@@ -154,10 +158,23 @@ int ztnl_queue(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *a
 	return (int)nl->n++;
 }
 
+int ztnl_queue_with_prev(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *arg)
+{
+	int i = ztnl_queue(nl, msg, reply, arg);
+
+	if (i > 0)
+		nl->v[i].with_prev = true;
+	return i;
+}
+
 size_t ztnl_queued(const struct ztnl *nl)
 {
 	return nl->flushed ? 0 : nl->n;
 }
+
+static const struct nla_policy extack_policy[NLMSGERR_ATTR_MAX + 1] = {
+	[NLMSGERR_ATTR_MSG] = { .type = NLA_STRING },
+};
 
 /* NLMSGERR_ATTR_MSG of an ack, or NULL. */
 static const char *extack_msg(const struct nlmsghdr *h)
@@ -173,7 +190,8 @@ static const char *extack_msg(const struct nlmsghdr *h)
 		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
 	len = (int)(h->nlmsg_len - NLMSG_HDRLEN) - (int)off;
 	if (len <= 0 ||
-	    nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off), len, NULL) ||
+	    nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off), len,
+		      (struct nla_policy *)extack_policy) ||
 	    !tb[NLMSGERR_ATTR_MSG])
 		return NULL;
 	return nla_get_string(tb[NLMSGERR_ATTR_MSG]);
@@ -224,6 +242,68 @@ static int collect(struct ztnl *nl, size_t from, size_t to)
 	return 0;
 }
 
+/* ---- fault injection (agent/fault.h, tests only) ---- */
+
+static atomic_uint fault_nth, fault_seen;
+static atomic_int fault_err;
+static atomic_bool fault_hit;
+
+void ztnl_fault(unsigned int nth, int err)
+{
+	atomic_store(&fault_nth, 0);
+	atomic_store(&fault_seen, 0);
+	atomic_store(&fault_hit, false);
+	atomic_store(&fault_err, err);
+	atomic_store(&fault_nth, nth);
+}
+
+bool ztnl_fault_fired(void)
+{
+	return atomic_load(&fault_hit);
+}
+
+/* Whether the request about to be sent is the one the test's fault refuses. */
+static bool fault_takes(void)
+{
+	unsigned int nth = atomic_load(&fault_nth);
+
+	if (!nth || atomic_load(&fault_hit) || atomic_fetch_add(&fault_seen, 1) + 1 != nth)
+		return false;
+	atomic_store(&fault_hit, true);
+	return true;
+}
+
+/* Answered as the kernel refuses a request, without sending it. */
+static void fault_answer(struct req *r)
+{
+	r->err = atomic_load(&fault_err);
+	r->extack = strdup("refused by ZTOSD_FAULT, a test's fault injection");
+	r->acked = true;
+}
+
+/*
+ * The requests from i that go in one sendmsg(): at most CHUNK_MSGS and CHUNK_BYTES, never
+ * parting a request from the one it goes with (a new link and its mark: a kill between
+ * two sendmsg() would leave the link without it), never one a fault refuses.
+ */
+static size_t chunk_end(const struct ztnl *nl, size_t i, struct iovec *iov)
+{
+	size_t j = i, bytes = 0, g;
+
+	while (j < nl->n && j - i < CHUNK_MSGS && !nl->v[j].faulted) {
+		struct nlmsghdr *h = nlmsg_hdr(nl->v[j].msg);
+
+		if (j > i && bytes + NLMSG_ALIGN(h->nlmsg_len) > CHUNK_BYTES)
+			break;
+		iov[j - i] = (struct iovec){ h, NLMSG_ALIGN(h->nlmsg_len) };
+		bytes += NLMSG_ALIGN(h->nlmsg_len);
+		j++;
+	}
+	for (g = j; j < nl->n && g > i && nl->v[g].with_prev;)
+		g--;
+	return g > i ? g : j;
+}
+
 int ztnl_flush(struct ztnl *nl)
 {
 	struct iovec iov[CHUNK_MSGS];
@@ -233,20 +313,28 @@ int ztnl_flush(struct ztnl *nl)
 
 	if (nl->flushed)
 		reset(nl);
+	for (size_t k = 0; k < nl->n; k++) {
+		size_t g = k;
+
+		if (!fault_takes())
+			continue;
+		/* A crash comes between two sendmsg(), never inside a group. */
+		while (atomic_load(&fault_err) == ZTNL_FAULT_KILL && g > 0 && nl->v[g].with_prev)
+			g--;
+		nl->v[g].faulted = true;
+	}
 	while (i < nl->n) {
 		struct msghdr mh = { .msg_name = &kernel, .msg_namelen = sizeof(kernel),
 				     .msg_iov = iov };
-		size_t j = i, bytes = 0;
+		size_t j;
 
-		while (j < nl->n && j - i < CHUNK_MSGS) {
-			struct nlmsghdr *h = nlmsg_hdr(nl->v[j].msg);
-
-			if (j > i && bytes + NLMSG_ALIGN(h->nlmsg_len) > CHUNK_BYTES)
-				break;
-			iov[j - i] = (struct iovec){ h, NLMSG_ALIGN(h->nlmsg_len) };
-			bytes += NLMSG_ALIGN(h->nlmsg_len);
-			j++;
+		if (nl->v[i].faulted && atomic_load(&fault_err) == ZTNL_FAULT_KILL)
+			raise(SIGKILL);
+		if (nl->v[i].faulted) {
+			fault_answer(&nl->v[i++]);
+			continue;
 		}
+		j = chunk_end(nl, i, iov);
 		mh.msg_iovlen = j - i;
 		if (sendmsg(nl->fd, &mh, 0) < 0) {
 			ret = -errno;
@@ -367,11 +455,16 @@ out:
 
 /* ---- generic netlink ---- */
 
+static const struct nla_policy ctrl_policy[CTRL_ATTR_MAX + 1] = {
+	[CTRL_ATTR_FAMILY_ID] = { .type = NLA_U16 },
+};
+
 static int family_id(const struct nlmsghdr *nlh, void *arg)
 {
 	struct nlattr *tb[CTRL_ATTR_MAX + 1];
 
-	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, CTRL_ATTR_MAX, NULL) ||
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, CTRL_ATTR_MAX,
+			  (struct nla_policy *)ctrl_policy) ||
 	    !tb[CTRL_ATTR_FAMILY_ID])
 		return 0;
 	*(int *)arg = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
@@ -427,13 +520,32 @@ const char *ztnl_strerror(int err, const char *extack, char *buf, size_t len)
 
 /* ---- links ---- */
 
+/*
+ * Every attribute read is checked for its size (and strings for their NUL) before it is
+ * read: libnl's nla_get_u32() reads 4 bytes whatever the attribute holds.
+ */
+static const struct nla_policy link_policy[IFLA_MAX + 1] = {
+	[IFLA_IFNAME] = { .type = NLA_STRING },
+	[IFLA_IFALIAS] = { .type = NLA_STRING },
+	[IFLA_MTU] = { .type = NLA_U32 },
+	[IFLA_MASTER] = { .type = NLA_U32 },
+	[IFLA_LINK] = { .type = NLA_U32 },
+	[IFLA_LINKINFO] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy linkinfo_policy[IFLA_INFO_MAX + 1] = {
+	[IFLA_INFO_KIND] = { .type = NLA_STRING },
+	[IFLA_INFO_DATA] = { .type = NLA_NESTED },
+};
+
 int ztnl_link_parse(const struct nlmsghdr *nlh, struct ztnl_link *out)
 {
 	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
 	const struct ifinfomsg *ifi;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) ||
-	    nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) ||
+	    nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifi), tb, IFLA_MAX,
+			(struct nla_policy *)link_policy) ||
 	    !tb[IFLA_IFNAME])
 		return -EINVAL;
 	ifi = NLMSG_DATA(nlh);
@@ -446,7 +558,8 @@ int ztnl_link_parse(const struct nlmsghdr *nlh, struct ztnl_link *out)
 		.master = tb[IFLA_MASTER] ? (int)nla_get_u32(tb[IFLA_MASTER]) : 0,
 		.link = tb[IFLA_LINK] ? (int)nla_get_u32(tb[IFLA_LINK]) : 0,
 	};
-	if (tb[IFLA_LINKINFO] && !nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL)) {
+	if (tb[IFLA_LINKINFO] && !nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO],
+						   (struct nla_policy *)linkinfo_policy)) {
 		if (li[IFLA_INFO_KIND])
 			out->kind = nla_get_string(li[IFLA_INFO_KIND]);
 		out->info_data = li[IFLA_INFO_DATA];

@@ -41,6 +41,12 @@ void ztnl_close(struct ztnl *nl);
  */
 int ztnl_queue(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *arg);
 size_t ztnl_queued(const struct ztnl *nl);
+/*
+ * The same, for a request that must reach the kernel in the same sendmsg() as the one
+ * queued before it: the kernel runs a sendmsg()'s requests together, so an agent killed
+ * meanwhile leaves both done or neither (a new link and the alias that marks it ours).
+ */
+int ztnl_queue_with_prev(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *arg);
 
 /*
  * Send the queued requests, as many per sendmsg() as the socket takes, and collect an
@@ -64,6 +70,16 @@ int ztnl_talk(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *ar
 /* A dump (msg gets NLM_F_DUMP): reply sees every part until NLMSG_DONE. */
 int ztnl_dump(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn reply, void *arg,
 	      char *extack, size_t len);
+
+/*
+ * Tests only (agent/fault.h): from now, the nth request flushed (1: the next) is not sent
+ * but answered err with an extended ack that says so; 0 turns it off. Whether it was.
+ * err ZTNL_FAULT_KILL: the process kills itself (SIGKILL) instead, before the sendmsg()
+ * that would carry that request (and what goes with it): a crash between two sendmsg().
+ */
+#define ZTNL_FAULT_KILL 1
+void ztnl_fault(unsigned int nth, int err);
+bool ztnl_fault_fired(void);
 
 /* Free a message not given to nl (a request built and then not sent): wiped first. */
 void ztnl_msg_free(struct nl_msg *msg);

@@ -133,12 +133,25 @@ void ovl_kernel_free(struct ovl_kernel *k)
 
 /* ---- reading ---- */
 
+/* Sizes checked before reading (nla_get_u32() reads 4 bytes whatever the attribute holds). */
+static const struct nla_policy vxlan_policy[IFLA_VXLAN_MAX + 1] = {
+	[IFLA_VXLAN_ID] = { .type = NLA_U32 },
+	[IFLA_VXLAN_PORT] = { .type = NLA_U16 },
+	[IFLA_VXLAN_LINK] = { .type = NLA_U32 },
+	[IFLA_VXLAN_LEARNING] = { .type = NLA_U8 },
+};
+
+static const struct nla_policy vrf_policy[IFLA_VRF_MAX + 1] = {
+	[IFLA_VRF_TABLE] = { .type = NLA_U32 },
+};
+
 static void parse_vxlan(struct ovl_dev *d, const struct nlattr *data)
 {
 	struct nlattr *tb[IFLA_VXLAN_MAX + 1];
 
 	d->learning = true;	/* the kernel's default, and what an absent attribute means */
-	if (!data || nla_parse_nested(tb, IFLA_VXLAN_MAX, (struct nlattr *)data, NULL))
+	if (!data || nla_parse_nested(tb, IFLA_VXLAN_MAX, (struct nlattr *)data,
+				      (struct nla_policy *)vxlan_policy))
 		return;
 	if (tb[IFLA_VXLAN_ID])
 		d->vni = nla_get_u32(tb[IFLA_VXLAN_ID]);
@@ -199,7 +212,8 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 
 		d->kind = OVL_VRF;
 		if (l.info_data &&
-		    !nla_parse_nested(tb, IFLA_VRF_MAX, (struct nlattr *)l.info_data, NULL) &&
+		    !nla_parse_nested(tb, IFLA_VRF_MAX, (struct nlattr *)l.info_data,
+				      (struct nla_policy *)vrf_policy) &&
 		    tb[IFLA_VRF_TABLE])
 			d->table = nla_get_u32(tb[IFLA_VRF_TABLE]);
 	}

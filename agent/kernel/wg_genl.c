@@ -51,6 +51,27 @@ bool wg_genl_available(void)
 	return true;
 }
 
+/*
+ * Sizes checked before reading (nla_get_u16() reads 2 bytes whatever the attribute
+ * holds); keys, addresses and times are checked where they are read.
+ */
+static const struct nla_policy device_policy[WGDEVICE_A_MAX + 1] = {
+	[WGDEVICE_A_LISTEN_PORT] = { .type = NLA_U16 },
+	[WGDEVICE_A_PEERS] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy peer_policy[WGPEER_A_MAX + 1] = {
+	[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
+	[WGPEER_A_RX_BYTES] = { .type = NLA_U64 },
+	[WGPEER_A_TX_BYTES] = { .type = NLA_U64 },
+	[WGPEER_A_ALLOWEDIPS] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy allowedip_policy[WGALLOWEDIP_A_MAX + 1] = {
+	[WGALLOWEDIP_A_FAMILY] = { .type = NLA_U16 },
+	[WGALLOWEDIP_A_CIDR_MASK] = { .type = NLA_U8 },
+};
+
 static void sockaddr_to_endpoint(const struct nlattr *a, struct wg_peer *p)
 {
 	const struct sockaddr *sa = nla_data(a);
@@ -78,7 +99,8 @@ static int parse_allowed_ip(const struct nlattr *nest, struct wg_peer *p)
 	struct ztos_cidr c = { 0 };
 	int family;
 
-	if (nla_parse_nested(tb, WGALLOWEDIP_A_MAX, (struct nlattr *)nest, NULL))
+	if (nla_parse_nested(tb, WGALLOWEDIP_A_MAX, (struct nlattr *)nest,
+			     (struct nla_policy *)allowedip_policy))
 		return -EBADMSG;
 	if (!tb[WGALLOWEDIP_A_FAMILY] || !tb[WGALLOWEDIP_A_IPADDR] || !tb[WGALLOWEDIP_A_CIDR_MASK])
 		return -EBADMSG;
@@ -106,7 +128,7 @@ static int parse_peer(const struct nlattr *nest, struct get_ctx *g)
 	struct wg_peer *p;
 	int rem, err;
 
-	if (nla_parse_nested(tb, WGPEER_A_MAX, (struct nlattr *)nest, NULL))
+	if (nla_parse_nested(tb, WGPEER_A_MAX, (struct nlattr *)nest, (struct nla_policy *)peer_policy))
 		return -EBADMSG;
 	if (!tb[WGPEER_A_PUBLIC_KEY] || nla_len(tb[WGPEER_A_PUBLIC_KEY]) != WG_KEY_LEN)
 		return -EBADMSG;
@@ -124,9 +146,11 @@ static int parse_peer(const struct nlattr *nest, struct get_ctx *g)
 		p->keepalive = nla_get_u16(tb[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL]);
 	if (tb[WGPEER_A_LAST_HANDSHAKE_TIME] &&
 	    nla_len(tb[WGPEER_A_LAST_HANDSHAKE_TIME]) == sizeof(struct __kernel_timespec)) {
-		const struct __kernel_timespec *ts = nla_data(tb[WGPEER_A_LAST_HANDSHAKE_TIME]);
+		struct __kernel_timespec ts;
 
-		p->handshake_sec = ts->tv_sec;
+		/* Attributes are 4-byte aligned; a timespec wants 8 (a fuzzer found it). */
+		memcpy(&ts, nla_data(tb[WGPEER_A_LAST_HANDSHAKE_TIME]), sizeof(ts));
+		p->handshake_sec = ts.tv_sec;
 	}
 	if (tb[WGPEER_A_RX_BYTES])
 		p->rx_bytes = nla_get_u64(tb[WGPEER_A_RX_BYTES]);
@@ -149,7 +173,8 @@ static int get_cb(const struct nlmsghdr *nh, void *arg)
 	struct wg_dev *d = g->dev;
 	int rem, err;
 
-	if (genlmsg_parse((struct nlmsghdr *)nh, 0, tb, WGDEVICE_A_MAX, NULL))
+	if (genlmsg_parse((struct nlmsghdr *)nh, 0, tb, WGDEVICE_A_MAX,
+			  (struct nla_policy *)device_policy))
 		return -EBADMSG;
 	g->seen = true;
 	if (tb[WGDEVICE_A_PRIVATE_KEY] && nla_len(tb[WGDEVICE_A_PRIVATE_KEY]) == WG_KEY_LEN) {

@@ -316,17 +316,30 @@ struct route_ans {
 	unsigned int mtu;
 };
 
+/* Sizes checked before reading (nla_get_u32() reads 4 bytes whatever the attribute holds). */
+static const struct nla_policy route_policy[RTA_MAX + 1] = {
+	[RTA_OIF] = { .type = NLA_U32 },
+	[RTA_METRICS] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy metrics_policy[RTAX_MAX + 1] = {
+	[RTAX_MTU] = { .type = NLA_U32 },
+};
+
 static int route_cb(const struct nlmsghdr *nh, void *arg)
 {
 	struct route_ans *r = arg;
 	struct nlattr *tb[RTA_MAX + 1], *mx[RTAX_MAX + 1];
 
 	if (nh->nlmsg_type != RTM_NEWROUTE ||
-	    nlmsg_parse((struct nlmsghdr *)nh, sizeof(struct rtmsg), tb, RTA_MAX, NULL))
+	    nlmsg_parse((struct nlmsghdr *)nh, sizeof(struct rtmsg), tb, RTA_MAX,
+			(struct nla_policy *)route_policy))
 		return 0;
 	if (tb[RTA_OIF])
 		r->oif = (int)nla_get_u32(tb[RTA_OIF]);
-	if (tb[RTA_METRICS] && !nla_parse_nested(mx, RTAX_MAX, tb[RTA_METRICS], NULL) && mx[RTAX_MTU])
+	if (tb[RTA_METRICS] &&
+	    !nla_parse_nested(mx, RTAX_MAX, tb[RTA_METRICS], (struct nla_policy *)metrics_policy) &&
+	    mx[RTAX_MTU])
 		r->mtu = nla_get_u32(mx[RTAX_MTU]);
 	return 0;
 }

@@ -38,6 +38,7 @@
 #include "report/metrics.h"
 #include "subsys/datapath.h"
 #include "subsys/dpmap.h"
+#include "subsys/dpmigrate.h"
 #include "subsys/flowtab.h"
 
 #define TC_HANDLE 0x2705	/* ours: cleanup removes exactly this filter */
@@ -211,31 +212,59 @@ static bool is_l3_device(const char *ifname)
 	return l3;
 }
 
-/* A pinned cache of another layout than this build's (an older agent's) goes. */
-static void drop_stale_cache(struct datapath *dp, const struct bpf_map *m)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	char path[PATH_MAX];
-	int fd;
+/* What holds nothing of its own: of another layout, it is dropped and made again. */
+static const char *const disposable_maps[] = { "tenant_cache", "vtep_cache", NULL };
 
-	if (snprintf(path, sizeof(path), "%s/%s", dp->bpffs, bpf_map__name(m)) >= (int)sizeof(path))
-		return;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	    (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
-	     info.value_size != bpf_map__value_size(m) ||
-	     info.max_entries != bpf_map__max_entries(m)) && !unlink(path))
-		pr_info("datapath: %s pinned by another version (value %u bytes, this one %u): "
-			"made again", bpf_map__name(m), info.value_size, bpf_map__value_size(m));
-	close(fd);
+/*
+ * Each object in turn: pinned maps of another layout moved aside (dpmigrate.h), the load
+ * (the first object creates and pins the maps, the next ones reuse them), the old entries
+ * copied in. what names the object in the error.
+ */
+static int load_one(struct dp_migration **mig, struct bpf_object *obj,
+		    int (*load_skel)(void *skel), void *skel, const char *what, const char *bpffs,
+		    struct ztos_err *e)
+{
+	int ret = dpmig_prepare(mig, obj, bpffs, disposable_maps, e);
+
+	if (ret)
+		return ret;
+	ret = load_skel(skel);
+	if (ret)
+		return fail(e, ret, "datapath: load %s (the verifier log is above)", what);
+	return dpmig_copy(*mig, obj, e);
+}
+
+/* The skeletons' loads, which also map their .bss for the agent. */
+static int load_xdp(void *skel)
+{
+	return ztos_xdp__load(skel);
+}
+
+static int load_tc(void *skel)
+{
+	return ztos_tc__load(skel);
+}
+
+static int load_dpi(void *skel)
+{
+	return ztos_dpi__load(skel);
+}
+
+/* IPv4 flows an older ztos left in flows: the programs look them up in flows4 only. */
+static void drop_stale4(struct datapath *dp)
+{
+	struct flowtab t = { bpf_map__fd(dp->xdp->maps.flows), bpf_map__fd(dp->xdp->maps.flows4) };
+	int n = flowtab_drop_stale4(&t);
+
+	if (n > 0)
+		pr_info("datapath: %d IPv4 flows of an older ztos dropped from %s/flows "
+			"(IPv4 flows are in flows4 now)", n, dp->bpffs);
 }
 
 static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_err *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dp->bpffs);
+	struct dp_migration *mig = NULL;
 	int ret;
 
 	ret = ensure_bpffs(dp->bpffs, e);
@@ -265,29 +294,22 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_
 	dp->tc->rodata->l3_device = dp->xdp->rodata->l3_device;
 	/*
 	 * Maps are pinned by name: the first object creates and pins them, the second and
-	 * any later agent reuse them. A pinned map from another ztos version with another
-	 * layout makes the load fail; --cleanup removes it. The caches hold nothing that
-	 * is not in the other maps: one of another layout is dropped and made again.
+	 * any later agent reuse them. Those a ztosd of another version pinned with another
+	 * layout (a new field, a flow table of another size) are migrated before and after
+	 * the load; until the old pins go, nothing of this build is attached.
 	 */
-	drop_stale_cache(dp, dp->xdp->maps.tenant_cache);
-	drop_stale_cache(dp, dp->xdp->maps.vtep_cache);
-	ret = ztos_xdp__load(dp->xdp);
+	ret = load_one(&mig, dp->xdp->obj, load_xdp, dp->xdp, "ztos_xdp", dp->bpffs, e);
+	if (!ret)
+		ret = load_one(&mig, dp->tc->obj, load_tc, dp->tc, "ztos_tc", dp->bpffs, e);
+	if (!ret)
+		ret = load_one(&mig, dp->dpi->obj, load_dpi, dp->dpi, "ztos_dpi", dp->bpffs, e);
 	if (ret)
-		return fail(e, ret, "datapath: load ztos_xdp (the verifier log is above; "
-			    "maps pinned in %s by another version, or a flow table of another "
-			    "size? ztosd --cleanup removes them)", dp->bpffs);
-	ret = ztos_tc__load(dp->tc);
-	if (ret)
-		return fail(e, ret, "datapath: load ztos_tc");
-	ret = ztos_dpi__load(dp->dpi);
-	if (ret)
-		return fail(e, ret, "datapath: load ztos_dpi");
-	ret = flowtab_drop_stale4(&(struct flowtab){ bpf_map__fd(dp->xdp->maps.flows),
-						     bpf_map__fd(dp->xdp->maps.flows4) });
-	if (ret > 0)
-		pr_info("datapath: %d IPv4 flows of an older ztos dropped from %s/flows "
-			"(IPv4 flows are in flows4 now)", ret, dp->bpffs);
-	return 0;
+		dpmig_abort(mig);
+	else
+		dpmig_finish(mig);
+	if (!ret)
+		drop_stale4(dp);
+	return ret;
 }
 
 /* ---- XDP on the underlay ---- */
@@ -405,21 +427,28 @@ static void tc_detach(int ifindex)
 	}
 }
 
+/* Both programs on a port, or neither. */
+static int tc_attach_index(struct datapath *dp, int ifindex)
+{
+	int ret = tc_attach_one(ifindex, BPF_TC_INGRESS,
+				bpf_program__fd(dp->tc->progs.ztos_tc_ingress));
+
+	if (!ret)
+		ret = tc_attach_one(ifindex, BPF_TC_EGRESS,
+				    bpf_program__fd(dp->tc->progs.ztos_tc_egress));
+	if (ret)
+		tc_detach(ifindex);
+	return ret;
+}
+
 static int tc_attach(struct datapath *dp, const char *ifname, struct ztos_err *e)
 {
 	int ifindex = if_nametoindex(ifname), ret;
 
 	if (!ifindex)
 		return fail(e, -ENODEV, "datapath: tenant interface %s", ifname);
-	ret = tc_attach_one(ifindex, BPF_TC_INGRESS, bpf_program__fd(dp->tc->progs.ztos_tc_ingress));
-	if (!ret)
-		ret = tc_attach_one(ifindex, BPF_TC_EGRESS,
-				    bpf_program__fd(dp->tc->progs.ztos_tc_egress));
-	if (ret) {
-		tc_detach(ifindex);
-		return fail(e, ret, "datapath: attach TC to tenant interface %s", ifname);
-	}
-	return 0;
+	ret = tc_attach_index(dp, ifindex);
+	return ret ? fail(e, ret, "datapath: attach TC to tenant interface %s", ifname) : 0;
 }
 
 /* ---- control maps: a snapshot to roll back to ---- */
@@ -564,6 +593,7 @@ static int write_tenant(struct datapath *dp, struct control *c, const struct zto
 		info.policy_gen++;	/* existing flows take the new policy on their next packet */
 	}
 	for (size_t i = 0; i < t->n_vteps; i++) {
+		char addr[INET6_ADDRSTRLEN];
 		__u32 origin = 0;
 
 		dpmap_vtep_key(vni, &t->vteps[i], &vk);
@@ -571,7 +601,8 @@ static int write_tenant(struct datapath *dp, struct control *c, const struct zto
 			continue;
 		origin |= ZTOS_VTEP_STATIC;
 		if (bpf_map_update_elem(c->vteps, &vk, &origin, BPF_ANY))
-			return fail(e, -errno, "datapath: tenant %s: allow VTEP %zu", t->name, i);
+			return fail(e, -errno, "datapath: tenant %s: allow VTEP %s (write the vteps "
+				    "map)", t->name, ztos_addr_str(&t->vteps[i], addr, sizeof(addr)));
 	}
 	if (bpf_map_lookup_elem(c->tenants, &vni, &cur) || memcmp(&cur, &info, sizeof(info)))
 		if (bpf_map_update_elem(c->tenants, &vni, &info, BPF_ANY))
@@ -751,11 +782,65 @@ static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, struct 
 	return 0;
 }
 
+/* The control maps as they are, to go back to exactly (tenant ids, policy generations). */
+struct control_snap {
+	struct map_copy m[5];
+};
+
+static void control_snap_free(struct control_snap *cs)
+{
+	for (int i = 0; i < 5; i++)
+		copy_free(&cs->m[i]);
+}
+
+static int control_snap_take(struct datapath *dp, struct control_snap *cs, struct ztos_err *e)
+{
+	*cs = (struct control_snap){ 0 };
+	if (snapshot(bpf_map__fd(dp->xdp->maps.tenants), sizeof(__u32),
+		     sizeof(struct ztos_tenant_info), &cs->m[0]) ||
+	    snapshot(bpf_map__fd(dp->xdp->maps.vteps), sizeof(struct ztos_vtep_key), sizeof(__u32),
+		     &cs->m[1]) ||
+	    snapshot(bpf_map__fd(dp->xdp->maps.policy), sizeof(__u32), sizeof(struct ztos_policy),
+		     &cs->m[2]) ||
+	    snapshot(bpf_map__fd(dp->xdp->maps.ports), sizeof(__u32), sizeof(__u32), &cs->m[3]) ||
+	    snapshot(bpf_map__fd(dp->xdp->maps.dpi_target), sizeof(__u32), sizeof(__u32),
+		     &cs->m[4])) {
+		control_snap_free(cs);
+		return fail(e, -ENOMEM, "datapath: snapshot the maps");
+	}
+	return 0;
+}
+
+/* The maps as they were, and the TC programs on exactly the ports they name. */
+static void control_snap_restore(struct datapath *dp, struct control_snap *cs)
+{
+	int ports = bpf_map__fd(dp->xdp->maps.ports);
+	__u32 ifindex, prev;
+	bool have_prev = false;
+
+	/* Ports the change took on: their programs go with them. */
+	while (!bpf_map_get_next_key(ports, have_prev ? &prev : NULL, &ifindex)) {
+		if (!copy_has(&cs->m[3], &ifindex))
+			tc_detach((int)ifindex);
+		prev = ifindex;
+		have_prev = true;
+	}
+	for (int i = 0; i < 5; i++)
+		restore(&cs->m[i]);
+	/* Ports it let go get theirs back (the others are replaced by the same programs). */
+	for (size_t i = 0; i < cs->m[3].n; i++) {
+		memcpy(&ifindex, cs->m[3].keys + i * sizeof(ifindex), sizeof(ifindex));
+		if (tc_attach_index(dp, (int)ifindex))
+			pr_warn("datapath: undo: attach TC to ifindex %u again", ifindex);
+	}
+	invalidate_caches(dp);
+}
+
 int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 		   const struct ztos_config *cfg, struct ztos_err *e)
 {
 	struct control c;
-	struct map_copy snap[5] = { 0 };
+	struct control_snap snap;
 	bool underlay_changed;
 	int ret = 0;
 
@@ -768,15 +853,9 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 	c.policy = bpf_map__fd(dp->xdp->maps.policy);
 	c.ports = bpf_map__fd(dp->xdp->maps.ports);
 	load_used_ids(&c);
-	if (snapshot(c.tenants, sizeof(__u32), sizeof(struct ztos_tenant_info), &snap[0]) ||
-	    snapshot(c.vteps, sizeof(struct ztos_vtep_key), sizeof(__u32), &snap[1]) ||
-	    snapshot(c.policy, sizeof(__u32), sizeof(struct ztos_policy), &snap[2]) ||
-	    snapshot(c.ports, sizeof(__u32), sizeof(__u32), &snap[3]) ||
-	    snapshot(bpf_map__fd(dp->xdp->maps.dpi_target), sizeof(__u32), sizeof(__u32),
-		     &snap[4])) {
-		ret = fail(e, -ENOMEM, "datapath: snapshot the maps");
+	ret = control_snap_take(dp, &snap, e);
+	if (ret)
 		goto out;
-	}
 	for (size_t i = 0; i < cfg->n_tenants && !ret; i++)
 		ret = write_tenant(dp, &c, &cfg->tenants[i], e);
 	if (!ret)
@@ -789,9 +868,7 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 	if (!ret && underlay_changed && cfg->has_underlay)
 		ret = xdp_attach(dp, cfg, e);
 	if (ret) {
-		for (int i = 0; i < 5; i++)
-			restore(&snap[i]);
-		invalidate_caches(dp);
+		control_snap_restore(dp, &snap);
 		goto out;
 	}
 	invalidate_caches(dp);
@@ -805,8 +882,7 @@ int datapath_apply(struct datapath *dp, const struct ztos_config *old,
 	}
 out:
 	pthread_mutex_unlock(&dp->vtep_lock);
-	for (int i = 0; i < 5; i++)
-		copy_free(&snap[i]);
+	control_snap_free(&snap);
 	return ret;
 }
 
@@ -1192,35 +1268,150 @@ static cJSON *counters_json(struct datapath *dp, const struct ztos_config *cfg)
 	return o;
 }
 
+/*
+ * The flow table read FLOW_BATCH entries per syscall (BPF_MAP_LOOKUP_BATCH): a walk by
+ * key costs two syscalls an entry, about 100 ms for 100,000 flows, on every GET
+ * /api/v1/flows. Where the kernel has no batch lookup, the walk by key.
+ */
+#define FLOW_BATCH 4096
+
+/* flows4 first (keys of struct ztos_flow4_key, handed out as struct ztos_flow_key), then flows. */
+struct flow_iter {
+	int fds[2], phase, fd;
+	__u8 *keys;		/* FLOW_BATCH keys of the phase's map */
+	struct ztos_flow_key k;
+	struct ztos_flow *vals, f;
+	__u8 prev[sizeof(struct ztos_flow_key)], next[sizeof(struct ztos_flow_key)];
+	__u32 token;		/* the hash table's bucket to go on from */
+	__u32 n, i;
+	bool started, last, by_key, have_prev;
+};
+
+static void flow_iter_phase(struct flow_iter *it, int phase)
+{
+	it->phase = phase;
+	it->fd = it->fds[phase];
+	it->n = it->i = 0;
+	it->started = it->last = it->have_prev = false;
+}
+
+static void flow_iter_init(struct flow_iter *it, int fd4, int fd)
+{
+	*it = (struct flow_iter){ .fds = { fd4, fd } };
+	flow_iter_phase(it, 0);
+	it->keys = calloc(FLOW_BATCH, sizeof(struct ztos_flow_key));
+	it->vals = calloc(FLOW_BATCH, sizeof(*it->vals));
+	it->by_key = !it->keys || !it->vals;
+}
+
+/* The key at raw as struct ztos_flow_key: flows4's converted into it->k. */
+static const struct ztos_flow_key *flow_iter_key(struct flow_iter *it, const __u8 *raw)
+{
+	struct ztos_flow4_key k4;
+
+	if (it->phase) {
+		memcpy(&it->k, raw, sizeof(it->k));
+	} else {
+		memcpy(&k4, raw, sizeof(k4));
+		ztos_flow_key_of4(&k4, &it->k);
+	}
+	return &it->k;
+}
+
+static void flow_iter_free(struct flow_iter *it)
+{
+	free(it->keys);
+	free(it->vals);
+}
+
+static bool flow_next_by_key(struct flow_iter *it, const struct ztos_flow_key **k,
+			     const struct ztos_flow **f)
+{
+	while (!bpf_map_get_next_key(it->fd, it->have_prev ? it->prev : NULL, it->next)) {
+		memcpy(it->prev, it->next, sizeof(it->prev));
+		it->have_prev = true;
+		if (bpf_map_lookup_elem(it->fd, it->next, &it->f))
+			continue;	/* gone in between */
+		*k = flow_iter_key(it, it->next);
+		*f = &it->f;
+		return true;
+	}
+	return false;
+}
+
+/* The next entry of the phase's map into *k, *f (valid until the next call); false at its end. */
+static bool flow_next_in(struct flow_iter *it, const struct ztos_flow_key **k,
+			 const struct ztos_flow **f)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (it->by_key)
+		return flow_next_by_key(it, k, f);
+	while (it->i == it->n) {
+		int err;
+
+		if (it->last)
+			return false;
+		it->n = FLOW_BATCH;
+		it->i = 0;
+		err = bpf_map_lookup_batch(it->fd, it->started ? &it->token : NULL, &it->token,
+					   it->keys, it->vals, &it->n, &opts) ? -errno : 0;
+		if (err == -ENOENT) {
+			it->last = true;	/* the end, with what this call still gave */
+		} else if (err && !it->started) {
+			it->by_key = true;	/* no batch lookup here */
+			return flow_next_by_key(it, k, f);
+		} else if (err) {
+			pr_warn("datapath: read the flow table: %s", strerror(-err));
+			return false;
+		}
+		it->started = true;
+	}
+	*k = flow_iter_key(it, it->keys + (size_t)it->i *
+				       (it->phase ? sizeof(struct ztos_flow_key)
+						  : sizeof(struct ztos_flow4_key)));
+	*f = &it->vals[it->i++];
+	return true;
+}
+
+/* The next entry of flows4, then of flows; false at the end. */
+static bool flow_next(struct flow_iter *it, const struct ztos_flow_key **k,
+		      const struct ztos_flow **f)
+{
+	if (flow_next_in(it, k, f))
+		return true;
+	if (it->phase)
+		return false;
+	flow_iter_phase(it, 1);
+	return flow_next_in(it, k, f);
+}
+
 cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 		      const struct flow_filter *flt)
 {
-	struct flowtab ft = flowtab_of(dp);
-	struct flowtab_walk w = { 0 };
 	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "flows");
-	struct ztos_flow_key k, prev;
-	struct ztos_flow f;
-	bool have_prev = false, truncated = false;
+	const struct ztos_flow_key *k;
+	const struct ztos_flow *f;
+	struct flow_iter it;
+	bool truncated = false;
 	unsigned int n = 0, total = 0;
 	const struct ztos_tenant *t = flt->tenant ? tenant_by_name(cfg, flt->tenant) : NULL;
 	/* An unknown tenant matches nothing: no VNI is 0xffffffff. */
 	uint32_t tenant_vni = !flt->tenant ? 0 : t ? t->vni : UINT32_MAX;
 
-	while (!flowtab_next(&ft, &w, have_prev ? &prev : NULL, &k)) {
-		prev = k;
-		have_prev = true;
-		if (flowtab_lookup(&ft, &k, &f))
-			continue;
+	flow_iter_init(&it, bpf_map__fd(dp->xdp->maps.flows4), bpf_map__fd(dp->xdp->maps.flows));
+	while (flow_next(&it, &k, &f)) {
 		total++;
-		if (!flow_matches(flt, tenant_vni, &k, &f))
+		if (!flow_matches(flt, tenant_vni, k, f))
 			continue;
 		if (n >= flt->limit) {
 			truncated = true;
 			continue;
 		}
-		cJSON_AddItemToArray(arr, flow_json(dp, cfg, &k, &f));
+		cJSON_AddItemToArray(arr, flow_json(dp, cfg, k, f));
 		n++;
 	}
+	flow_iter_free(&it);
 	cJSON_AddBoolToObject(o, "truncated", truncated);
 	cJSON_AddNumberToObject(o, "flow_table_entries", total);
 	cJSON_AddNumberToObject(o, "flow_table_size", bpf_map__max_entries(dp->xdp->maps.flows));
@@ -1387,45 +1578,91 @@ static void fini(void *priv)
 }
 
 /*
- * Its maps are a transaction of their own: a refused write leaves them as they were.
- * A datapath started by this change is its txn, published at commit.
+ * A change's txn: a datapath it started (published at commit), or the control maps as
+ * they were before it, for an undo to bring back exactly.
  */
+struct dp_txn {
+	struct datapath *started;
+	struct control_snap before;
+};
+
+static void txn_free(struct dp_txn *t)
+{
+	if (!t)
+		return;
+	control_snap_free(&t->before);
+	free(t);
+}
+
+/* Its maps are a transaction of their own: a refused write leaves them as they were. */
 static int apply(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
 		 void **txn, struct ztos_err *e)
 {
 	struct dp_subsys *p = priv;
+	struct dp_txn *t;
+	int ret;
 
-	if (p->dp)
-		return datapath_apply(p->dp, old, cfg, e);
-	if (!datapath_wanted(cfg))
+	if (!p->dp && !datapath_wanted(cfg))
 		return 0;
-	return datapath_start(cfg, (struct datapath **)txn, e);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return fail(e, -ENOMEM, "datapath");
+	if (p->dp) {
+		pthread_mutex_lock(&p->dp->vtep_lock);
+		ret = control_snap_take(p->dp, &t->before, e);
+		pthread_mutex_unlock(&p->dp->vtep_lock);
+		if (!ret)
+			ret = datapath_apply(p->dp, old, cfg, e);
+	} else {
+		ret = datapath_start(cfg, &t->started, e);
+	}
+	if (ret) {
+		txn_free(t);
+		return ret;
+	}
+	*txn = t;
+	return 0;
 }
 
 static void undo(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
 		 void *txn)
 {
 	struct dp_subsys *p = priv;
+	struct dp_txn *t = txn;
 	struct ztos_err e = { 0 };
 
-	if (txn) {
+	if (t && t->started) {
 		/* It did not run before this change: nothing of it stays. */
-		datapath_stop(txn);
+		datapath_stop(t->started);
 		cleanup(cfg);
-	} else if (p->dp && datapath_apply(p->dp, cfg, old, &e)) {
-		pr_warn("undo: %s", e.msg);
+	} else if (t && p->dp) {
+		/* Ports and attachments back to old, then the maps exactly as they were. */
+		if (datapath_apply(p->dp, cfg, old, &e))
+			pr_warn("undo: %s", e.msg);
+		/* A VTEP EVPN taught in between goes too: the next commit resyncs the learned set. */
+		pthread_mutex_lock(&p->dp->vtep_lock);
+		control_snap_restore(p->dp, &t->before);
+		pthread_mutex_unlock(&p->dp->vtep_lock);
 	}
+	txn_free(t);
 }
 
 static void commit(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
 		   void *txn)
 {
 	struct dp_subsys *p = priv;
+	struct dp_txn *t = txn;
 
-	if (txn) {
-		p->dp = txn;
+	if (t && t->started) {
+		p->dp = t->started;
 		p->env->datapath = p->dp;
 	}
+	txn_free(t);
+}
+
+static void discard(void *priv, void *txn)
+{
+	txn_free(txn);
 }
 
 /* Every 5 s: idle flows age out, tenant interfaces that appeared get their programs. */
@@ -1482,6 +1719,7 @@ const struct subsys_ops datapath_subsys = {
 	.apply = apply,
 	.undo = undo,
 	.commit = commit,
+	.discard = discard,
 	.tick = tick,
 	.events_fd = events_fd,
 	.on_events = on_events,

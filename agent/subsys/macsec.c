@@ -112,6 +112,13 @@ struct link_info {
 	char kind[32];
 };
 
+/* Sizes checked before reading: nla_get_u32() reads 4 bytes whatever the attribute holds. */
+static const struct nla_policy link_policy[IFLA_MAX + 1] = {
+	[IFLA_MTU] = { .type = NLA_U32 },
+	[IFLA_LINK] = { .type = NLA_U32 },
+	[IFLA_LINKINFO] = { .type = NLA_NESTED },
+};
+
 static int parse_link(const struct nlmsghdr *nlh, void *arg)
 {
 	struct nlmsghdr *h = (struct nlmsghdr *)nlh;
@@ -119,7 +126,8 @@ static int parse_link(const struct nlmsghdr *nlh, void *arg)
 	struct ifinfomsg *ifi = nlmsg_data(h);
 	struct link_info *l = arg;
 
-	if (h->nlmsg_type != RTM_NEWLINK || nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, NULL))
+	if (h->nlmsg_type != RTM_NEWLINK ||
+	    nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, (struct nla_policy *)link_policy))
 		return 0;
 	l->found = true;
 	l->ifindex = ifi->ifi_index;
@@ -309,13 +317,49 @@ static void stats_read(const struct nlattr *nest, uint64_t *out, int n)
 	}
 }
 
+static const struct nla_policy sa_policy[MACSEC_SA_ATTR_MAX + 1] = {
+	[MACSEC_SA_ATTR_AN] = { .type = NLA_U8 },
+	[MACSEC_SA_ATTR_ACTIVE] = { .type = NLA_U8 },
+	[MACSEC_SA_ATTR_PN] = { .type = NLA_U32 },	/* or a u64 (XPN): at least 4 bytes */
+	[MACSEC_SA_ATTR_STATS] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy rxsc_policy[MACSEC_RXSC_ATTR_MAX + 1] = {
+	[MACSEC_RXSC_ATTR_ACTIVE] = { .type = NLA_U8 },
+	[MACSEC_RXSC_ATTR_SA_LIST] = { .type = NLA_NESTED },
+	[MACSEC_RXSC_ATTR_STATS] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy secy_attr_policy[MACSEC_ATTR_MAX + 1] = {
+	[MACSEC_ATTR_IFINDEX] = { .type = NLA_U32 },
+	[MACSEC_ATTR_SECY] = { .type = NLA_NESTED },
+	[MACSEC_ATTR_TXSA_LIST] = { .type = NLA_NESTED },
+	[MACSEC_ATTR_RXSC_LIST] = { .type = NLA_NESTED },
+	[MACSEC_ATTR_TXSC_STATS] = { .type = NLA_NESTED },
+	[MACSEC_ATTR_SECY_STATS] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy secy_policy[MACSEC_SECY_ATTR_MAX + 1] = {
+	[MACSEC_SECY_ATTR_CIPHER_SUITE] = { .type = NLA_U64 },
+	[MACSEC_SECY_ATTR_ICV_LEN] = { .type = NLA_U8 },
+	[MACSEC_SECY_ATTR_OPER] = { .type = NLA_U8 },
+	[MACSEC_SECY_ATTR_PROTECT] = { .type = NLA_U8 },
+	[MACSEC_SECY_ATTR_REPLAY] = { .type = NLA_U8 },
+	[MACSEC_SECY_ATTR_VALIDATE] = { .type = NLA_U8 },
+	[MACSEC_SECY_ATTR_ENCRYPT] = { .type = NLA_U8 },
+	[MACSEC_SECY_ATTR_INC_SCI] = { .type = NLA_U8 },
+	[MACSEC_SECY_ATTR_ENCODING_SA] = { .type = NLA_U8 },
+	[MACSEC_SECY_ATTR_WINDOW] = { .type = NLA_U32 },
+};
+
 static void sa_read(struct nlattr *nest, struct k_sa *sas)
 {
 	struct nlattr *tb[MACSEC_SA_ATTR_MAX + 1];
 	struct k_sa *sa;
 	uint8_t an;
 
-	if (nla_parse_nested(tb, MACSEC_SA_ATTR_MAX, nest, NULL) || !tb[MACSEC_SA_ATTR_AN])
+	if (nla_parse_nested(tb, MACSEC_SA_ATTR_MAX, nest, (struct nla_policy *)sa_policy) ||
+	    !tb[MACSEC_SA_ATTR_AN])
 		return;
 	an = nla_get_u8(tb[MACSEC_SA_ATTR_AN]);
 	if (an > 3)
@@ -337,7 +381,8 @@ static int rxsc_read(struct nlattr *nest, struct k_secy *k)
 	struct k_rxsc *rx, *grown;
 	int rem;
 
-	if (nla_parse_nested(tb, MACSEC_RXSC_ATTR_MAX, nest, NULL) || !tb[MACSEC_RXSC_ATTR_SCI])
+	if (nla_parse_nested(tb, MACSEC_RXSC_ATTR_MAX, nest, (struct nla_policy *)rxsc_policy) ||
+	    !tb[MACSEC_RXSC_ATTR_SCI])
 		return 0;
 	grown = realloc(k->rx, (k->n_rx + 1) * sizeof(*k->rx));
 	if (!grown)
@@ -365,9 +410,11 @@ static int parse_secy(const struct nlmsghdr *nlh, void *arg)
 	struct k_secy *k = arg;
 	int rem, err;
 
-	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, MACSEC_ATTR_MAX, NULL) || !tb[MACSEC_ATTR_IFINDEX] ||
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, MACSEC_ATTR_MAX,
+			  (struct nla_policy *)secy_attr_policy) || !tb[MACSEC_ATTR_IFINDEX] ||
 	    (int)nla_get_u32(tb[MACSEC_ATTR_IFINDEX]) != k->ifindex || !tb[MACSEC_ATTR_SECY] ||
-	    nla_parse_nested(s, MACSEC_SECY_ATTR_MAX, tb[MACSEC_ATTR_SECY], NULL))
+	    nla_parse_nested(s, MACSEC_SECY_ATTR_MAX, tb[MACSEC_ATTR_SECY],
+			     (struct nla_policy *)secy_policy))
 		return 0;
 	k->found = true;
 	if (s[MACSEC_SECY_ATTR_SCI])

@@ -138,6 +138,7 @@ static int resolve(struct exec *x, const char *name, bool keep_going)
 	return d && d->ifindex > 0 ? d->ifindex : -ENODEV;
 }
 
+/* first: the step's main message; a later one goes in the same sendmsg() as it. */
 static int queue(struct exec *x, size_t s, struct nl_msg *msg, bool first)
 {
 	int q;
@@ -156,7 +157,8 @@ static int queue(struct exec *x, size_t s, struct nl_msg *msg, bool first)
 		x->qfirst = qf;
 		x->capq = cap;
 	}
-	q = ztnl_queue(x->nl, msg, NULL, NULL);
+	q = first ? ztnl_queue(x->nl, msg, NULL, NULL)
+		  : ztnl_queue_with_prev(x->nl, msg, NULL, NULL);
 	if (q < 0)
 		return q;
 	x->qstep[x->nq] = s;
@@ -192,6 +194,7 @@ static int run_step(struct exec *x, size_t i, bool keep_going)
 		ret = queue(x, i, ovl_msg_create(&s->dev, dev, master), true);
 		if (!ret)
 			ret = ovl_kernel_update(x->k, s->dev.name, -1);
+		/* The mark in the same sendmsg(): a kill in between leaves no unmarked link. */
 		if (!ret)
 			ret = queue(x, i, ovl_msg_set(0, s->dev.name, &s->dev, OVL_SET_ALIAS, 0),
 				    false);
@@ -504,7 +507,7 @@ static int apply(struct overlay *ov, const struct ztos_config *old, const struct
 	else
 		ret = ovl_kernel_read_links(x.nl, &k, nm.v, nm.n, &e);
 	if (ret) {
-		cfg_error_add(errs, "overlay", "%s", e.msg);
+		cfg_error_add(errs, "overlay", "overlay: %s", e.msg);
 		goto out;
 	}
 	t_read = now_ms() - t0;

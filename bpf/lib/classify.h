@@ -78,9 +78,10 @@ static __always_inline int ztos_pass_other(void)
 }
 
 /*
- * The outer IPv4/IPv6 header up to the UDP header, the VTEP into outer. Returns
- * ZTOS_PARSE_NOT_IP when it is not UDP in IP, or not knowably (a header too short to
- * tell is another protocol's problem).
+ * The outer IPv4/IPv6 header (and IPv6's extension headers) up to the UDP header, the
+ * VTEP into outer. Returns ZTOS_PARSE_NOT_IP when it is not UDP in IP, or not knowably
+ * (a header too short to tell is another protocol's problem); ZTOS_PARSE_TRUNC for an
+ * IPv6 extension header chain that cannot be followed to its end.
  */
 static __always_inline int ztos_parse_outer_ip(struct ztos_cursor *c, struct ztos_vtep_key *outer,
 					       __be16 proto)
@@ -104,12 +105,20 @@ static __always_inline int ztos_parse_outer_ip(struct ztos_cursor *c, struct zto
 	}
 	if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ztos_ip6 *ip6 = c->pos;
+		__u8 nexthdr;
+		bool later;
 
-		if ((void *)(ip6 + 1) > c->end || ip6->nexthdr != IPPROTO_UDP)
+		if ((void *)(ip6 + 1) > c->end)
+			return ZTOS_PARSE_NOT_IP;
+		nexthdr = ip6->nexthdr;
+		c->pos = ip6 + 1;
+		/* A chain cut short or too long to follow might hide VXLAN: it goes. */
+		if (ztos_skip_ip6_ext(c, &nexthdr, &later))
+			return ZTOS_PARSE_TRUNC;
+		if (nexthdr != IPPROTO_UDP || later)
 			return ZTOS_PARSE_NOT_IP;
 		outer->family = ZTOS_AF6;
 		__builtin_memcpy(outer->addr, ip6->saddr, sizeof(outer->addr));
-		c->pos = ip6 + 1;
 		return ZTOS_PARSE_OK;
 	}
 	return ZTOS_PARSE_NOT_IP;
@@ -147,8 +156,15 @@ static __always_inline int ztos_underlay(const struct ztos_hook *hook, void *dat
 	} else if (ztos_parse_eth(&c, &proto)) {
 		return ztos_pass_other();
 	}
-	if (ztos_parse_outer_ip(&c, &outer, proto))
+	switch (ztos_parse_outer_ip(&c, &outer, proto)) {
+	case ZTOS_PARSE_OK:
+		break;
+	case ZTOS_PARSE_TRUNC:
+		ztos_drop_raw(ZTOS_DROP_MALFORMED, hook, &outer, NULL);
+		return ZTOS_ACT_DROP;
+	default:
 		return ztos_pass_other();
+	}
 
 	/* The destination port is known from the UDP header's fourth byte on. */
 	ports = c.pos;

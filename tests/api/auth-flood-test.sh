@@ -43,7 +43,7 @@ print(len(codes), "answers,", codes.count(b"401"), "of them 401")
 PY
 check "the flood got 4200 answers, all 401" grep -q "^4200 answers, 4200 of them 401" "$WORK/flood.txt"
 rss1=$(rss_kb)
-check "RSS grew by less than 16 MiB ($rss0 kB -> $rss1 kB)" test $((rss1 - rss0)) -lt 16384
+check_rss "RSS grew by less than 16 MiB ($rss0 kB -> $rss1 kB)" test $((rss1 - rss0)) -lt 16384
 check "every denial is counted (/metrics)" bash -c \
 	"[ \$(curl -s -H 'Authorization: Bearer $TOKEN' $API/metrics | awk '/^ztos_api_auth_failures_total / {print \$2}') -ge 4200 ]"
 n=$(auth_events)

@@ -154,10 +154,11 @@ for pad in "" "a" "ab"; do
 	b=$(printf %s "$pad$SECRET" | base64 -w0)
 	forms+=("${b:4:32}")
 done
+leaks=0
 for f in "$OUT"/*; do
 	hit=
 	for s in "${forms[@]}"; do
-		grep -qF -- "$s" "$f" && hit=$s
+		grep -qF -- "$s" "$f" && hit=$s && leaks=$((leaks + $(grep -cF -- "$s" "$f")))
 	done
 	if [ -z "$hit" ]; then
 		ok "no trace of the secret in $(basename "$f")"
@@ -166,3 +167,4 @@ for f in "$OUT"/*; do
 		grep -F -- "$hit" "$f" | head -3 | sed 's/^/#   /'
 	fi
 done
+echo "# secret_leaks=$leaks (lines with the secret in some form, over $(ls "$OUT" | wc -l) outputs)"

@@ -48,7 +48,7 @@ n=$(wc -l <<<"$sizes")
 check "about 300 reload events of 40 to 64 KiB each were logged ($n, $min..$max bytes)" bash -c \
 	"[ $n -ge 250 ] && [ $min -gt 40000 ] && [ $max -le 65536 ]"
 rss1=$(rss_kb)
-check "the ring holds at most 16 MiB of them (RSS $rss1 kB)" test "$rss1" -lt $((8 * 1024 + 16 * 1024 + 8 * 1024))
+check_rss "the ring holds at most 16 MiB of them (RSS $rss1 kB)" test "$rss1" -lt $((8 * 1024 + 16 * 1024 + 8 * 1024))
 
 # 8 followers of the whole backlog, each reading its answer's first bytes, then nothing.
 /usr/bin/python3 - "$PORT" "$TOKEN" 8 >"$WORK/followers.txt" 2>&1 <<'PY' &
@@ -69,7 +69,7 @@ FOLLOWERS_PID=$!
 for _ in $(seq 200); do [ "$(grep -c '200 OK' "$WORK/followers.txt")" -eq 8 ] && break; sleep 0.05; done
 expect_eq "8 followers got their answer" 8 "$(grep -c '200 OK' "$WORK/followers.txt")"
 rss2=$(rss_kb)
-check "8 followers that never read cost less than 16 MiB ($rss1 kB -> $rss2 kB)" \
+check_rss "8 followers that never read cost less than 16 MiB ($rss1 kB -> $rss2 kB)" \
 	test $((rss2 - rss1)) -lt 16384
 r=$(api GET /api/v1/status)
 expect_eq "the API still answers" 200 "$(status_of "$r")"

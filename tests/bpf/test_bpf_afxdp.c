@@ -36,6 +36,7 @@
 
 #include "bpf/ztos_dpi.skel.h"
 #include "pkt.h"
+#include "sandbox.h"
 #include "tap.h"
 
 #define PIN_ROOT "/sys/fs/bpf/ztos-test"
@@ -351,34 +352,17 @@ static const struct test_case cases[] = {
 
 /* ---- setup ---- */
 
-static int sh(const char *cmd)
-{
-	int rc = system(cmd);
-
-	if (rc)
-		fprintf(stderr, "# %s: exit %d\n", cmd, rc);
-	return rc;
-}
-
-/* Own network and mount namespaces: a bpffs nobody else sees, devices nobody else has. */
+/* The sandbox (sandbox.h), and in it two veths with one queue each. */
 static int enter_sandbox(void)
 {
-	if (unshare(CLONE_NEWNS | CLONE_NEWNET)) {
-		fprintf(stderr, "# unshare: %s\n", strerror(errno));
+	if (sandbox_enter())
 		return -1;
-	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL)) {
-		fprintf(stderr, "# mounting a private bpffs on /sys/fs/bpf: %s\n", strerror(errno));
-		return -1;
-	}
 	/* IPv6 would send router solicitations into the XSK: keep the link to our frames. */
 	if (access("/proc/sys/net/ipv6/conf/default/disable_ipv6", F_OK) == 0 &&
 	    sh("echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6"))
 		return -1;
 	/* One queue each: the frames arrive on queue 0, where the socket is bound. */
-	if (sh("ip link set lo up") ||
-	    sh("ip link add " TX_DEV " address " TX_MAC " numtxqueues 1 numrxqueues 1 type veth "
+	if (sh("ip link add " TX_DEV " address " TX_MAC " numtxqueues 1 numrxqueues 1 type veth "
 	       "peer name " RX_DEV " address " RX_MAC " numtxqueues 1 numrxqueues 1") ||
 	    sh("ip addr add " RX_IP "/24 dev " RX_DEV) ||
 	    sh("ip link set " TX_DEV " up && ip link set " RX_DEV " up"))

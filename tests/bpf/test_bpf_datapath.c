@@ -36,6 +36,7 @@
 #include "bpf/ztos_tc.skel.h"
 #include "bpf/ztos_dpi.skel.h"
 #include "pkt.h"
+#include "sandbox.h"
 #include "tap.h"
 
 #define PIN_ROOT "/sys/fs/bpf/ztos-test"
@@ -1504,50 +1505,16 @@ static const struct test_case cases[] = {
 
 /* ---- setup ---- */
 
-static int sh(const char *cmd)
-{
-	int rc = system(cmd);
-
-	if (rc)
-		fprintf(stderr, "# %s: exit %d\n", cmd, rc);
-	return rc;
-}
-
-/* Own network and mount namespaces: a bpffs nobody else sees, devices nobody else has. */
+/* Devices of the sandbox: a tenant port and a stand-in for the DPI link. */
 static int enter_sandbox(void)
 {
-	cpu_set_t cpus;
-
-	if (unshare(CLONE_NEWNS | CLONE_NEWNET)) {
-		fprintf(stderr, "# unshare: %s\n", strerror(errno));
-		return -1;
-	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL)) {
-		fprintf(stderr, "# mounting a private bpffs on /sys/fs/bpf: %s\n", strerror(errno));
-		return -1;
-	}
-	if (sh("ip link set lo up") ||
+	if (sandbox_enter() ||
 	    sh("ip link add " PORT " type veth peer name " PORT "p && ip link set " PORT " up") ||
 	    sh("ip link add " DPI " type veth peer name " DPI "p && ip link set " DPI " up && "
 	       "ip link set " DPI "p up"))
 		return -1;
 	port_ifindex = (int)if_nametoindex(PORT);
 	dpi_ifindex = (int)if_nametoindex(DPI);
-	CPU_ZERO(&cpus);
-	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
-	return 0;
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[1024];
-
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "# libbpf: %s", line);
 	return 0;
 }
 
@@ -1607,7 +1574,7 @@ int main(void)
 	int err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(sandbox_libbpf_print);
 	if (geteuid() != 0) {
 		printf("1..0 # SKIP BPF_PROG_RUN needs root\n");
 		return 0;

@@ -15,13 +15,8 @@ flow_pkts() {
 		jq '[.flows[] | select(.proto=="ICMP" and .dest_ip=="10.100.0.2") | .pkts_toserver] | max // 0'
 }
 
-# An echo request every 10 ms, from before the agent dies until well after it is back
-# (however slow the machine: the stream is stopped on conditions, not after a time).
-# Losses are the replies missing between the first and the last.
-ip netns exec zt-wa stdbuf -oL ping -i 0.01 -c 60000 -W 1 10.100.0.2 >"$WORK/ping.txt" 2>&1 &
-ping_pid=$!
-replies() { grep -c 'icmp_seq=' "$WORK/ping.txt"; }
-more_replies() { wait_until 60 at_least $(($(replies) + $1)) replies; }
+# An echo request every 10 ms, from before the agent dies until well after it is back.
+stream_start
 check "traffic crosses before the kill" more_replies 100
 before=$(flow_pkts)
 kill -KILL "$AGENT_PID"
@@ -35,13 +30,10 @@ check "the new agent adopted the XDP link" grep -q "adopted from the previous ag
 after=$(flow_pkts)
 check "flow counters went on from where they were ($before -> $after)" test "$after" -gt "$before"
 check "traffic crosses after the restart" more_replies 100
-kill -INT "$ping_pid"
-wait "$ping_pid"
-seqs=$(grep -o 'icmp_seq=[0-9]*' "$WORK/ping.txt" | cut -d= -f2 | sort -n | uniq)
-first=$(head -n 1 <<<"$seqs") last=$(tail -n 1 <<<"$seqs") got=$(wc -l <<<"$seqs")
-span=$((${last:-0} - ${first:-0} + 1))
-sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$WORK/ping.txt")
-check "the stream surrounded the restart ($got replies)" test "$got" -ge 250
-expect_eq "no ping lost across SIGKILL and restart (seq $first..$last)" "$span" "$got"
+stream_stop
+check "the stream surrounded the restart ($STREAM_GOT replies)" test "$STREAM_GOT" -ge 250
+echo "# restart_lost_packets=$STREAM_LOST"
+expect_eq "no ping lost across SIGKILL and restart (seq $STREAM_FIRST..$STREAM_LAST)" 0 "$STREAM_LOST"
 final=$(flow_pkts)
-check "the flow counted every request sent ($final >= $sent + 3)" test "$final" -ge $((sent + 3))
+check "the flow counted every request sent ($final >= $STREAM_SENT + 3)" \
+	test "$final" -ge $((STREAM_SENT + 3))

@@ -25,6 +25,18 @@ static const cJSON *num(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? v : NULL;
 }
 
+/* A number that is a whole uint32 (an AS), or false: converting any other is undefined. */
+static bool u32_of(const cJSON *o, const char *key, uint32_t *out)
+{
+	const cJSON *v = num(o, key);
+
+	if (!v || !(v->valuedouble >= 0 && v->valuedouble <= UINT32_MAX) ||
+	    v->valuedouble != (double)(uint32_t)v->valuedouble)
+		return false;
+	*out = (uint32_t)v->valuedouble;
+	return true;
+}
+
 static const char *str(const cJSON *o, const char *key)
 {
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
@@ -93,10 +105,8 @@ static void peer_from_summary(struct frr_peer *p, const cJSON *o)
 
 	if (s)
 		snprintf(p->state, sizeof(p->state), "%s", s);
-	if ((v = num(o, "remoteAs"))) {
+	if (u32_of(o, "remoteAs", &p->remote_as))
 		p->has_remote_as = true;
-		p->remote_as = (uint32_t)v->valuedouble;
-	}
 	if ((v = num(o, "peerUptimeMsec"))) {
 		p->has_uptime = true;
 		p->uptime_s = v->valuedouble / 1000;
@@ -129,8 +139,7 @@ int frr_parse_summary(const char *json, struct frr_state *st)
 		goto out;
 	if (str(af, "routerId"))
 		snprintf(st->router_id, sizeof(st->router_id), "%s", str(af, "routerId"));
-	if (num(af, "as"))
-		st->as = (uint32_t)num(af, "as")->valuedouble;
+	u32_of(af, "as", &st->as);
 	peers = cJSON_GetObjectItemCaseSensitive(af, "peers");
 	cJSON_ArrayForEach(p, peers) {
 		struct frr_peer *fp = p->string ? frr_state_peer(st, p->string) : NULL;
@@ -157,13 +166,14 @@ int frr_parse_neighbors(const char *json, struct frr_state *st)
 	}
 	cJSON_ArrayForEach(n, root) {
 		const char *why = str(n, "lastResetDueTo"), *state = str(n, "bgpState");
-		struct frr_peer *p;
+		struct frr_peer *p = NULL;
 
-		/* only peers the summary has (l2vpn evpn); others are not ztos's */
-		for (p = st->peers; p < st->peers + st->n_peers; p++)
-			if (n->string && !strcmp(p->address, n->string))
-				break;
-		if (p == st->peers + st->n_peers)
+		/* only peers the summary has (l2vpn evpn); others are not ztos's. By index:
+		 * with no peers, peers is NULL, and NULL + 0 is undefined (fuzz_frr found it). */
+		for (size_t i = 0; i < st->n_peers && !p; i++)
+			if (n->string && !strcmp(st->peers[i].address, n->string))
+				p = &st->peers[i];
+		if (!p)
 			continue;
 		if (why)
 			snprintf(p->last_reset, sizeof(p->last_reset), "%s", why);
