@@ -184,10 +184,11 @@ run-tests: all $(UNIT_BINS) $(BPF_TEST_BINS) $(FUZZ_BINS) test-builds
 	BUILD=$(BUILD) tests/run.sh $(if $(filter 1,$(BUSY)),--busy)
 endif
 
+# make demo VM=1: the same fleet in the VM testbed (in-kernel WireGuard, MACsec, VRFs)
 demo:
-	scripts/deps.sh build test
+	scripts/deps.sh build demo $(if $(filter 1,$(VM)),vm)
 	$(MAKE) --no-print-directory all
-	scripts/demo.sh
+	$(if $(filter 1,$(VM)),scripts/demo-vm.sh,scripts/demo.sh)
 
 install: all
 	install -D -m 0755 $(BUILD)/ztosd $(DESTDIR)$(PREFIX)/sbin/ztosd

@@ -84,6 +84,14 @@ struct datapath;
 struct subsys_env {
 	const cJSON *kernel;		/* kernel support, probed once at start (kernel_support()) */
 	struct datapath *datapath;	/* set by the datapath subsystem while it runs, else NULL */
+	/*
+	 * Set by the bgp subsystem at init: whether EVPN announces vtep for vni right now
+	 * (zebra has it as a remote VTEP). The overlay asks before it deletes a flood entry
+	 * it wrote for a static VTEP: zebra's entry is the same one, and stays when EVPN
+	 * announces it too. NULL: nobody answers (no entry is zebra's).
+	 */
+	bool (*evpn_announces)(void *ctx, uint32_t vni, const struct ztos_addr *vtep);
+	void *evpn_ctx;
 };
 
 struct subsys_ops {

@@ -28,10 +28,14 @@ struct request {
 
 static const char *where(const struct ztos_ctx *ctx, char *buf, size_t len)
 {
+	int n;
+
 	if (ctx->api)
-		snprintf(buf, len, "%s", ctx->api);
+		n = snprintf(buf, len, "%s", ctx->api);
 	else
-		snprintf(buf, len, "unix socket %s", ctx->socket);
+		n = snprintf(buf, len, "unix socket %s", ctx->socket);
+	if (ctx->settings && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, " (as %s says)", ctx->settings);
 	return buf;
 }
 
@@ -63,7 +67,10 @@ static int read_token_file(const struct ztos_ctx *ctx, const char *path, char **
 	return *token ? 0 : -ENOMEM;
 }
 
-/* --token, then --token-file, then ZTOS_TOKEN; none is fine (the socket needs none). */
+/*
+ * --token, then --token-file, then ZTOS_TOKEN, then the settings file's (only when the
+ * agent came from it too); none is fine (the socket needs none).
+ */
 static int find_token(struct request *r)
 {
 	const struct ztos_ctx *ctx = r->ctx;
@@ -78,6 +85,12 @@ static int find_token(struct request *r)
 	} else if (env && *env) {
 		r->token_from = "ZTOS_TOKEN";
 		r->token = strdup(env);
+	} else if (ctx->settings_token) {
+		r->token_from = ctx->settings;
+		r->token = strdup(ctx->settings_token);
+	} else if (ctx->settings_token_file) {
+		r->token_from = ctx->settings_token_file;
+		return read_token_file(ctx, ctx->settings_token_file, &r->token);
 	} else {
 		return 0;
 	}
@@ -199,6 +212,10 @@ static int report_curl_error(const struct request *r, CURLcode rc)
 		fprintf(stderr, "the unix socket is root's: run ztos as root (sudo ztos ...), or "
 			"use --api URL with a token (ZTOS_TOKEN or --token-file %s)\n",
 			ZTOS_DEFAULT_TOKEN_FILE);
+	else if (ctx->settings)
+		fprintf(stderr, "is that agent running? %s names it: remove the file, or change "
+			"it, when that agent is gone (a demo that ended removes its own)\n",
+			ctx->settings);
 	else
 		fprintf(stderr, "%s\n", START_HINT);
 	return -ECONNREFUSED;

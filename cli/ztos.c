@@ -41,6 +41,9 @@ static const char usage_head[] =
 	"  -h, --help         show this help\n"
 	"  --version          show the version\n"
 	"\n"
+	"Without --api, --socket or ZTOS_API, the settings file ZTOS_CLI_CONFIG, else\n"
+	"~/.config/ztos/cli.conf, may name the agent (api = URL, token = ...; see cli/README.md).\n"
+	"\n"
 	"Commands:\n";
 
 static void print_commands(FILE *f, const struct command *table, size_t n)
@@ -138,6 +141,27 @@ static int global_opt(struct ztos_ctx *ctx, int c, char **argv)
 	return 0;
 }
 
+/*
+ * --api beats everything; an explicit --socket beats ZTOS_API from the environment; the
+ * settings file counts only when none of them is given; then the default socket.
+ */
+static int find_agent(struct ztos_ctx *ctx)
+{
+	int ret = 0;
+
+	if (!ctx->cacert)
+		ctx->cacert = getenv("ZTOS_CACERT");
+	if (!ctx->api && !ctx->socket)
+		ctx->api = getenv("ZTOS_API");
+	if (ctx->api && !*ctx->api)
+		ctx->api = NULL;
+	if (!ctx->api && !ctx->socket)
+		ret = settings_load(ctx);
+	if (!ctx->api && !ctx->socket)
+		ctx->socket = ZTOS_DEFAULT_SOCKET;
+	return ret;
+}
+
 static int parse_globals(struct ztos_ctx *ctx, int argc, char **argv)
 {
 	int c, ret;
@@ -148,21 +172,12 @@ static int parse_globals(struct ztos_ctx *ctx, int argc, char **argv)
 		if (ret)
 			return ret;
 	}
-	/* An explicit --socket beats ZTOS_API from the environment; --api beats both. */
-	if (!ctx->api && !ctx->socket)
-		ctx->api = getenv("ZTOS_API");
-	if (ctx->api && !*ctx->api)
-		ctx->api = NULL;
-	if (!ctx->socket)
-		ctx->socket = ZTOS_DEFAULT_SOCKET;
-	if (!ctx->cacert)
-		ctx->cacert = getenv("ZTOS_CACERT");
 	if (optind == argc) {
 		fprintf(stderr, "ztos: which command?\n");
 		usage(stderr);
 		return -EINVAL;
 	}
-	return 0;
+	return find_agent(ctx);
 }
 
 int main(int argc, char **argv)

@@ -27,6 +27,9 @@ struct ztos_ctx {
 	const char *token;
 	const char *token_file;
 	const char *cacert;	/* CA bundle for an https:// agent; NULL: the system's */
+	/* The settings file (settings.c) that named api or socket, and its token. */
+	const char *settings;
+	const char *settings_token, *settings_token_file;
 	bool json;
 	char cmd[64];		/* "ztos network configure", for messages */
 };
@@ -40,6 +43,13 @@ struct command {
 /* Run the entry of table named by argv[0]; prefix names the group ("ztos network"). */
 int dispatch(struct ztos_ctx *ctx, const char *prefix, const struct command *table, size_t n,
 	     const char *usage, int argc, char **argv);
+
+/*
+ * Where the agent is when no --api, --socket or ZTOS_API says (settings.c): the CLI's
+ * settings file, if there is one. Returns 0 (also when there is none) or -errno after
+ * saying what is wrong with the file.
+ */
+int settings_load(struct ztos_ctx *ctx);
 
 /* ---- command line helpers (util.c) ---- */
 

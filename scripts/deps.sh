@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The Debian packages ztos needs, in groups: build (make), test (make test, the demo),
-# bench (bench/). Idempotent: installs only what is missing.
+# The Debian packages ztos needs, in groups: build (make), demo (make demo), vm (make
+# demo VM=1), test (make test: the demo's and the VM's too), bench (bench/). Idempotent: installs only what is missing.
 #
 #   scripts/deps.sh [GROUP...]          install what GROUPs need (default: all of them)
 #   scripts/deps.sh --check [GROUP...]  install nothing; exit 1 naming what is missing
@@ -24,8 +24,6 @@ test=(
 	# has none, and the tools the tests check kernel state and traffic with
 	wireguard-go wireguard-tools iproute2 iputils-ping curl jq python3 python3-yaml
 	python3-scapy iperf3 procps psmisc util-linux sudo openssl tcpdump bc
-	# VM tests (tests/vm): Debian's kernel under qemu (TCG), for WireGuard/MACsec/VRF
-	qemu-system-x86 busybox-static linux-image-amd64 xz-utils zstd
 	# the dashboard's browser tests (tests/web): Node.js runs playwright-core (and builds
 	# web/ with esbuild from web/package-lock.json), driving Debian's Chromium
 	nodejs chromium
@@ -34,6 +32,16 @@ test=(
 	# BGP EVPN: FRRouting (zebra, bgpd, bfdd, vtysh) and frr-reload.py (only recommended by frr)
 	frr frr-pythontools
 )
+# `make demo` (scripts/demo.sh): the hosts' WireGuard, FRR and tools; socat brings host
+# 1's API to this machine's loopback. The tests run the demo: they need it all too.
+demo=(
+	wireguard-go wireguard-tools iproute2 util-linux procps curl jq python3
+	frr frr-pythontools socat
+)
+# VM tests (tests/vm) and `make demo VM=1`: Debian's kernel under qemu (TCG), for
+# WireGuard, MACsec and VRF in the kernel
+vm=(qemu-system-x86 busybox-static linux-image-amd64 xz-utils zstd)
+test+=("${demo[@]}" "${vm[@]}")
 bench=(
 	# the peers the benchmarks measure against
 	wrk nginx-light xdp-tools netsniff-ng
@@ -48,19 +56,22 @@ if [ "${1:-}" = "--check" ]; then
 	shift
 fi
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(build test bench)
+[ ${#groups[@]} -gt 0 ] || groups=(build test bench)	# test holds demo
 
 pkgs=()
 for g in "${groups[@]}"; do
 	case $g in
 	build) pkgs+=("${build[@]}") ;;
 	test) pkgs+=("${test[@]}") ;;
+	demo) pkgs+=("${demo[@]}") ;;
+	vm) pkgs+=("${vm[@]}") ;;
 	bench) pkgs+=("${bench[@]}") ;;
-	*) echo "scripts/deps.sh: no group '$g' (build, test, bench)" >&2; exit 2 ;;
+	*) echo "scripts/deps.sh: no group '$g' (build, demo, vm, test, bench)" >&2; exit 2 ;;
 	esac
 done
 
 missing=()
+mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | awk '!seen[$0]++')
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing+=("$p")

@@ -39,6 +39,10 @@ static cJSON *tenant_json(const struct ztos_tenant *t)
 	for (size_t i = 0; i < t->n_subnets; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(ztos_cidr_str(&t->subnets[i], buf,
 									  sizeof(buf))));
+	arr = cJSON_AddArrayToObject(o, "gateways");
+	for (size_t i = 0; i < t->n_gateways; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(ztos_cidr_str(&t->gateways[i], buf,
+									  sizeof(buf))));
 	if (t->has_vrf) {
 		cJSON *vrf = cJSON_AddObjectToObject(o, "vrf");
 

@@ -74,6 +74,11 @@ struct ztos_tenant {
 	size_t n_interfaces;
 	struct ztos_cidr *subnets;
 	size_t n_subnets;
+	/* IPv4 gateway addresses on ztbr<vni>, with the prefix length of their subnet: the
+	 * same on every host (a distributed gateway, one MAC per VNI); a tenant with
+	 * gateways has a vrf */
+	struct ztos_cidr *gateways;
+	size_t n_gateways;
 	bool has_vrf;
 	uint32_t vrf_table;	/* 1..0xffffffff, not 253/254/255 (default/main/local) */
 	uint32_t l3vni;		/* 0: none */
@@ -141,11 +146,27 @@ struct ztos_bgp_timers {
 	uint16_t keepalive, hold;	/* hold 0 (never) or 3..65535, keepalive <= hold */
 };
 
+/*
+ * BFD's timing: packets every interval_ms each way (transmit and receive, 10..60000), a
+ * session down after multiplier (2..255) of them missed. ztos's default, 100 ms x 3,
+ * declares a peer down in 0.3 s: with BGP's withdrawal after it, a cut host leaves the
+ * others' allowlists in well under a second (FRR's own 300 ms x 3 took 1.0 to 1.2 s,
+ * bench/results/evpn.md), for 10 small packets a second each way per peer.
+ */
+#define ZTOS_BFD_INTERVAL_DEFAULT 100u
+#define ZTOS_BFD_MULTIPLIER_DEFAULT 3u
+struct ztos_bfd_timing {
+	uint32_t interval_ms;
+	uint8_t multiplier;
+};
+
 struct ztos_bgp_peer {
 	struct ztos_addr address;
 	uint32_t asn;			/* bgp.asn: iBGP, another: eBGP */
 	bool route_reflector_client;
-	bool bfd;			/* with bgp.bfd's profile when there is one */
+	bool bfd;			/* bfd: true, or bfd: {interval_ms, multiplier} */
+	bool has_bfd_timing;		/* the peer's own timing; else bgp.bfd's */
+	struct ztos_bfd_timing bfd_timing;
 	struct ztos_bgp_timers timers;	/* unset: bgp.timers */
 };
 
@@ -156,9 +177,8 @@ struct ztos_bgp {
 	size_t n_peers;
 	bool advertise_all_vni;
 	struct ztos_bgp_timers timers;
-	bool has_bfd;			/* bgp.bfd: the timing of the peers with bfd: true */
-	uint32_t bfd_interval_ms;	/* transmit and receive, 10..60000 */
-	uint8_t bfd_multiplier;		/* 2..255 */
+	bool has_bfd;			/* bgp.bfd given */
+	struct ztos_bfd_timing bfd;	/* of the peers with bfd: true; ztos's default if not given */
 };
 
 /* agent.frr.mode: start FRR for ztos (own), use the host's (host), or look first (auto). */

@@ -351,6 +351,9 @@ static void diff_tenant(struct dctx *d, const struct ztos_tenant *x, const struc
 	      &(struct set){ y->interfaces, y->n_interfaces, sizeof(*y->interfaces), ifname_fmt });
 	d_set(&b, "subnets", &(struct set){ x->subnets, x->n_subnets, sizeof(*x->subnets), cidr_fmt },
 	      &(struct set){ y->subnets, y->n_subnets, sizeof(*y->subnets), cidr_fmt });
+	d_set(&b, "gateways",
+	      &(struct set){ x->gateways, x->n_gateways, sizeof(*x->gateways), cidr_fmt },
+	      &(struct set){ y->gateways, y->n_gateways, sizeof(*y->gateways), cidr_fmt });
 	d_vrf(&b, x, y);
 	d_str(&b, "policy.default", ztos_action_str(x->policy_default),
 	      ztos_action_str(y->policy_default));
@@ -570,6 +573,19 @@ static void d_timers(struct sbuf *b, const char *name, const struct ztos_bgp_tim
 	d_str(b, name, s1, s2);
 }
 
+/* "100 ms x 3"; NULL: the peer takes bgp.bfd's */
+static void d_bfd(struct sbuf *b, const char *name, const struct ztos_bfd_timing *x,
+		  const struct ztos_bfd_timing *y)
+{
+	char s1[32] = "bgp.bfd's", s2[32] = "bgp.bfd's";
+
+	if (x)
+		snprintf(s1, sizeof(s1), "%u ms x %u", x->interval_ms, x->multiplier);
+	if (y)
+		snprintf(s2, sizeof(s2), "%u ms x %u", y->interval_ms, y->multiplier);
+	d_str(b, name, s1, s2);
+}
+
 static void diff_bgp_peers(struct dctx *d, const struct ztos_bgp *x, const struct ztos_bgp *y)
 {
 	const struct ztos_bgp_peer *other;
@@ -589,6 +605,8 @@ static void diff_bgp_peers(struct dctx *d, const struct ztos_bgp *x, const struc
 		d_bool(&b, "route_reflector_client", x->peers[i].route_reflector_client,
 		       other->route_reflector_client);
 		d_bool(&b, "bfd", x->peers[i].bfd, other->bfd);
+		d_bfd(&b, "bfd timing", x->peers[i].has_bfd_timing ? &x->peers[i].bfd_timing : NULL,
+		      other->has_bfd_timing ? &other->bfd_timing : NULL);
 		d_timers(&b, "timers", &x->peers[i].timers, &other->timers);
 		add_if_changed(d, &b, "bgp peer %s", a);
 	}
@@ -615,9 +633,7 @@ static void diff_bgp(struct dctx *d, const struct ztos_config *x, const struct z
 		d_bool(&s, "evpn.advertise_all_vni", x->bgp.advertise_all_vni,
 		       y->bgp.advertise_all_vni);
 		d_timers(&s, "timers", &x->bgp.timers, &y->bgp.timers);
-		d_bool(&s, "bfd", x->bgp.has_bfd, y->bgp.has_bfd);
-		d_u64(&s, "bfd.interval_ms", x->bgp.bfd_interval_ms, y->bgp.bfd_interval_ms);
-		d_u64(&s, "bfd.multiplier", x->bgp.bfd_multiplier, y->bgp.bfd_multiplier);
+		d_bfd(&s, "bfd", &x->bgp.bfd, &y->bgp.bfd);
 		add_if_changed(d, &s, "bgp");
 	}
 	diff_bgp_peers(d, x->has_bgp ? &x->bgp : &none, y->has_bgp ? &y->bgp : &none);

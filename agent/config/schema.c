@@ -447,9 +447,17 @@ static int bp_rr_client(struct bctx *c, const struct cfg_node *v, void *obj)
 	return get_bool(c, v, &((struct ztos_bgp_peer *)obj)->route_reflector_client);
 }
 
+static int bfd_timing(struct bctx *c, const struct cfg_node *v, struct ztos_bfd_timing *t);
+
+/* true (bgp.bfd's timing), false, or the peer's own {interval_ms, multiplier}. */
 static int bp_bfd(struct bctx *c, const struct cfg_node *v, void *obj)
 {
-	return get_bool(c, v, &((struct ztos_bgp_peer *)obj)->bfd);
+	struct ztos_bgp_peer *p = obj;
+
+	if (v->type != CFG_MAP)
+		return get_bool(c, v, &p->bfd);
+	p->bfd = p->has_bfd_timing = true;
+	return bfd_timing(c, v, &p->bfd_timing);
 }
 
 static int bp_timers(struct bctx *c, const struct cfg_node *v, void *obj)
@@ -536,7 +544,7 @@ static int bfd_interval(struct bctx *c, const struct cfg_node *v, void *obj)
 	int err = get_uint(c, v, 10, 60000, "a BFD interval (milliseconds)", &x);
 
 	if (!err)
-		((struct ztos_bgp *)obj)->bfd_interval_ms = (uint32_t)x;
+		((struct ztos_bfd_timing *)obj)->interval_ms = (uint32_t)x;
 	return err;
 }
 
@@ -546,7 +554,7 @@ static int bfd_multiplier(struct bctx *c, const struct cfg_node *v, void *obj)
 	int err = get_uint(c, v, 2, 255, "a BFD detect multiplier", &x);
 
 	if (!err)
-		((struct ztos_bgp *)obj)->bfd_multiplier = (uint8_t)x;
+		((struct ztos_bfd_timing *)obj)->multiplier = (uint8_t)x;
 	return err;
 }
 
@@ -556,15 +564,19 @@ static const struct field bfd_fields[] = {
 	{ 0 },
 };
 
-/* FRR's own BFD defaults (300 ms, 3) unless given. */
+/* What is not given is ztos's default (config.h), for bgp.bfd and a peer's alike. */
+static int bfd_timing(struct bctx *c, const struct cfg_node *v, struct ztos_bfd_timing *t)
+{
+	*t = (struct ztos_bfd_timing){ ZTOS_BFD_INTERVAL_DEFAULT, ZTOS_BFD_MULTIPLIER_DEFAULT };
+	return walk_map(c, v, bfd_fields, t);
+}
+
 static int b_bfd(struct bctx *c, const struct cfg_node *v, void *obj)
 {
 	struct ztos_bgp *b = obj;
 
 	b->has_bfd = true;
-	b->bfd_interval_ms = 300;
-	b->bfd_multiplier = 3;
-	return walk_map(c, v, bfd_fields, b);
+	return bfd_timing(c, v, &b->bfd);
 }
 
 static const struct field bgp_fields[] = {
@@ -583,6 +595,8 @@ static int f_bgp(struct bctx *c, const struct cfg_node *v, void *obj)
 
 	cfg->has_bgp = true;
 	cfg->bgp.advertise_all_vni = true;
+	cfg->bgp.bfd = (struct ztos_bfd_timing){ ZTOS_BFD_INTERVAL_DEFAULT,
+						 ZTOS_BFD_MULTIPLIER_DEFAULT };
 	return walk_map(c, v, bgp_fields, &cfg->bgp);
 }
 

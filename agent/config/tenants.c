@@ -83,6 +83,22 @@ static int t_subnets(struct bctx *c, const struct cfg_node *v, void *obj)
 	return err;
 }
 
+/* A gateway's address; its prefix length comes from its subnet (gateways_check()). */
+static int gateway_item(struct bctx *c, const struct cfg_node *v, void *elem)
+{
+	return get_addr(c, v, &((struct ztos_cidr *)elem)->addr);
+}
+
+static int t_gateways(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_tenant *t = obj;
+	void *arr = NULL;
+	int err = walk_list(c, v, sizeof(*t->gateways), &arr, &t->n_gateways, gateway_item);
+
+	t->gateways = arr;
+	return err;
+}
+
 static int vrf_table(struct bctx *c, const struct cfg_node *v, void *obj)
 {
 	struct ztos_tenant *t = obj;
@@ -386,18 +402,97 @@ static const struct field tenant_fields[] = {
 	{ "vteps", t_vteps, NULL },
 	{ "interfaces", t_interfaces, NULL },
 	{ "subnets", t_subnets, NULL },
+	{ "gateways", t_gateways, NULL },
 	{ "vrf", t_vrf, NULL },
 	{ "evpn", t_evpn, NULL },
 	{ "policy", t_policy, NULL },
 	{ 0 },
 };
 
+/* The subnet (of t's) that holds IPv4 address a, or NULL. */
+static const struct ztos_cidr *subnet_of(const struct ztos_tenant *t, const struct ztos_addr *a)
+{
+	for (size_t i = 0; i < t->n_subnets; i++) {
+		const struct ztos_cidr *s = &t->subnets[i];
+		uint32_t mask = s->prefixlen ? htonl(~0u << (32 - s->prefixlen)) : 0;
+
+		if (s->addr.family == AF_INET && !((a->v4.s_addr ^ s->addr.v4.s_addr) & mask))
+			return s;
+	}
+	return NULL;
+}
+
+/* One gateway: an IPv4 host address of one of t's subnets, which has no other gateway. */
+static void gateway_check(struct bctx *c, const struct cfg_node *n, struct ztos_tenant *t,
+			  size_t k)
+{
+	struct ztos_cidr *g = &t->gateways[k];
+	const struct ztos_cidr *s;
+	char suffix[48], a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], net[INET6_ADDRSTRLEN + 4];
+	uint32_t host;
+
+	snprintf(suffix, sizeof(suffix), ".gateways[%zu]", k);
+	ztos_addr_str(&g->addr, a, sizeof(a));
+	if (g->addr.family != AF_INET) {
+		b_err_at(c, n, suffix, "%s: IPv6 gateways are not supported yet (IPv6 forwarding "
+			 "cannot be turned on for one device only); give an IPv4 address", a);
+		return;
+	}
+	s = subnet_of(t, &g->addr);
+	if (!s) {
+		b_err_at(c, n, suffix, "%s is in none of tenant %s's subnets: add its subnet to "
+			 "subnets, or give an address inside one", a, t->name);
+		return;
+	}
+	ztos_cidr_str(s, net, sizeof(net));
+	host = ntohl(g->addr.v4.s_addr) & (s->prefixlen ? ~(~0u << (32 - s->prefixlen)) : ~0u);
+	if (s->prefixlen <= 30 && (!host || host == ~(~0u << (32 - s->prefixlen)))) {
+		b_err_at(c, n, suffix, "%s is the %s address of %s: a gateway needs a host address",
+			 a, host ? "broadcast" : "network", net);
+		return;
+	}
+	g->prefixlen = s->prefixlen;
+	for (size_t j = 0; j < k; j++) {
+		if (t->gateways[j].prefixlen && subnet_of(t, &t->gateways[j].addr) == s) {
+			b_err_at(c, n, suffix, "%s: %s has gateway %s already (gateways[%zu]): a "
+				 "subnet has one gateway", a, net,
+				 ztos_addr_str(&t->gateways[j].addr, b, sizeof(b)), j);
+			g->prefixlen = 0;
+			return;
+		}
+	}
+}
+
+/*
+ * Gateways route the tenant's traffic, which stays in the tenant's own VRF: never in
+ * the host's tables, where a workload could reach what is not its tenant's.
+ */
+static void gateways_check(struct bctx *c, const struct cfg_node *v, struct ztos_tenant *t)
+{
+	const struct cfg_node *seq = cfg_map_get(v, "gateways");
+
+	if (!t->n_gateways)
+		return;
+	if (!t->has_vrf) {
+		b_err_at(c, seq, ".gateways", "a gateway routes tenant %s's traffic, which ztos "
+			 "keeps in the tenant's own VRF: add vrf: {table: N} (and l3vni, to route "
+			 "between hosts)", t->name);
+		return;
+	}
+	for (size_t k = 0; k < t->n_gateways; k++)
+		gateway_check(c, seq && seq->type == CFG_SEQ && k < seq->n ? seq->items[k] : v, t, k);
+}
+
 static int tenant_item(struct bctx *c, const struct cfg_node *v, void *elem)
 {
 	struct ztos_tenant *t = elem;
+	int err;
 
 	t->policy_default = ZTOS_ALLOW;
-	return walk_map(c, v, tenant_fields, t);
+	err = walk_map(c, v, tenant_fields, t);
+	if (!err && v->type == CFG_MAP)
+		gateways_check(c, v, t);
+	return err ? err : c->err;
 }
 
 /* ---- checks across tenants ---- */

@@ -137,6 +137,7 @@ static void tenant_free(struct ztos_tenant *t)
 	free(t->vteps);
 	free(t->interfaces);
 	free(t->subnets);
+	free(t->gateways);
 	free(t->rules);
 	free(t->rt_import);
 	free(t->rt_export);

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <netlink/addr.h>
@@ -123,8 +125,10 @@ struct ovl_dev *ovl_find_index(const struct ovl_kernel *k, int ifindex)
 
 void ovl_kernel_free(struct ovl_kernel *k)
 {
-	for (size_t i = 0; i < k->n; i++)
+	for (size_t i = 0; i < k->n; i++) {
 		free(k->v[i].fdb);
+		free(k->v[i].addrs);
+	}
 	free(k->v);
 	free(k->by_name);
 	free(k->by_index);
@@ -186,8 +190,25 @@ static int dev_reserve(struct ovl_kernel *k)
 	return 0;
 }
 
+/* IFLA_AF_SPEC { AF_INET { IFLA_INET_CONF { [IPV4_DEVCONF_FORWARDING - 1]: u32 } } } */
+static bool parse_forwarding(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *spec = nlmsg_find_attr((struct nlmsghdr *)nlh,
+						    sizeof(struct ifinfomsg), IFLA_AF_SPEC);
+	struct nlattr *af[AF_MAX + 1], *in[IFLA_INET_MAX + 1];
+	const uint32_t *conf;
+
+	if (!spec || nla_parse_nested(af, AF_MAX, (struct nlattr *)spec, NULL) || !af[AF_INET] ||
+	    nla_parse_nested(in, IFLA_INET_MAX, af[AF_INET], NULL) || !in[IFLA_INET_CONF] ||
+	    nla_len(in[IFLA_INET_CONF]) < (int)(IPV4_DEVCONF_FORWARDING * sizeof(*conf)))
+		return false;
+	conf = nla_data(in[IFLA_INET_CONF]);
+	return conf[IPV4_DEVCONF_FORWARDING - 1];
+}
+
 static int on_link(const struct nlmsghdr *nlh, void *arg)
 {
+	const struct nlattr *mac;
 	struct ovl_kernel *k = arg;
 	struct ztnl_link l;
 	struct ovl_dev *d;
@@ -202,6 +223,12 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 	snprintf(d->name, sizeof(d->name), "%s", l.name);
 	if (l.alias)
 		snprintf(d->alias, sizeof(d->alias), "%s", l.alias);
+	mac = nlmsg_find_attr((struct nlmsghdr *)nlh, sizeof(struct ifinfomsg), IFLA_ADDRESS);
+	if (mac && nla_len(mac) == 6) {
+		d->has_mac = true;
+		memcpy(d->mac, nla_data(mac), 6);
+	}
+	d->forwarding = parse_forwarding(nlh);
 	if (l.kind && !strcmp(l.kind, "vxlan")) {
 		d->kind = OVL_VXLAN;
 		parse_vxlan(d, l.info_data);
@@ -257,22 +284,78 @@ static int on_fdb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-static int read_fdb(struct ztnl *nl, struct ovl_kernel *k, int ifindex, struct ztos_err *e)
+/* A dump of type with its header hdr (which filters it), each answer to fn; what: for e. */
+static int dump(struct ztnl *nl, int type, const void *hdr, size_t len, ztnl_reply_fn fn,
+		struct ovl_kernel *k, const char *what, struct ztos_err *e)
 {
-	struct ndmsg ndm = { .ndm_family = AF_BRIDGE, .ndm_ifindex = ifindex };
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, 0);
+	struct nl_msg *msg = nlmsg_alloc_simple(type, 0);
 	char extack[ZTOS_ERR_EXTACK] = "";
 	int ret;
 
-	if (msg && nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO)) {
+	if (msg && nlmsg_append(msg, (void *)hdr, len, NLMSG_ALIGNTO)) {
 		nlmsg_free(msg);
 		msg = NULL;
 	}
-	ret = ztnl_dump(nl, msg, on_fdb, k, extack, sizeof(extack));
+	ret = ztnl_dump(nl, msg, fn, k, extack, sizeof(extack));
 	if (ret) {
-		ztos_errmsg(e, ret, "read the bridge FDB: %s", strerror(-ret));
+		ztos_errmsg(e, ret, "read %s: %s", what, strerror(-ret));
 		ztos_err_extack(e, extack);
 	}
+	return ret;
+}
+
+static int read_fdb(struct ztnl *nl, struct ovl_kernel *k, int ifindex, struct ztos_err *e)
+{
+	struct ndmsg ndm = { .ndm_family = AF_BRIDGE, .ndm_ifindex = ifindex };
+
+	return dump(nl, RTM_GETNEIGH, &ndm, sizeof(ndm), on_fdb, k, "the bridge FDB", e);
+}
+
+static int on_addr(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[IFA_MAX + 1];
+	struct ovl_kernel *k = arg;
+	const struct ifaddrmsg *ifa;
+	struct ovl_addr *v;
+	struct ovl_dev *d;
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifa), tb, IFA_MAX, NULL))
+		return 0;
+	ifa = NLMSG_DATA(nlh);
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	d = ovl_find_index(k, (int)ifa->ifa_index);
+	if (ifa->ifa_family != AF_INET || !a || nla_len(a) != 4 || !d)
+		return 0;
+	v = realloc(d->addrs, (d->n_addrs + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	d->addrs = v;
+	v = &v[d->n_addrs++];
+	*v = (struct ovl_addr){ .cidr = { .addr.family = AF_INET, .prefixlen = ifa->ifa_prefixlen },
+				.ours = tb[IFA_PROTO] && nla_get_u8(tb[IFA_PROTO]) == OVL_ADDR_PROTO };
+	memcpy(&v->cidr.addr.v4, nla_data(a), 4);
+	return 0;
+}
+
+/* IPv4 addresses: of one link (ifindex), or of all (0). */
+static int read_addrs(struct ztnl *nl, struct ovl_kernel *k, int ifindex, struct ztos_err *e)
+{
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_index = (uint32_t)ifindex };
+
+	return dump(nl, RTM_GETADDR, &ifa, sizeof(ifa), on_addr, k, "the IPv4 addresses", e);
+}
+
+int ovl_kernel_read_addrs(struct ztnl *nl, struct ovl_kernel *k, struct ovl_dev *d,
+			  struct ztos_err *e)
+{
+	int ret;
+
+	if (d->addrs_read || d->ifindex <= 0)
+		return 0;
+	ret = read_addrs(nl, k, d->ifindex, e);
+	d->addrs_read = !ret;
 	return ret;
 }
 
@@ -369,11 +452,13 @@ int ovl_kernel_read(struct ztnl *nl, struct ovl_kernel *k, bool fdb, struct ztos
 		goto fail;
 	if (!fdb)
 		return 0;
-	ret = read_fdb(nl, k, 0, e);
+	ret = read_fdb(nl, k, 0, e) ?: read_addrs(nl, k, 0, e);
 	if (ret)
 		goto fail;
-	for (size_t i = 0; i < k->n; i++)
+	for (size_t i = 0; i < k->n; i++) {
 		k->v[i].fdb_read = k->v[i].kind == OVL_VXLAN;
+		k->v[i].addrs_read = true;
+	}
 	return 0;
 fail:
 	if (ret == -ENOMEM)
@@ -395,7 +480,7 @@ struct nl_msg *ovl_msg_create(const struct ovl_dev *d, int dev_ifindex, int mast
 	struct rtnl_link *l = d->kind == OVL_VXLAN ? rtnl_link_vxlan_alloc()
 			      : d->kind == OVL_BRIDGE ? rtnl_link_bridge_alloc()
 			      : rtnl_link_vrf_alloc();
-	struct nl_addr *local = NULL;
+	struct nl_addr *local = NULL, *mac = NULL;
 	struct nl_msg *msg = NULL;
 	int err = 0;
 
@@ -404,22 +489,27 @@ struct nl_msg *ovl_msg_create(const struct ovl_dev *d, int dev_ifindex, int mast
 	rtnl_link_set_name(l, d->name);
 	if (d->mtu)
 		rtnl_link_set_mtu(l, d->mtu);
+	if (d->has_mac && !(mac = nl_addr_build(AF_LLC, d->mac, sizeof(d->mac))))
+		err = 1;
+	if (mac)
+		rtnl_link_set_addr(l, mac);
 	if (master_ifindex)
 		rtnl_link_set_master(l, master_ifindex);
 	if (d->up)
 		rtnl_link_set_flags(l, IFF_UP);
 	if (d->kind == OVL_VXLAN) {
 		local = addr_of(&d->local);
-		err = !local || rtnl_link_vxlan_set_id(l, d->vni) ||
+		err = err || !local || rtnl_link_vxlan_set_id(l, d->vni) ||
 		      rtnl_link_vxlan_set_local(l, local) || rtnl_link_vxlan_set_port(l, d->port) ||
 		      rtnl_link_vxlan_set_learning(l, d->learning) ||
 		      rtnl_link_vxlan_set_link(l, (uint32_t)dev_ifindex);
 	} else if (d->kind == OVL_VRF) {
-		err = rtnl_link_vrf_set_tableid(l, d->table);
+		err = err || rtnl_link_vrf_set_tableid(l, d->table);
 	}
 	if (!err)
 		rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, &msg);
 	nl_addr_put(local);
+	nl_addr_put(mac);
 	rtnl_link_put(l);
 	return msg;
 }
@@ -427,6 +517,21 @@ struct nl_msg *ovl_msg_create(const struct ovl_dev *d, int dev_ifindex, int mast
 struct nl_msg *ovl_msg_delete(int ifindex, const char *name)
 {
 	return ztnl_link_msg(RTM_DELLINK, 0, ifindex, ifindex ? NULL : name);
+}
+
+/* The device's IPv4 forwarding, as IFLA_AF_SPEC carries it (no sysctl file to open). */
+static int put_forwarding(struct nl_msg *msg, bool on)
+{
+	struct nlattr *spec = nla_nest_start(msg, IFLA_AF_SPEC), *in, *conf;
+
+	if (!spec || !(in = nla_nest_start(msg, AF_INET)) ||
+	    !(conf = nla_nest_start(msg, IFLA_INET_CONF)) ||
+	    nla_put_u32(msg, IPV4_DEVCONF_FORWARDING, on))
+		return -ENOMEM;
+	nla_nest_end(msg, conf);
+	nla_nest_end(msg, in);
+	nla_nest_end(msg, spec);
+	return 0;
 }
 
 struct nl_msg *ovl_msg_set(int ifindex, const char *name, const struct ovl_dev *want,
@@ -444,7 +549,27 @@ struct nl_msg *ovl_msg_set(int ifindex, const char *name, const struct ovl_dev *
 	}
 	if (((what & OVL_SET_MTU) && nla_put_u32(msg, IFLA_MTU, want->mtu)) ||
 	    ((what & OVL_SET_MASTER) && nla_put_u32(msg, IFLA_MASTER, (uint32_t)master_ifindex)) ||
-	    ((what & OVL_SET_ALIAS) && nla_put_string(msg, IFLA_IFALIAS, want->alias))) {
+	    ((what & OVL_SET_ALIAS) && nla_put_string(msg, IFLA_IFALIAS, want->alias)) ||
+	    ((what & OVL_SET_MAC) && nla_put(msg, IFLA_ADDRESS, 6, want->mac)) ||
+	    ((what & OVL_SET_FORWARD) && put_forwarding(msg, want->forwarding))) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+struct nl_msg *ovl_msg_addr(int type, int ifindex, const struct ztos_cidr *a)
+{
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = a->prefixlen,
+				 .ifa_index = (uint32_t)ifindex };
+	struct nl_msg *msg = nlmsg_alloc_simple(type, type == RTM_NEWADDR ? NLM_F_CREATE |
+									NLM_F_EXCL : 0);
+
+	if (!msg)
+		return NULL;
+	if (nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) ||
+	    nla_put(msg, IFA_LOCAL, 4, &a->addr.v4) || nla_put(msg, IFA_ADDRESS, 4, &a->addr.v4) ||
+	    (type == RTM_NEWADDR && nla_put_u8(msg, IFA_PROTO, OVL_ADDR_PROTO))) {
 		nlmsg_free(msg);
 		return NULL;
 	}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +62,33 @@ void log_print(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+static _Thread_local const char *libbpf_expected;
+
+void log_libbpf_expect(const char *kernel_msg)
+{
+	libbpf_expected = kernel_msg;
+}
+
+/* libbpf says "libbpf: Kernel error message: WORDS\n" for a netlink request's extack. */
+static bool libbpf_is_expected(const char *fmt, va_list ap)
+{
+	static const char head[] = "libbpf: Kernel error message: ";
+	char msg[512];
+	va_list copy;
+	size_t n;
+
+	if (!libbpf_expected)
+		return false;
+	va_copy(copy, ap);
+	vsnprintf(msg, sizeof(msg), fmt, copy);
+	va_end(copy);
+	n = strlen(msg);
+	if (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	return !strncmp(msg, head, sizeof(head) - 1) &&
+	       !strcmp(msg + sizeof(head) - 1, libbpf_expected);
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	static const enum log_level map[] = {
@@ -69,6 +97,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		[LIBBPF_DEBUG] = LOG_LEVEL_DEBUG,
 	};
 
+	if (libbpf_is_expected(fmt, ap))
+		return 0;
 	log_vprint(map[level], fmt, ap);
 	return 0;
 }

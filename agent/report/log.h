@@ -9,6 +9,13 @@ void log_set_level(enum log_level level);
 int log_parse_level(const char *s, enum log_level *level);
 /* libbpf's messages, through the same levels and the same stream. */
 void log_route_libbpf(void);
+/*
+ * The kernel's words (an extended ack) that libbpf would print for a failure the calling
+ * thread expects and handles, e.g. "Exclusivity flag on, cannot modify" for the -EEXIST
+ * of a clsact qdisc that is there already: while set, libbpf's report of exactly those
+ * words is dropped, every other message still goes out. NULL ends it.
+ */
+void log_libbpf_expect(const char *kernel_msg);
 void log_print(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define pr_warn(...) log_print(LOG_LEVEL_WARN, __VA_ARGS__)

@@ -103,12 +103,27 @@ uint64_t datapath_flow_id(const struct ztos_flow_key *k)
 	return (h & ((1ULL << 53) - 1)) | 1;
 }
 
+/* An L3 VNI: the routed traffic of a tenant's VRF between hosts (vrf.l3vni). */
+static uint32_t l3vni_of(const struct ztos_tenant *t)
+{
+	return t->has_vrf ? t->l3vni : 0;
+}
+
+/* The tenant whose VNI, or whose VRF's L3 VNI, vni is. */
 static const struct ztos_tenant *tenant_by_vni(const struct ztos_config *cfg, uint32_t vni)
 {
 	for (size_t i = 0; cfg && i < cfg->n_tenants; i++)
-		if (cfg->tenants[i].vni == vni)
+		if (cfg->tenants[i].vni == vni || (vni && l3vni_of(&cfg->tenants[i]) == vni))
 			return &cfg->tenants[i];
 	return NULL;
+}
+
+/* vni itself, or for an L3 VNI its tenant's VNI: the VTEPs allowed for it. */
+static uint32_t l2_vni(const struct ztos_config *cfg, uint32_t vni)
+{
+	const struct ztos_tenant *t = tenant_by_vni(cfg, vni);
+
+	return t ? t->vni : vni;
 }
 
 /* The eve-style 5-tuple, source = the endpoint that opened the flow. */
@@ -405,15 +420,29 @@ static void xdp_detach(const char *bpffs, const char *ifname)
 
 /* ---- TC on tenant ports ---- */
 
+/*
+ * The clsact qdisc both hooks hang on. libbpf asks for it with NLM_F_EXCL, so one that
+ * is there already (a restart, another tool's) is -EEXIST with the kernel's words, which
+ * libbpf would print as a warning: that answer is expected here and not printed.
+ */
+static int tc_clsact(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int ret;
+
+	log_libbpf_expect("Exclusivity flag on, cannot modify");
+	ret = bpf_tc_hook_create(&hook);
+	log_libbpf_expect(NULL);
+	return ret == -EEXIST ? 0 : ret;
+}
+
 static int tc_attach_one(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIO,
 		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
-	int ret = bpf_tc_hook_create(&hook);
 
-	if (ret && ret != -EEXIST)
-		return ret;
 	return bpf_tc_attach(&hook, &opts);
 }
 
@@ -430,9 +459,11 @@ static void tc_detach(int ifindex)
 /* Both programs on a port, or neither. */
 static int tc_attach_index(struct datapath *dp, int ifindex)
 {
-	int ret = tc_attach_one(ifindex, BPF_TC_INGRESS,
-				bpf_program__fd(dp->tc->progs.ztos_tc_ingress));
+	int ret = tc_clsact(ifindex);
 
+	if (!ret)
+		ret = tc_attach_one(ifindex, BPF_TC_INGRESS,
+				    bpf_program__fd(dp->tc->progs.ztos_tc_ingress));
 	if (!ret)
 		ret = tc_attach_one(ifindex, BPF_TC_EGRESS,
 				    bpf_program__fd(dp->tc->progs.ztos_tc_egress));
@@ -571,12 +602,37 @@ static void zero_tenant_stats(struct datapath *dp, __u32 id)
  * in place before the tenant entry that makes XDP accept its VNI; stale VTEPs go only
  * after every tenant is written (remove_stale).
  */
+/* The static VTEPs of t for vni (its VNI, or its L3 VNI), then vni's tenant entry. */
+static int write_vni(struct control *c, const struct ztos_tenant *t, __u32 vni,
+		     const struct ztos_tenant_info *info, struct ztos_err *e)
+{
+	struct ztos_tenant_info cur;
+	struct ztos_vtep_key vk;
+
+	for (size_t i = 0; i < t->n_vteps; i++) {
+		char addr[INET6_ADDRSTRLEN];
+		__u32 origin = 0;
+
+		dpmap_vtep_key(vni, &t->vteps[i], &vk);
+		if (!bpf_map_lookup_elem(c->vteps, &vk, &origin) && (origin & ZTOS_VTEP_STATIC))
+			continue;
+		origin |= ZTOS_VTEP_STATIC;
+		if (bpf_map_update_elem(c->vteps, &vk, &origin, BPF_ANY))
+			return fail(e, -errno, "datapath: tenant %s: allow VTEP %s in VNI %u (write "
+				    "the vteps map)", t->name,
+				    ztos_addr_str(&t->vteps[i], addr, sizeof(addr)), vni);
+	}
+	if (bpf_map_lookup_elem(c->tenants, &vni, &cur) || memcmp(&cur, info, sizeof(*info)))
+		if (bpf_map_update_elem(c->tenants, &vni, info, BPF_ANY))
+			return fail(e, -errno, "datapath: tenant %s: write VNI %u", t->name, vni);
+	return 0;
+}
+
 static int write_tenant(struct datapath *dp, struct control *c, const struct ztos_tenant *t,
 			struct ztos_err *e)
 {
-	struct ztos_tenant_info info, cur;
+	struct ztos_tenant_info info;
 	struct ztos_policy pol, old;
-	struct ztos_vtep_key vk;
 	__u32 vni = t->vni;
 	int ret;
 
@@ -592,22 +648,11 @@ static int write_tenant(struct datapath *dp, struct control *c, const struct zto
 			return fail(e, -errno, "datapath: tenant %s: write policy", t->name);
 		info.policy_gen++;	/* existing flows take the new policy on their next packet */
 	}
-	for (size_t i = 0; i < t->n_vteps; i++) {
-		char addr[INET6_ADDRSTRLEN];
-		__u32 origin = 0;
-
-		dpmap_vtep_key(vni, &t->vteps[i], &vk);
-		if (!bpf_map_lookup_elem(c->vteps, &vk, &origin) && (origin & ZTOS_VTEP_STATIC))
-			continue;
-		origin |= ZTOS_VTEP_STATIC;
-		if (bpf_map_update_elem(c->vteps, &vk, &origin, BPF_ANY))
-			return fail(e, -errno, "datapath: tenant %s: allow VTEP %s (write the vteps "
-				    "map)", t->name, ztos_addr_str(&t->vteps[i], addr, sizeof(addr)));
-	}
-	if (bpf_map_lookup_elem(c->tenants, &vni, &cur) || memcmp(&cur, &info, sizeof(info)))
-		if (bpf_map_update_elem(c->tenants, &vni, &info, BPF_ANY))
-			return fail(e, -errno, "datapath: tenant %s: write VNI %u", t->name, vni);
-	return 0;
+	ret = write_vni(c, t, vni, &info, e);
+	/* routed traffic of its VRF (the L3 VNI) is the tenant's: same policy, same VTEPs */
+	if (!ret && l3vni_of(t))
+		ret = write_vni(c, t, l3vni_of(t), &info, e);
+	return ret;
 }
 
 /* Whether cfg lets k's VTEP send k's VNI. */
@@ -621,6 +666,18 @@ static bool vtep_wanted(const struct ztos_config *cfg, const struct ztos_vtep_ke
 		if (!memcmp(&want, k, sizeof(want)))
 			return true;
 	}
+	return false;
+}
+
+/* Whether a VNI cfg keeps has tenant id in the kernel's tenants map. */
+static bool id_in_use(const struct control *c, const struct ztos_config *cfg, __u32 id)
+{
+	struct ztos_tenant_info info;
+
+	for (size_t i = 0; i < cfg->n_tenants; i++)
+		if (!bpf_map_lookup_elem(c->tenants, &cfg->tenants[i].vni, &info) &&
+		    info.tenant_id == id)
+			return true;
 	return false;
 }
 
@@ -641,7 +698,9 @@ static int remove_stale_tenants(const struct control *c, const struct ztos_confi
 		if (bpf_map_lookup_elem(c->tenants, &vni, &info) ||
 		    bpf_map_delete_elem(c->tenants, &vni))
 			return -errno;
-		bpf_map_delete_elem(c->policy, &info.tenant_id);
+		/* an L3 VNI that went shares its tenant's id and policy: those may stay */
+		if (!id_in_use(c, cfg, info.tenant_id))
+			bpf_map_delete_elem(c->policy, &info.tenant_id);
 		have_prev = false;	/* restart the walk: the map changed under it */
 	}
 	have_prev = false;
@@ -909,6 +968,7 @@ static int vtep_origin(int fd, const struct ztos_vtep_key *k, __u32 bit, bool on
 int datapath_vtep_learned(struct datapath *dp, const struct ztos_config *cfg, uint32_t vni,
 			  const struct ztos_addr *vtep, bool add)
 {
+	const struct ztos_tenant *t;
 	struct ztos_vtep_key k;
 	int ret;
 
@@ -921,17 +981,26 @@ int datapath_vtep_learned(struct datapath *dp, const struct ztos_config *cfg, ui
 	dpmap_vtep_key(vni, vtep, &k);
 	pthread_mutex_lock(&dp->vtep_lock);
 	ret = vtep_origin(bpf_map__fd(dp->xdp->maps.vteps), &k, ZTOS_VTEP_EVPN, add);
+	t = tenant_by_vni(cfg, vni);
+	/* a VTEP of the tenant's VNI may send its VRF's routed traffic (the L3 VNI) too */
+	if (!ret && t && l3vni_of(t)) {
+		dpmap_vtep_key(l3vni_of(t), vtep, &k);
+		ret = vtep_origin(bpf_map__fd(dp->xdp->maps.vteps), &k, ZTOS_VTEP_EVPN, add);
+	}
 	pthread_mutex_unlock(&dp->vtep_lock);
 	return ret;
 }
 
-static bool in_list(const struct ztos_vtep_key *k, const struct datapath_vtep *v, size_t n)
+/* Whether k (of a VNI, or of an L3 VNI: of its tenant's VNI) is in the learned set v. */
+static bool in_list(const struct ztos_config *cfg, const struct ztos_vtep_key *k,
+		    const struct datapath_vtep *v, size_t n)
 {
-	struct ztos_vtep_key w;
+	struct ztos_vtep_key w, l2 = *k;
 
+	l2.vni = l2_vni(cfg, k->vni);
 	for (size_t i = 0; i < n; i++) {
 		dpmap_vtep_key(v[i].vni, &v[i].addr, &w);
-		if (!memcmp(&w, k, sizeof(w)))
+		if (!memcmp(&w, &l2, sizeof(w)))
 			return true;
 	}
 	return false;
@@ -952,12 +1021,16 @@ int datapath_vteps_learned_sync(struct datapath *dp, const struct ztos_config *c
 		}
 		dpmap_vtep_key(v[i].vni, &v[i].addr, &k);
 		ret = vtep_origin(fd, &k, ZTOS_VTEP_EVPN, true);
+		if (!ret && l3vni_of(tenant_by_vni(cfg, v[i].vni))) {
+			dpmap_vtep_key(l3vni_of(tenant_by_vni(cfg, v[i].vni)), &v[i].addr, &k);
+			ret = vtep_origin(fd, &k, ZTOS_VTEP_EVPN, true);
+		}
 	}
 	/* learned before and not now: the bit goes (the entry too, if it was only that) */
 	while (!ret && !bpf_map_get_next_key(fd, have_prev ? &pk : NULL, &k)) {
 		__u32 origin = 0;
 		bool stale = !bpf_map_lookup_elem(fd, &k, &origin) && (origin & ZTOS_VTEP_EVPN) &&
-			     (!tenant_by_vni(cfg, k.vni) || !in_list(&k, v, n));
+			     (!tenant_by_vni(cfg, k.vni) || !in_list(cfg, &k, v, n));
 
 		if (stale && origin == ZTOS_VTEP_EVPN) {
 			if (!bpf_map_delete_elem(fd, &k))

@@ -50,6 +50,7 @@ struct overlay {
 	struct ovl_owned owned;
 	bool owned_loaded;
 	const cJSON *kernel;	/* the kernel's support, probed once at start (subsys_env) */
+	const struct subsys_env *env;	/* for EVPN's word on a static VTEP's entry */
 };
 
 static double now_ms(void)
@@ -208,6 +209,10 @@ static int run_step(struct exec *x, size_t i, bool keep_going)
 	case ST_FDB_DEL:
 		return queue(x, i, ovl_msg_fdb(s->op == ST_FDB_ADD ? RTM_NEWNEIGH : RTM_DELNEIGH,
 					       idx, &s->addr), true);
+	case ST_ADDR_ADD:
+	case ST_ADDR_DEL:
+		return queue(x, i, ovl_msg_addr(s->op == ST_ADDR_ADD ? RTM_NEWADDR : RTM_DELADDR,
+						idx, &s->cidr), true);
 	}
 	return -EINVAL;
 }
@@ -235,6 +240,7 @@ static int undo_plan(const struct plan *p, struct plan *u)
 		static const enum step_op inverse[] = {
 			[ST_CREATE] = ST_DELETE, [ST_DELETE] = ST_CREATE, [ST_SET] = ST_SET,
 			[ST_FDB_ADD] = ST_FDB_DEL, [ST_FDB_DEL] = ST_FDB_ADD,
+			[ST_ADDR_ADD] = ST_ADDR_DEL, [ST_ADDR_DEL] = ST_ADDR_ADD,
 		};
 		struct step *r;
 
@@ -256,7 +262,7 @@ static int undo_plan(const struct plan *p, struct plan *u)
 
 static const char *step_str(const struct step *s, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN + 4];
 
 	switch (s->op) {
 	case ST_CREATE:
@@ -275,13 +281,22 @@ static const char *step_str(const struct step *s, char *buf, size_t len)
 		snprintf(buf, len, "delete %s", ovl_kind_str(s->dev.kind));
 		break;
 	case ST_SET:
-		snprintf(buf, len, "set%s%s%s%s%s%s", (s->what & OVL_SET_MTU) ? " mtu" : "",
+		snprintf(buf, len, "set%s%s%s%s%s%s%s%s", (s->what & OVL_SET_MTU) ? " mtu" : "",
 			 (s->what & OVL_SET_MASTER) ? (s->dev.master[0] ? " master " : " nomaster")
 						    : "",
 			 (s->what & OVL_SET_MASTER) ? s->dev.master : "",
 			 (s->what & OVL_SET_ALIAS) ? " alias " : "",
 			 (s->what & OVL_SET_ALIAS) ? s->dev.alias : "",
-			 (s->what & OVL_SET_UP) ? (s->dev.up ? " up" : " down") : "");
+			 (s->what & OVL_SET_UP) ? (s->dev.up ? " up" : " down") : "",
+			 (s->what & OVL_SET_MAC) ? " address (the gateway MAC)" : "",
+			 (s->what & OVL_SET_FORWARD) ? (s->dev.forwarding ? " IPv4 forwarding on"
+									  : " IPv4 forwarding off")
+						     : "");
+		break;
+	case ST_ADDR_ADD:
+	case ST_ADDR_DEL:
+		snprintf(buf, len, "%s gateway address %s", s->op == ST_ADDR_ADD ? "add" : "delete",
+			 ztos_cidr_str(&s->cidr, b, sizeof(b)));
 		break;
 	case ST_FDB_ADD:
 	case ST_FDB_DEL:
@@ -345,6 +360,19 @@ static void roll_back(struct exec *x, struct ovl_kernel *k, struct cfg_errors *e
 
 static int apply(struct overlay *ov, const struct ztos_config *old, const struct ztos_config *cfg,
 		 struct cfg_errors *errs);
+
+/* The IPv4 forwarding a new link gets in this network namespace (the host's choice). */
+static bool forwarding_default(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/conf/default/forwarding", "re");
+	int on = 0;
+
+	if (f && fscanf(f, "%d", &on) != 1)
+		on = 0;
+	if (f)
+		fclose(f);
+	return on;
+}
 
 static void owned_path(const struct ztos_config *cfg, char *buf, size_t len)
 {
@@ -471,7 +499,9 @@ static int apply(struct overlay *ov, const struct ztos_config *old, const struct
 		 struct cfg_errors *errs)
 {
 	struct names nm = { 0 };
-	struct planner pl = { .kernel = ov->kernel, .cfg = cfg, .old = old, .errs = errs };
+	struct planner pl = { .kernel = ov->kernel, .cfg = cfg, .old = old, .errs = errs,
+			      .evpn_announces = ov->env ? ov->env->evpn_announces : NULL,
+			      .evpn_ctx = ov->env ? ov->env->evpn_ctx : NULL };
 	struct ovl_kernel k = { 0 };
 	struct plan p = { 0 };
 	struct exec x = { .p = &p, .failed = -1 };
@@ -502,6 +532,7 @@ static int apply(struct overlay *ov, const struct ztos_config *old, const struct
 		pl.full = ret > 0;
 	}
 	pl.nl = x.nl;
+	pl.fwd_default = forwarding_default();
 	if (pl.full)
 		ret = ovl_kernel_read(x.nl, &k, true, &e);
 	else
@@ -675,6 +706,19 @@ static cJSON *dev_json(const struct ovl_dev *d)
 	}
 	if (d->kind == OVL_VRF)
 		cJSON_AddNumberToObject(o, "table", d->table);
+	if (d->kind == OVL_BRIDGE) {
+		char mac[18], gw[INET6_ADDRSTRLEN + 4];
+		cJSON *arr = cJSON_AddArrayToObject(o, "gateways");
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", d->mac[0], d->mac[1],
+			 d->mac[2], d->mac[3], d->mac[4], d->mac[5]);
+		cJSON_AddStringToObject(o, "mac", mac);
+		cJSON_AddBoolToObject(o, "forwarding", d->forwarding);
+		for (size_t i = 0; i < d->n_addrs; i++)
+			if (d->addrs[i].ours)
+				cJSON_AddItemToArray(arr, cJSON_CreateString(
+					ztos_cidr_str(&d->addrs[i].cidr, gw, sizeof(gw))));
+	}
 	return o;
 }
 
@@ -752,6 +796,17 @@ cJSON *overlay_state(struct overlay *ov, const struct ztos_config *cfg)
 				ports[d - k.v] = NULL;
 		}
 		cJSON_AddItemToObject(e, "bridge", br);
+		if (t->has_vrf && t->l3vni) {
+			cJSON *l3 = cJSON_AddObjectToObject(e, "l3vni");
+
+			cJSON_AddNumberToObject(l3, "vni", t->l3vni);
+			snprintf(name, sizeof(name), "ztvx%u", t->l3vni);
+			cJSON_AddItemToObject(l3, "vxlan", ours_json(&k, name));
+			snprintf(name, sizeof(name), "ztbr%u", t->l3vni);
+			cJSON_AddItemToObject(l3, "bridge", ours_json(&k, name));
+		} else {
+			cJSON_AddNullToObject(e, "l3vni");
+		}
 		if (t->has_vrf) {
 			cJSON *v;
 
@@ -788,6 +843,7 @@ static int init(void *priv, struct subsys_env *env)
 	struct overlay *ov = priv;
 
 	ov->kernel = env->kernel;
+	ov->env = env;
 	return -pthread_mutex_init(&ov->lock, NULL);
 }
 

@@ -98,6 +98,32 @@ static const struct ovl_dev *with_fdb(struct planner *pl, struct ovl_dev *d)
 	return d;
 }
 
+/* d with its IPv4 addresses read (one dump filtered by its ifindex when not yet), or NULL. */
+static const struct ovl_dev *with_addrs(struct planner *pl, struct ovl_dev *d)
+{
+	struct ztos_err e = { 0 };
+
+	if (!d || d->addrs_read)
+		return d;
+	if (ovl_kernel_read_addrs(pl->nl, pl->k, d, &e)) {
+		cfg_error_add(pl->errs, "overlay", "%s: %s", d->name, e.msg);
+		pl->err = pl->err ? pl->err : -EIO;
+		return NULL;
+	}
+	return d;
+}
+
+static void add_addr(struct planner *pl, enum step_op op, const char *br,
+		     const struct ztos_cidr *a, const char *tenant, enum phase ph)
+{
+	struct step *s = ovl_plan_add(&pl->ph[ph], op, tenant);
+
+	if (!s)
+		return nomem(pl);
+	snprintf(s->dev.name, sizeof(s->dev.name), "%s", br);
+	s->cidr = *a;
+}
+
 static void add_fdb(struct planner *pl, enum step_op op, const char *vx, const struct ztos_addr *a,
 		    const char *tenant, enum phase ph)
 {
@@ -120,6 +146,8 @@ static void add_set(struct planner *pl, const struct ovl_dev *want, const struct
 	s->old = *was;
 	s->dev.fdb = s->old.fdb = NULL;
 	s->dev.n_fdb = s->old.n_fdb = 0;
+	s->dev.addrs = s->old.addrs = NULL;
+	s->dev.n_addrs = s->old.n_addrs = 0;
 	s->what = what;
 }
 
@@ -130,17 +158,25 @@ static void add_delete(struct planner *pl, struct ovl_dev *dev, const char *tena
 	const struct ovl_dev *d = with_fdb(pl, dev);
 	struct step *s;
 
+	if (d && d->kind == OVL_BRIDGE)
+		d = with_addrs(pl, dev);
 	if (!d)
 		return;
 
 	for (size_t i = 0; d->kind == OVL_VXLAN && i < d->n_fdb; i++)
 		add_fdb(pl, ST_FDB_DEL, d->name, &d->fdb[i], tenant, ph);
+	/* its gateways, so that an undo puts them back on the bridge it makes again */
+	for (size_t i = 0; d->kind == OVL_BRIDGE && i < d->n_addrs; i++)
+		if (d->addrs[i].ours)
+			add_addr(pl, ST_ADDR_DEL, d->name, &d->addrs[i].cidr, tenant, ph);
 	s = ovl_plan_add(&pl->ph[ph], ST_DELETE, tenant);
 	if (!s)
 		return nomem(pl);
 	s->dev = *d;
 	s->dev.fdb = NULL;
 	s->dev.n_fdb = 0;
+	s->dev.addrs = NULL;
+	s->dev.n_addrs = 0;
 }
 
 static void add_create(struct planner *pl, const struct ovl_dev *want, const char *tenant,
@@ -151,6 +187,18 @@ static void add_create(struct planner *pl, const struct ovl_dev *want, const cha
 	if (!s)
 		return nomem(pl);
 	s->dev = *want;
+}
+
+/* A new link forwards as conf/default/forwarding says: a bridge's is ztos's to set. */
+static void forwarding_after_create(struct planner *pl, const struct ovl_dev *want,
+				    const char *tenant)
+{
+	struct ovl_dev was = *want;
+
+	if (want->kind != OVL_BRIDGE || want->forwarding == pl->fwd_default)
+		return;
+	was.forwarding = pl->fwd_default;
+	add_set(pl, want, &was, OVL_SET_FORWARD, tenant, PH_PORTS);
 }
 
 static bool must_recreate(const struct ovl_dev *d, const struct ovl_dev *want)
@@ -176,6 +224,7 @@ static bool plan_device(struct planner *pl, const struct ovl_dev *want, const ch
 
 	if (!d || d->ifindex <= 0) {
 		add_create(pl, want, tenant, ph);
+		forwarding_after_create(pl, want, tenant);
 		return true;
 	}
 	if (!ovl_owned(d)) {
@@ -191,6 +240,7 @@ static bool plan_device(struct planner *pl, const struct ovl_dev *want, const ch
 	if (must_recreate(d, want)) {
 		add_delete(pl, d, tenant, PH_RECREATE);
 		add_create(pl, want, tenant, ph);
+		forwarding_after_create(pl, want, tenant);
 		return true;
 	}
 	if (want->mtu && d->mtu != want->mtu)
@@ -201,6 +251,10 @@ static bool plan_device(struct planner *pl, const struct ovl_dev *want, const ch
 		what |= OVL_SET_ALIAS;
 	if (d->up != want->up)
 		what |= OVL_SET_UP;
+	if (want->has_mac && memcmp(d->mac, want->mac, sizeof(d->mac)))
+		what |= OVL_SET_MAC;
+	if (want->kind == OVL_BRIDGE && d->forwarding != want->forwarding)
+		what |= OVL_SET_FORWARD;
 	if (what)
 		add_set(pl, want, d, what, tenant, ph);
 	return false;
@@ -232,6 +286,20 @@ static bool same_vteps(const struct ztos_tenant *a, const struct ztos_tenant *b)
 }
 
 /*
+ * Whether the flood entry to a of vni is ztos's to delete. With EVPN, zebra's are zebra's:
+ * only those ztos wrote go, and of those not one EVPN announces too (the kernel holds one
+ * entry for both: deleting it would take zebra's away).
+ */
+static bool fdb_ours(const struct planner *pl, uint32_t vni, const struct ztos_addr *a)
+{
+	if (!pl->cfg->has_bgp)
+		return true;
+	if (!ovl_owned_has(pl->owned, vni, a))
+		return false;
+	return !pl->evpn_announces || !pl->evpn_announces(pl->evpn_ctx, vni, a);
+}
+
+/*
  * The FDB entries of a tenant's VXLAN device. After a successful apply, a tenant whose
  * VTEPs did not change keeps its entries unread: an apply reads the FDB of what changes
  * (one filtered dump each), not the whole bridge FDB; a start, or an apply after a
@@ -260,8 +328,7 @@ static void plan_fdb(struct planner *pl, const struct ztos_tenant *t, size_t ti,
 
 		for (size_t i = 0; i < t->n_vteps && !wanted; i++)
 			wanted = addr_eq(&d->fdb[j], &t->vteps[i]);
-		/* with EVPN, zebra's entries are zebra's: only ours go */
-		if (!wanted && (!pl->cfg->has_bgp || ovl_owned_has(pl->owned, t->vni, &d->fdb[j])))
+		if (!wanted && fdb_ours(pl, t->vni, &d->fdb[j]))
 			add_fdb(pl, ST_FDB_DEL, vx, &d->fdb[j], t->name, PH_FDB);
 	}
 }
@@ -313,6 +380,87 @@ static void plan_ports(struct planner *pl, const struct ztos_tenant *t, const st
 	}
 }
 
+void ovl_gateway_mac(uint32_t vni, uint8_t mac[6])
+{
+	mac[0] = 0x02;	/* locally administered, unicast */
+	mac[1] = 0x7a;
+	mac[2] = 0x74;
+	mac[3] = (uint8_t)(vni >> 16);
+	mac[4] = (uint8_t)(vni >> 8);
+	mac[5] = (uint8_t)vni;
+}
+
+static bool same_cidrs(const struct ztos_cidr *a, size_t na, const struct ztos_cidr *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].prefixlen != b[i].prefixlen || !addr_eq(&a[i].addr, &b[i].addr))
+			return false;
+	return true;
+}
+
+static bool has_cidr(const struct ztos_cidr *v, size_t n, const struct ztos_cidr *c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].prefixlen == c->prefixlen && addr_eq(&v[i].addr, &c->addr))
+			return true;
+	return false;
+}
+
+/*
+ * The gateways on the tenant's bridge: added where missing (an address that is there
+ * already, put by whoever, is left as it is), and those ztos put that are not wanted
+ * (gw false: none are) deleted. After a successful apply, a tenant whose gateways did
+ * not change is not read.
+ */
+static void plan_gateways(struct planner *pl, const struct ztos_tenant *t, size_t ti,
+			  const char *br, bool made, bool gw)
+{
+	const struct ztos_tenant *o = old_tenant(pl, ti);
+	const struct ovl_dev *d = NULL;
+
+	if (!made && !pl->full && o && o->has_vrf == t->has_vrf &&
+	    same_cidrs(o->gateways, o->n_gateways, t->gateways, t->n_gateways))
+		return;
+	if (!made && !(d = with_addrs(pl, ovl_find(pl->k, br))) && pl->err)
+		return;
+	for (size_t i = 0; gw && i < t->n_gateways; i++) {
+		bool have = false;
+
+		for (size_t j = 0; d && j < d->n_addrs && !have; j++)
+			have = d->addrs[j].cidr.prefixlen == t->gateways[i].prefixlen &&
+			       addr_eq(&d->addrs[j].cidr.addr, &t->gateways[i].addr);
+		if (!have)
+			add_addr(pl, ST_ADDR_ADD, br, &t->gateways[i], t->name, PH_FDB);
+	}
+	for (size_t j = 0; d && j < d->n_addrs; j++)
+		if (d->addrs[j].ours &&
+		    !(gw && has_cidr(t->gateways, t->n_gateways, &d->addrs[j].cidr)))
+			add_addr(pl, ST_ADDR_DEL, br, &d->addrs[j].cidr, t->name, PH_FDB);
+}
+
+/*
+ * The L3 VNI of the tenant's VRF (symmetric routing between hosts through EVPN): a VXLAN
+ * device ztvx<l3vni> in a bridge ztbr<l3vni> in the VRF, which zebra takes as the L3
+ * VNI's interface; the bridge routes (forwarding on) what arrives from other hosts.
+ */
+static void plan_l3vni(struct planner *pl, const struct ztos_tenant *t, const struct ovl_dev *vrf,
+		       const struct ovl_dev *tvx)
+{
+	struct ovl_dev br = { .kind = OVL_BRIDGE, .up = true, .forwarding = true };
+	struct ovl_dev vx = *tvx;
+
+	snprintf(br.name, sizeof(br.name), "ztbr%u", t->l3vni);
+	snprintf(br.master, sizeof(br.master), "%s", vrf->name);
+	memcpy(br.alias, vrf->alias, sizeof(br.alias));
+	snprintf(vx.name, sizeof(vx.name), "ztvx%u", t->l3vni);
+	snprintf(vx.master, sizeof(vx.master), "%s", br.name);
+	vx.vni = t->l3vni;
+	plan_device(pl, &br, t->name, PH_BRIDGE);
+	plan_device(pl, &vx, t->name, PH_VXLAN);
+}
+
 static bool vrf_is_new(const struct planner *pl, const struct ztos_tenant *t)
 {
 	for (size_t i = 0; pl->old && i < pl->old->n_tenants; i++)
@@ -342,16 +490,26 @@ static void plan_tenant(struct planner *pl, size_t ti)
 	memcpy(br.alias, vrf.alias, sizeof(br.alias));
 	memcpy(vx.alias, vrf.alias, sizeof(vx.alias));
 
-	if (t->has_vrf && pl->vrf_ok) {
+	/* gateways route, so only in the tenant's VRF: never where the host's tables are */
+	bool in_vrf = t->has_vrf && pl->vrf_ok, gw = in_vrf && t->n_gateways;
+
+	if (in_vrf) {
 		plan_device(pl, &vrf, t->name, PH_VRF);
 		memcpy(br.master, vrf.name, sizeof(br.master));
 	} else if (t->has_vrf && vrf_is_new(pl, t)) {
-		pr_warn("overlay: tenant %s: no VRF (table %u): %s; %s is not in a VRF, the rest "
-			"of the tenant applies", t->name, t->vrf_table, pl->vrf_reason, br.name);
+		pr_warn("overlay: tenant %s: no VRF (table %u): %s; %s is not in a VRF, and has "
+			"neither its gateways nor its L3 VNI; the rest of the tenant applies",
+			t->name, t->vrf_table, pl->vrf_reason, br.name);
 	}
+	br.forwarding = gw;
+	br.has_mac = gw;
+	ovl_gateway_mac(t->vni, br.mac);
 	br_made = plan_device(pl, &br, t->name, PH_BRIDGE);
 	vx_made = plan_device(pl, &vx, t->name, PH_VXLAN);
+	if (in_vrf && t->l3vni)
+		plan_l3vni(pl, t, &vrf, &vx);
 	plan_fdb(pl, t, ti, vx.name, vx_made);
+	plan_gateways(pl, t, ti, br.name, br_made, gw);
 	plan_ports(pl, t, &br, br_made);
 }
 
@@ -458,6 +616,8 @@ static int tenant_names(struct names *nm, const struct ztos_tenant *t)
 
 	if (!ret && t->has_vrf)
 		ret = names_add(nm, "ztvrf%u", t->vrf_table);
+	if (!ret && t->has_vrf && t->l3vni)
+		ret = names_add(nm, "ztvx%u", t->l3vni) ?: names_add(nm, "ztbr%u", t->l3vni);
 	for (size_t i = 0; !ret && i < t->n_interfaces; i++)
 		ret = names_add(nm, "%s", t->interfaces[i]);
 	return ret;
@@ -466,7 +626,9 @@ static int tenant_names(struct names *nm, const struct ztos_tenant *t)
 static bool tenant_changed(const struct ztos_tenant *a, const struct ztos_tenant *b)
 {
 	if (!same_vteps(a, b) || a->n_interfaces != b->n_interfaces ||
-	    a->has_vrf != b->has_vrf || (a->has_vrf && a->vrf_table != b->vrf_table))
+	    a->has_vrf != b->has_vrf ||
+	    (a->has_vrf && (a->vrf_table != b->vrf_table || a->l3vni != b->l3vni)) ||
+	    !same_cidrs(a->gateways, a->n_gateways, b->gateways, b->n_gateways))
 		return true;
 	for (size_t i = 0; i < a->n_interfaces; i++)
 		if (strcmp(a->interfaces[i], b->interfaces[i]))

@@ -16,7 +16,7 @@
 #include "config/config.h"
 #include "kernel/vxlan.h"
 
-enum step_op { ST_CREATE, ST_DELETE, ST_SET, ST_FDB_ADD, ST_FDB_DEL };
+enum step_op { ST_CREATE, ST_DELETE, ST_SET, ST_FDB_ADD, ST_FDB_DEL, ST_ADDR_ADD, ST_ADDR_DEL };
 
 struct step {
 	enum step_op op;
@@ -24,6 +24,7 @@ struct step {
 	struct ovl_dev dev;	/* CREATE: as wanted; DELETE: as it was; SET: the new values */
 	struct ovl_dev old;	/* SET: the values before */
 	struct ztos_addr addr;	/* FDB: the remote VTEP */
+	struct ztos_cidr cidr;	/* ADDR: a gateway address of the bridge dev.name */
 	char tenant[ZTOS_NAME_MAX + 1];
 	bool done;		/* the kernel did it (or began to): undo it on failure */
 	bool failed;
@@ -54,6 +55,9 @@ bool ovl_owned_has(const struct ovl_owned *o, uint32_t vni, const struct ztos_ad
 
 struct planner {
 	const struct ovl_owned *owned;	/* NULL: none recorded */
+	/* whether EVPN announces a VTEP too (subsys_env.evpn_announces), NULL: no one says */
+	bool (*evpn_announces)(void *ctx, uint32_t vni, const struct ztos_addr *vtep);
+	void *evpn_ctx;
 	const cJSON *kernel;	/* the kernel\'s support (VRF): subsys_env.kernel */
 	const struct ztos_config *cfg, *old;
 	struct ovl_kernel *k;
@@ -67,9 +71,13 @@ struct planner {
 	bool *changed;		/* !full: per tenant of cfg, whether it is planned at all */
 	bool vrf_ok;
 	const char *vrf_reason;
+	bool fwd_default;	/* IPv4 forwarding of a new device (conf/default/forwarding) */
 	uint32_t mtu;
 	int err;
 };
+
+/* The MAC of a tenant bridge with gateways, the same on every host: 02:7a:74 + the VNI. */
+void ovl_gateway_mac(uint32_t vni, uint8_t mac[6]);
 
 /*
  * The steps from pl->k to pl->cfg (pl->old: the config applied before, or NULL). Config

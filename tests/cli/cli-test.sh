@@ -80,6 +80,35 @@ check "wrong token: says how to supply one" grep -qi "token" <<<"$out"
 out=$(env -u ZTOS_TOKEN "$ZTOS" --api "$API" --token-file "$WORK/token" status --json)
 expect_eq "--token-file works" 0.1.0 "$(jq -r .version <<<"$out")"
 
+# The settings file (cli/settings.c): the agent named there, its token sent only there.
+S=$WORK/cli.conf
+printf '# the test agent\napi = %s\ntoken = %s\n' "$API" "$TOKEN" >"$S"
+chmod 600 "$S"
+out=$(env -u ZTOS_API -u ZTOS_TOKEN ZTOS_CLI_CONFIG="$S" "$ZTOS" status --json)
+expect_eq "settings file: api and token from it, no option needed" 0.1.0 "$(jq -r .version <<<"$out")"
+out=$(env -u ZTOS_TOKEN ZTOS_CLI_CONFIG="$S" "$ZTOS" --api "$API" status 2>&1)
+check "settings file: its token is not sent to an --api given on the command line" \
+	grep -q "wants a token and none was given" <<<"$out"
+out=$(env -u ZTOS_TOKEN ZTOS_CLI_CONFIG="$S" "$ZTOS" --socket "$SOCK" status --json)
+expect_eq "settings file: an explicit --socket beats it" 0.1.0 "$(jq -r .version <<<"$out")"
+out=$(env -u ZTOS_TOKEN ZTOS_API=http://127.0.0.1:1 ZTOS_CLI_CONFIG="$S" "$ZTOS" status 2>&1)
+check "settings file: ZTOS_API beats it" grep -q "cannot reach ztosd at http://127.0.0.1:1:" <<<"$out"
+chmod 644 "$S"
+out=$(env -u ZTOS_API ZTOS_CLI_CONFIG="$S" "$ZTOS" status 2>&1)
+expect_eq "settings file with a token that others can read: exit 1" 1 $?
+check "and the error says chmod 600" grep -q "chmod 600 $S" <<<"$out"
+printf 'api = http://127.0.0.1:1\ntokn = x\n' >"$S"
+out=$(env -u ZTOS_API ZTOS_CLI_CONFIG="$S" "$ZTOS" status 2>&1)
+expect_eq "settings file with an unknown key: exit 1" 1 $?
+check "and the error names the file, the line and the key" grep -q "$S:2: unknown key 'tokn'" <<<"$out"
+printf 'api = http://127.0.0.1:1\n' >"$S"
+out=$(env -u ZTOS_API ZTOS_CLI_CONFIG="$S" "$ZTOS" status 2>&1)
+check "an agent named by the settings file that does not answer: the file is named" \
+	grep -q "cannot reach ztosd at http://127.0.0.1:1 (as $S says)" <<<"$out"
+out=$(env -u ZTOS_API ZTOS_CLI_CONFIG= "$ZTOS" status 2>&1)
+check "ZTOS_CLI_CONFIG empty: no settings file, the default socket" \
+	grep -q "unix socket /run/ztos/api.sock" <<<"$out"
+
 check "ztos --help" "$ZTOS" --help
 check "ztos network configure --help mentions --vtep" bash -c "'$ZTOS' network configure --help | grep -q -- --vtep"
 check "ztos help monitoring logs mentions --follow" bash -c "'$ZTOS' help monitoring logs | grep -q -- --follow"

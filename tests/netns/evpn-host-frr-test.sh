@@ -91,6 +91,20 @@ check "a line FRR refuses is refused with FRR's words" \
 	grep -q 'Can not configure the local system as neighbor' <<<"$out"
 expect_eq "and the host's FRR is as it was" "$before" "$("${V[@]}" -c 'show running-config')"
 
+# another pathspace while ztos's part is in the host's FRR: refused, nothing changes
+sed -i "s|frr: {pathspace: $PS}|frr: {pathspace: $PS-2}|" "$CONFIG"
+kill -HUP "$AGENT_PID"
+reload_refused() {
+	grep '"action":"reload","result":"error"' "$EVENTS" | grep -q "agent.frr.pathspace would change from $PS to $PS-2 while ztos's part is in the host's FRR"
+}
+check "SIGHUP with another agent.frr.pathspace: refused, saying to remove bgp: first" \
+	wait_until 20 reload_refused
+expect_eq "the host's FRR is as it was" "$before" "$("${V[@]}" -c 'show running-config')"
+expect_eq "ztosd still uses it" "host $PS" \
+	"$("${Z[@]}" status --json | jq -r '.subsystems.bgp.frr | "\(.mode) \(.pathspace)"')"
+check "and made no folder for the other pathspace" test ! -e "/var/run/frr/$PS-2"
+sed -i "s|frr: {pathspace: $PS-2}|frr: {pathspace: $PS}|" "$CONFIG"
+
 agent_stop
 nsenter --net=/run/netns/$NS "$ZTOSD" --cleanup --config "$CONFIG" >"$WORK/cleanup.txt" 2>&1
 run=$("${V[@]}" -c 'show running-config')

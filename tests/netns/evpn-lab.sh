@@ -128,22 +128,47 @@ YAML
 	} >"$d/ztos.yaml"
 }
 
-# evl_start HOST: ztosd in the host's namespace (nsenter: the pins stay on the host's bpffs)
+# evl_start HOST: ztosd in the host's namespace (nsenter: the pins stay on the host's bpffs).
+# EVL_SYSLOG=FILE: with a /dev/log of its own whose messages go to FILE (tests/lib.sh
+# with_syslog; the config needs log.syslog: true).
 evl_start() {
 	local i=$1 d pid
 	d=$(evl_dir "$i")
-	rm -f "$d/api.sock"	# a SIGKILLed agent leaves it: wait for the new one's
-	# nsenter itself, not a function: $! must be ztosd's pid (nsenter execs it)
-	nsenter --net="/run/netns/$(evl_ns "$i")" "$ZTOSD" --config "$d/ztos.yaml" \
-		--log-level debug >>"$d/ztosd.log" 2>&1 &
-	pid=$!
-	echo "$pid" >"$d/pid"
+	rm -f "$d/api.sock" "$d/pid"	# a SIGKILLed agent leaves it: wait for the new one's
+	if [ -n "${EVL_SYSLOG:-}" ]; then
+		# the listener may take a while on a loaded machine: the agent starts once it is up
+		with_syslog "$EVL_SYSLOG" bash -c 'for _ in $(seq 400); do [ -S /dev/log ] && break
+			sleep 0.05; done; nsenter --net="$1" "$2" --config "$3" --log-level debug \
+			>>"$4" 2>&1 & echo $! >"$5"; wait' _ \
+			"/run/netns/$(evl_ns "$i")" "$ZTOSD" "$d/ztos.yaml" "$d/ztosd.log" "$d/pid" \
+			</dev/null >>"$d/ztosd.log" 2>&1 &	# holds no caller's output open
+		for _ in $(seq 100); do [ -s "$d/pid" ] && break; sleep 0.05; done
+		pid=$(cat "$d/pid" 2>/dev/null)
+		[ -n "$pid" ] || return 1
+	else
+		# nsenter itself, not a function: $! must be ztosd's pid (nsenter execs it)
+		nsenter --net="/run/netns/$(evl_ns "$i")" "$ZTOSD" --config "$d/ztos.yaml" \
+			--log-level debug >>"$d/ztosd.log" 2>&1 &
+		pid=$!
+		echo "$pid" >"$d/pid"
+	fi
 	for _ in $(seq $((${EVL_START_S:-20} * 20))); do
 		[ -S "$d/api.sock" ] && [ -s "$d/token" ] && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.05
 	done
 	return 1
+}
+
+# evl_start_case HOST: evl_start as a test case; on failure its log, and the test ends
+evl_start_case() {
+	if evl_start "$1"; then
+		ok "ztosd starts on host $1"
+	else
+		not_ok "ztosd starts on host $1"
+		sed 's/^/#   /' "$(evl_dir "$1")/ztosd.log" | grep -v libbpf | tail -20
+		exit 1
+	fi
 }
 
 evl_pid() { cat "$(evl_dir "$1")/pid" 2>/dev/null; }

@@ -13,21 +13,22 @@ EVL_P=ze
 EVL_N=3
 EVL_WORK=$(mktemp -d /tmp/ztos-evpn.XXXXXX)
 EVL_PEER_EXTRA=", bfd: true"
-trap 'evl_teardown; ip netns del ze-h9 2>/dev/null; ip netns del ze-h4 2>/dev/null' EXIT
+# host 3's FRR moves to pathspace ztos-ze-h3b and back (agent.frr.pathspace changed)
+moved_down() {
+	local p
+	for p in /var/run/frr/ztos-ze-h3b/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
+	rm -rf /var/run/frr/ztos-ze-h3b /etc/frr/ztos-ze-h3b
+}
+trap 'evl_teardown; moved_down; ip netns del ze-h9 2>/dev/null; ip netns del ze-h4 2>/dev/null' EXIT
 
 check "lab: 3 hosts, a switch, a blue and a red workload per host" evl_up
 for i in 1 2 3; do
 	evl_config "$i"
-	# host 2's blue with an RD of its own: given to its FRR at its first start
-	[ "$i" -eq 2 ] && sed -i 's|{name: blue, vni: 100,|{name: blue, vni: 100, evpn: {rd: "192.0.2.2:100"},|' \
-		"$(evl_dir 2)/ztos.yaml"
-	if evl_start "$i"; then
-		ok "ztosd starts on host $i"
-	else
-		not_ok "ztosd starts on host $i"
-		sed 's/^/#   /' "$(evl_dir "$i")/ztosd.log" | grep -v libbpf | tail -20
-		exit 1
-	fi
+	# host 2's blue with an RD of its own: given to its FRR at its first start; and its
+	# peer with a BFD timing of its own
+	[ "$i" -eq 2 ] && sed -i -e 's|{name: blue, vni: 100,|{name: blue, vni: 100, evpn: {rd: "192.0.2.2:100"},|' \
+		-e 's|bfd: true}|bfd: {interval_ms: 200}}|' "$(evl_dir 2)/ztos.yaml"
+	evl_start_case "$i"
 done
 expect_eq "no tenant has static vteps" "[] []" \
 	"$(evl_ztos 1 network show --json | jq -c '.tenants[].vteps' | paste -sd' ')"
@@ -74,6 +75,17 @@ for i in 1 2 3; do
 			"$(type3_from "$i" "$v")"
 	done
 done
+
+# BFD: ztos's default timing for bfd: true (100 ms x 3), a peer's own where it gives one
+bfd_at() { evl_vtysh "$1" -c 'show bfd peers json' | jq -r --arg p "$2" '.[] | select(.peer == $p) | "\(.status) \(."receive-interval") \(."transmit-interval") \(."detect-multiplier")"'; }
+bfd_is() { [ "$(bfd_at "$1" "$2")" = "$3" ]; }
+evl_wait 30 bfd_is 1 192.0.2.3 "up 100 100 3"
+expect_eq "host 1: BFD with host 3 at ztos's default, 100 ms x 3" "up 100 100 3" "$(bfd_at 1 192.0.2.3)"
+evl_wait 30 bfd_is 2 192.0.2.1 "up 200 200 3"
+expect_eq "host 2: BFD with the route reflector at its peer's own 200 ms" "up 200 200 3" \
+	"$(bfd_at 2 192.0.2.1)"
+check "host 2: its own timing is a profile of its own (ztos-200x3)" bash -c \
+	"vtysh -N ztos-ze-h2 -c 'show running-config' | grep -q '^ neighbor 192.0.2.1 bfd profile ztos-200x3$'"
 
 check "host 2's FRR took blue's RD at its start" bash -c \
 	"vtysh -N ztos-ze-h2 -c 'show running-config' | grep -q '^   rd 192.0.2.2:100$'"
@@ -197,10 +209,11 @@ expect_eq "host 3, without green, still has none" "" "$(evl_allowlist 3 300)"
 
 # ---- static and learned side by side; the overlay leaves zebra's entries alone ----
 
-check "host 3: a static VTEP 192.0.2.9 for blue" \
-	evl_ztos 3 network configure --tenant blue --vtep 192.0.2.9
+# 192.0.2.9 static only; 192.0.2.1 static and announced by EVPN (the kernel has one entry)
+check "host 3: static VTEPs 192.0.2.9 and 192.0.2.1 (which EVPN announces too) for blue" \
+	evl_ztos 3 network configure --tenant blue --vtep 192.0.2.9 --vtep 192.0.2.1
 expect_eq "host 3: blue's allowlist has both origins" \
-	"192.0.2.1 evpn,192.0.2.2 evpn,192.0.2.9 static" \
+	"192.0.2.1 static,192.0.2.2 evpn,192.0.2.9 static" \
 	"$(evl_api 3 GET /api/v1/network | sed '$d' | jq -r '[.tenants[] | select(.name == "blue") | .allowlist[] | "\(.address) \(.origin)"] | sort | join(",")')"
 fdb_dsts() {
 	bridge -n "ze-h$1" -j fdb show dev "ztvx$2" | jq -r '[.[] | select(.mac == "00:00:00:00:00:00") | .dst] | sort | join(",")'
@@ -209,10 +222,12 @@ expect_eq "host 3: ztvx100 has zebra's flood entries and the static one" \
 	"192.0.2.1,192.0.2.2,192.0.2.9" "$(fdb_dsts 3 100)"
 r=$(evl_api 3 POST /api/v1/network/configure --data '{"tenants": [{"name": "blue", "vteps": []}]}')
 expect_eq "host 3: blue back to no static vteps" 200 "$(status_of "$r")"
-expect_eq "host 3: the overlay took its own entry only; zebra's stay" "192.0.2.1,192.0.2.2" \
-	"$(fdb_dsts 3 100)"
+expect_eq "host 3: the overlay took its own entry only; zebra's stay (192.0.2.1 too)" \
+	"192.0.2.1,192.0.2.2" "$(fdb_dsts 3 100)"
 expect_eq "host 3: the allowlist is the learned VTEPs again" "192.0.2.1,192.0.2.2" \
 	"$(evl_allowlist 3 100)"
+expect_eq "host 3: 192.0.2.1 is learned now (origin evpn)" "192.0.2.1 evpn,192.0.2.2 evpn" \
+	"$(evl_api 3 GET /api/v1/network | sed '$d' | jq -r '[.tenants[] | select(.name == "blue") | .allowlist[] | "\(.address) \(.origin)"] | sort | join(",")')"
 
 # ---- status, metrics, CLI ----
 
@@ -315,7 +330,9 @@ check "after SIGKILL of host 1's ztosd, FRR's daemons run on" bash -c \
 	"for p in ${pids//,/ }; do kill -0 \$p || exit 1; done"
 check "and both sessions stay Established" established 1 2
 check "host 2 still reaches host 1 (blue)" ip netns exec ze-h2b ping -c 2 -i 0.2 -W 2 10.0.0.1
-check "ztosd starts again on host 1" evl_start 1
+# started again with syslog on, to a /dev/log of its own: its bgp events are seen there too
+sed -i 's/syslog: false/syslog: true/' "$(evl_dir 1)/ztos.yaml"
+EVL_SYSLOG="$EVL_WORK/syslog1.txt" check "ztosd starts again on host 1 (syslog on)" evl_start 1
 expect_eq "it adopted the same daemons" "$pids" \
 	"$(evl_ztos 1 status --json | jq -r '.subsystems.bgp.frr.daemons | [.zebra.pid, .bgpd.pid, .bfdd.pid] | map(tostring) | join(",")')"
 expect_eq "no session was reset (connections established as before)" "$c_before" "$(conns)"
@@ -324,16 +341,74 @@ expect_eq "host 1: the allowlist is still exactly the learned VTEPs" "192.0.2.2,
 
 # ---- host 3's underlay cut: its VTEP leaves the others' allowlists ----
 
+# host 1's bgp events, followed as Server-Sent Events over its API
+curl -s -N --unix-socket "$(evl_sock 1)" \
+	'http://localhost/api/v1/monitoring/logs?follow=1&event_type=bgp' >"$EVL_WORK/sse1.txt" &
+sse_pid=$!
+check "host 1: an SSE follower of the bgp events is set up" wait_until 10 sse_following \
+	"$EVL_WORK/sse1.txt"
 t0=$(date +%s%N)
 ip -n ze-sw link set p3 down
 gone() { [ "$(evl_allowlist 1 100)" = 192.0.2.2 ] && [ "$(evl_allowlist 2 100)" = 192.0.2.1 ]; }
 evl_wait 20 gone
 ms=$((($(date +%s%N) - t0) / 1000000))
-check "host 3 cut off: its VTEP left hosts 1 and 2's allowlists in ${ms} ms (hold time 9 s, BFD 0.9 s)" \
+check "host 3 cut off: its VTEP left hosts 1 and 2's allowlists in ${ms} ms (hold time 9 s, BFD 0.3 s)" \
 	test "$ms" -lt 9000
 check "and its routes left host 2's BGP table" bash -c "[ -z \"\$(vtysh -N ztos-ze-h2 -c 'show bgp l2vpn evpn route vni 100 type multicast json' | jq -r '.[] | objects | .paths[][]? | select(.ip == \"192.0.2.3\") | .ip')\" ]"
+# the session's end and return, as events: in the event log, to the SSE follower, in syslog
+# peer3_event UP [JQ]: host 1's events.json has a peer event of host 3 with "up" UP (and JQ)
+peer3_event() {
+	grep '"event_type":"bgp"' "$(evl_dir 1)/events.json" | jq -e --argjson up "$1" \
+		"select(.bgp.action == \"peer\" and .bgp.peer == \"192.0.2.3\" and .bgp.up == \$up and ${2:-true})" >/dev/null
+}
+check "host 1: the event log says the session to host 3 went down, with FRR's reason (BFD)" \
+	evl_wait 10 peer3_event false '.bgp.previous == "Established" and (.bgp.reason | test("BFD"))'
 ip -n ze-sw link set p3 up
 check "host 3 back: learned again by host 1" evl_wait 60 allow_is 1 100 192.0.2.2,192.0.2.3
+check "host 1: the event log says the session is Established again" \
+	evl_wait 20 peer3_event true '.bgp.state == "Established"'
+kill "$sse_pid" 2>/dev/null
+wait "$sse_pid" 2>/dev/null
+expect_eq "SSE: the follower got both events (down, then up)" "false true" \
+	"$(grep '^data: ' "$EVL_WORK/sse1.txt" | sed 's/^data: //' | jq -r 'select(.bgp.action == "peer" and .bgp.peer == "192.0.2.3") | .bgp.up' | paste -sd' ')"
+check "syslog: the down event is there (MSGID bgp, the same JSON)" bash -c \
+	"grep ' ztosd [0-9]* bgp - ' '$EVL_WORK/syslog1.txt' | sed 's/^[^{]*//' | jq -e 'select(.bgp.action == \"peer\" and .bgp.peer == \"192.0.2.3\" and (.bgp.up | not))' >/dev/null"
+
+# ---- host 3's FRR pathspace changes: on a SIGHUP, then while ztosd is down ----
+
+gone_pids() { # PIDS...: none runs (gone, or a zombie until init reaps it)
+	local p
+	for p in "$@"; do [ ! -e "/proc/$p" ] || grep -q 'State:.*Z' "/proc/$p/status" || return 1; done
+}
+established_in() { # PATHSPACE N: N sessions Established in that FRR
+	[ "$(vtysh -N "$1" -c 'show bgp summary json' 2>/dev/null |
+		jq '[.l2VpnEvpn.peers[]? | select(.state == "Established")] | length')" = "$2" ]
+}
+h3pids=$(cat /var/run/frr/ztos-ze-h3/*.pid | paste -sd' ')
+sed -i 's/pathspace: ztos-ze-h3}/pathspace: ztos-ze-h3b}/' "$(evl_dir 3)/ztos.yaml"
+kill -HUP "$(evl_pid 3)"
+check "host 3: SIGHUP with agent.frr.pathspace ztos-ze-h3b: FRR runs there" \
+	evl_wait 30 test -s /var/run/frr/ztos-ze-h3b/bgpd.pid
+# shellcheck disable=SC2086
+check "host 3: the daemons of ztos-ze-h3 are stopped" evl_wait 10 gone_pids $h3pids
+check "host 3: and the folders of ztos-ze-h3 removed" evl_wait 10 \
+	test ! -e /var/run/frr/ztos-ze-h3 -a ! -e /etc/frr/ztos-ze-h3
+check "host 3: its session is Established again, from the new pathspace" \
+	evl_wait 60 established_in ztos-ze-h3b 1
+expect_eq "host 3: status names the new pathspace" "ztos-ze-h3b running" \
+	"$(evl_ztos 3 status --json | jq -r '.subsystems.bgp | "\(.frr.pathspace) \(.state)"')"
+check "host 3: the event log says FRR moved" \
+	grep -q '"action":"move","result":"ok","detail":"FRR moved from pathspace ztos-ze-h3 to ztos-ze-h3b"' \
+	"$(evl_dir 3)/events.json"
+h3pids=$(cat /var/run/frr/ztos-ze-h3b/*.pid | paste -sd' ')
+evl_kill 3 KILL
+sed -i 's/pathspace: ztos-ze-h3b}/pathspace: ztos-ze-h3}/' "$(evl_dir 3)/ztos.yaml"
+check "host 3: ztosd started again with the pathspace back to ztos-ze-h3" evl_start 3
+# shellcheck disable=SC2086
+check "host 3: it stopped the FRR it had left in ztos-ze-h3b" evl_wait 10 gone_pids $h3pids
+check "host 3: and removed its folders" test ! -e /var/run/frr/ztos-ze-h3b -a ! -e /etc/frr/ztos-ze-h3b
+check "host 3: its session is Established again, from ztos-ze-h3" \
+	evl_wait 60 established_in ztos-ze-h3 1
 
 # ---- bgp: removed from host 3 ----
 

@@ -828,9 +828,28 @@ static void test_bgp_peers_timers_bfd(void **state)
 	assert_int_equal(p->timers.hold, 30);
 	assert_false(cfg->bgp.peers[1].bfd || cfg->bgp.peers[1].timers.set);
 	assert_true(cfg->bgp.timers.set && cfg->bgp.has_bfd);
-	assert_int_equal(cfg->bgp.bfd_interval_ms, 100);
-	assert_int_equal(cfg->bgp.bfd_multiplier, 3);	/* FRR's own default */
+	assert_int_equal(cfg->bgp.bfd.interval_ms, 100);
+	assert_int_equal(cfg->bgp.bfd.multiplier, 3);	/* ztos's default */
+	assert_false(p->has_bfd_timing);
 	cfg_free(cfg);
+	/* no bgp.bfd: ztos's default timing; a peer's own, with what it leaves out defaulted */
+	cfg = yaml_ok(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, bfd: true}, {address: "
+		      "10.1.1.2, asn: 1, bfd: {interval_ms: 300}}, {address: 10.1.1.3, asn: 1, "
+		      "bfd: false}]}\n");
+	assert_false(cfg->bgp.has_bfd);
+	assert_int_equal(cfg->bgp.bfd.interval_ms, ZTOS_BFD_INTERVAL_DEFAULT);
+	assert_int_equal(cfg->bgp.bfd.multiplier, ZTOS_BFD_MULTIPLIER_DEFAULT);
+	assert_true(cfg->bgp.peers[1].bfd && cfg->bgp.peers[1].has_bfd_timing);
+	assert_int_equal(cfg->bgp.peers[1].bfd_timing.interval_ms, 300);
+	assert_int_equal(cfg->bgp.peers[1].bfd_timing.multiplier, ZTOS_BFD_MULTIPLIER_DEFAULT);
+	assert_false(cfg->bgp.peers[2].bfd);
+	cfg_free(cfg);
+	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, bfd: {interval_ms: 9}}]}\n", "",
+		   "bgp.peers[0].bfd.interval_ms: 9 is out of range");
+	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, bfd: {every: 9}}]}\n", "",
+		   "bgp.peers[0].bfd");
+	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, bfd: yes}]}\n", "",
+		   "expected true or false");
 	yaml_fails(V1 BGP1 "timers: {keepalive: 1, hold: 2}}\n", "",
 		   "bgp.timers.hold: a hold time is 0 (never) or 3..65535 seconds");
 	yaml_fails(V1 BGP1 "peers: [{address: 10.1.1.1, asn: 1, timers: {keepalive: 30, hold: 9}}]}\n",
@@ -872,6 +891,40 @@ static void test_evpn_tenants(void **state)
 		   "tenants[0].evpn: an RD or route target is for BGP EVPN: add a bgp: section");
 	yaml_fails(V1 BGP1 "}\nunderlay: {interface: eth0, address: \"2001:db8::1\"}\n", "",
 		   "underlay.address: BGP EVPN (FRR 8.4) announces IPv4 VTEPs only");
+}
+
+/* Gateways: IPv4 host addresses of the tenant's subnets, one a subnet, in a VRF. */
+static void test_gateways(void **state)
+{
+	struct ztos_config *cfg = yaml_ok(V1 "tenants:\n  - {name: b, vni: 1, subnets: "
+					  "[10.1.0.0/24, 10.2.0.0/16], gateways: [10.1.0.1, 10.2.3.4], "
+					  "vrf: {table: 10, l3vni: 5001}}\n");
+	const struct ztos_tenant *t = &cfg->tenants[0];
+	char buf[INET6_ADDRSTRLEN + 4];
+
+	assert_int_equal(t->n_gateways, 2);
+	assert_string_equal(ztos_cidr_str(&t->gateways[0], buf, sizeof(buf)), "10.1.0.1/24");
+	assert_string_equal(ztos_cidr_str(&t->gateways[1], buf, sizeof(buf)), "10.2.3.4/16");
+	cfg_free(cfg);
+#define GW(list) V1 "tenants:\n  - {name: b, vni: 1, subnets: [10.1.0.0/24, 10.3.0.0/31, " \
+		"\"2001:db8::/64\"], gateways: " list ", vrf: {table: 10}}\n"
+	yaml_fails(GW("[10.9.0.1]"), "", "tenants[0].gateways[0]: 10.9.0.1 is in none of tenant "
+		   "b's subnets: add its subnet to subnets");
+	yaml_fails(GW("[10.1.0.1, 10.1.0.2]"), "", "tenants[0].gateways[1]: 10.1.0.2: 10.1.0.0/24 "
+		   "has gateway 10.1.0.1 already (gateways[0]): a subnet has one gateway");
+	yaml_fails(GW("[10.1.0.0]"), "", "tenants[0].gateways[0]: 10.1.0.0 is the network address "
+		   "of 10.1.0.0/24: a gateway needs a host address");
+	yaml_fails(GW("[10.1.0.255]"), "", "is the broadcast address of 10.1.0.0/24");
+	yaml_fails(GW("[\"2001:db8::1\"]"), "", "tenants[0].gateways[0]: 2001:db8::1: IPv6 "
+		   "gateways are not supported yet");
+	yaml_fails(GW("[10.1.0.300]"), "", "tenants[0].gateways[0]");
+	/* a /31 has no network or broadcast address to refuse */
+	cfg = yaml_ok(GW("[10.3.0.0]"));
+	cfg_free(cfg);
+	yaml_fails(V1 "tenants:\n  - {name: b, vni: 1, subnets: [10.1.0.0/24], gateways: "
+		   "[10.1.0.1]}\n", "", "tenants[0].gateways: a gateway routes tenant b's "
+		   "traffic, which ztos keeps in the tenant's own VRF: add vrf");
+#undef GW
 }
 
 static void test_agent_frr(void **state)
@@ -1401,6 +1454,7 @@ int main(void)
 		cmocka_unit_test(test_bgp),
 		cmocka_unit_test(test_bgp_peers_timers_bfd),
 		cmocka_unit_test(test_evpn_tenants),
+		cmocka_unit_test(test_gateways),
 		cmocka_unit_test(test_agent_frr),
 		cmocka_unit_test(test_dpi),
 		cmocka_unit_test(test_merge_tenants),

@@ -171,6 +171,32 @@ static void test_needs_bfd(void **state)
 	cfg_free(b);
 }
 
+/* bfd: true without bgp.bfd is ztos's 100 ms x 3; a peer's own timing is a profile of its own. */
+static void test_render_bfd_profiles(void **state)
+{
+	char *t = render(BGP_MIN "  peers:\n"
+			 "    - {address: 192.0.2.2, asn: 64512, bfd: true}\n"
+			 "    - {address: 192.0.2.3, asn: 64512, bfd: {interval_ms: 300}}\n"
+			 "    - {address: 192.0.2.4, asn: 64512, bfd: {interval_ms: 300, multiplier: 3}}\n"
+			 "    - {address: 192.0.2.5, asn: 64512, bfd: {interval_ms: 100}}\n"
+			 "    - {address: 192.0.2.6, asn: 64512}\n",
+			 false);
+
+	/* FRR's own 300 and 3 are not written: its running config leaves them out */
+	assert_non_null(strstr(t, "bfd\n profile ztos\n  receive-interval 100\n"
+				  "  transmit-interval 100\n exit\n !\n"
+				  " profile ztos-300x3\n exit\n !\nexit\n"));
+	assert_non_null(strstr(t, " neighbor 192.0.2.2 bfd\n neighbor 192.0.2.2 bfd profile ztos\n"));
+	assert_non_null(strstr(t, " neighbor 192.0.2.3 bfd profile ztos-300x3\n"));
+	/* the same timing twice: one profile */
+	assert_non_null(strstr(t, " neighbor 192.0.2.4 bfd profile ztos-300x3\n"));
+	assert_null(strstr(strstr(t, "\n profile ztos-300x3\n") + 1, "\n profile ztos-300x3\n"));
+	/* a peer's own timing equal to bgp.bfd's is that profile */
+	assert_non_null(strstr(t, " neighbor 192.0.2.5 bfd profile ztos\n"));
+	assert_null(strstr(t, "neighbor 192.0.2.6 bfd"));
+	free(t);
+}
+
 /* ---- state ---- */
 
 static void test_summary(void **state)
@@ -219,6 +245,48 @@ static void test_summary_shapes(void **state)
 	/* a neighbor that is not an EVPN peer is not ztos's to show */
 	assert_int_equal(st.n_peers, 1);
 	frr_state_free(&st);
+}
+
+/* A peer's session between two reads, and the reason FRR gave, as the events tell them. */
+static void test_peer_change(void **state)
+{
+	struct frr_state a = { 0 }, b = { 0 }, c = { 0 };
+	struct frr_peer *pa, *pb, *pc;
+	char why[300];
+
+	frr_state_peer(&a, "192.0.2.3");
+	assert_int_equal(frr_parse_neighbors("{\"192.0.2.3\":{\"bgpState\":\"Established\","
+					     "\"connectionsEstablished\":1,\"connectionsDropped\":0,"
+					     "\"lastResetDueTo\":\"No AFI/SAFI activated for peer\"}}",
+					     &a), 0);
+	frr_state_peer(&b, "192.0.2.3");
+	assert_int_equal(frr_parse_neighbors("{\"192.0.2.3\":{\"bgpState\":\"Idle\","
+					     "\"connectionsEstablished\":1,\"connectionsDropped\":1,"
+					     "\"lastResetDueTo\":\"BGP Notification send\","
+					     "\"lastNotificationReason\":\"Cease/BFD Down\"}}", &b), 0);
+	frr_state_peer(&c, "192.0.2.3");
+	assert_int_equal(frr_parse_neighbors("{\"192.0.2.3\":{\"bgpState\":\"Established\","
+					     "\"connectionsEstablished\":2,\"connectionsDropped\":2,"
+					     "\"lastResetDueTo\":\"Peer closed the session\","
+					     "\"lastNotificationReason\":\"Cease/BFD Down\"}}", &c), 0);
+	pa = &a.peers[0];
+	pb = &b.peers[0];
+	pc = &c.peers[0];
+	assert_true(pb->has_counts);
+	assert_int_equal(frr_peer_change(NULL, pa), FRR_PEER_SAME);	/* first read */
+	assert_int_equal(frr_peer_change(pa, pa), FRR_PEER_SAME);
+	assert_int_equal(frr_peer_change(pa, pb), FRR_PEER_DOWN);
+	assert_int_equal(frr_peer_change(pb, pc), FRR_PEER_UP);
+	/* Established both times with a drop counted between: it went down and came back */
+	pb->dropped = 1;
+	assert_int_equal(frr_peer_change(pa, pc), FRR_PEER_FLAP);
+	assert_string_equal(frr_peer_reason(pb, why, sizeof(why)),
+			    "BGP Notification send (Cease/BFD Down)");
+	/* a notification of long ago does not explain a reset that is no notification */
+	assert_string_equal(frr_peer_reason(pc, why, sizeof(why)), "Peer closed the session");
+	frr_state_free(&a);
+	frr_state_free(&b);
+	frr_state_free(&c);
 }
 
 static void test_neighbors(void **state)
@@ -356,10 +424,12 @@ int main(void)
 		cmocka_unit_test(test_render_part),
 		cmocka_unit_test(test_render_no_bgp),
 		cmocka_unit_test(test_needs_bfd),
+		cmocka_unit_test(test_render_bfd_profiles),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_summary_shapes),
 		cmocka_unit_test(test_neighbors),
 		cmocka_unit_test(test_bfd),
+		cmocka_unit_test(test_peer_change),
 		cmocka_unit_test(test_vnis),
 		cmocka_unit_test(test_macs),
 		cmocka_unit_test(test_routes),

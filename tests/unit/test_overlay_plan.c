@@ -50,6 +50,7 @@ static struct ovl_dev *dev(struct ovl_kernel *k, const char *name, enum ovl_kind
 	d->kind = kind;
 	d->up = true;
 	d->mtu = 1500;
+	d->addrs_read = true;	/* no addresses */
 	return d;
 }
 
@@ -271,6 +272,198 @@ static void t_evpn_keeps_zebras(void **state)
 	cfg_free(cfg);
 }
 
+/* EVPN's answer: it announces 192.0.2.7 for VNI 100, and nothing else. */
+static bool announces_7(void *ctx, uint32_t vni, const struct ztos_addr *vtep)
+{
+	int *asked = ctx;
+
+	(*asked)++;
+	return vni == 100 && vtep->v4.s_addr == addr("192.0.2.7").v4.s_addr;
+}
+
+/* A static VTEP that EVPN announces too: the config drops it, zebra's entry (the same) stays. */
+static void t_evpn_static_also_announced(void **state)
+{
+	struct ztos_config *cfg = load("tenants:\n  - {name: blue, vni: 100, interfaces: [vb0]}\n"
+				       "bgp: {asn: 64512, router_id: 192.0.2.1, peers: "
+				       "[{address: 192.0.2.9, asn: 64512}]}\n");
+	struct ovl_owned_fdb mine[] = { { .vni = 100, .addr = addr("192.0.2.7") },
+					{ .vni = 100, .addr = addr("192.0.2.8") } };
+	struct ovl_owned owned = { .v = mine, .n = 2 };
+	struct ovl_dev *vx;
+	struct ovl_kernel k;
+	struct run r;
+	int asked = 0;
+
+	bare(&k);
+	blue_made(&k, "192.0.2.7");	/* ztos wrote it, and EVPN announces it */
+	vx = ovl_find(&k, "ztvx100");
+	vx->fdb = realloc(vx->fdb, 2 * sizeof(*vx->fdb));
+	assert_non_null(vx->fdb);
+	vx->fdb[1] = addr("192.0.2.8");	/* ztos wrote it, EVPN does not announce it */
+	vx->n_fdb = 2;
+	memset(&r, 0, sizeof(r));
+	r.pl = (struct planner){ .cfg = cfg, .k = &k, .errs = &r.errs, .full = true, .owned = &owned,
+				 .evpn_announces = announces_7, .evpn_ctx = &asked };
+	r.ret = ovl_plan_build(&r.pl, &r.p);
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(asked, 2);
+	assert_int_equal(r.p.n, 1);
+	assert_int_equal(r.p.v[0].op, ST_FDB_DEL);
+	assert_int_equal(r.p.v[0].addr.v4.s_addr, addr("192.0.2.8").v4.s_addr);
+	run_free(&r, &k);
+	cfg_free(cfg);
+}
+
+/* The kernel's support as subsys_env has it: with or without VRF. */
+static cJSON *kernel_vrf(bool on)
+{
+	cJSON *k = cJSON_CreateObject(), *v = cJSON_AddObjectToObject(k, "vrf");
+
+	cJSON_AddBoolToObject(v, "supported", on);
+	if (!on)
+		cJSON_AddStringToObject(v, "reason", "no vrf module");
+	return k;
+}
+
+static size_t count(const struct run *r, enum step_op op, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->p.n; i++)
+		n += r->p.v[i].op == op && !strcmp(r->p.v[i].dev.name, name);
+	return n;
+}
+
+#define L3_TENANT "tenants:\n  - {name: blue, vni: 100, vteps: [192.0.2.2], interfaces: [vb0], subnets: " \
+	"[10.1.0.0/24, 10.2.0.0/24], vrf: {table: 100, l3vni: 5100}"
+
+/* An L3 VNI and two gateways: the VRF, the L3 VNI's VXLAN device and bridge in it, the
+ * tenant bridge with the gateway MAC and addresses, both bridges routing. */
+static void t_l3vni_gateways(void **state)
+{
+	struct ztos_config *cfg = load(L3_TENANT ", gateways: [10.1.0.1, 10.2.0.1]}\n");
+	cJSON *kernel = kernel_vrf(true);
+	const struct step *vrf, *br, *br3, *vx3, *fwd, *fwd3, *gw;
+	size_t ivrf = 0, ibr = 0, ibr3 = 0, ivx3 = 0, igw = 0, ifwd = 0;
+	char buf[INET6_ADDRSTRLEN + 4];
+	struct ovl_kernel k;
+	struct run r;
+
+	bare(&k);
+	memset(&r, 0, sizeof(r));
+	r.pl = (struct planner){ .cfg = cfg, .k = &k, .errs = &r.errs, .full = true,
+				 .kernel = kernel };
+	r.ret = ovl_plan_build(&r.pl, &r.p);
+	assert_int_equal(r.ret, 0);
+	vrf = find(&r, ST_CREATE, "ztvrf100", &ivrf);
+	br = find(&r, ST_CREATE, "ztbr100", &ibr);
+	br3 = find(&r, ST_CREATE, "ztbr5100", &ibr3);
+	vx3 = find(&r, ST_CREATE, "ztvx5100", &ivx3);
+	fwd = find(&r, ST_SET, "ztbr100", &ifwd);
+	fwd3 = find(&r, ST_SET, "ztbr5100", NULL);
+	gw = find(&r, ST_ADDR_ADD, "ztbr100", &igw);
+	assert_non_null(vrf);
+	assert_non_null(br);
+	assert_non_null(br3);
+	assert_non_null(vx3);
+	assert_non_null(fwd);
+	assert_non_null(fwd3);
+	assert_non_null(gw);
+	assert_string_equal(br->dev.master, "ztvrf100");
+	assert_true(br->dev.has_mac);
+	assert_memory_equal(br->dev.mac, ((uint8_t[]){ 0x02, 0x7a, 0x74, 0, 0, 100 }), 6);
+	assert_string_equal(br3->dev.master, "ztvrf100");
+	assert_false(br3->dev.has_mac);	/* the router MAC is the host's own */
+	assert_int_equal(vx3->dev.vni, 5100);
+	assert_string_equal(vx3->dev.master, "ztbr5100");
+	assert_string_equal(vx3->dev.dev, "eth0");
+	assert_false(vx3->dev.learning);
+	assert_true(fwd->what == OVL_SET_FORWARD && fwd->dev.forwarding);
+	assert_true(fwd3->what == OVL_SET_FORWARD && fwd3->dev.forwarding);
+	assert_string_equal(ztos_cidr_str(&gw->cidr, buf, sizeof(buf)), "10.1.0.1/24");
+	assert_int_equal(count(&r, ST_ADDR_ADD, "ztbr100"), 2);
+	assert_int_equal(count(&r, ST_ADDR_ADD, "ztbr5100"), 0);
+	/* the VRF first, the bridges in it next, their addresses once they are in it */
+	assert_true(ivrf < ibr && ivrf < ibr3 && ibr3 < ivx3 && ibr < igw && ibr < ifwd);
+	run_free(&r, &k);
+	cJSON_Delete(kernel);
+	cfg_free(cfg);
+}
+
+/* Gateways dropped: those ztos put go (another address stays), the bridge stops routing;
+ * without VRF support, no gateway and no L3 VNI are made at all. */
+static void t_gateways_removed_and_no_vrf(void **state)
+{
+	struct ztos_config *cfg = load(L3_TENANT "}\n");
+	struct ztos_config *gw = load(L3_TENANT ", gateways: [10.1.0.1]}\n");
+	cJSON *kernel = kernel_vrf(true), *none = kernel_vrf(false);
+	struct ovl_dev *br, *vrf, *br3, *vx3;
+	char buf[INET6_ADDRSTRLEN + 4];
+	const struct step *del, *fwd;
+	struct ovl_kernel k;
+	struct run r;
+
+	bare(&k);
+	blue_made(&k, "192.0.2.2");
+	br = ovl_find(&k, "ztbr100");
+	vrf = dev(&k, "ztvrf100", OVL_VRF, 12);
+	br3 = dev(&k, "ztbr5100", OVL_BRIDGE, 13);
+	vx3 = dev(&k, "ztvx5100", OVL_VXLAN, 14);
+	br = ovl_find(&k, "ztbr100");
+	vrf->table = 100;
+	snprintf(vrf->alias, sizeof(vrf->alias), "ztos:tenant=blue");
+	snprintf(br->master, sizeof(br->master), "ztvrf100");
+	br->forwarding = br3->forwarding = true;
+	snprintf(br3->master, sizeof(br3->master), "ztvrf100");
+	snprintf(br3->alias, sizeof(br3->alias), "ztos:tenant=blue");
+	*vx3 = *ovl_find(&k, "ztvx100");
+	snprintf(vx3->name, sizeof(vx3->name), "ztvx5100");
+	vx3->ifindex = 14;
+	vx3->vni = 5100;
+	vx3->fdb = NULL;
+	vx3->n_fdb = 0;
+	snprintf(vx3->master, sizeof(vx3->master), "ztbr5100");
+	br->addrs = calloc(2, sizeof(*br->addrs));
+	assert_non_null(br->addrs);
+	br->addrs[0] = (struct ovl_addr){ { addr("10.1.0.1"), 24 }, true };
+	br->addrs[1] = (struct ovl_addr){ { addr("192.168.9.1"), 24 }, false };
+	br->n_addrs = 2;
+	memset(&r, 0, sizeof(r));
+	r.pl = (struct planner){ .cfg = cfg, .k = &k, .errs = &r.errs, .full = true,
+				 .kernel = kernel };
+	r.ret = ovl_plan_build(&r.pl, &r.p);
+	assert_int_equal(r.ret, 0);
+	del = find(&r, ST_ADDR_DEL, "ztbr100", NULL);
+	fwd = find(&r, ST_SET, "ztbr100", NULL);
+	assert_non_null(del);
+	assert_string_equal(ztos_cidr_str(&del->cidr, buf, sizeof(buf)), "10.1.0.1/24");
+	assert_int_equal(count(&r, ST_ADDR_DEL, "ztbr100"), 1);
+	assert_non_null(fwd);
+	assert_true((fwd->what & OVL_SET_FORWARD) && !fwd->dev.forwarding);
+	assert_int_equal(r.p.n, 2);	/* the L3 VNI's devices are as wanted */
+	for (int i = 0; i < PH_N; i++)
+		free(r.pl.ph[i].v);
+	free(r.pl.keep);
+	free(r.p.v);
+	/* no VRF in this kernel: gateways would route in the host's tables; none are made */
+	bare(&k);
+	memset(&r, 0, sizeof(r));
+	r.pl = (struct planner){ .cfg = gw, .k = &k, .errs = &r.errs, .full = true,
+				 .kernel = none };
+	r.ret = ovl_plan_build(&r.pl, &r.p);
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(count(&r, ST_ADDR_ADD, "ztbr100"), 0);
+	assert_null(find(&r, ST_CREATE, "ztvx5100", NULL));
+	assert_null(find(&r, ST_CREATE, "ztvrf100", NULL));
+	assert_non_null(find(&r, ST_CREATE, "ztbr100", NULL));
+	run_free(&r, &k);
+	cJSON_Delete(kernel);
+	cJSON_Delete(none);
+	cfg_free(cfg);
+	cfg_free(gw);
+}
+
 static void t_interface_later(void **state)
 {
 	struct ztos_config *cfg = load("tenants:\n  - {name: blue, vni: 100, interfaces: [vlate]}\n");
@@ -296,6 +489,9 @@ int main(void)
 		cmocka_unit_test(t_not_ours),
 		cmocka_unit_test(t_removed_and_vtep_changed),
 		cmocka_unit_test(t_evpn_keeps_zebras),
+		cmocka_unit_test(t_evpn_static_also_announced),
+		cmocka_unit_test(t_l3vni_gateways),
+		cmocka_unit_test(t_gateways_removed_and_no_vrf),
 		cmocka_unit_test(t_interface_later),
 	};
 

@@ -11,11 +11,15 @@
 # that root; it is built once per kernel (and per tests/vm/init) into build/vm/.
 #
 # Usage: tests/vm/vm.sh [--timeout S] [--mem MB] [--cpus N] [--verbose] [--log FILE]
-#                       SCRIPT [ARGS...]
+#                       [--forward HOSTPORT:GUESTPORT] [--live] SCRIPT [ARGS...]
 #        tests/vm/vm.sh --check      (are qemu, busybox-static and a kernel there?)
 # SCRIPT runs in the repository (the same absolute path as on the host) with ARGS; its
 # stdout and stderr come back on stdout once the VM is off, and vm.sh exits with its
 # exit code. 124: the VM ran past the timeout; 125: vm.sh or the VM itself failed.
+# --forward: the VM gets a NIC, eth0 10.0.2.15/24 (qemu's user network, restricted: it
+# reaches nothing outside), and the host's 127.0.0.1:HOSTPORT is forwarded to its
+# GUESTPORT (scripts/demo-vm.sh: the dashboard). --live: SCRIPT's output comes as it is
+# written, not once the VM is off.
 # Environment: ZTOS_VM_KERNEL (a vmlinuz to boot instead of the newest Debian one in
 # /boot), ZTOS_VM_CACHE (instead of build/vm). BUILD, V and ZTOS_* (but ZTOS_VM_*) are
 # passed into the VM.
@@ -31,7 +35,7 @@ QEMU=qemu-system-x86_64
 BOOT_MODULES=(virtio_pci 9pnet_virtio 9p overlay)
 FEATURE_MODULES=(wireguard macsec vrf veth vxlan)
 
-timeout_s=300 mem=2048 cpus=2 verbose=0 check=0 log=
+timeout_s=300 mem=2048 cpus=2 verbose=0 check=0 log= forward= live=0
 
 usage() {
 	sed -n '/^# Usage:/,/^# SCRIPT/p' "$0" | sed 's/^# \{0,1\}//; /^SCRIPT/d' >&2
@@ -49,6 +53,8 @@ while [ $# -gt 0 ]; do
 	--mem) mem=${2:?}; shift 2 ;;
 	--cpus) cpus=${2:?}; shift 2 ;;
 	--log) log=${2:?}; shift 2 ;;
+	--forward) forward=${2:?}; shift 2 ;;
+	--live) live=1; shift ;;
 	--verbose) verbose=1; shift ;;
 	--check) check=1; shift ;;
 	-h | --help) usage ;;
@@ -59,6 +65,8 @@ while [ $# -gt 0 ]; do
 done
 [[ $timeout_s =~ ^[0-9]+$ && $mem =~ ^[0-9]+$ && $cpus =~ ^[0-9]+$ ]] ||
 	die "--timeout, --mem and --cpus take whole numbers"
+[ -z "$forward" ] || [[ $forward =~ ^[0-9]+:[0-9]+$ ]] ||
+	die "--forward takes HOSTPORT:GUESTPORT (two port numbers), not '$forward'"
 [ $check -eq 1 ] || [ $# -gt 0 ] || usage
 
 # load_order KVER NAME...: the module files (relative to /lib/modules/KVER) to insmod,
@@ -244,7 +252,12 @@ cp "$VM_DIR/stage2.sh" "$share/stage2"
 	for v in BUILD V $(compgen -e | grep '^ZTOS_' | grep -v '^ZTOS_VM_'); do
 		[ -n "${!v+set}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 	done
+	[ -z "$forward" ] || echo 'ZTOS_VM_NIC=1'
 } >"$share/cmd"
+# restrict=on: the VM reaches neither the host nor anything beyond; only the forward in.
+nic=(-nic none)
+[ -z "$forward" ] ||
+	nic=(-nic "user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${forward%%:*}-:${forward#*:}")
 
 append="console=ttyS0 panic=-1 mitigations=off random.trust_cpu=on cryptomgr.notests"
 if [ $verbose -eq 1 ]; then
@@ -258,16 +271,32 @@ fi
 trap 'exit 130' INT
 trap 'exit 143' TERM
 : >"$log"
+# --live: tail follows the output until the sleep that stands for qemu's run ends, then
+# reads what is left and exits (the trap ends both should we be stopped first).
+live_pids=()
+if [ $live -eq 1 ]; then
+	: >"$share/output"
+	sleep infinity &
+	live_pids+=($!)
+	tail -n +1 -f --pid="${live_pids[0]}" "$share/output" &
+	live_pids+=($!)
+	trap 'kill "${live_pids[@]}" 2>/dev/null || true; rm -rf "$share"' EXIT
+fi
 rc=0
 timeout --foreground -k 5 "$timeout_s" "$QEMU" -nodefaults -no-user-config -display none -no-reboot \
-	-accel tcg -cpu max -smp "$cpus" -m "$mem" -nic none \
+	-accel tcg -cpu max -smp "$cpus" -m "$mem" "${nic[@]}" \
 	-kernel "$boot_image" -initrd "$initramfs" -append "$append" \
 	"${console[@]}" -serial chardev:con \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$share,mount_tag=ztosvm,security_model=none" \
 	</dev/null 2>"$share/qemu.err" || rc=$?
 
-[ -f "$share/output" ] && cat "$share/output"
+if [ $live -eq 1 ]; then
+	kill "${live_pids[0]}"
+	wait "${live_pids[1]}"
+elif [ -f "$share/output" ]; then
+	cat "$share/output"
+fi
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 	echo "vm.sh: the VM ran past ${timeout_s} s and was stopped; console (whole log: $log):" >&2
 	tail -n 30 "$log" | sed 's/^/  | /' >&2

@@ -47,12 +47,9 @@ const char *frr_pathspace(const struct ztos_config *cfg, char *buf, size_t len)
 	return buf;
 }
 
-int frr_paths_init(const struct ztos_config *cfg, struct frr_paths *p)
+/* p's folders and files for the pathspace p->name. */
+static void paths_of_name(struct frr_paths *p)
 {
-	memset(p, 0, sizeof(*p));
-	if (strlen(cfg->state_dir) > FRR_PATH - 64 || strlen(cfg->frr.dir) > FRR_PATH - 64)
-		return -ENAMETOOLONG;
-	frr_pathspace(cfg, p->name, sizeof(p->name));
 	p->default_instance = !strcmp(p->name, "default");
 	if (p->default_instance) {
 		snprintf(p->run_dir, sizeof(p->run_dir), "/var/run/frr");
@@ -64,8 +61,47 @@ int frr_paths_init(const struct ztos_config *cfg, struct frr_paths *p)
 	snprintf(p->conf, sizeof(p->conf), "%.200s/frr.conf", p->conf_dir);
 	snprintf(p->candidate, sizeof(p->candidate), "%.200s/frr.conf.ztos-new", p->conf_dir);
 	snprintf(p->owner, sizeof(p->owner), "%.200s/ztos.owner", p->run_dir);
+}
+
+int frr_paths_init(const struct ztos_config *cfg, struct frr_paths *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (strlen(cfg->state_dir) > FRR_PATH - 64 || strlen(cfg->frr.dir) > FRR_PATH - 64)
+		return -ENAMETOOLONG;
+	frr_pathspace(cfg, p->name, sizeof(p->name));
+	paths_of_name(p);
 	snprintf(p->bin_dir, sizeof(p->bin_dir), "%s", cfg->frr.dir);
 	snprintf(p->state_dir, sizeof(p->state_dir), "%s", cfg->state_dir);
+	return 0;
+}
+
+int frr_owned_elsewhere(const struct frr_paths *p, struct frr_paths **out, size_t *n)
+{
+	DIR *d = opendir("/var/run/frr");
+	const struct dirent *de;
+	struct frr_paths *v = NULL, *nv;
+
+	*out = NULL;
+	*n = 0;
+	while (d && (de = readdir(d))) {
+		struct frr_paths q = *p;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, p->name) ||
+		    strlen(de->d_name) > ZTOS_FRR_NAME_MAX)
+			continue;
+		snprintf(q.name, sizeof(q.name), "%s", de->d_name);
+		paths_of_name(&q);
+		if (!frr_owned(&q))
+			continue;
+		nv = realloc(v, (*n + 1) * sizeof(*nv));
+		if (!nv)
+			break;
+		v = nv;
+		v[(*n)++] = q;
+	}
+	if (d)
+		closedir(d);
+	*out = v;
 	return 0;
 }
 

@@ -77,6 +77,7 @@ void frr_free(struct frr *f)
 		return;
 	frr_vteps_close(f->vt);
 	frr_state_free(&f->st);
+	frr_state_free(&f->seen);
 	free(f->applied);
 	free(f->host_prev);
 	pthread_mutex_destroy(&f->lock);
@@ -116,15 +117,16 @@ static char *render(struct frr *f, const struct ztos_config *cfg, const struct f
 
 /* ---- daemons ---- */
 
-static bool wanted_daemon(const struct ztos_config *cfg, enum frr_daemon_id d)
+/* bfd: some peer has BFD (bfdd is needed) */
+static bool wanted_daemon(bool bfd, enum frr_daemon_id d)
 {
-	return d != FRR_BFDD || frr_needs_bfd(cfg);
+	return d != FRR_BFDD || bfd;
 }
 
 static bool all_running(const struct frr_paths *p, const struct ztos_config *cfg)
 {
 	for (int d = 0; d < FRR_N_DAEMONS; d++)
-		if (wanted_daemon(cfg, d) && !frr_daemon_find(p, d).pid)
+		if (wanted_daemon(frr_needs_bfd(cfg), d) && !frr_daemon_find(p, d).pid)
 			return false;
 	return true;
 }
@@ -137,9 +139,9 @@ static bool none_running(const struct frr_paths *p)
 	return true;
 }
 
-/* Start the daemons cfg needs that are not up; *started: some were. */
-static int start_missing(const struct frr_paths *p, const struct ztos_config *cfg,
-			 bool *started, char *err, size_t len)
+/* Start the daemons that are wanted (bfdd with bfd) and not up; *started: some were. */
+static int start_missing(const struct frr_paths *p, bool bfd, bool *started, char *err,
+			 size_t len)
 {
 	int ret = frr_dirs_make(p, err, len);
 
@@ -147,7 +149,7 @@ static int start_missing(const struct frr_paths *p, const struct ztos_config *cf
 		pr_warn("frr: cannot write %s: a restarted ztosd will not know these are its",
 			p->owner);
 	for (int d = 0; !ret && d < FRR_N_DAEMONS; d++) {
-		if (!wanted_daemon(cfg, d) || frr_daemon_find(p, d).pid)
+		if (!wanted_daemon(bfd, d) || frr_daemon_find(p, d).pid)
 			continue;
 		ret = frr_daemon_start(p, d, err, len);
 		if (!ret) {
@@ -186,6 +188,11 @@ struct frr_txn {
 	bool started;		/* prepare started daemons: undo stops them */
 	bool stop;		/* bgp: went away: commit stops ztos's daemons */
 	bool host;
+	/* ztos's own FRR under the pathspace before (agent.frr.pathspace or state_dir
+	 * changed): stopped by prepare, its files kept until commit removes them, started
+	 * again by undo. prev_bfd: it ran bfdd. */
+	bool moved, prev_bfd;
+	struct frr_paths prev;
 };
 
 /* Which FRR serves cfg: ztos's own (false) or the host's (true); or why neither. */
@@ -222,11 +229,11 @@ static void degraded(struct frr *f, const char *why)
 	pthread_mutex_unlock(&f->lock);
 }
 
-static int refuse(struct cfg_errors *errs, const char *msg)
+/* FRR's words (and the line they concern) are the message, whole: nothing is added. */
+static int refuse(struct ztos_err *e, const char *msg)
 {
-	cfg_error_add(errs, "bgp", "%s", msg);
 	pr_warn("bgp: %s", msg);
-	return -EIO;
+	return ztos_err_set(e, -EIO, "bgp", msg);
 }
 
 /* Daemons up (or started now) and given txn->text: a first start or a reload. */
@@ -237,7 +244,7 @@ static int give(struct frr *f, struct frr_txn *t, const struct ztos_config *cfg,
 	bool fresh = none_running(p);
 	int ret;
 
-	ret = start_missing(p, cfg, &t->started, err, len);
+	ret = start_missing(p, frr_needs_bfd(cfg), &t->started, err, len);
 	if (ret)
 		return ret;
 	/* Fresh daemons have no config: the file goes in whole; else only the difference. */
@@ -259,6 +266,89 @@ static bool frr_needs_bfd_text(const char *text)
 	return text && strstr(text, " bfd\n");
 }
 
+/*
+ * At start: FRRs ztos started for this state_dir under another pathspace (it changed
+ * while ztosd was down) would share the network namespace with the new one: stopped.
+ */
+static int stop_orphans(const struct frr_paths *p)
+{
+	struct frr_paths *v;
+	size_t n;
+	char msg[2 * ZTOS_FRR_NAME_MAX + 96];
+
+	frr_owned_elsewhere(p, &v, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (none_running(&v[i])) {
+			frr_dirs_remove(&v[i]);
+			continue;
+		}
+		pr_warn("bgp: ztos's FRR of pathspace %s still runs for this state_dir: stopping "
+			"it, pathspace %s serves now", v[i].name, p->name);
+		stop_all(&v[i]);
+		frr_dirs_remove(&v[i]);
+		snprintf(msg, sizeof(msg), "FRR moved from pathspace %s to %s (at start)",
+			 v[i].name, p->name);
+		emit("move", "ok", msg);
+	}
+	free(v);
+	return 0;
+}
+
+/*
+ * The FRR in use serves another pathspace than cfg's: ztos's own is stopped (bgpd
+ * first) before the new one starts, as two FRRs in one network namespace would fight
+ * over bgpd's port and zebra's routes; its files stay for an undo until commit. ztos's
+ * part in the host's FRR is refused: removing it is a change of its own.
+ */
+static int leave_previous(struct frr *f, struct frr_txn *t, struct ztos_err *e)
+{
+	struct frr_paths prev;
+	bool have, own;
+
+	pthread_mutex_lock(&f->lock);
+	prev = f->paths;
+	have = f->have_paths;
+	own = f->own;
+	t->prev_bfd = frr_needs_bfd_text(f->applied);
+	pthread_mutex_unlock(&f->lock);
+	if (!have)
+		return stop_orphans(&t->paths);
+	if (!strcmp(prev.name, t->paths.name))
+		return 0;
+	if (!own) {
+		snprintf(e->where, sizeof(e->where), "bgp");
+		return ztos_errmsg(e, -EINVAL, "agent.frr.pathspace would change from %s to %s "
+				   "while ztos's part is in the host's FRR (pathspace %s): remove "
+				   "bgp: first (that takes ztos's part out of it), then give bgp: "
+				   "again with the new pathspace; nothing was changed", prev.name,
+				   t->paths.name, prev.name);
+	}
+	pr_info("bgp: FRR moves from pathspace %s to %s: stopping the daemons of %s", prev.name,
+		t->paths.name, prev.name);
+	stop_all(&prev);
+	t->prev = prev;
+	t->moved = true;
+	return 0;
+}
+
+/* A move that did not happen: the new daemons stopped, the old ones started with their config. */
+static void back_to_previous(struct frr_txn *t)
+{
+	char err[512] = "";
+	bool started = false;
+
+	if (!t->moved)
+		return;
+	if (t->started)
+		stop_all(&t->paths);
+	if (!t->host)
+		frr_dirs_remove(&t->paths);
+	if (start_missing(&t->prev, t->prev_bfd, &started, err, sizeof(err)) ||
+	    frr_apply_file(&t->prev, t->prev.conf, err, sizeof(err)))
+		pr_warn("bgp: starting FRR again in pathspace %s failed: %s", t->prev.name, err);
+	t->moved = t->started = false;
+}
+
 static void txn_free(struct frr_txn *t)
 {
 	if (!t)
@@ -267,8 +357,70 @@ static void txn_free(struct frr_txn *t)
 	free(t);
 }
 
+/* The host's FRR gets ztos's part (host.c). */
+static int prepare_host(struct frr *f, struct frr_txn *t, const struct ztos_config *cfg,
+			struct ztos_err *e)
+{
+	int ret = leave_previous(f, t, e);
+
+	if (!ret)
+		ret = frr_host_prepare(f, cfg, t->paths.state_dir, &t->paths, &t->text, e);
+	if (ret)
+		back_to_previous(t);
+	return ret;
+}
+
+/* ztos's own FRR: the rendering checked, the daemons started if they are not, the change
+ * given; 1: nothing to do. A refusal leaves FRR as it was (and its old pathspace up). */
+static int prepare_own(struct frr *f, struct frr_txn *t, const struct ztos_config *cfg,
+		       struct ztos_err *e)
+{
+	char err[1024] = "";
+	int ret;
+
+	t->text = render(f, cfg, &t->paths);
+	if (!t->text)
+		return -ENOMEM;
+	pthread_mutex_lock(&f->lock);
+	/* Nothing changed for FRR (a tenant's VNI is zebra's to find): nothing to do. */
+	ret = f->applied && !strcmp(f->applied, t->text) && !f->error[0] &&
+	      all_running(&t->paths, cfg);
+	pthread_mutex_unlock(&f->lock);
+	if (ret)
+		return 1;
+	ret = frr_dirs_make(&t->paths, err, sizeof(err));
+	if (!ret)
+		ret = write_text(t->paths.candidate, t->text, err, sizeof(err));
+	if (ret) {
+		degraded(f, err);
+		return 1;
+	}
+	ret = frr_validate(&t->paths, t->paths.candidate, err, sizeof(err));
+	if (!ret)
+		ret = leave_previous(f, t, e);
+	if (ret == -EINVAL) {
+		unlink(t->paths.candidate);
+		frr_dirs_remove(&t->paths);
+		return ret;
+	}
+	if (!ret)
+		ret = give(f, t, cfg, err, sizeof(err));
+	if (!ret)
+		return 0;
+	pthread_mutex_lock(&f->lock);
+	f->reloads_failed++;
+	pthread_mutex_unlock(&f->lock);
+	unlink(t->paths.candidate);
+	if (t->moved)
+		back_to_previous(t);
+	else if (t->started && !f->applied)
+		stop_all(&t->paths);
+	emit("apply", "error", err);
+	return refuse(e, err);
+}
+
 int frr_prepare(struct frr *f, const struct ztos_config *old, const struct ztos_config *cfg,
-		struct frr_txn **txn, struct cfg_errors *errs)
+		struct frr_txn **txn, struct ztos_err *e)
 {
 	struct frr_txn *t;
 	char err[1024] = "";
@@ -298,49 +450,10 @@ int frr_prepare(struct frr *f, const struct ztos_config *old, const struct ztos_
 		txn_free(t);
 		return 0;
 	}
-	if (t->host) {
-		ret = frr_host_prepare(f, cfg, t->paths.state_dir, &t->paths, &t->text, errs);
-		if (ret)
-			txn_free(t);
-		else
-			*txn = t;
-		return ret;
-	}
-	t->text = render(f, cfg, &t->paths);
-	if (!t->text) {
-		txn_free(t);
-		return -ENOMEM;
-	}
-	pthread_mutex_lock(&f->lock);
-	/* Nothing changed for FRR (a tenant's VNI is zebra's to find): nothing to do. */
-	ret = f->applied && !strcmp(f->applied, t->text) && !f->error[0] &&
-	      all_running(&t->paths, cfg);
-	pthread_mutex_unlock(&f->lock);
+	ret = t->host ? prepare_host(f, t, cfg, e) : prepare_own(f, t, cfg, e);
 	if (ret) {
 		txn_free(t);
-		return 0;
-	}
-	ret = frr_dirs_make(&t->paths, err, sizeof(err));
-	if (!ret)
-		ret = write_text(t->paths.candidate, t->text, err, sizeof(err));
-	if (ret) {
-		degraded(f, err);
-		txn_free(t);
-		return 0;
-	}
-	ret = frr_validate(&t->paths, t->paths.candidate, err, sizeof(err));
-	if (!ret)
-		ret = give(f, t, cfg, err, sizeof(err));
-	if (ret) {
-		pthread_mutex_lock(&f->lock);
-		f->reloads_failed++;
-		pthread_mutex_unlock(&f->lock);
-		if (t->started && !f->applied)
-			stop_all(&t->paths);
-		unlink(t->paths.candidate);
-		emit("apply", "error", err);
-		txn_free(t);
-		return refuse(errs, err);
+		return ret > 0 ? 0 : ret;
 	}
 	*txn = t;
 	return 0;
@@ -359,6 +472,14 @@ void frr_commit(struct frr *f, struct frr_txn *t)
 	} else if (!t->host && rename(t->paths.candidate, t->paths.conf)) {
 		pr_warn("frr: keep %s as %s: %s", t->paths.candidate, t->paths.conf,
 			strerror(errno));
+	}
+	if (t->moved) {
+		char msg[2 * ZTOS_FRR_NAME_MAX + 64];
+
+		frr_dirs_remove(&t->prev);
+		snprintf(msg, sizeof(msg), "FRR moved from pathspace %s to %s", t->prev.name,
+			 t->paths.name);
+		emit("move", "ok", msg);
 	}
 	/* no peer with BFD left: ztos's bfdd goes (the host's is the host's) */
 	if (!t->stop && !t->host && !frr_needs_bfd_text(t->text) &&
@@ -388,7 +509,13 @@ void frr_undo(struct frr *f, struct frr_txn *t)
 
 	if (!t)
 		return;
-	if (t->host) {
+	if (t->moved) {
+		if (t->host)
+			frr_host_undo(f, &t->paths);
+		else
+			unlink(t->paths.candidate);
+		back_to_previous(t);
+	} else if (t->host) {
 		frr_host_undo(f, &t->paths);
 	} else if (t->started && !f->applied) {
 		stop_all(&t->paths);
@@ -402,7 +529,7 @@ void frr_undo(struct frr *f, struct frr_txn *t)
 }
 
 int frr_dry_run(struct frr *f, const struct ztos_config *old, const struct ztos_config *cfg,
-		cJSON *changes, struct cfg_errors *errs)
+		cJSON *changes, struct ztos_err *e)
 {
 	struct frr_paths p;
 	cJSON *del = NULL, *add = NULL, *c, *lines;
@@ -431,7 +558,7 @@ int frr_dry_run(struct frr *f, const struct ztos_config *old, const struct ztos_
 		ret = text ? frr_dry_run_lines(&p, text, &del, &add, err, sizeof(err))
 			   : frr_text_lines(prev, &del);
 	if (ret == -EIO) {
-		ret = refuse(errs, err);
+		ret = refuse(e, err);
 		goto out;
 	}
 	if (ret || (!cJSON_GetArraySize(del) && !cJSON_GetArraySize(add)))
@@ -467,6 +594,17 @@ struct frr_vteps *frr_follower(struct frr *f)
 	vt = f->vt;
 	pthread_mutex_unlock(&f->lock);
 	return vt;
+}
+
+bool frr_serving(struct frr *f, struct frr_paths *p)
+{
+	bool have;
+
+	pthread_mutex_lock(&f->lock);
+	*p = f->paths;
+	have = f->have_paths && !f->error[0];
+	pthread_mutex_unlock(&f->lock);
+	return have;
 }
 
 void frr_resync(struct frr *f, const struct ztos_config *cfg)
@@ -507,7 +645,7 @@ static void restart(struct frr *f, const struct frr_paths *p, const struct ztos_
 
 	pr_warn("frr: %s (pathspace %s) is not running: starting it again", frr_daemon_names[d],
 		p->name);
-	ret = start_missing(p, cfg, &started, err, sizeof(err));
+	ret = start_missing(p, frr_needs_bfd(cfg), &started, err, sizeof(err));
 	/* A restarted daemon has no config; the others keep theirs: reload what is missing. */
 	if (!ret)
 		ret = frr_reload(p, p->conf, err, sizeof(err));
@@ -536,7 +674,7 @@ void frr_tick(struct frr *f, const struct ztos_config *cfg)
 	if (!frr_wanted(cfg) || !own)
 		goto vteps;
 	for (int d = 0; d < FRR_N_DAEMONS; d++) {
-		if (!wanted_daemon(cfg, d) || frr_daemon_find(&p, d).pid ||
+		if (!wanted_daemon(frr_needs_bfd(cfg), d) || frr_daemon_find(&p, d).pid ||
 		    now < f->next_restart_ms[d])
 			continue;
 		f->next_restart_ms[d] = now + RESTART_BACKOFF_MS;
@@ -545,6 +683,7 @@ void frr_tick(struct frr *f, const struct ztos_config *cfg)
 vteps:
 	if (frr_follower(f))
 		frr_vteps_tick(frr_follower(f));
+	frr_peers_watch(f, cfg);
 }
 
 /* ---- cleanup ---- */

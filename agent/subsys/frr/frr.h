@@ -57,12 +57,12 @@ void frr_free(struct frr *f);
 /*
  * Bring FRR from old (NULL at start) to cfg: render, validate (vtysh -C), start the
  * daemons when none serve this host, apply the difference (frr-reload.py). A refusal
- * puts FRR's running config back as it was and adds one error to errs with FRR's own
+ * puts FRR's running config back as it was and fills e (where "bgp") with FRR's own
  * words and the line they concern. Returns 0 (*txn for commit or undo; NULL: nothing
  * to do), -EINVAL (invalid), -EIO (FRR refused or failed) or -errno.
  */
 int frr_prepare(struct frr *f, const struct ztos_config *old, const struct ztos_config *cfg,
-		struct frr_txn **txn, struct cfg_errors *errs);
+		struct frr_txn **txn, struct ztos_err *e);
 /* Keep what prepare applied as the last good config (txn NULL: nothing). */
 void frr_commit(struct frr *f, struct frr_txn *txn);
 /* Put back the config prepare replaced, stop daemons it started (txn NULL: nothing). */
@@ -71,16 +71,24 @@ void frr_undo(struct frr *f, struct frr_txn *txn);
 /*
  * A dry run: validate cfg's rendering and append to changes (a JSON array of config
  * changes) one {"op", "object": "frr", "detail", "lines": {"delete", "add"}} with the
- * lines FRR would get. Returns 0, -EINVAL (errs says why) or -errno.
+ * lines FRR would get. Returns 0, -EIO (FRR refused a line: e says which and why) or
+ * -errno.
  */
 int frr_dry_run(struct frr *f, const struct ztos_config *old, const struct ztos_config *cfg,
-		cJSON *changes, struct cfg_errors *errs);
+		cJSON *changes, struct ztos_err *e);
 
 /*
  * The learned VTEPs, once cfg (the running config) is in place: a fresh FDB read
  * handed to sink->sync(). Call after a config change is committed.
  */
 void frr_resync(struct frr *f, const struct ztos_config *cfg);
+
+/*
+ * Whether zebra has vtep as a remote VTEP of vni now (a type-3 route EVPN took): asked
+ * of zebra itself (show evpn vni json), as the kernel's one entry for a VTEP that is
+ * also static says nothing. False without FRR, or when zebra does not answer.
+ */
+bool frr_evpn_announces(struct frr *f, uint32_t vni, const struct ztos_addr *vtep);
 
 /* Netlink FDB events and timers, for the agent's epoll loop (-1 while not following). */
 int frr_events_fd(struct frr *f);

@@ -22,6 +22,8 @@ struct frr {
 	struct frr_vteps *vt;		/* made once, freed with f */
 	char hostname[256];
 
+	struct frr_state seen;		/* the peers at the last tick (event loop only) */
+
 	pthread_mutex_t st_lock;	/* FRR's JSON, read at most once a second */
 	struct frr_state st;
 	bool st_ok;
@@ -31,6 +33,9 @@ struct frr {
 
 /* The learned-VTEP follower (NULL until BGP was first applied); it lives as long as f. */
 struct frr_vteps *frr_follower(struct frr *f);
+/* Whether an FRR serves this config now (false: none yet, or why not is in f->error);
+ * *p its paths. */
+bool frr_serving(struct frr *f, struct frr_paths *p);
 
 /* apply.c */
 /* vtysh -f FILE: a file's commands to running daemons (a first start, a delta). */
@@ -41,9 +46,12 @@ int frr_dry_run_lines(const struct frr_paths *p, const char *text, cJSON **del, 
 /* Each config line of text (no "!", no exits) into *lines. */
 int frr_text_lines(const char *text, cJSON **lines);
 
+/* peers.c: every tick, a session that came up or went down is an event */
+void frr_peers_watch(struct frr *f, const struct ztos_config *cfg);
+
 /* host.c: the host's FRR, where only ztos's part of the config is ztos's */
 int frr_host_prepare(struct frr *f, const struct ztos_config *cfg, const char *state_dir,
-		     const struct frr_paths *p, char **part, struct cfg_errors *errs);
+		     const struct frr_paths *p, char **part, struct ztos_err *e);
 void frr_host_undo(struct frr *f, const struct frr_paths *p);
 /* A dry run in the host's FRR: the commands ztos would give it. */
 int frr_host_dry_run(const struct ztos_config *cfg, const struct frr_paths *p, cJSON **del,

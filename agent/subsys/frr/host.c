@@ -381,7 +381,7 @@ static int remove_created(const struct frr_paths *p, const char *record, const c
 }
 
 int frr_host_prepare(struct frr *f, const struct ztos_config *cfg, const char *state_dir,
-		     const struct frr_paths *p, char **part_out, struct cfg_errors *errs)
+		     const struct frr_paths *p, char **part_out, struct ztos_err *e)
 {
 	struct frr_render_opts o = { .part_only = true };
 	char path[FRR_PATH + 32], check[FRR_PATH + 32], err[1024] = "";
@@ -414,8 +414,7 @@ int frr_host_prepare(struct frr *f, const struct ztos_config *cfg, const char *s
 		if (!err[0])
 			snprintf(err, sizeof(err), "the host's FRR (pathspace %s): %s", p->name,
 				 strerror(-ret));
-		cfg_error_add(errs, "bgp", "%s", err);
-		ret = -EIO;
+		ret = ztos_err_set(e, -EIO, "bgp", err);
 		goto out;
 	}
 	/* the record: what ztos put in, and which blocks are ztos's whole */

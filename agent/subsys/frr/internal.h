@@ -73,6 +73,11 @@ int frr_daemon_stop(const struct frr_paths *p, enum frr_daemon_id d);
 /* Whether ztos started the daemons of this pathspace (the owner mark holds state_dir). */
 bool frr_owned(const struct frr_paths *p);
 int frr_own(const struct frr_paths *p);
+/*
+ * The other pathspaces whose daemons ztos started for p's state_dir (its pathspace
+ * changed while no ztosd ran): *out (malloc'd, *n of them). 0.
+ */
+int frr_owned_elsewhere(const struct frr_paths *p, struct frr_paths **out, size_t *n);
 
 /* ---- run.c: FRR's tools ---- */
 
@@ -83,6 +88,12 @@ int frr_own(const struct frr_paths *p);
 int frr_run(char *const argv[], int timeout_ms, char **out);
 /* vtysh -N NAME -c CMD: 0 with *out, or -errno / -EIO (vtysh failed; *out says why). */
 int frr_vtysh(const struct frr_paths *p, const char *cmd, char **out);
+/*
+ * CMD to one daemon over its vty socket (run_dir/<daemon>.vty), as vtysh talks to it,
+ * without vtysh's process (40 ms of CPU a run): for what is asked every second. 0 with
+ * *out, -EIO when the daemon refused the command (*out says why), or -errno.
+ */
+int frr_vty(const struct frr_paths *p, enum frr_daemon_id d, const char *cmd, char **out);
 
 /* ---- apply.c ---- */
 
@@ -112,6 +123,7 @@ struct frr_peer {
 	double prefixes_received, prefixes_sent;
 	double established, dropped;	/* connections */
 	char last_reset[160];		/* lastResetDueTo; "" none said */
+	char notification[96];		/* lastNotificationReason ("Hold Timer Expired/..."); "" */
 	char bfd[16];			/* "up", "down", ...; "" no BFD session */
 };
 
@@ -147,6 +159,19 @@ int frr_parse_macs(const char *json, struct frr_state *st);	/* show evpn mac vni
 /* show bgp l2vpn evpn route vni all json */
 int frr_parse_vni_routes(const char *json, struct frr_state *st);
 struct frr_peer *frr_state_peer(struct frr_state *st, const char *address);
+
+/* What one peer's session did between two reads of it. */
+enum frr_peer_change {
+	FRR_PEER_SAME,
+	FRR_PEER_UP,		/* reached Established */
+	FRR_PEER_DOWN,		/* left Established */
+	FRR_PEER_FLAP,		/* went down and came back between the two reads */
+};
+/* prev NULL (first read): FRR_PEER_SAME, there is nothing to compare with. */
+enum frr_peer_change frr_peer_change(const struct frr_peer *prev, const struct frr_peer *cur);
+/* Why the session last went down, as FRR says it: "BFD down received",
+ * "BGP Notification send (Hold Timer Expired/Unspecific)"; "" when FRR said nothing. */
+const char *frr_peer_reason(const struct frr_peer *p, char *buf, size_t len);
 struct frr_vni *frr_state_vni(struct frr_state *st, uint32_t vni);
 void frr_state_free(struct frr_state *st);
 

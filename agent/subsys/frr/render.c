@@ -46,22 +46,72 @@ static void vrf_blocks(FILE *f, const struct ztos_config *cfg)
 	}
 }
 
+/* FRR's own BFD timing: what its running config leaves unsaid. */
+#define FRR_BFD_INTERVAL 300u
+#define FRR_BFD_MULTIPLIER 3u
+
+/* The timing peer p's BFD session runs with: its own, or bgp.bfd's (ztos's default). */
+static const struct ztos_bfd_timing *peer_bfd(const struct ztos_bgp *b,
+					      const struct ztos_bgp_peer *p)
+{
+	return p->has_bfd_timing ? &p->bfd_timing : &b->bfd;
+}
+
+static bool same_bfd(const struct ztos_bfd_timing *a, const struct ztos_bfd_timing *b)
+{
+	return a->interval_ms == b->interval_ms && a->multiplier == b->multiplier;
+}
+
+/* "ztos" for bgp.bfd's timing; "ztos-200x5" for a peer's own that differs from it. */
+static void profile_name(const struct ztos_bgp *b, const struct ztos_bfd_timing *t, char *buf,
+			 size_t len)
+{
+	if (same_bfd(t, &b->bfd))
+		snprintf(buf, len, BFD_PROFILE);
+	else
+		snprintf(buf, len, BFD_PROFILE "-%ux%u", t->interval_ms, t->multiplier);
+}
+
+static void profile_lines(FILE *f, const char *name, const struct ztos_bfd_timing *t)
+{
+	fprintf(f, " profile %s\n", name);
+	if (t->multiplier != FRR_BFD_MULTIPLIER)
+		fprintf(f, "  detect-multiplier %u\n", t->multiplier);
+	if (t->interval_ms != FRR_BFD_INTERVAL)
+		fprintf(f, "  receive-interval %u\n  transmit-interval %u\n", t->interval_ms,
+			t->interval_ms);
+	fprintf(f, " exit\n !\n");
+}
+
+/* One profile per timing the peers with BFD use, each once, in the order of the peers. */
 static void bfd_block(FILE *f, const struct ztos_bgp *b)
 {
-	if (!b->has_bfd)
-		return;
-	fprintf(f, "bfd\n profile " BFD_PROFILE "\n");
-	if (b->bfd_multiplier != 3)
-		fprintf(f, "  detect-multiplier %u\n", b->bfd_multiplier);
-	if (b->bfd_interval_ms != 300)
-		fprintf(f, "  receive-interval %u\n  transmit-interval %u\n", b->bfd_interval_ms,
-			b->bfd_interval_ms);
-	fprintf(f, " exit\n !\nexit\n!\n");
+	bool any = false;
+
+	for (size_t i = 0; i < b->n_peers; i++) {
+		const struct ztos_bfd_timing *t = peer_bfd(b, &b->peers[i]);
+		char name[48];
+		bool seen = false;
+
+		if (!b->peers[i].bfd)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = b->peers[j].bfd && same_bfd(peer_bfd(b, &b->peers[j]), t);
+		if (seen)
+			continue;
+		if (!any)
+			fprintf(f, "bfd\n");
+		any = true;
+		profile_name(b, t, name, sizeof(name));
+		profile_lines(f, name, t);
+	}
+	if (any)
+		fprintf(f, "exit\n!\n");
 }
 
 static void neighbor_lines(FILE *f, const struct ztos_bgp *b, bool mark)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], profile[48];
 
 	for (size_t i = 0; i < b->n_peers; i++) {
 		const struct ztos_bgp_peer *p = &b->peers[i];
@@ -71,10 +121,10 @@ static void neighbor_lines(FILE *f, const struct ztos_bgp *b, bool mark)
 		/* in the host's FRR, the mark that says which peers are ztos's */
 		if (mark)
 			fprintf(f, " neighbor %s description ztos\n", a);
-		if (p->bfd)
-			fprintf(f, " neighbor %s bfd\n", a);
-		if (p->bfd && b->has_bfd)
-			fprintf(f, " neighbor %s bfd profile " BFD_PROFILE "\n", a);
+		if (p->bfd) {
+			profile_name(b, peer_bfd(b, p), profile, sizeof(profile));
+			fprintf(f, " neighbor %s bfd\n neighbor %s bfd profile %s\n", a, a, profile);
+		}
 		if (p->timers.set)
 			fprintf(f, " neighbor %s timers %u %u\n", a, p->timers.keepalive,
 				p->timers.hold);

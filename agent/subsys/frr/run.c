@@ -2,10 +2,13 @@
 /*
  * Running FRR's tools (vtysh, frr-reload.py, the daemons' start) from a threaded agent:
  * posix_spawn, never a shell; output read with a deadline, the child killed past it.
+ * And a daemon's vty socket spoken to directly, for what is asked every second.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -118,4 +121,74 @@ int frr_vtysh(const struct frr_paths *p, const char *cmd, char **out)
 	if (ret > 0)
 		return -EIO;
 	return ret;
+}
+
+#define VTY_TIMEOUT_MS 2000
+
+/* Until the answer ends: three NULs and vtysh's status byte (0: the command succeeded). */
+static int vty_read(int fd, char **out, size_t *len)
+{
+	int64_t deadline = mono_ms() + VTY_TIMEOUT_MS;
+	size_t cap = 0;
+	char *buf = NULL;
+
+	*len = 0;
+	for (;;) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		int left = (int)(deadline - mono_ms());
+		ssize_t r;
+
+		if (*len >= 4 && !memcmp(buf + *len - 4, "\0\0\0", 3))
+			break;
+		if (left <= 0 || poll(&pf, 1, left) == 0) {
+			free(buf);
+			return -ETIMEDOUT;
+		}
+		if (cap - *len < 4097) {
+			char *nb = cap * 2 + 16384 <= OUT_MAX ? realloc(buf, cap * 2 + 16384) : NULL;
+
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap = cap * 2 + 16384;
+		}
+		r = read(fd, buf + *len, cap - *len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			free(buf);
+			return r ? -errno : -ECONNRESET;
+		}
+		*len += (size_t)r;
+	}
+	*out = buf;
+	return 0;
+}
+
+int frr_vty(const struct frr_paths *p, enum frr_daemon_id d, const char *cmd, char **out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n = strlen(cmd) + 1, len = 0;
+	int fd, ret = 0, status;
+
+	*out = NULL;
+	if (strlen(p->run_dir) + 16 > sizeof(sa.sun_path))
+		return -ENAMETOOLONG;	/* run_dir is /var/run/frr/NAME, NAME 40 at most */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.90s/%s.vty", p->run_dir,
+		 frr_daemon_names[d]);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) || write(fd, cmd, n) != (ssize_t)n)
+		ret = -errno;
+	if (!ret)
+		ret = vty_read(fd, out, &len);
+	close(fd);
+	if (ret)
+		return ret;
+	status = (unsigned char)(*out)[len - 1];
+	(*out)[len - 4] = '\0';
+	return status ? -EIO : 0;
 }

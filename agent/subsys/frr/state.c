@@ -177,11 +177,47 @@ int frr_parse_neighbors(const char *json, struct frr_state *st)
 			continue;
 		if (why)
 			snprintf(p->last_reset, sizeof(p->last_reset), "%s", why);
+		if (str(n, "lastNotificationReason"))
+			snprintf(p->notification, sizeof(p->notification), "%s",
+				 str(n, "lastNotificationReason"));
 		if (state && !p->state[0])
 			snprintf(p->state, sizeof(p->state), "%s", state);
+		if (!p->has_counts && num(n, "connectionsEstablished") &&
+		    num(n, "connectionsDropped")) {
+			p->has_counts = true;
+			p->established = num(n, "connectionsEstablished")->valuedouble;
+			p->dropped = num(n, "connectionsDropped")->valuedouble;
+		}
 	}
 	cJSON_Delete(root);
 	return 0;
+}
+
+static bool is_up(const struct frr_peer *p)
+{
+	return !strcmp(p->state, "Established");
+}
+
+enum frr_peer_change frr_peer_change(const struct frr_peer *prev, const struct frr_peer *cur)
+{
+	if (!prev || !prev->state[0] || !cur->state[0])
+		return FRR_PEER_SAME;
+	if (is_up(prev) != is_up(cur))
+		return is_up(cur) ? FRR_PEER_UP : FRR_PEER_DOWN;
+	/* Established both times, and FRR counted a drop in between */
+	if (is_up(cur) && prev->has_counts && cur->has_counts && cur->dropped > prev->dropped)
+		return FRR_PEER_FLAP;
+	return FRR_PEER_SAME;
+}
+
+const char *frr_peer_reason(const struct frr_peer *p, char *buf, size_t len)
+{
+	/* FRR keeps the last notification's words; they explain a notification's reset only */
+	if (p->notification[0] && strstr(p->last_reset, "Notification"))
+		snprintf(buf, len, "%s (%s)", p->last_reset, p->notification);
+	else
+		snprintf(buf, len, "%s", p->last_reset);
+	return buf;
 }
 
 int frr_parse_bfd(const char *json, struct frr_state *st)

@@ -71,17 +71,41 @@ static void refresh(struct frr *f, const struct frr_paths *p, bool bfd)
 static bool state(struct frr *f, const struct ztos_config *cfg)
 {
 	struct frr_paths p;
-	bool have;
 
-	pthread_mutex_lock(&f->lock);
-	p = f->paths;
-	have = f->have_paths && !f->error[0];
-	pthread_mutex_unlock(&f->lock);
-	if (!have)
+	if (!frr_serving(f, &p))
 		return false;
 	if (!f->st_at_ms || mono_ms() - f->st_at_ms >= STATE_MAX_AGE_MS)
 		refresh(f, &p, frr_needs_bfd(cfg));
 	return true;
+}
+
+/* ---- what zebra announces ---- */
+
+static bool addr_eq(const struct ztos_addr *a, const struct ztos_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(&a->v6, &b->v6, a->family == AF_INET ? sizeof(a->v4) : sizeof(a->v6));
+}
+
+bool frr_evpn_announces(struct frr *f, uint32_t vni, const struct ztos_addr *vtep)
+{
+	struct frr_state st = { 0 };
+	const struct frr_vni *v = NULL;
+	struct frr_paths p;
+	char err[256] = "";
+	bool yes = false;
+
+	if (!frr_serving(f, &p) ||
+	    ask(&p, "show evpn vni json", frr_parse_vnis, &st, err, sizeof(err)))
+		goto out;
+	for (size_t i = 0; i < st.n_vnis && !v; i++)
+		if (st.vnis[i].vni == vni)
+			v = &st.vnis[i];
+	for (size_t i = 0; v && i < v->n_remote_vteps && !yes; i++)
+		yes = addr_eq(&v->remote_vteps[i], vtep);
+out:
+	frr_state_free(&st);
+	return yes;
 }
 
 /* ---- peers ---- */

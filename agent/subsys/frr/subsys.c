@@ -49,6 +49,13 @@ static void sync_all(void *ctx, const struct frr_vtep *v, size_t n)
 	free(d);
 }
 
+static bool announces(void *ctx, uint32_t vni, const struct ztos_addr *vtep)
+{
+	struct frr_subsys *p = ctx;
+
+	return frr_evpn_announces(p->f, vni, vtep);
+}
+
 static int init(void *priv, struct subsys_env *env)
 {
 	struct frr_subsys *p = priv;
@@ -56,7 +63,11 @@ static int init(void *priv, struct subsys_env *env)
 
 	p->env = env;
 	p->f = frr_new(&sink);
-	return p->f ? 0 : -ENOMEM;
+	if (!p->f)
+		return -ENOMEM;
+	env->evpn_announces = announces;
+	env->evpn_ctx = p;
+	return 0;
 }
 
 /* The daemons and their sessions stay up, as the datapath does: a restart adopts them. */
@@ -67,33 +78,15 @@ static void fini(void *priv)
 	frr_free(p->f);
 }
 
-/* FRR's errors, located "bgp", as one: the first, then the others. */
-static int one_error(struct cfg_errors *errs, int ret, struct ztos_err *e)
-{
-	if (!ret)
-		return 0;
-	ztos_err_set(e, ret, "bgp", errs->n ? errs->v[0].message : "FRR refused the change");
-	for (size_t i = 1; i < errs->n; i++) {
-		size_t n = strlen(e->msg);
-
-		if (n + 8 >= sizeof(e->msg))
-			break;
-		snprintf(e->msg + n, sizeof(e->msg) - n, "; also: %s", errs->v[i].message);
-	}
-	cfg_errors_free(errs);
-	return ret;
-}
-
 /* Rendered, checked (vtysh -C) and applied as the difference; undone on a later refusal. */
 static int apply(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
 		 void **txn, struct ztos_err *e)
 {
 	struct frr_subsys *p = priv;
-	struct cfg_errors errs = { 0 };
 
 	if (!old && !frr_wanted(cfg))
 		return 0;
-	return one_error(&errs, frr_prepare(p->f, old, cfg, (struct frr_txn **)txn, &errs), e);
+	return frr_prepare(p->f, old, cfg, (struct frr_txn **)txn, e);
 }
 
 static void undo(void *priv, const struct ztos_config *old, const struct ztos_config *cfg,
@@ -121,11 +114,10 @@ static int describe(void *priv, const struct ztos_config *old, const struct ztos
 		    void *txn, cJSON *changes, struct ztos_err *e)
 {
 	struct frr_subsys *p = priv;
-	struct cfg_errors errs = { 0 };
 
 	if (!frr_wanted(cfg) && !(old && frr_wanted(old)))
 		return 0;
-	return one_error(&errs, frr_dry_run(p->f, old, cfg, changes, &errs), e);
+	return frr_dry_run(p->f, old, cfg, changes, e);
 }
 
 /* Every second: daemons that died are started again, held VTEPs let go when due. */
