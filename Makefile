@@ -99,7 +99,9 @@ DPI_BENCH := $(BUILD)/bench/dpi_bench
 $(DPI_BENCH): $(BUILD)/bench/dpi_bench.o $(LIBDPI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DPI_LIBS)
 # The datapath's BPF test makes its map entries with the loader's translation.
-$(BUILD)/tests/test_bpf_datapath: $(BUILD)/agent/subsys/dpmap.o
+$(BUILD)/tests/test_bpf_datapath: $(BUILD)/agent/subsys/dpmap.o $(BUILD)/agent/subsys/flowtab.o
+# The property test reads the flow table as the agent does.
+$(BUILD)/tests/test_bpf_property: $(BUILD)/agent/subsys/flowtab.o
 # The AF_XDP test opens its socket with libxdp (xsk.h left libbpf for it).
 $(BUILD)/tests/test_bpf_afxdp: BPF_LIBS += $(call lib,libxdp)
 

@@ -7,12 +7,14 @@
 # Compare with the peers measured in the same run, not across machines. The new-flow
 # figure makes a new inner source address on every run (bench/xdp_newflow.bpf.c rewrites
 # it, then tail-calls ztos_xdp_ingress) with the ring buffer drained as the agent does,
-# less the wrapper's own cost. Beside the ns, figures no machine changes (bench/bpf_count.c
+# less the wrapper's own cost, in two states of a table of the agent's default size:
+# in use (half full; each round's new flows expire, untimed, as idle flows do) and full
+# (every new flow evicts another: xdp_new_flow_full_table_ns). Beside the ns, figures no machine changes (bench/bpf_count.c
 # runs each program on copies of its maps): <path>_insns, BPF instructions executed per
 # packet, and <path>_map_ops, map operations per packet (a comment line splits them into
 # hash lookups, inlined array lookups, atomics, helper calls). Last lines:
 #   xdp_pass_floor_ns N / xdp_foreign_vni_drop_ns N / xdp_known_flow_ns N /
-#   xdp_new_flow_ns N / xdp_inspect_ns N / xdpfilter_udp_ns N / xdpfilter_all_ns N /
+#   xdp_new_flow_ns N / xdp_new_flow_full_table_ns N / xdp_inspect_ns N / xdpfilter_udp_ns N / xdpfilter_all_ns N /
 #   new_flow_ns N / foreign_vni_vs_xdpfilter_udp_ratio R / known_flow_vs_xdpfilter_all_ratio R
 # The ratios are the median over the rounds of each round's pair (run back to back).
 # Goals: foreign-VNI drop <= xdpfilter_udp_ns, known flow <= xdpfilter_all_ns (ratio <= 1),

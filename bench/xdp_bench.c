@@ -32,7 +32,7 @@
 #define VTEP "192.0.2.2"
 #define MAX_ROUNDS 64
 
-static unsigned int repeat = 1000000, rounds = 7;
+static unsigned int repeat = 1000000, rounds = 7, flows_max = ZTOS_FLOWS_DEFAULT;
 
 struct subject {
 	const char *name;
@@ -134,7 +134,10 @@ static struct ztos_xdp *ztos_instance(bool with_tenant, __u8 inspect)
 		return NULL;
 	no_pinning(z->obj);
 	/* The size the agent loads by default: the new-flow rounds fill it. */
-	bpf_map__set_max_entries(z->maps.flows, ZTOS_FLOWS_DEFAULT);
+	bpf_map__set_max_entries(z->maps.flows, flows_max);
+	if (bpf_object__find_map_by_name(z->obj, "flows4"))
+		bpf_map__set_max_entries(bpf_object__find_map_by_name(z->obj, "flows4"),
+					 flows_max);
 	if (ztos_xdp__load(z)) {
 		ztos_xdp__destroy(z);
 		return NULL;
@@ -197,72 +200,185 @@ static void *drain(void *rb)
 	return NULL;
 }
 
+/* The flow tables of z: flows, and flows4 where the build has one (bench/xdp.sh runs
+ * this file against older commits too). */
+static int flow_maps(struct ztos_xdp *z, int fd[2])
+{
+	struct bpf_map *m4 = bpf_object__find_map_by_name(z->obj, "flows4");
+
+	fd[0] = bpf_map__fd(z->maps.flows);
+	fd[1] = m4 ? bpf_map__fd(m4) : -1;
+	return m4 ? 2 : 1;
+}
+
+/*
+ * Where endpoint b's address sits in a key of either table. The new-flow packets' bumped
+ * source (11.0.0.1 and up) is above their destination 10.100.0.2: endpoint b.
+ */
+static size_t addr_b_off(__u32 key_size)
+{
+	return key_size == sizeof(struct ztos_flow_key)
+		       ? __builtin_offsetof(struct ztos_flow_key, addr_b) : 8;
+}
+
+/*
+ * What the agent's idle expiry does, untimed: deletes the flows whose endpoint b has
+ * first octet octet. Returns how many, or -1.
+ */
+static long expire(struct ztos_xdp *z, __u8 octet)
+{
+	int fd[2], n = flow_maps(z, fd);
+	long deleted = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info), count;
+		__u8 *keys, *prev = NULL, next[64];
+		size_t nk = 0;
+
+		if (bpf_obj_get_info_by_fd(fd[i], &info, &len) || info.key_size > sizeof(next))
+			return -1;
+		keys = malloc(((size_t)info.max_entries + 1) * info.key_size);
+		if (!keys)
+			return -1;
+		/* Each key goes to slot nk; a match keeps it there, any other is overwritten. */
+		while (!bpf_map_get_next_key(fd[i], prev, next) && nk < info.max_entries) {
+			prev = memcpy(keys + nk * info.key_size, next, info.key_size);
+			if (next[addr_b_off(info.key_size)] == octet)
+				nk++;
+		}
+		count = (__u32)nk;
+		if (nk && bpf_map_delete_batch(fd[i], keys, &count, NULL) && errno != ENOENT) {
+			free(keys);
+			return -1;
+		}
+		deleted += count;
+		free(keys);
+	}
+	return deleted;
+}
+
+static __u64 n_flows(struct ztos_xdp *z)
+{
+	int fd[2], n = flow_maps(z, fd);
+	__u8 key[64], next[64];
+	__u64 total = 0;
+
+	for (int i = 0; i < n; i++)
+		for (int err = bpf_map_get_next_key(fd[i], NULL, next); !err;
+		     err = bpf_map_get_next_key(fd[i], key, next)) {
+			memcpy(key, next, sizeof(key));
+			total++;
+		}
+	return total;
+}
+
+struct newflow {
+	struct ztos_xdp *z;
+	struct xdp_newflow *wpass, *wztos;
+	struct subject pass, ztos;
+	struct pkt p;
+};
+
+/* Runs the wrapper of s for n new flows whose inner source starts at octet.0.0.1. */
+static int newflow_run(struct newflow *nf, struct subject *s, __u8 octet, unsigned int n,
+		       unsigned int round)
+{
+	uint32_t a = htonl((__u32)octet << 24 | 1);
+	unsigned int saved = repeat;
+	int err;
+
+	memcpy(nf->p.b + nf->p.l3_off + 12, &a, 4);
+	repeat = n;
+	err = run(s, &nf->p, round);
+	repeat = saved;
+	return err;
+}
+
 /*
  * A new flow on every run: xdp_newflow adds one to the inner source address (writes
  * to the packet persist across BPF_PROG_RUN repeats) and tail-calls ztos_xdp_ingress.
- * Round r starts at (11 + r).0.0.1, so no round meets an earlier round's flows. The
- * wrapper's own cost is measured by tail-calling the bare XDP_PASS program instead,
- * and comes off. Returns the ns of a new flow.
+ * The wrapper's own cost is measured by tail-calling the bare XDP_PASS program instead,
+ * and comes off. Two states of the table, the default size of the agent's:
+ *  - in use (*ns): half full of other flows, as a busy host's is; each round makes a
+ *    quarter of the table's size in new flows, and then (untimed) they go, as the
+ *    agent's idle expiry takes flows that ended;
+ *  - full (*full_ns): every entry taken by flows that have not ended (a flood, or more
+ *    flows than the table holds); each round's new flows meet a full table.
  */
-static int new_flow(const struct pkt *p0, int pass_fd, __u32 pass_ns, __u32 *ns)
+static int new_flow(const struct pkt *p0, int pass_fd, __u32 pass_ns, __u32 *ns, __u32 *full_ns)
 {
-	struct subject wrap_pass = { "newflow_wrapper+pass", -1, XDP_PASS, { 0 }, 0 };
-	struct subject wrap_ztos = { "newflow_wrapper+ztos", -1, XDP_PASS, { 0 }, 0 };
-	struct ztos_xdp *z = ztos_instance(true, 0);
-	struct xdp_newflow *wpass = xdp_newflow__open(), *wztos = xdp_newflow__open();
+	struct newflow nf = {
+		.pass = { "newflow_wrapper+pass", -1, XDP_PASS, { 0 }, 0 },
+		.ztos = { "newflow_wrapper+ztos", -1, XDP_PASS, { 0 }, 0 },
+		.p = *p0,
+	};
+	struct subject full = { "newflow_full_table", -1, XDP_PASS, { 0 }, 0 };
 	struct ring_buffer *rb = NULL;
-	__u32 zero = 0, fd, extra;
-	__u64 events = 0;
+	__u32 zero = 0, fd, extra, size = flows_max, quarter = size / 4;
+	__u64 events = 0, made;
 	pthread_t thread;
-	struct pkt p = *p0;
 	int err = -1;
 
-	if (!z || !wpass || !wztos)
+	nf.z = ztos_instance(true, 0);
+	nf.wpass = xdp_newflow__open();
+	nf.wztos = xdp_newflow__open();
+	if (!nf.z || !nf.wpass || !nf.wztos)
 		goto out;
-	wpass->rodata->bump_off = wztos->rodata->bump_off = (__u32)(p.l3_off + 12);
-	if (xdp_newflow__load(wpass) || xdp_newflow__load(wztos))
+	nf.wpass->rodata->bump_off = nf.wztos->rodata->bump_off = (__u32)(nf.p.l3_off + 12);
+	if (xdp_newflow__load(nf.wpass) || xdp_newflow__load(nf.wztos))
 		goto out;
 	fd = (__u32)pass_fd;
-	bpf_map_update_elem(bpf_map__fd(wpass->maps.next), &zero, &fd, BPF_ANY);
-	fd = (__u32)bpf_program__fd(z->progs.ztos_xdp_ingress);
-	bpf_map_update_elem(bpf_map__fd(wztos->maps.next), &zero, &fd, BPF_ANY);
-	wrap_pass.fd = bpf_program__fd(wpass->progs.xdp_newflow);
-	wrap_ztos.fd = bpf_program__fd(wztos->progs.xdp_newflow);
-	rb = ring_buffer__new(bpf_map__fd(z->maps.events), on_event, &events, NULL);
+	bpf_map_update_elem(bpf_map__fd(nf.wpass->maps.next), &zero, &fd, BPF_ANY);
+	fd = (__u32)bpf_program__fd(nf.z->progs.ztos_xdp_ingress);
+	bpf_map_update_elem(bpf_map__fd(nf.wztos->maps.next), &zero, &fd, BPF_ANY);
+	nf.pass.fd = bpf_program__fd(nf.wpass->progs.xdp_newflow);
+	nf.ztos.fd = full.fd = bpf_program__fd(nf.wztos->progs.xdp_newflow);
+	rb = ring_buffer__new(bpf_map__fd(nf.z->maps.events), on_event, &events, NULL);
 	if (!rb)
 		goto out;
 
 	atomic_store(&draining, true);
 	pthread_create(&thread, NULL, drain, rb);
-	err = 0;
-	for (unsigned int r = 0; r < rounds; r++) {
-		uint32_t a = htonl(((11 + r) << 24) | 1);
-
-		memcpy(p.b + p.l3_off + 12, &a, 4);
-		if (run(&wrap_pass, &p, r) || run(&wrap_ztos, &p, r)) {
-			err = -1;
-			break;
-		}
+	/* Half full: flows from 200.0.0.1 on, which stay. */
+	err = newflow_run(&nf, &nf.ztos, 200, size / 2, 0);
+	for (unsigned int r = 0; r < rounds && !err; r++) {
+		err = newflow_run(&nf, &nf.pass, (__u8)(11 + r), quarter, r) ||
+		      newflow_run(&nf, &nf.ztos, (__u8)(11 + r), quarter, r) ||
+		      expire(nf.z, (__u8)(11 + r)) != quarter;
 	}
+	made = err ? 0 : n_flows(nf.z);
+	if (!err && made != size / 2) {
+		fprintf(stderr, "xdp_bench: %llu flows after the rounds, not %u\n",
+			(unsigned long long)made, size / 2);
+		err = -1;
+	}
+	/* Full: flows from 100.0.0.1 on take the rest, then each round meets it full. */
+	if (!err)
+		err = newflow_run(&nf, &nf.ztos, 100, size - size / 2, 0);
+	for (unsigned int r = 0; r < rounds && !err; r++)
+		err = newflow_run(&nf, &full, (__u8)(101 + r), quarter, r);
 	atomic_store(&draining, false);
 	pthread_join(thread, NULL);
 	if (err)
 		goto out;
-	summarize(&wrap_pass);
-	summarize(&wrap_ztos);
+	summarize(&nf.pass);
+	summarize(&nf.ztos);
+	summarize(&full);
 	printf("# new flows: %llu made, %llu events read, %llu lost (ring buffer full)\n",
-	       (unsigned long long)counter(z, ZTOS_CNT_NEW_FLOWS), (unsigned long long)events,
-	       (unsigned long long)counter(z, ZTOS_CNT_EVENTS_LOST));
-	extra = wrap_pass.median > pass_ns ? wrap_pass.median - pass_ns : 0;
-	*ns = wrap_ztos.median - extra;
+	       (unsigned long long)counter(nf.z, ZTOS_CNT_NEW_FLOWS), (unsigned long long)events,
+	       (unsigned long long)counter(nf.z, ZTOS_CNT_EVENTS_LOST));
+	extra = nf.pass.median > pass_ns ? nf.pass.median - pass_ns : 0;
+	*ns = nf.ztos.median - extra;
+	*full_ns = full.median - extra;
 	err = 0;
 out:
 	if (err)
 		fprintf(stderr, "xdp_bench: the new-flow measurement failed\n");
 	ring_buffer__free(rb);
-	xdp_newflow__destroy(wpass);
-	xdp_newflow__destroy(wztos);
-	ztos_xdp__destroy(z);
+	xdp_newflow__destroy(nf.wpass);
+	xdp_newflow__destroy(nf.wztos);
+	ztos_xdp__destroy(nf.z);
 	return err;
 }
 
@@ -341,12 +457,12 @@ int main(int argc, char **argv)
 	struct ztos_xdp *foreign, *known, *inspect;
 	struct bpf_object *udp, *all;
 	struct xdp_pass *pass;
-	__u32 fresh = 0;
+	__u32 fresh = 0, full = 0;
 	struct pkt p = { 0 };
 	int opt;
 
 	libbpf_set_print(libbpf_print);
-	while ((opt = getopt(argc, argv, "n:k:u:a:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:k:u:a:f:")) != -1) {
 		switch (opt) {
 		case 'n':
 			repeat = (unsigned int)strtoul(optarg, NULL, 10);
@@ -360,9 +476,13 @@ int main(int argc, char **argv)
 		case 'a':
 			dny_all = optarg;
 			break;
+		case 'f':
+			flows_max = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
 		default:
 			fprintf(stderr,
-				"usage: %s [-n REPEAT] [-k ROUNDS] [-u DNY_UDP.o] [-a DNY_ALL.o]\n",
+				"usage: %s [-n REPEAT] [-k ROUNDS] [-f FLOW_TABLE_SIZE] [-u DNY_UDP.o] "
+				"[-a DNY_ALL.o]\n",
 				argv[0]);
 			return 2;
 		}
@@ -406,7 +526,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xdp_bench: the counters say another path was measured\n");
 		return 1;
 	}
-	if (new_flow(&p, s[PASS].fd, s[PASS].median, &fresh))
+	if (new_flow(&p, s[PASS].fd, s[PASS].median, &fresh, &full))
 		return 1;
 	if (count_path("xdp_foreign_vni_drop", foreign->obj, foreign->progs.ztos_xdp_ingress, &p,
 		       0, XDP_DROP) ||
@@ -426,6 +546,7 @@ int main(int argc, char **argv)
 	printf("xdp_foreign_vni_drop_ns %u\n", s[FOREIGN].median);
 	printf("xdp_known_flow_ns %u\n", s[KNOWN].median);
 	printf("xdp_new_flow_ns %u\n", fresh);
+	printf("xdp_new_flow_full_table_ns %u\n", full);
 	printf("xdp_inspect_ns %u\n", s[INSPECT].median);
 	printf("xdpfilter_udp_ns %u\n", s[FILTER_UDP].median);
 	printf("xdpfilter_all_ns %u\n", s[FILTER_ALL].median);

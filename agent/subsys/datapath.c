@@ -39,6 +39,7 @@
 #include "subsys/datapath.h"
 #include "subsys/dpmap.h"
 #include "subsys/dpmigrate.h"
+#include "subsys/flowtab.h"
 
 #define TC_HANDLE 0x2705	/* ours: cleanup removes exactly this filter */
 #define TC_PRIO 0x2705
@@ -264,6 +265,17 @@ static int load_dpi(void *skel)
 	return ztos_dpi__load(skel);
 }
 
+/* IPv4 flows an older ztos left in flows: the programs look them up in flows4 only. */
+static void drop_stale4(struct datapath *dp)
+{
+	struct flowtab t = { bpf_map__fd(dp->xdp->maps.flows), bpf_map__fd(dp->xdp->maps.flows4) };
+	int n = flowtab_drop_stale4(&t);
+
+	if (n > 0)
+		pr_info("datapath: %d IPv4 flows of an older ztos dropped from %s/flows "
+			"(IPv4 flows are in flows4 now)", n, dp->bpffs);
+}
+
 static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_err *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dp->bpffs);
@@ -288,7 +300,9 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_
 		dp->xdp->rodata->vxlan_port = cfg->underlay.vxlan_port;
 		dp->xdp->rodata->l3_device = is_l3_device(cfg->underlay.interface);
 		if (bpf_map__set_max_entries(dp->xdp->maps.flows, flows) ||
-		    bpf_map__set_max_entries(dp->tc->maps.flows, flows))
+		    bpf_map__set_max_entries(dp->xdp->maps.flows4, flows) ||
+		    bpf_map__set_max_entries(dp->tc->maps.flows, flows) ||
+		    bpf_map__set_max_entries(dp->tc->maps.flows4, flows))
 			return fail(e, -EINVAL, "datapath: flow table of %u entries", flows);
 	}
 	dp->tc->rodata->vxlan_port = dp->xdp->rodata->vxlan_port;
@@ -308,6 +322,8 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_
 		dpmig_abort(mig);
 	else
 		dpmig_finish(mig);
+	if (!ret)
+		drop_stale4(dp);
 	return ret;
 }
 
@@ -1102,28 +1118,34 @@ int datapath_xsks_fd(struct datapath *dp)
  * few packets counted in between are lost to the counters, never to the verdict. A
  * flow evicted meanwhile comes back as a blocked entry of its own.
  */
+static struct flowtab flowtab_of(const struct datapath *dp)
+{
+	return (struct flowtab){ bpf_map__fd(dp->xdp->maps.flows),
+				 bpf_map__fd(dp->xdp->maps.flows4) };
+}
+
 int datapath_block_flow(struct datapath *dp, const struct ztos_flow_key *k)
 {
-	int fd = bpf_map__fd(dp->xdp->maps.flows);
+	struct flowtab t = flowtab_of(dp);
 	struct ztos_flow f;
 	struct timespec now;
+	int ret;
 
-	if (!bpf_map_lookup_elem(fd, k, &f)) {
+	if (!flowtab_lookup(&t, k, &f)) {
 		if (f.verdict == ZTOS_VERDICT_BLOCK)
 			return 1;
 		f.verdict = ZTOS_VERDICT_BLOCK;
 		f.pad[0] = 0;	/* the programs report the block on the next packet */
-		if (!bpf_map_update_elem(fd, k, &f, BPF_EXIST))
-			return 0;
-		if (errno != ENOENT)
-			return -errno;
+		ret = flowtab_update(&t, k, &f, BPF_EXIST);
+		if (ret != -ENOENT)
+			return ret;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	memset(&f, 0, sizeof(f));
 	f.first_seen_ns = f.last_seen_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
 	f.verdict = ZTOS_VERDICT_BLOCK;
 	f.opener_is_a = 1;
-	return bpf_map_update_elem(fd, k, &f, BPF_ANY) ? -errno : 0;
+	return flowtab_update(&t, k, &f, BPF_ANY);
 }
 
 int datapath_events_fd(struct datapath *dp)
@@ -1194,7 +1216,8 @@ void datapath_tick(struct datapath *dp, const struct ztos_config *cfg)
 
 static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
 {
-	int fd = bpf_map__fd(dp->xdp->maps.flows);
+	struct flowtab t = flowtab_of(dp);
+	struct flowtab_walk w = { 0 };
 	struct ztos_flow_key k, prev;
 	struct ztos_flow f;
 	struct timespec now;
@@ -1203,11 +1226,11 @@ static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	now_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
-	while (!bpf_map_get_next_key(fd, have_prev ? &prev : NULL, &k)) {
+	while (!flowtab_next(&t, &w, have_prev ? &prev : NULL, &k)) {
 		bool closed;
 		__u64 idle;
 
-		if (bpf_map_lookup_elem(fd, &k, &f)) {
+		if (flowtab_lookup(&t, &k, &f)) {
 			prev = k;
 			have_prev = true;
 			continue;
@@ -1219,7 +1242,7 @@ static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
 			have_prev = true;
 			continue;
 		}
-		if (!bpf_map_delete_elem(fd, &k)) {
+		if (!flowtab_delete(&t, &k)) {
 			emit_flow_end(dp, cfg, &k, &f, closed ? "closed" : "timeout");
 			dp->aged++;
 		}
@@ -1325,21 +1348,47 @@ static cJSON *counters_json(struct datapath *dp, const struct ztos_config *cfg)
  */
 #define FLOW_BATCH 4096
 
+/* flows4 first (keys of struct ztos_flow4_key, handed out as struct ztos_flow_key), then flows. */
 struct flow_iter {
-	int fd;
-	struct ztos_flow_key *keys, k, prev;
+	int fds[2], phase, fd;
+	__u8 *keys;		/* FLOW_BATCH keys of the phase's map */
+	struct ztos_flow_key k;
 	struct ztos_flow *vals, f;
+	__u8 prev[sizeof(struct ztos_flow_key)], next[sizeof(struct ztos_flow_key)];
 	__u32 token;		/* the hash table's bucket to go on from */
 	__u32 n, i;
 	bool started, last, by_key, have_prev;
 };
 
-static void flow_iter_init(struct flow_iter *it, int fd)
+static void flow_iter_phase(struct flow_iter *it, int phase)
 {
-	*it = (struct flow_iter){ .fd = fd };
-	it->keys = calloc(FLOW_BATCH, sizeof(*it->keys));
+	it->phase = phase;
+	it->fd = it->fds[phase];
+	it->n = it->i = 0;
+	it->started = it->last = it->have_prev = false;
+}
+
+static void flow_iter_init(struct flow_iter *it, int fd4, int fd)
+{
+	*it = (struct flow_iter){ .fds = { fd4, fd } };
+	flow_iter_phase(it, 0);
+	it->keys = calloc(FLOW_BATCH, sizeof(struct ztos_flow_key));
 	it->vals = calloc(FLOW_BATCH, sizeof(*it->vals));
 	it->by_key = !it->keys || !it->vals;
+}
+
+/* The key at raw as struct ztos_flow_key: flows4's converted into it->k. */
+static const struct ztos_flow_key *flow_iter_key(struct flow_iter *it, const __u8 *raw)
+{
+	struct ztos_flow4_key k4;
+
+	if (it->phase) {
+		memcpy(&it->k, raw, sizeof(it->k));
+	} else {
+		memcpy(&k4, raw, sizeof(k4));
+		ztos_flow_key_of4(&k4, &it->k);
+	}
+	return &it->k;
 }
 
 static void flow_iter_free(struct flow_iter *it)
@@ -1351,21 +1400,21 @@ static void flow_iter_free(struct flow_iter *it)
 static bool flow_next_by_key(struct flow_iter *it, const struct ztos_flow_key **k,
 			     const struct ztos_flow **f)
 {
-	while (!bpf_map_get_next_key(it->fd, it->have_prev ? &it->prev : NULL, &it->k)) {
-		it->prev = it->k;
+	while (!bpf_map_get_next_key(it->fd, it->have_prev ? it->prev : NULL, it->next)) {
+		memcpy(it->prev, it->next, sizeof(it->prev));
 		it->have_prev = true;
-		if (bpf_map_lookup_elem(it->fd, &it->k, &it->f))
+		if (bpf_map_lookup_elem(it->fd, it->next, &it->f))
 			continue;	/* gone in between */
-		*k = &it->k;
+		*k = flow_iter_key(it, it->next);
 		*f = &it->f;
 		return true;
 	}
 	return false;
 }
 
-/* The next entry into *k, *f (valid until the next call); false at the end. */
-static bool flow_next(struct flow_iter *it, const struct ztos_flow_key **k,
-		      const struct ztos_flow **f)
+/* The next entry of the phase's map into *k, *f (valid until the next call); false at its end. */
+static bool flow_next_in(struct flow_iter *it, const struct ztos_flow_key **k,
+			 const struct ztos_flow **f)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
@@ -1391,9 +1440,23 @@ static bool flow_next(struct flow_iter *it, const struct ztos_flow_key **k,
 		}
 		it->started = true;
 	}
-	*k = &it->keys[it->i];
+	*k = flow_iter_key(it, it->keys + (size_t)it->i *
+				       (it->phase ? sizeof(struct ztos_flow_key)
+						  : sizeof(struct ztos_flow4_key)));
 	*f = &it->vals[it->i++];
 	return true;
+}
+
+/* The next entry of flows4, then of flows; false at the end. */
+static bool flow_next(struct flow_iter *it, const struct ztos_flow_key **k,
+		      const struct ztos_flow **f)
+{
+	if (flow_next_in(it, k, f))
+		return true;
+	if (it->phase)
+		return false;
+	flow_iter_phase(it, 1);
+	return flow_next_in(it, k, f);
 }
 
 cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
@@ -1409,7 +1472,7 @@ cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 	/* An unknown tenant matches nothing: no VNI is 0xffffffff. */
 	uint32_t tenant_vni = !flt->tenant ? 0 : t ? t->vni : UINT32_MAX;
 
-	flow_iter_init(&it, bpf_map__fd(dp->xdp->maps.flows));
+	flow_iter_init(&it, bpf_map__fd(dp->xdp->maps.flows4), bpf_map__fd(dp->xdp->maps.flows));
 	while (flow_next(&it, &k, &f)) {
 		total++;
 		if (!flow_matches(flt, tenant_vni, k, f))

@@ -2,6 +2,8 @@
 /*
  * The flow table. A known flow costs one lookup, two atomic adds and a few stores;
  * the policy runs only for a new flow, or when the tenant's policy_gen moved on.
+ * IPv4 flows live in flows4 under a 16-byte key, the others in flows (44 bytes): the
+ * kernel hashes the whole key on every lookup.
  */
 #ifndef ZTOS_LIB_FLOW_H
 #define ZTOS_LIB_FLOW_H
@@ -46,11 +48,30 @@ static __always_inline void ztos_flow_account(struct ztos_flow *f, const struct 
 		f->tcp_flags |= p->tcp_flags;
 }
 
+/* IPv4 flows live in flows4 (short key), the others in flows. */
+static __always_inline struct ztos_flow *ztos_flow_lookup(const struct ztos_pkt *p,
+							  const struct ztos_flow4_key *k4)
+{
+	if (ztos_flow_key_is4(&p->key))
+		return bpf_map_lookup_elem(&flows4, k4);
+	return bpf_map_lookup_elem(&flows, &p->key);
+}
+
+static __always_inline long ztos_flow_insert(const struct ztos_pkt *p,
+					     const struct ztos_flow4_key *k4,
+					     const struct ztos_flow *f)
+{
+	if (ztos_flow_key_is4(&p->key))
+		return bpf_map_update_elem(&flows4, k4, f, BPF_NOEXIST);
+	return bpf_map_update_elem(&flows, &p->key, f, BPF_NOEXIST);
+}
+
 /*
  * Insert the flow opened by this packet. Returns the verdict, or -EEXIST when another
  * CPU inserted the same flow first (the caller then takes the known-flow path).
  */
-static __always_inline int ztos_flow_new(const struct ztos_pkt *p, const struct ztos_tenant_info *t)
+static __always_inline int ztos_flow_new(const struct ztos_pkt *p, const struct ztos_flow4_key *k4,
+					 const struct ztos_tenant_info *t)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct ztos_flow f;
@@ -68,7 +89,7 @@ static __always_inline int ztos_flow_new(const struct ztos_pkt *p, const struct 
 	f.opener_is_a = !p->reverse;
 	f.tcp_flags = p->tcp_flags;
 	ztos_flow_seen_jiffies(&f) = p->jiffies;
-	err = bpf_map_update_elem(&flows, &p->key, &f, BPF_NOEXIST);
+	err = ztos_flow_insert(p, k4, &f);
 	if (err == -EEXIST)
 		return err;
 	/* On another error (no memory) the flow goes unrecorded; the verdict still holds. */
@@ -83,15 +104,17 @@ static __always_inline int ztos_flow_new(const struct ztos_pkt *p, const struct 
 static __always_inline int ztos_flow_verdict(const struct ztos_pkt *p,
 					     const struct ztos_tenant_info *t)
 {
+	struct ztos_flow4_key k4;
 	struct ztos_flow *f;
 	int verdict;
 
-	f = bpf_map_lookup_elem(&flows, &p->key);
+	ztos_flow4_key_of(&p->key, &k4);
+	f = ztos_flow_lookup(p, &k4);
 	if (!f) {
-		verdict = ztos_flow_new(p, t);
+		verdict = ztos_flow_new(p, &k4, t);
 		if (verdict != -EEXIST)
 			return verdict;
-		f = bpf_map_lookup_elem(&flows, &p->key);
+		f = ztos_flow_lookup(p, &k4);
 		/* Inserted and evicted again at once: fail closed. */
 		if (!f)
 			return ZTOS_VERDICT_DENY;

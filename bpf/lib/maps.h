@@ -35,7 +35,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } policy SEC(".maps");
 
-/* The loader sizes it with bpf_map__set_max_entries() before load. */
+/*
+ * The flow table, in two: flows4 for IPv4 flows, flows for the others (see flow.h).
+ * The loader sizes both alike with bpf_map__set_max_entries() before load.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, ZTOS_FLOWS_DEFAULT);
@@ -43,6 +46,14 @@ struct {
 	__type(value, struct ztos_flow);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ZTOS_FLOWS_DEFAULT);
+	__type(key, struct ztos_flow4_key);
+	__type(value, struct ztos_flow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} flows4 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -312,15 +312,27 @@ static __always_inline int ztos_addr_cmp(const __u32 *a, const __u32 *b)
 static __always_inline void ztos_flow_key_canon(struct ztos_pkt *p)
 {
 	struct ztos_flow_key *k = &p->key;
-	int cmp = ztos_addr_cmp(k->addr_a, k->addr_b);
 	__u32 tmp[4];
 	__u16 port;
+	int cmp;
 
+	if (k->family == ZTOS_AF4) {
+		/* One word each: the others are 0. */
+		__u32 a = bpf_ntohl(k->addr_a[0]), b = bpf_ntohl(k->addr_b[0]);
+
+		if (a < b || (a == b && k->port_a <= k->port_b))
+			return;
+		k->addr_a[0] = k->addr_b[0];
+		k->addr_b[0] = bpf_htonl(a);
+		goto ports;
+	}
+	cmp = ztos_addr_cmp(k->addr_a, k->addr_b);
 	if (cmp < 0 || (cmp == 0 && k->port_a <= k->port_b))
 		return;
 	__builtin_memcpy(tmp, k->addr_a, sizeof(tmp));
 	__builtin_memcpy(k->addr_a, k->addr_b, sizeof(tmp));
 	__builtin_memcpy(k->addr_b, tmp, sizeof(tmp));
+ports:
 	port = k->port_a;
 	k->port_a = k->port_b;
 	k->port_b = port;

@@ -31,6 +31,7 @@
 
 #include "bpf/ztos_common.h"
 #include "subsys/dpmap.h"
+#include "subsys/flowtab.h"
 #include "bpf/ztos_xdp.skel.h"
 #include "bpf/ztos_tc.skel.h"
 #include "bpf/ztos_dpi.skel.h"
@@ -141,6 +142,7 @@ static void reset(void)
 	clear_hash(xdp->maps.vteps);
 	clear_hash(xdp->maps.policy);
 	clear_hash(xdp->maps.flows);
+	clear_hash(xdp->maps.flows4);
 	clear_hash(xdp->maps.ports);
 	clear_percpu_array(xdp->maps.stats);
 	clear_percpu_array(xdp->maps.tenant_stats);
@@ -303,18 +305,49 @@ static struct ztos_flow_key key6(__u8 proto, const char *a, __u16 pa, const char
 	return k;
 }
 
+/* The flow table as the agent reads it (flows4 for IPv4 flows, flows for IPv6). */
+static struct flowtab flowtab(void)
+{
+	return (struct flowtab){ bpf_map__fd(xdp->maps.flows), bpf_map__fd(xdp->maps.flows4) };
+}
+
 static bool get_flow(const struct ztos_flow_key *k, struct ztos_flow *f)
 {
-	return !bpf_map_lookup_elem(bpf_map__fd(xdp->maps.flows), k, f);
+	struct flowtab t = flowtab();
+
+	return !flowtab_lookup(&t, k, f);
+}
+
+static void put_flow(const struct ztos_flow_key *k, const struct ztos_flow *f)
+{
+	struct flowtab t = flowtab();
+
+	CHECK_EQ(flowtab_update(&t, k, f, BPF_EXIST), 0);
+}
+
+/* How many entries map holds (flows or flows4 apart). */
+static int n_entries(struct bpf_map *map)
+{
+	__u8 k[sizeof(struct ztos_flow_key)], next[sizeof(k)];
+	int n = 0, fd = bpf_map__fd(map);
+
+	for (int err = bpf_map_get_next_key(fd, NULL, next); !err;
+	     err = bpf_map_get_next_key(fd, k, next)) {
+		memcpy(k, next, sizeof(k));
+		n++;
+	}
+	return n;
 }
 
 static int n_flows(void)
 {
+	struct flowtab t = flowtab();
+	struct flowtab_walk w = { 0 };
 	struct ztos_flow_key k, next;
-	int n = 0, fd = bpf_map__fd(xdp->maps.flows);
+	int n = 0;
 
-	for (int err = bpf_map_get_next_key(fd, NULL, &next); !err;
-	     err = bpf_map_get_next_key(fd, &k, &next)) {
+	for (int err = flowtab_next(&t, &w, NULL, &next); !err;
+	     err = flowtab_next(&t, &w, &k, &next)) {
 		k = next;
 		n++;
 	}
@@ -455,6 +488,14 @@ static void t_maps_shared(void)
 	CHECK(a.id && a.id == b.id, "xdp flows id %u, tc flows id %u", a.id, b.id);
 	CHECK_EQ(a.max_entries, FLOWS_MAX);
 	CHECK(access(PIN_ROOT "/flows", F_OK) == 0, "%s/flows not pinned", PIN_ROOT);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	bpf_obj_get_info_by_fd(bpf_map__fd(xdp->maps.flows4), &a, &la);
+	bpf_obj_get_info_by_fd(bpf_map__fd(tc->maps.flows4), &b, &lb);
+	CHECK(a.id && a.id == b.id, "xdp flows4 id %u, tc flows4 id %u", a.id, b.id);
+	CHECK_EQ(a.max_entries, FLOWS_MAX);
+	CHECK_EQ(a.key_size, sizeof(struct ztos_flow4_key));
+	CHECK(access(PIN_ROOT "/flows4", F_OK) == 0, "%s/flows4 not pinned", PIN_ROOT);
 }
 
 static void t_foreign_vni(void)
@@ -480,6 +521,45 @@ static void t_spoofed_vtep(void)
 	CHECK_EQ(tenant_stats(TENANT).drops, 1);
 }
 
+/*
+ * An IPv4 flow sits in flows4 alone, under the short key as bpftool shows it (built
+ * here by hand, not with ztos_flow4_key_of()), and the walk gives back k byte for byte.
+ */
+static void expect_in_flows4(const struct ztos_flow_key *k)
+{
+	struct flowtab t = flowtab();
+	struct flowtab_walk w = { 0 };
+	struct ztos_flow4_key k4 = { .vni_proto = VNI << 8 | k->proto, .addr_a = k->addr_a[0],
+				     .addr_b = k->addr_b[0], .port_a = k->port_a,
+				     .port_b = k->port_b };
+	struct ztos_flow_key back;
+	struct ztos_flow f;
+
+	CHECK_EQ(n_entries(xdp->maps.flows), 0);
+	CHECK_EQ(n_entries(xdp->maps.flows4), 1);
+	CHECK(!bpf_map_lookup_elem(bpf_map__fd(xdp->maps.flows4), &k4, &f), "not in flows4");
+	CHECK_EQ(flowtab_next(&t, &w, NULL, &back), 0);
+	CHECK(!memcmp(&back, k, sizeof(back)), "the walk's key differs from the parsed one");
+}
+
+/* An older ztos kept IPv4 flows in flows: they are dropped, and walks still end. */
+static void t_stale_ipv4_in_flows(void)
+{
+	struct flowtab t = flowtab();
+	struct ztos_flow_key k4 = key4(IPPROTO_UDP, A4, 1000, B4, 53);
+	struct ztos_flow_key k6 = key6(IPPROTO_TCP, A6, 443, B6, 40000);
+	struct ztos_flow f = { .verdict = ZTOS_VERDICT_ALLOW, .opener_is_a = 1 };
+
+	CHECK_EQ(bpf_map_update_elem(t.fd, &k4, &f, BPF_NOEXIST), 0);
+	CHECK_EQ(bpf_map_update_elem(t.fd, &k6, &f, BPF_NOEXIST), 0);
+	CHECK_EQ(flowtab_update(&t, &k4, &f, BPF_NOEXIST), 0);	/* the same flow in flows4 */
+	CHECK_EQ(n_flows(), 3);	/* the walk goes through the stale entry and ends */
+	CHECK_EQ(flowtab_drop_stale4(&t), 1);
+	CHECK_EQ(n_entries(xdp->maps.flows), 1);
+	CHECK(!bpf_map_lookup_elem(t.fd, &k6, &f), "the IPv6 flow went too");
+	CHECK_EQ(n_flows(), 2);
+}
+
 static void t_allowed_ipv4_outer(void)
 {
 	struct pkt p = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
@@ -496,6 +576,7 @@ static void t_allowed_ipv4_outer(void)
 		CHECK_EQ(f.policy_gen, 1);
 		CHECK_EQ(f.tcp_flags, 0);
 	}
+	expect_in_flows4(&k);
 	ts = tenant_stats(TENANT);
 	CHECK_EQ(ts.packets, 1);
 	CHECK_EQ(ts.bytes, inner_len(&p));
@@ -504,7 +585,7 @@ static void t_allowed_ipv4_outer(void)
 
 static void t_allowed_ipv6_outer(void)
 {
-	struct pkt p = vx6_tcp6(TCP_SYN);
+	struct pkt p = vx6_tcp6(TCP_SYN), p4;
 	struct ztos_flow_key k = key6(IPPROTO_TCP, A6, 443, B6, 40000);
 	struct ztos_flow f;
 
@@ -515,6 +596,14 @@ static void t_allowed_ipv6_outer(void)
 	expect_flow(&k, ZTOS_VERDICT_ALLOW, 1, 0, 0);
 	if (get_flow(&k, &f))
 		CHECK_EQ(f.tcp_flags, TCP_SYN);
+	/* IPv6 flows keep the whole key, in flows. */
+	CHECK_EQ(n_entries(xdp->maps.flows), 1);
+	CHECK_EQ(n_entries(xdp->maps.flows4), 0);
+	CHECK(!bpf_map_lookup_elem(bpf_map__fd(xdp->maps.flows), &k, &f), "not in flows");
+	/* With an IPv4 flow beside it, the walk user space makes crosses both tables. */
+	p4 = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
+	CHECK_EQ(run_xdp(&p4), XDP_PASS);
+	CHECK_EQ(n_flows(), 2);
 }
 
 static void vlan_case(const uint16_t *tpids, int n)
@@ -845,7 +934,7 @@ static void t_dpi_block(void)
 		return;
 	}
 	f.verdict = ZTOS_VERDICT_BLOCK;	/* what the DPI engine does on an alert */
-	bpf_map_update_elem(bpf_map__fd(xdp->maps.flows), &k, &f, BPF_EXIST);
+	put_flow(&k, &f);
 	CHECK_EQ(run_xdp(&p), XDP_DROP);
 	CHECK_EQ(run_xdp(&p), XDP_DROP);
 	COUNTERS(ZTOS_CNT_ALLOWED, 1, ZTOS_CNT_NEW_FLOWS, 1, ZTOS_DROP_BLOCKED, 2);
@@ -1145,7 +1234,7 @@ static void t_tc_block(void)
 		return;
 	}
 	f.verdict = ZTOS_VERDICT_BLOCK;
-	bpf_map_update_elem(bpf_map__fd(xdp->maps.flows), &k, &f, BPF_EXIST);
+	put_flow(&k, &f);
 	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &out, port_ifindex), TC_ACT_SHOT);
 	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_egress, &in, port_ifindex), TC_ACT_SHOT);
 	CHECK_EQ(run_xdp(&vx_in), XDP_DROP);
@@ -1389,6 +1478,7 @@ static const struct test_case cases[] = {
 	{ "policy: source prefix is the opener's", t_policy_src_prefix_opener },
 	{ "policy: inspect", t_policy_inspect },
 	{ "policy: rule order, first match wins", t_policy_rule_order },
+	{ "flows: IPv4 flows an older ztos left in flows are dropped", t_stale_ipv4_in_flows },
 	{ "flows: BLOCK from user space drops the rest, one FLOW_BLOCKED event", t_dpi_block },
 	{ "flows: reply direction counted in packets[1] of the same entry", t_reply_direction },
 	{ "flows: counters grow over repeated runs", t_counters_grow },
@@ -1439,6 +1529,7 @@ static int load(void)
 		return -errno;
 	xdp->rodata->drop_event_interval_ns = DROP_EVENT_INTERVAL_NS;
 	bpf_map__set_max_entries(xdp->maps.flows, FLOWS_MAX);
+	bpf_map__set_max_entries(xdp->maps.flows4, FLOWS_MAX);
 	err = ztos_xdp__load(xdp);
 	if (err)
 		return err;
@@ -1449,6 +1540,7 @@ static int load(void)
 	xdp_l3->rodata->l3_device = 1;
 	xdp_l3->rodata->drop_event_interval_ns = DROP_EVENT_INTERVAL_NS;
 	bpf_map__set_max_entries(xdp_l3->maps.flows, FLOWS_MAX);
+	bpf_map__set_max_entries(xdp_l3->maps.flows4, FLOWS_MAX);
 	err = ztos_xdp__load(xdp_l3);
 	if (err)
 		return err;
@@ -1458,6 +1550,7 @@ static int load(void)
 		return -errno;
 	tc->rodata->drop_event_interval_ns = DROP_EVENT_INTERVAL_NS;
 	bpf_map__set_max_entries(tc->maps.flows, FLOWS_MAX);
+	bpf_map__set_max_entries(tc->maps.flows4, FLOWS_MAX);
 	err = ztos_tc__load(tc);
 	if (err)
 		return err;

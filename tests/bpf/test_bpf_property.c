@@ -38,6 +38,7 @@
 #include "bpf/ztos_common.h"
 #include "bpf/ztos_tc.skel.h"
 #include "bpf/ztos_xdp.skel.h"
+#include "subsys/flowtab.h"
 #include "sandbox.h"
 
 #define PIN_ROOT "/sys/fs/bpf/ztos-property"
@@ -520,8 +521,9 @@ static bool is_blocked(const struct ztos_flow_key *k)
 {
 	struct ztos_flow f;
 
-	return !bpf_map_lookup_elem(bpf_map__fd(xdp->maps.flows), k, &f) &&
-	       f.verdict == ZTOS_VERDICT_BLOCK;
+	struct flowtab t = { bpf_map__fd(xdp->maps.flows), bpf_map__fd(xdp->maps.flows4) };
+
+	return !flowtab_lookup(&t, k, &f) && f.verdict == ZTOS_VERDICT_BLOCK;
 }
 
 /* ---- the maps ---- */
@@ -562,15 +564,19 @@ static struct ztos_flow_key key_of(const struct tuple *t)
 /* The flow table emptied, the blocked flows put back (each batch: never an eviction). */
 static void reset_flows(void)
 {
-	int fd = bpf_map__fd(xdp->maps.flows);
-	struct ztos_flow_key k;
+	struct flowtab t = { bpf_map__fd(xdp->maps.flows), bpf_map__fd(xdp->maps.flows4) };
 	struct ztos_flow f = { .verdict = ZTOS_VERDICT_BLOCK, .opener_is_a = 1, .policy_gen = 1 };
+	struct ztos_flow_key k;
+	__u8 raw[sizeof(k)];
 
-	while (!bpf_map_get_next_key(fd, NULL, &k))
-		bpf_map_delete_elem(fd, &k);
+	/* Both tables: flows4 (IPv4) and flows (IPv6). */
+	while (!bpf_map_get_next_key(t.fd4, NULL, raw))
+		bpf_map_delete_elem(t.fd4, raw);
+	while (!bpf_map_get_next_key(t.fd, NULL, raw))
+		bpf_map_delete_elem(t.fd, raw);
 	for (size_t i = 0; i < N_BLOCKED; i++) {
 		k = key_of(&blocked[i]);
-		bpf_map_update_elem(fd, &k, &f, BPF_ANY);
+		flowtab_update(&t, &k, &f, BPF_ANY);
 	}
 }
 
@@ -723,7 +729,9 @@ static int load(void)
 	if (!xdp || !tc)
 		return -errno;
 	bpf_map__set_max_entries(xdp->maps.flows, FLOWS_MAX);
+	bpf_map__set_max_entries(xdp->maps.flows4, FLOWS_MAX);
 	bpf_map__set_max_entries(tc->maps.flows, FLOWS_MAX);
+	bpf_map__set_max_entries(tc->maps.flows4, FLOWS_MAX);
 	err = ztos_xdp__load(xdp);
 	return err ? err : ztos_tc__load(tc);
 }
