@@ -730,14 +730,125 @@ static cJSON *ours_json(const struct ovl_kernel *k, const char *name)
 	return d && d->ifindex > 0 && ovl_owned(d) ? dev_json(d) : cJSON_CreateNull();
 }
 
+/* Bridge ports in one pass over the links: the per-tenant lists are then O(1). */
+static cJSON **bridge_ports(const struct ovl_kernel *k)
+{
+	cJSON **ports = calloc(k->n + 1, sizeof(*ports));
+
+	for (size_t i = 0; ports && i < k->n; i++) {
+		const struct ovl_dev *m = ovl_find_index(k, k->v[i].master_ifindex);
+
+		if (!m || !ovl_owned(m))
+			continue;
+		if (!ports[m - k->v])
+			ports[m - k->v] = cJSON_CreateArray();
+		cJSON_AddItemToArray(ports[m - k->v], cJSON_CreateString(k->v[i].name));
+	}
+	return ports;
+}
+
+/* The head-end replication entries on the VXLAN device vx, if it is ours. */
+static cJSON *fdb_json(const struct ovl_kernel *k, const char *vx)
+{
+	const struct ovl_dev *d = ovl_find(k, vx);
+	cJSON *fdb = cJSON_CreateArray();
+	char buf[INET6_ADDRSTRLEN];
+
+	for (size_t j = 0; d && d->ifindex > 0 && ovl_owned(d) && j < d->n_fdb; j++) {
+		cJSON *f = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(f, "mac", "00:00:00:00:00:00");
+		cJSON_AddStringToObject(f, "dst", ztos_addr_str(&d->fdb[j], buf, sizeof(buf)));
+		cJSON_AddStringToObject(f, "dev", d->name);
+		cJSON_AddItemToArray(fdb, f);
+	}
+	return fdb;
+}
+
+/* The bridge of a VNI with its ports (taken out of ports, which keeps the rest). */
+static cJSON *bridge_json(const struct ovl_kernel *k, uint32_t vni, cJSON **ports)
+{
+	char name[IF_NAMESIZE];
+	const struct ovl_dev *d;
+	cJSON *br;
+
+	snprintf(name, sizeof(name), "ztbr%u", vni);
+	br = ours_json(k, name);
+	d = ovl_find(k, name);
+	if (cJSON_IsObject(br)) {
+		cJSON *pl = ports ? ports[d - k->v] : NULL;
+
+		cJSON_AddItemToObject(br, "ports", pl ? pl : cJSON_CreateArray());
+		if (ports)
+			ports[d - k->v] = NULL;
+	}
+	return br;
+}
+
+static cJSON *l3vni_json(const struct ovl_kernel *k, const struct ztos_tenant *t)
+{
+	char name[IF_NAMESIZE];
+	cJSON *l3;
+
+	if (!t->has_vrf || !t->l3vni)
+		return cJSON_CreateNull();
+	l3 = cJSON_CreateObject();
+	cJSON_AddNumberToObject(l3, "vni", t->l3vni);
+	snprintf(name, sizeof(name), "ztvx%u", t->l3vni);
+	cJSON_AddItemToObject(l3, "vxlan", ours_json(k, name));
+	snprintf(name, sizeof(name), "ztbr%u", t->l3vni);
+	cJSON_AddItemToObject(l3, "bridge", ours_json(k, name));
+	return l3;
+}
+
+/* The tenant's VRF as the kernel has it, or as it would be where it is missing. */
+static cJSON *vrf_json(const struct ovl_kernel *k, const struct ztos_tenant *t, bool vrf_ok,
+		       const char *reason)
+{
+	char name[IF_NAMESIZE];
+	cJSON *v;
+
+	if (!t->has_vrf)
+		return cJSON_CreateNull();
+	snprintf(name, sizeof(name), "ztvrf%u", t->vrf_table);
+	v = ours_json(k, name);
+	if (!cJSON_IsObject(v)) {
+		cJSON_Delete(v);
+		v = cJSON_CreateObject();
+		cJSON_AddStringToObject(v, "name", name);
+		cJSON_AddNumberToObject(v, "table", t->vrf_table);
+		cJSON_AddNullToObject(v, "ifindex");
+	}
+	cJSON_AddBoolToObject(v, "supported", vrf_ok);
+	if (!vrf_ok)
+		cJSON_AddStringToObject(v, "reason", reason);
+	return v;
+}
+
+static cJSON *tenant_state(const struct ovl_kernel *k, const struct ztos_tenant *t, cJSON **ports,
+			   bool vrf_ok, const char *reason)
+{
+	cJSON *e = cJSON_CreateObject();
+	char name[IF_NAMESIZE];
+
+	cJSON_AddStringToObject(e, "name", t->name);
+	cJSON_AddNumberToObject(e, "vni", t->vni);
+	snprintf(name, sizeof(name), "ztvx%u", t->vni);
+	cJSON_AddItemToObject(e, "vxlan", ours_json(k, name));
+	cJSON_AddItemToObject(e, "fdb", fdb_json(k, name));
+	cJSON_AddItemToObject(e, "bridge", bridge_json(k, t->vni, ports));
+	cJSON_AddItemToObject(e, "l3vni", l3vni_json(k, t));
+	cJSON_AddItemToObject(e, "vrf", vrf_json(k, t, vrf_ok, reason));
+	return e;
+}
+
 cJSON *overlay_state(struct overlay *ov, const struct ztos_config *cfg)
 {
 	struct subsys_status st = { 0 };
-	cJSON *o, *tenants, **ports = NULL;
+	cJSON *o, *tenants, **ports;
 	struct ovl_kernel k = { 0 };
 	struct ztnl *nl = NULL;
 	struct ztos_err err = { 0 };
-	char name[IF_NAMESIZE], buf[INET6_ADDRSTRLEN];
 	const char *reason = NULL;
 	bool vrf_ok = false;
 
@@ -751,83 +862,12 @@ cJSON *overlay_state(struct overlay *ov, const struct ztos_config *cfg)
 		ztnl_close(nl);
 		return o;
 	}
-	/* Bridge ports in one pass over the links: the per-tenant lists are then O(1). */
-	ports = calloc(k.n + 1, sizeof(*ports));
-	for (size_t i = 0; ports && i < k.n; i++) {
-		const struct ovl_dev *m = ovl_find_index(&k, k.v[i].master_ifindex);
-
-		if (!m || !ovl_owned(m))
-			continue;
-		if (!ports[m - k.v])
-			ports[m - k.v] = cJSON_CreateArray();
-		cJSON_AddItemToArray(ports[m - k.v], cJSON_CreateString(k.v[i].name));
-	}
+	ports = bridge_ports(&k);
 	for (size_t i = 0; i < cfg->n_tenants; i++)
 		if (cfg->tenants[i].has_vrf)
 			vrf_ok = ovl_vrf_supported(ov->kernel, &reason);
-	for (size_t i = 0; i < cfg->n_tenants; i++) {
-		const struct ztos_tenant *t = &cfg->tenants[i];
-		cJSON *e = cJSON_CreateObject(), *br, *fdb;
-		const struct ovl_dev *d;
-
-		cJSON_AddStringToObject(e, "name", t->name);
-		cJSON_AddNumberToObject(e, "vni", t->vni);
-		snprintf(name, sizeof(name), "ztvx%u", t->vni);
-		cJSON_AddItemToObject(e, "vxlan", ours_json(&k, name));
-		fdb = cJSON_AddArrayToObject(e, "fdb");
-		d = ovl_find(&k, name);
-		for (size_t j = 0; d && d->ifindex > 0 && ovl_owned(d) && j < d->n_fdb; j++) {
-			cJSON *f = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(f, "mac", "00:00:00:00:00:00");
-			cJSON_AddStringToObject(f, "dst",
-						ztos_addr_str(&d->fdb[j], buf, sizeof(buf)));
-			cJSON_AddStringToObject(f, "dev", d->name);
-			cJSON_AddItemToArray(fdb, f);
-		}
-		snprintf(name, sizeof(name), "ztbr%u", t->vni);
-		br = ours_json(&k, name);
-		d = ovl_find(&k, name);
-		if (cJSON_IsObject(br)) {
-			cJSON *pl = ports ? ports[d - k.v] : NULL;
-
-			cJSON_AddItemToObject(br, "ports", pl ? pl : cJSON_CreateArray());
-			if (ports)
-				ports[d - k.v] = NULL;
-		}
-		cJSON_AddItemToObject(e, "bridge", br);
-		if (t->has_vrf && t->l3vni) {
-			cJSON *l3 = cJSON_AddObjectToObject(e, "l3vni");
-
-			cJSON_AddNumberToObject(l3, "vni", t->l3vni);
-			snprintf(name, sizeof(name), "ztvx%u", t->l3vni);
-			cJSON_AddItemToObject(l3, "vxlan", ours_json(&k, name));
-			snprintf(name, sizeof(name), "ztbr%u", t->l3vni);
-			cJSON_AddItemToObject(l3, "bridge", ours_json(&k, name));
-		} else {
-			cJSON_AddNullToObject(e, "l3vni");
-		}
-		if (t->has_vrf) {
-			cJSON *v;
-
-			snprintf(name, sizeof(name), "ztvrf%u", t->vrf_table);
-			v = ours_json(&k, name);
-			if (!cJSON_IsObject(v)) {
-				cJSON_Delete(v);
-				v = cJSON_CreateObject();
-				cJSON_AddStringToObject(v, "name", name);
-				cJSON_AddNumberToObject(v, "table", t->vrf_table);
-				cJSON_AddNullToObject(v, "ifindex");
-			}
-			cJSON_AddBoolToObject(v, "supported", vrf_ok);
-			if (!vrf_ok)
-				cJSON_AddStringToObject(v, "reason", reason);
-			cJSON_AddItemToObject(e, "vrf", v);
-		} else {
-			cJSON_AddNullToObject(e, "vrf");
-		}
-		cJSON_AddItemToArray(tenants, e);
-	}
+	for (size_t i = 0; i < cfg->n_tenants; i++)
+		cJSON_AddItemToArray(tenants, tenant_state(&k, &cfg->tenants[i], ports, vrf_ok, reason));
 	for (size_t i = 0; ports && i < k.n; i++)
 		cJSON_Delete(ports[i]);
 	free(ports);
