@@ -43,7 +43,8 @@ static struct {
 	uint64_t max_bytes;
 	uint32_t keep;
 	int syslog_fd;
-	uint64_t syslog_drops;	/* events syslog did not take (its queue stayed full) */
+	uint64_t syslog_drops;	/* events syslog did not take */
+	bool syslog_stalled;	/* its queue stayed full: no wait until it takes one */
 	char hostname[256];
 	struct {
 		char name[24];
@@ -238,21 +239,24 @@ void eventlog_close(void)
 
 /*
  * A datagram to the syslog socket. A full queue (the daemon is slow to read; Linux queues
- * only net.unix.max_dgram_qlen, 10 by default) gets a short wait rather than losing the
- * line to a burst; the bound keeps a stalled daemon from stalling every emitter.
+ * only net.unix.max_dgram_qlen, 10 by default) gets one short wait rather than losing the
+ * line to a burst. A daemon that stays stalled gets no more waits until it takes a line
+ * again: the events are still in the file and the ring, and every emitter goes on.
  */
 static int syslog_write(const char *msg, int n)
 {
 	struct pollfd p = { .fd = elog.syslog_fd, .events = POLLOUT };
 
-	for (int tries = 0; tries < 2; tries++) {
-		if (send(elog.syslog_fd, msg, n, MSG_DONTWAIT) >= 0)
-			return 0;
-		if (errno != EAGAIN || poll(&p, 1, SYSLOG_WAIT_MS) <= 0)
-			break;
+	if (send(elog.syslog_fd, msg, n, MSG_DONTWAIT) >= 0) {
+		elog.syslog_stalled = false;
+		return 0;
 	}
-	if (!errno)
-		errno = EAGAIN;
+	if (errno != EAGAIN || elog.syslog_stalled)
+		return -1;
+	if (poll(&p, 1, SYSLOG_WAIT_MS) > 0 && send(elog.syslog_fd, msg, n, MSG_DONTWAIT) >= 0)
+		return 0;
+	elog.syslog_stalled = true;
+	errno = EAGAIN;
 	return -1;
 }
 
