@@ -128,7 +128,7 @@ check "green's TC programs and its VNI in the maps" green_in_kernel
 bpftool map freeze pinned "$BPFFS/vteps"
 CHANGE='{"tenants": [{"name": "green", "vteps": ["192.0.2.2", "192.0.2.3", "192.0.2.9"]}]}'
 refused "the vteps map refuses writes" 422 \
-	"datapath: tenant (green|blue): allow VTEP 192\.0\.2\.[0-9]+ \(write the vteps map\): Operation not permitted"
+	"datapath: tenant (green|blue): allow VTEP 192\.0\.2\.[0-9]+ in VNI [0-9]+ \(write the vteps map\): Operation not permitted"
 echo "# rollback_checks_passed=$REFUSALS"
 
 # Killed while applying a large file (the agent kills itself, SIGKILL, between two
