@@ -198,8 +198,9 @@ extract_vmlinux() {
 		tool=${magic##*:}
 		command -v "$tool" >/dev/null || continue
 		for off in $(LC_ALL=C grep -abo "${magic%:*}" "$kernel" 2>/dev/null | head -n 3 | cut -d: -f1); do
-			# The payload has trailing data after it: the decompressor complains, the ELF is whole.
-			tail -c +$((off + 1)) "$kernel" | "$tool" -dc >"$out.tmp" 2>/dev/null || true
+			# The payload has trailing data after it: the decompressor complains and stops
+			# reading (tail's broken pipe is expected: not said), the ELF is whole.
+			tail -c +$((off + 1)) "$kernel" 2>/dev/null | "$tool" -dc >"$out.tmp" 2>/dev/null || true
 			if [ "$(head -c 4 "$out.tmp" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
 				mv "$out.tmp" "$out"
 				find "$cache" -maxdepth 1 -name "vmlinux-$kver-*" ! -name "${out##*/}" -delete
