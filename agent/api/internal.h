@@ -61,7 +61,7 @@ void api_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_cont
 void api_guard_headers_in(struct MHD_Connection *conn);
 
 /* The waker of suspended event-stream followers (monitoring.c). */
-int api_followers_start(void);
+int api_followers_start(unsigned int max);
 void api_followers_stop(void);
 
 void api_status(struct api_request *req, struct api_response *resp);

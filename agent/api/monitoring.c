@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The event log (query and Server-Sent Events) and metrics (JSON and Prometheus). */
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ struct follower {
 	char *pending;		/* a frame not yet handed to MHD in full */
 	size_t off, len;
 	int64_t last_write_us;
+	int fd;			/* the connection's socket, -1 if MHD did not say */
 	struct follower *next;	/* on the suspended list */
 	bool suspended;
 };
@@ -38,6 +40,8 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t gone;	/* signalled when a follower's stream is freed */
 	unsigned int active;
+	unsigned int max;	/* agent.api.max_followers */
+	uint64_t refused;	/* streams refused at the cap */
 	struct follower *suspended;
 	bool stopping;
 	bool running;
@@ -69,9 +73,12 @@ static void *waker(void *arg)
 	}
 }
 
-int api_followers_start(void)
+int api_followers_start(unsigned int max)
 {
-	int err = pthread_create(&followers.waker, NULL, waker, NULL);
+	int err;
+
+	followers.max = max;
+	err = pthread_create(&followers.waker, NULL, waker, NULL);
 
 	followers.running = !err;
 	return -err;
@@ -180,6 +187,22 @@ static ssize_t copy_out(struct follower *f, const char *src, size_t len, char *b
 	return n;
 }
 
+/*
+ * A client that closed its end: MHD does not read while it sends a response, so it
+ * would notice only when a keepalive cannot be written (15 s and more), while the
+ * stream counts against max_followers. Asked each time the stream is about to sleep
+ * (an event, or the waker's second); a client that only shut down its sending side
+ * counts as gone too: an event-stream client has nothing to send.
+ */
+static bool peer_gone(const struct follower *f)
+{
+	struct pollfd p = { .fd = f->fd, .events = POLLRDHUP };
+
+	if (f->fd < 0 || poll(&p, 1, 0) <= 0)
+		return false;
+	return p.revents & (POLLRDHUP | POLLHUP | POLLERR);
+}
+
 /* Returns 0 after suspending the connection; the waker resumes it. */
 static ssize_t suspend(struct follower *f)
 {
@@ -214,6 +237,8 @@ static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (eventlog_now_us() - f->last_write_us >= KEEPALIVE_US)
 		return copy_out(f, keepalive, sizeof(keepalive) - 1, buf, max);
+	if (peer_gone(f))
+		return MHD_CONTENT_READER_END_WITH_ERROR;
 	return suspend(f);
 }
 
@@ -235,26 +260,63 @@ static void follow_free(void *cls)
 	free(f);
 }
 
+static int connection_fd(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	return ci ? ci->connect_fd : -1;
+}
+
+/*
+ * Count a new follower in, unless max_followers are open: every follower holds a
+ * connection, and the connections left must serve requests. Refused: 503, and false.
+ */
+static bool follower_admit(struct api_response *resp)
+{
+	unsigned int open, max;
+	bool admit;
+
+	pthread_mutex_lock(&followers.lock);
+	open = followers.active;
+	max = followers.max;
+	admit = open < max;
+	if (admit)
+		followers.active++;
+	else
+		followers.refused++;
+	pthread_mutex_unlock(&followers.lock);
+	if (!admit)
+		api_error(resp, 503, "unavailable",
+			  "%u event streams are open, as many as agent.api.max_followers (%u) "
+			  "allows: close one, or raise agent.api.max_followers", open, max);
+	return admit;
+}
+
 /* backlog: ?since= was given (since_us, limit); the stream starts with those events. */
 static void follow(struct api_request *req, struct api_response *resp, bool backlog,
 		   int64_t since_us, unsigned int limit, const char *type)
 {
-	struct follower *f = calloc(1, sizeof(*f));
+	struct follower *f;
 
+	if (!follower_admit(resp))
+		return;
+	f = calloc(1, sizeof(*f));
 	if (!f) {
+		pthread_mutex_lock(&followers.lock);
+		followers.active--;
+		pthread_mutex_unlock(&followers.lock);
 		api_error(resp, 500, "internal", "out of memory");
 		return;
 	}
 	f->conn = req->conn;
+	f->fd = connection_fd(req->conn);
 	f->backlog_end = eventlog_head();
 	f->seq = backlog ? eventlog_backlog(since_us, type, limit) : f->backlog_end;
 	f->last_write_us = eventlog_now_us();
 	if (type)
 		snprintf(f->type_match, sizeof(f->type_match), "\"event_type\":\"%s\"", type);
-	/* follow_free, called when MHD lets the stream go, counts it out */
-	pthread_mutex_lock(&followers.lock);
-	followers.active++;
-	pthread_mutex_unlock(&followers.lock);
+	/* counted in by follower_admit; counted out by follow_free when MHD lets it go */
 	resp->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, follow_read, f,
 						      follow_free);
 	if (!resp->raw) {
@@ -300,13 +362,18 @@ static cJSON *api_metrics(struct agent *a)
 {
 	cJSON *list = metrics_collect(a), *f;
 	unsigned int n;
+	uint64_t refused;
 
 	pthread_mutex_lock(&followers.lock);
 	n = followers.active;
+	refused = followers.refused;
 	pthread_mutex_unlock(&followers.lock);
 	f = metrics_family(list, "ztos_api_event_followers", "gauge",
 			   "Event streams (?follow=1) open now.");
 	metrics_sample(f, n, NULL, NULL);
+	f = metrics_family(list, "ztos_api_event_followers_refused_total", "counter",
+			   "Event streams refused: agent.api.max_followers were open.");
+	metrics_sample(f, (double)refused, NULL, NULL);
 	return list;
 }
 

@@ -703,7 +703,7 @@ int api_start(struct agent *a, struct api **out)
 		return -ENOMEM;
 	api->agent = a;
 	api->tcp_l = (struct listener){ .api = api, .tcp = true };
-	err = api_followers_start();
+	err = api_followers_start(cfg->api.max_followers);
 	if (!err) {
 		err = api_guard_start(cfg->api.header_timeout_s);
 		if (err)

@@ -27,6 +27,9 @@
 #define ZTOS_DPI_BATCH_MAX 4096u		/* dpi.batch_size */
 #define ZTOS_DPI_BATCH_DEFAULT 256u
 #define ZTOS_DPI_BATCH_TIMEOUT_DEFAULT 200u	/* dpi.batch_timeout_us */
+/* agent.api.max_followers: at most the unix socket's connections (agent/api/server.c) */
+#define API_MAX_FOLLOWERS_DEFAULT 128u
+#define API_MAX_FOLLOWERS_LIMIT 256u
 
 struct ztos_addr {
 	int family;		/* AF_INET or AF_INET6 */
@@ -204,6 +207,7 @@ struct ztos_config {
 		char *token_file;
 		char *tls_cert, *tls_key;	/* both or neither */
 		uint32_t header_timeout_s;	/* a TCP client sends its headers within this */
+		uint32_t max_followers;	/* event streams (?follow=1) open at once */
 	} api;
 	char *state_dir;
 	char *bpffs;

@@ -272,6 +272,7 @@ static void diff_agent(struct dctx *d, const struct ztos_config *x, const struct
 	d_str(&api, "tls.cert", x->api.tls_cert, y->api.tls_cert);
 	d_str(&api, "tls.key", x->api.tls_key, y->api.tls_key);
 	d_u64(&api, "header_timeout", x->api.header_timeout_s, y->api.header_timeout_s);
+	d_u64(&api, "max_followers", x->api.max_followers, y->api.max_followers);
 	add_if_changed(d, &api, "agent.api");
 	d_str(&top, "state_dir", x->state_dir, y->state_dir);
 	d_str(&top, "bpffs", x->bpffs, y->bpffs);

@@ -135,12 +135,24 @@ static int a_header_timeout(struct bctx *c, const struct cfg_node *v, void *obj)
 	return err;
 }
 
+/* Each follower holds a connection: the cap leaves the rest of them to requests. */
+static int a_max_followers(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	uint64_t x;
+	int err = get_uint(c, v, 1, API_MAX_FOLLOWERS_LIMIT, "max_followers", &x);
+
+	if (!err)
+		((struct ztos_config *)obj)->api.max_followers = (uint32_t)x;
+	return err;
+}
+
 static const struct field api_fields[] = {
 	{ "listen", a_listen, NULL },
 	{ "socket", a_socket, NULL },
 	{ "token_file", a_token_file, NULL },
 	{ "tls", a_tls, NULL },
 	{ "header_timeout", a_header_timeout, NULL },
+	{ "max_followers", a_max_followers, NULL },
 	{ 0 },
 };
 
@@ -300,6 +312,7 @@ static int agent_defaults(struct ztos_config *cfg)
 	cfg->log.max_bytes = 64u << 20;
 	cfg->log.keep = 5;
 	cfg->api.header_timeout_s = 10;
+	cfg->api.max_followers = API_MAX_FOLLOWERS_DEFAULT;
 	cfg->wireguard_go = strdup("/usr/bin/wireguard-go");
 	if (!cfg->api.listen || !cfg->api.socket || !cfg->api.token_file || !cfg->state_dir ||
 	    !cfg->bpffs || !cfg->log.file || !cfg->log.level || !cfg->wireguard_go ||

@@ -509,6 +509,12 @@ static void test_agent_tls(void **state)
 	yaml_fails(V1 "agent: {api: {header_timeout: 121}}\n", "", "agent.api.header_timeout");
 	cfg = yaml_ok(V1 "agent: {api: {header_timeout: 2}}\n");
 	assert_int_equal(cfg->api.header_timeout_s, 2);
+	assert_int_equal(cfg->api.max_followers, 128);
+	cfg_free(cfg);
+	yaml_fails(V1 "agent: {api: {max_followers: 0}}\n", "", "agent.api.max_followers");
+	yaml_fails(V1 "agent: {api: {max_followers: 257}}\n", "", "agent.api.max_followers");
+	cfg = yaml_ok(V1 "agent: {api: {max_followers: 2}}\n");
+	assert_int_equal(cfg->api.max_followers, 2);
 	cfg_free(cfg);
 }
 
