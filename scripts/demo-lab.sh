@@ -216,9 +216,14 @@ demo_started() {
 
 demo_alive() { kill -0 "$(cat "$(demo_dir "$1")/pid" 2>/dev/null)" 2>/dev/null; }
 
-# demo_wait SECONDS CMD...: poll CMD every 0.2 s until it succeeds; false after SECONDS
+# demo_started_or_gone HOST: the agent answers, or it has exited (no use waiting on it)
+demo_started_or_gone() { demo_started "$1" || ! demo_alive "$1"; }
+
+# demo_wait SECONDS CMD...: poll CMD every 0.2 s until it succeeds; false after SECONDS,
+# four times as many in the VM: its CPUs are emulated (TCG), and a busy host makes them
+# slower still. The bounds are for a hang, not for a slow machine.
 demo_wait() {
-	local deadline=$((SECONDS + $1))
+	local deadline=$((SECONDS + $1 * (DEMO_VM == 1 ? 4 : 1)))
 	shift
 	until "$@" >/dev/null 2>&1; do
 		[ "$SECONDS" -lt "$deadline" ] || return 1

@@ -106,7 +106,9 @@ for i in 1 2 3; do
 done
 for i in 1 2 3; do demo_start "$i"; done
 for i in 1 2 3; do
-	demo_wait 60 demo_started "$i" || fail "ztosd on host $i did not come up" "$(demo_dir "$i")/ztosd.log"
+	demo_wait 60 demo_started_or_gone "$i" && demo_started "$i" ||
+		fail "ztosd on host $i did not come up ($(demo_alive "$i" && echo "still starting" ||
+			echo "it exited"))" "$(demo_dir "$i")/ztosd.log"
 done
 step "ztosd runs on every host (configs and logs: $DEMO_RUN/h*/)"
 if [ "$DEMO_VM" = 1 ]; then

@@ -43,10 +43,11 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execv(sys.argv[1], sys.argv[1:])' "$TOP/scripts/demo-vm.sh" --port "$PORT" --for 1800 \
 	>"$WORK/demo.out" 2>&1 &
 DEMO_PID=$!
-demo_ready() { test -e "$RUN/ready" || { kill -0 "$DEMO_PID" && false; }; }
+# ready, or the demo has ended (it failed: no use waiting on)
+demo_ready() { test -e "$RUN/ready" || ! kill -0 "$DEMO_PID" 2>/dev/null; }
 start=$SECONDS
 # under TCG: the boot, three agents and their FRR, EVPN, on a shared 2-core machine
-wait_until 780 demo_ready
+wait_until 1200 demo_ready
 if [ -e "$RUN/ready" ]; then
 	ok "the demo comes up in the VM ($((SECONDS - start)) s): three hosts, EVPN learned, the dashboard"
 else
