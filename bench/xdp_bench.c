@@ -25,6 +25,7 @@
 #include "bpf/ztos_xdp.skel.h"
 #include "xdp_pass.skel.h"
 #include "xdp_newflow.skel.h"
+#include "xdp_cold.skel.h"
 #include "bench/bpf_count.h"
 #include "tests/bpf/pkt.h"
 
@@ -382,6 +383,59 @@ out:
 	return err;
 }
 
+/* An xdp_cold instance over a table of n slots (a power of two), warm or random. */
+static struct xdp_cold *cold_instance(__u32 n, bool random_index)
+{
+	struct xdp_cold *c = xdp_cold__open();
+
+	if (!c)
+		return NULL;
+	c->rodata->random_index = random_index;
+	c->rodata->mask = n - 1;
+	if (bpf_map__set_max_entries(c->maps.area, n) || xdp_cold__load(c)) {
+		xdp_cold__destroy(c);
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * The floor: one access to a random slot of a table the flow table's size, less the
+ * same access to one slot, in ns (*ns). Slots as many as the flow table's entries
+ * (rounded down to a power of two), of 128 bytes.
+ */
+static int cold_access(const struct pkt *p, __u32 *ns)
+{
+	struct subject warm = { "cold_access_warm", -1, XDP_PASS, { 0 }, 0 };
+	struct subject cold = { "cold_access_random", -1, XDP_PASS, { 0 }, 0 };
+	struct xdp_cold *w, *c;
+	__u32 n = 1;
+	int err = -1;
+
+	while (n * 2 <= flows_max)
+		n *= 2;
+	w = cold_instance(n, false);
+	c = cold_instance(n, true);
+	if (!w || !c)
+		goto out;
+	warm.fd = bpf_program__fd(w->progs.xdp_cold);
+	cold.fd = bpf_program__fd(c->progs.xdp_cold);
+	for (unsigned int r = 0; r < rounds; r++)
+		if (run(&warm, p, r) || run(&cold, p, r))
+			goto out;
+	summarize(&warm);
+	summarize(&cold);
+	printf("# cold access: a table of %u slots of 128 bytes (%u MiB)\n", n, n / 8192);
+	*ns = cold.median > warm.median ? cold.median - warm.median : 0;
+	err = 0;
+out:
+	if (err)
+		fprintf(stderr, "xdp_bench: the cold-access measurement failed\n");
+	xdp_cold__destroy(w);
+	xdp_cold__destroy(c);
+	return err;
+}
+
 /*
  * The machine-independent figures of one path: bench/bpf_count.c runs prog on copies
  * of obj's maps as they are now, COUNT_RUNS times; bump_off (non-zero) adds one to the
@@ -457,7 +511,7 @@ int main(int argc, char **argv)
 	struct ztos_xdp *foreign, *known, *inspect;
 	struct bpf_object *udp, *all;
 	struct xdp_pass *pass;
-	__u32 fresh = 0, full = 0;
+	__u32 fresh = 0, full = 0, cold = 0;
 	struct pkt p = { 0 };
 	int opt;
 
@@ -526,7 +580,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xdp_bench: the counters say another path was measured\n");
 		return 1;
 	}
-	if (new_flow(&p, s[PASS].fd, s[PASS].median, &fresh, &full))
+	if (new_flow(&p, s[PASS].fd, s[PASS].median, &fresh, &full) || cold_access(&p, &cold))
 		return 1;
 	if (count_path("xdp_foreign_vni_drop", foreign->obj, foreign->progs.ztos_xdp_ingress, &p,
 		       0, XDP_DROP) ||
@@ -548,6 +602,9 @@ int main(int argc, char **argv)
 	printf("xdp_new_flow_ns %u\n", fresh);
 	printf("xdp_new_flow_full_table_ns %u\n", full);
 	printf("xdp_inspect_ns %u\n", s[INSPECT].median);
+	printf("xdp_cold_access_ns %u\n", cold);
+	if (cold)
+		printf("new_flow_in_cold_accesses %.1f\n", (double)fresh / cold);
 	printf("xdpfilter_udp_ns %u\n", s[FILTER_UDP].median);
 	printf("xdpfilter_all_ns %u\n", s[FILTER_ALL].median);
 	/* The goals: known flow at or below xdp-filter all, in ns of the same run. */
