@@ -56,17 +56,41 @@ out:
 	return r;
 }
 
+/*
+ * Most literals are the one content of one rule: their rule is read from one word per
+ * literal, not from the literal's record, its rule list and the rule's flags.
+ */
+static int one_rule_lits(struct dpi_db *db, char *err, size_t err_len)
+{
+	const struct dpi_core_db *d = &db->core.db;
+
+	db->lit_one = calloc(d->n_lits, sizeof(*db->lit_one));
+	if (!db->lit_one) {
+		snprintf(err, err_len, "out of memory for %u literals' rules", d->n_lits);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < d->n_lits; i++) {
+		uint32_t rule = d->lit_rules[d->lits[i].rules];
+
+		if (d->lits[i].n_rules == 1 && db->hot[rule].single)
+			db->lit_one[i] = rule + 1;
+	}
+	return 0;
+}
+
 static int hs_db_init(struct dpi_db *db, char *err, size_t err_len)
 {
 	if (!db->core.db.n_lits)
 		return 0;
-	return compile_lits(db, &db->lit_block, err, err_len);
+	return one_rule_lits(db, err, err_len) ?: compile_lits(db, &db->lit_block, err, err_len);
 }
 
 static void hs_db_free(struct dpi_db *db)
 {
 	hs_free_database(db->lit_block);
 	db->lit_block = NULL;
+	free(db->lit_one);
+	db->lit_one = NULL;
 }
 
 /* A run of short flowless packets, scanned as one buffer (HS_GROUP_*). */
@@ -148,34 +172,52 @@ static uint32_t single_x(const struct dpi_db *d, uint32_t rule, uint32_t end, ui
 	return ctx + end;
 }
 
+/* The rule fires at x (buffer bytes; at most ctx: in the tail, not this packet's). */
+static void hit(struct dpi_scanner *s, uint32_t rule, uint32_t pkt, uint32_t x, uint32_t ctx,
+		uint32_t *nh)
+{
+	if (x <= ctx)
+		return;
+	if (*nh == DPI_HIT_CAP) {
+		s->st.overflow++;
+		return;
+	}
+	s->hits[(*nh)++] = (struct dpi_core_hit){ .rule = rule, .pkt = pkt, .offset = x - ctx };
+}
+
 /* Confirm the rules of the literals seen; report those that fire. */
 static void confirm(struct dpi_scanner *s, const struct dpi_pkt *p, uint32_t pkt,
 		    const uint8_t *b, uint32_t blen, uint32_t ctx, uint64_t base)
 {
 	const struct dpi_core_db *db = &s->db->core.db;
+	const uint32_t *one = s->db->lit_one;
 	uint32_t nh = 0;
 
 	for (uint32_t c = 0; c < s->n_cand; c++) {
-		const struct dpi_core_lit *l = &db->lits[s->cand[c]];
+		uint32_t id = s->cand[c], end = s->lit_end[id];
+		const struct dpi_core_lit *l;
 
+		/* A rule of several literals is confirmed once (conf_gen). */
+		if (one[id]) {
+			uint32_t rule = one[id] - 1;
+
+			if (s->conf_gen[rule] != s->gen) {
+				s->conf_gen[rule] = s->gen;
+				hit(s, rule, pkt, end & LIT_IN_TAIL ? ctx : ctx + end, ctx, &nh);
+			}
+			continue;
+		}
+		l = &db->lits[id];
 		for (uint32_t k = 0; k < l->n_rules; k++) {
 			uint32_t rule = db->lit_rules[l->rules + k], x;
 
-			/* A rule of several literals is confirmed once. */
 			if (s->conf_gen[rule] == s->gen)
 				continue;
 			s->conf_gen[rule] = s->gen;
-			x = single_x(s->db, rule, s->lit_end[s->cand[c]], ctx);
+			x = single_x(s->db, rule, end, ctx);
 			if (!x)
 				x = dpi_core_rule_x(db, rule, b, blen, base, s->bits, 1);
-			if (x <= ctx)
-				continue;
-			if (nh == DPI_HIT_CAP) {
-				s->st.overflow++;
-				continue;
-			}
-			s->hits[nh++] = (struct dpi_core_hit){ .rule = rule, .pkt = pkt,
-							       .offset = x - ctx };
+			hit(s, rule, pkt, x, ctx, &nh);
 		}
 	}
 	dpi_emit_hits(s, p, pkt, s->hits, nh, b, blen);
