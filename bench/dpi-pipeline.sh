@@ -129,7 +129,6 @@ for _ in 1 2; do
 done
 mfail1=$(mfail)
 "${Z[@]}" status --json | jq -c '.subsystems.dpi | {engine, packets, batches, losses, engine_stats}' >&2
-"${Z[@]}" status --json | jq -c '.subsystems.datapath | {dpi_link, dpi_link_napi}' >&2
 config noop
 kill -HUP "$AGENT_PID"
 sleep 1

@@ -5,15 +5,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <linux/genetlink.h>
 #include <linux/rtnetlink.h>
-#include <netlink/genl/genl.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 
@@ -160,113 +157,6 @@ int dpi_link_remove(void)
 		return 0;
 	ret = owned(nl, DPI_LINK_TX, NULL, 0) == 1 &&
 	      !ztnl_talk(nl, ztnl_link_msg(RTM_DELLINK, 0, 0, DPI_LINK_TX), NULL, NULL, NULL, 0);
-	ztnl_close(nl);
-	return ret;
-}
-
-/*
- * The kernel's "netdev" generic netlink family (include/uapi/linux/netdev.h, Linux 6.17
- * and later for the threaded attribute); Debian 12's headers predate it, so the numbers
- * the kernel fixed are spelled here.
- */
-#define NETDEV_GENL_NAME "netdev"
-#define NETDEV_GENL_VERSION 1
-#define NETDEV_CMD_NAPI_GET 11
-#define NETDEV_CMD_NAPI_SET 14
-#define NETDEV_A_NAPI_IFINDEX 1
-#define NETDEV_A_NAPI_ID 2
-#define NETDEV_A_NAPI_PID 4
-#define NETDEV_A_NAPI_THREADED 8
-#define NAPI_MAX 64		/* a veth has one NAPI instance per receive queue */
-
-struct napis {
-	uint32_t id[NAPI_MAX];
-	int pid[NAPI_MAX];	/* its kernel thread, 0: none */
-	unsigned int n;
-};
-
-static int napi_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct nlattr *tb[NETDEV_A_NAPI_THREADED + 1];
-	struct napis *n = arg;
-
-	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, NETDEV_A_NAPI_THREADED, NULL) ||
-	    !tb[NETDEV_A_NAPI_ID] || n->n == NAPI_MAX)
-		return 0;
-	n->pid[n->n] = tb[NETDEV_A_NAPI_PID] ? (int)nla_get_u32(tb[NETDEV_A_NAPI_PID]) : 0;
-	n->id[n->n++] = nla_get_u32(tb[NETDEV_A_NAPI_ID]);
-	return 0;
-}
-
-static int napi_fail(struct ztos_err *e, int err, const char *extack, const char *what)
-{
-	ztos_errmsg(e, err, "DPI link: %s %s: %s", what, DPI_LINK_RX, strerror(-err));
-	ztos_err_extack(e, extack);
-	return err;
-}
-
-static int napi_list(struct ztnl *nl, int family, int ifindex, struct napis *out,
-		     struct ztos_err *e)
-{
-	struct nl_msg *msg = ztnl_genl_msg(family, NETDEV_CMD_NAPI_GET, NETDEV_GENL_VERSION, 0);
-	char extack[ZTOS_ERR_EXTACK] = "";
-	int err;
-
-	if (!msg || nla_put_u32(msg, NETDEV_A_NAPI_IFINDEX, (uint32_t)ifindex)) {
-		ztnl_msg_free(msg);
-		return napi_fail(e, -ENOMEM, NULL, "list the NAPI instances of");
-	}
-	err = ztnl_dump(nl, msg, napi_cb, out, extack, sizeof(extack));
-	if (err)
-		return napi_fail(e, err, extack, "list the NAPI instances of");
-	if (!out->n)
-		return ztos_errmsg(e, -ENOENT, "DPI link: %s has no NAPI instance (its XDP "
-				   "program runs in generic mode)", DPI_LINK_RX);
-	return 0;
-}
-
-static int napi_thread(struct ztnl *nl, int family, uint32_t id, struct ztos_err *e)
-{
-	struct nl_msg *msg = ztnl_genl_msg(family, NETDEV_CMD_NAPI_SET, NETDEV_GENL_VERSION, 0);
-	char extack[ZTOS_ERR_EXTACK] = "";
-	int err;
-
-	if (!msg || nla_put_u32(msg, NETDEV_A_NAPI_ID, id) ||
-	    nla_put_u32(msg, NETDEV_A_NAPI_THREADED, 1)) {
-		ztnl_msg_free(msg);
-		return napi_fail(e, -ENOMEM, NULL, "make threaded the NAPI of");
-	}
-	err = ztnl_talk(nl, msg, NULL, NULL, extack, sizeof(extack));
-	return err ? napi_fail(e, err, extack, "make threaded (netdev napi-set) the NAPI of") : 0;
-}
-
-int dpi_link_threaded(int *pid, struct ztos_err *e)
-{
-	struct napis n = { .n = 0 };
-	struct ztnl *nl;
-	int ret = ztnl_open(NETLINK_GENERIC, &nl), family, ifindex;
-
-	if (ret)
-		return napi_fail(e, ret, NULL, "open a generic netlink socket for");
-	family = ztnl_genl_family(nl, NETDEV_GENL_NAME);
-	ifindex = ztnl_ifindex(nl, DPI_LINK_RX);
-	if (family < 0)
-		ret = napi_fail(e, family == -ENOENT ? -EOPNOTSUPP : family, NULL,
-				"the kernel has no netdev netlink family for");
-	else if (ifindex < 0)
-		ret = napi_fail(e, ifindex, NULL, "look up");
-	else
-		ret = napi_list(nl, family, ifindex, &n, e);
-	for (unsigned int i = 0; !ret && i < n.n; i++)
-		ret = napi_thread(nl, family, n.id[i], e);
-	if (!ret) {	/* read back: the thread is what the kernel says there is */
-		n.n = 0;
-		ret = napi_list(nl, family, ifindex, &n, e);
-	}
-	if (!ret && !n.pid[0])
-		ret = ztos_errmsg(e, -ENOTSUP, "DPI link: %s's NAPI has no thread after "
-				  "napi-set threaded", DPI_LINK_RX);
-	*pid = ret ? 0 : n.pid[0];
 	ztnl_close(nl);
 	return ret;
 }

@@ -15,13 +15,6 @@
 
 /* Create the pair (marked as ztos's by its alias) unless it is there; both up. */
 int dpi_link_ensure(struct ztos_err *e);
-/*
- * Give ztos-dpi1's NAPI instances (there once XDP runs on it natively) a kernel thread
- * each: the mirror's copy then takes XDP and the AF_XDP copy into a thread the scheduler
- * may run on another CPU than the sender's softirq. *pid: the first one's thread.
- * -EOPNOTSUPP on a kernel without the netdev family.
- */
-int dpi_link_threaded(int *pid, struct ztos_err *e);
 /* Delete the pair if it is ztos's. Returns 1 when it deleted it. */
 int dpi_link_remove(void);
 

@@ -54,8 +54,6 @@ struct datapath {
 	struct ztos_tc *tc;
 	struct ztos_dpi *dpi;
 	bool dpi_link;			/* the DPI link is up and the mirror points at it */
-	int dpi_napi;			/* 1: ztos-dpi1's NAPI threaded, else the -errno why not */
-	int dpi_napi_pid;		/* its kernel thread */
 	struct ring_buffer *rb;
 	const struct ztos_config *cfg_for_events;	/* set only during datapath_poll */
 	char bpffs[PATH_MAX];
@@ -814,22 +812,6 @@ static bool dpi_wanted(const struct ztos_config *cfg)
 }
 
 /*
- * The copies' XDP and AF_XDP copy in a kernel thread rather than in the sending CPU's
- * softirq (bench/results/dpi.md, inspect path). Without it the mirror still works, at
- * the sender's cost: said once in the log and in status, not a failure.
- */
-static void dpi_napi_thread(struct datapath *dp)
-{
-	struct ztos_err e = { 0 };
-	int was = dp->dpi_napi;
-
-	dp->dpi_napi = dpi_link_threaded(&dp->dpi_napi_pid, &e) ? e.code : 1;
-	if (dp->dpi_napi != 1 && dp->dpi_napi != was)
-		log_print(LOG_LEVEL_WARN, "%s; the mirror's copies are delivered in the sender's softirq",
-			  e.msg);
-}
-
-/*
  * With DPI on: the veth pair, ztos_dpi on its far end, and the mirror of "inspect"
  * flows pointed at its near end. With DPI off: the mirror points nowhere, and the
  * pair goes once the map says so.
@@ -847,7 +829,6 @@ static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, struct 
 					 DPI_LINK_RX, ZTOS_XDP_AUTO, &generic, e);
 		if (ret)
 			return ret;
-		dpi_napi_thread(dp);
 		ifindex = if_nametoindex(DPI_LINK_TX);
 	}
 	if (bpf_map_update_elem(fd, &zero, &ifindex, BPF_ANY))
@@ -1524,13 +1505,8 @@ static void status_of(struct datapath *dp, struct subsys_status *st)
 		cJSON_AddBoolToObject(o, "l3_device", dp->xdp->rodata->l3_device);
 	}
 	cJSON_AddNumberToObject(o, "flows_aged", (double)dp->aged);
-	if (dp->dpi_link) {
+	if (dp->dpi_link)
 		cJSON_AddStringToObject(o, "dpi_link", DPI_LINK_TX " -> " DPI_LINK_RX);
-		cJSON_AddStringToObject(o, "dpi_link_napi", dp->dpi_napi == 1 ? "threaded" :
-					strerror(-dp->dpi_napi));
-		if (dp->dpi_napi == 1)
-			cJSON_AddNumberToObject(o, "dpi_link_napi_pid", dp->dpi_napi_pid);
-	}
 	if (dp->n_missing) {
 		cJSON *m = cJSON_AddArrayToObject(o, "interfaces_missing");
 

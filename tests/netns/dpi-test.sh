@@ -105,13 +105,6 @@ check "status: the engine says why it was chosen" test -n "$(jq -r '.subsystems.
 expect_eq "status: 2 rules loaded, none skipped" "2 0" \
 	"$(jq -r '.subsystems.dpi.rules | "\(.loaded) \(.skipped)"' <<<"$st")"
 expect_eq "status: AF_XDP on ztos-dpi1" ztos-dpi1 "$(jq -r .subsystems.dpi.interface <<<"$st")"
-# The copies' XDP and AF_XDP copy run in ztos-dpi1's NAPI thread, not in the sender's
-# softirq: the kernel's thread of that name, whose pid the netdev family gave the agent.
-napi_pid=$(jq -r '.subsystems.datapath.dpi_link_napi_pid // 0' <<<"$st")
-expect_eq "status: ztos-dpi1's NAPI is threaded" threaded \
-	"$(jq -r .subsystems.datapath.dpi_link_napi <<<"$st")"
-check "kernel: ztos-dpi1's NAPI thread is there (pid $napi_pid)" bash -c \
-	"[[ \$(cat /proc/$napi_pid/comm) == napi/ztos-dpi1-* ]]"
 check "the AF_XDP socket is in the xsks map" bash -c \
 	"bpftool -j map dump pinned '$BPFFS/xsks' | jq -e 'length >= 1' >/dev/null"
 lab_http_server "$WORK/server.log"	# not under check: its $(...) subshell would lose the pid
