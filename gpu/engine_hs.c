@@ -56,9 +56,14 @@ out:
 	return r;
 }
 
+/* In lit_one: every rule of the literal is one content (hot.single), more than one. */
+#define LIT_ALL_SINGLE 0x80000000u
+
 /*
  * Most literals are the one content of one rule: their rule is read from one word per
- * literal, not from the literal's record, its rule list and the rule's flags.
+ * literal, not from the literal's record, its rule list and the rule's flags. A literal
+ * several such rules share (short, common words: the ones that hit most) is marked so
+ * that its rules' flags are not read either.
  */
 static int one_rule_lits(struct dpi_db *db, char *err, size_t err_len)
 {
@@ -70,10 +75,13 @@ static int one_rule_lits(struct dpi_db *db, char *err, size_t err_len)
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < d->n_lits; i++) {
-		uint32_t rule = d->lit_rules[d->lits[i].rules];
+		const struct dpi_core_lit *l = &d->lits[i];
+		bool all = l->n_rules > 0;
 
-		if (d->lits[i].n_rules == 1 && db->hot[rule].single)
-			db->lit_one[i] = rule + 1;
+		for (uint32_t k = 0; k < l->n_rules; k++)
+			all &= db->hot[d->lit_rules[l->rules + k]].single;
+		if (all)
+			db->lit_one[i] = l->n_rules == 1 ? d->lit_rules[l->rules] + 1 : LIT_ALL_SINGLE;
 	}
 	return 0;
 }
@@ -198,7 +206,7 @@ static void confirm(struct dpi_scanner *s, const struct dpi_pkt *p, uint32_t pkt
 		const struct dpi_core_lit *l;
 
 		/* A rule of several literals is confirmed once (conf_gen). */
-		if (one[id]) {
+		if (one[id] && one[id] != LIT_ALL_SINGLE) {
 			uint32_t rule = one[id] - 1;
 
 			if (s->conf_gen[rule] != s->gen) {
@@ -214,8 +222,9 @@ static void confirm(struct dpi_scanner *s, const struct dpi_pkt *p, uint32_t pkt
 			if (s->conf_gen[rule] == s->gen)
 				continue;
 			s->conf_gen[rule] = s->gen;
-			x = single_x(s->db, rule, end, ctx);
-			if (!x)
+			if (one[id])
+				x = end & LIT_IN_TAIL ? ctx : ctx + end;
+			else if (!(x = single_x(s->db, rule, end, ctx)))
 				x = dpi_core_rule_x(db, rule, b, blen, base, s->bits, 1);
 			hit(s, rule, pkt, x, ctx, &nh);
 		}
