@@ -56,49 +56,17 @@ out:
 	return r;
 }
 
-/* In lit_one: every rule of the literal is one content (hot.single), more than one. */
-#define LIT_ALL_SINGLE 0x80000000u
-
-/*
- * Most literals are the one content of one rule: their rule is read from one word per
- * literal, not from the literal's record, its rule list and the rule's flags. A literal
- * several such rules share (short, common words: the ones that hit most) is marked so
- * that its rules' flags are not read either.
- */
-static int one_rule_lits(struct dpi_db *db, char *err, size_t err_len)
-{
-	const struct dpi_core_db *d = &db->core.db;
-
-	db->lit_one = calloc(d->n_lits, sizeof(*db->lit_one));
-	if (!db->lit_one) {
-		snprintf(err, err_len, "out of memory for %u literals' rules", d->n_lits);
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < d->n_lits; i++) {
-		const struct dpi_core_lit *l = &d->lits[i];
-		bool all = l->n_rules > 0;
-
-		for (uint32_t k = 0; k < l->n_rules; k++)
-			all &= db->hot[d->lit_rules[l->rules + k]].single;
-		if (all)
-			db->lit_one[i] = l->n_rules == 1 ? d->lit_rules[l->rules] + 1 : LIT_ALL_SINGLE;
-	}
-	return 0;
-}
-
 static int hs_db_init(struct dpi_db *db, char *err, size_t err_len)
 {
 	if (!db->core.db.n_lits)
 		return 0;
-	return one_rule_lits(db, err, err_len) ?: compile_lits(db, &db->lit_block, err, err_len);
+	return compile_lits(db, &db->lit_block, err, err_len);
 }
 
 static void hs_db_free(struct dpi_db *db)
 {
 	hs_free_database(db->lit_block);
 	db->lit_block = NULL;
-	free(db->lit_one);
-	db->lit_one = NULL;
 }
 
 /* A run of short flowless packets, scanned as one buffer (HS_GROUP_*). */
@@ -180,53 +148,34 @@ static uint32_t single_x(const struct dpi_db *d, uint32_t rule, uint32_t end, ui
 	return ctx + end;
 }
 
-/* The rule fires at x (buffer bytes; at most ctx: in the tail, not this packet's). */
-static void hit(struct dpi_scanner *s, uint32_t rule, uint32_t pkt, uint32_t x, uint32_t ctx,
-		uint32_t *nh)
-{
-	if (x <= ctx)
-		return;
-	if (*nh == DPI_HIT_CAP) {
-		s->st.overflow++;
-		return;
-	}
-	s->hits[(*nh)++] = (struct dpi_core_hit){ .rule = rule, .pkt = pkt, .offset = x - ctx };
-}
-
 /* Confirm the rules of the literals seen; report those that fire. */
 static void confirm(struct dpi_scanner *s, const struct dpi_pkt *p, uint32_t pkt,
 		    const uint8_t *b, uint32_t blen, uint32_t ctx, uint64_t base)
 {
 	const struct dpi_core_db *db = &s->db->core.db;
-	const uint32_t *one = s->db->lit_one;
 	uint32_t nh = 0;
 
 	for (uint32_t c = 0; c < s->n_cand; c++) {
-		uint32_t id = s->cand[c], end = s->lit_end[id];
-		const struct dpi_core_lit *l;
+		const struct dpi_core_lit *l = &db->lits[s->cand[c]];
 
-		/* A rule of several literals is confirmed once (conf_gen). */
-		if (one[id] && one[id] != LIT_ALL_SINGLE) {
-			uint32_t rule = one[id] - 1;
-
-			if (s->conf_gen[rule] != s->gen) {
-				s->conf_gen[rule] = s->gen;
-				hit(s, rule, pkt, end & LIT_IN_TAIL ? ctx : ctx + end, ctx, &nh);
-			}
-			continue;
-		}
-		l = &db->lits[id];
 		for (uint32_t k = 0; k < l->n_rules; k++) {
 			uint32_t rule = db->lit_rules[l->rules + k], x;
 
+			/* A rule of several literals is confirmed once. */
 			if (s->conf_gen[rule] == s->gen)
 				continue;
 			s->conf_gen[rule] = s->gen;
-			if (one[id])
-				x = end & LIT_IN_TAIL ? ctx : ctx + end;
-			else if (!(x = single_x(s->db, rule, end, ctx)))
+			x = single_x(s->db, rule, s->lit_end[s->cand[c]], ctx);
+			if (!x)
 				x = dpi_core_rule_x(db, rule, b, blen, base, s->bits, 1);
-			hit(s, rule, pkt, x, ctx, &nh);
+			if (x <= ctx)
+				continue;
+			if (nh == DPI_HIT_CAP) {
+				s->st.overflow++;
+				continue;
+			}
+			s->hits[nh++] = (struct dpi_core_hit){ .rule = rule, .pkt = pkt,
+							       .offset = x - ctx };
 		}
 	}
 	dpi_emit_hits(s, p, pkt, s->hits, nh, b, blen);

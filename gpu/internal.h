@@ -75,8 +75,6 @@ struct dpi_db {
 	uint32_t n_pcres;
 	hs_database_t *pcre_db;		/* block mode, all pcres, id = pcre index */
 	hs_database_t *lit_block;	/* cpu engine: the automaton's literals, block mode */
-	uint32_t *lit_one;		/* cpu engine, [n_lits]: rule + 1 when the literal is the
-					 * whole of its only rule (hot.single), else 0 */
 	void *cuda_db;
 };
 

@@ -465,11 +465,11 @@ static void test_header(void **state)
 }
 
 /*
- * A literal that is the whole of its only rule (the cpu engine's lit_one path), one that
- * two such rules share, one shared with a rule of two contents: both engines, flowless and in a flow
+ * A literal that is the whole of its only rule, one that two such rules share, one
+ * shared with a rule of two contents (the ways confirm() finds a literal's rules): both engines, flowless and in a flow
  * whose second packet completes a split literal and repeats one the tail holds.
  */
-static void test_lit_one(void **state)
+static void test_shared_literals(void **state)
 {
 	struct dpi_engine *engines[2] = { W.hs, W.core };
 	struct dpi_match got[2][16];
@@ -658,7 +658,7 @@ int main(void)
 		cmocka_unit_test(test_diff_1500),
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_header),
-		cmocka_unit_test(test_lit_one),
+		cmocka_unit_test(test_shared_literals),
 		cmocka_unit_test(test_empty_and_oversized),
 		cmocka_unit_test(test_flow_eviction),
 	};
