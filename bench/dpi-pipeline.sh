@@ -10,6 +10,8 @@
 #   allow_sender_kpps, inspect_sender_kpps   the sender's best rate to an allowed port
 #                          and to the inspected one, in turns in this run;
 #                          inspect_vs_allow_rate_ratio, mirror_extra_ns_per_frame from them
+#   inspect_loss_pct       copies lost in the best inspect run: (sent - scanned) / sent
+#   inspect_mirror_failed  copies the mirror's veth did not take (its ring full), both runs
 #   pipeline_kpps          frames the engine was handed, per second of sending
 #   pipeline_loss_pct      (sent - scanned) / sent, every loss on the way counted
 #   pipeline_overhead_ns   reader CPU time per frame outside the engine (noop engine),
@@ -113,13 +115,19 @@ run() {
 # The sender's rate with the mirror (port 80, inspected) and without it (port 81, only
 # allowed), taking turns twice, best of each: the difference is what mirroring a frame
 # costs the sending CPU (TC's clone and the copy's way through ztos-dpi0 run there).
-best_in=0 best_al=0
+best_in=0 best_al=0 best_in_loss=0
+mfail() { "${Z[@]}" flows --json | jq '.counters.packets.mirror_failed'; }
+mfail0=$(mfail)
 for _ in 1 2; do
 	read -r sent scanned ns _ < <(run)
-	[ $((sent * 1000000 / ns)) -gt "$best_in" ] && best_in=$((sent * 1000000 / ns))
+	if [ $((sent * 1000000 / ns)) -gt "$best_in" ]; then
+		best_in=$((sent * 1000000 / ns))
+		best_in_loss=$(awk -v s="$sent" -v r="$scanned" 'BEGIN { printf "%.3f", s ? (s - r) * 100 / s : 0 }')
+	fi
 	read -r sent_al _ ns_al _ < <(run 81)
 	[ $((sent_al * 1000000 / ns_al)) -gt "$best_al" ] && best_al=$((sent_al * 1000000 / ns_al))
 done
+mfail1=$(mfail)
 "${Z[@]}" status --json | jq -c '.subsystems.dpi | {engine, packets, batches, losses, engine_stats}' >&2
 config noop
 kill -HUP "$AGENT_PID"
@@ -149,6 +157,10 @@ echo "inspect_sender_kpps $best_in"
 awk -v i="$best_in" -v a="$best_al" 'BEGIN {
 	printf "inspect_vs_allow_rate_ratio %.3f\n", a ? i / a : 0
 	printf "mirror_extra_ns_per_frame %.0f\n", (i && a) ? 1e6 / i - 1e6 / a : 0 }'
+# What the faster sender's copies cost: lost in the best inspect run (the mirror's veth
+# ring full: TC's mirror_failed, or the AF_XDP rings), over the two inspect runs.
+echo "inspect_loss_pct $best_in_loss"
+echo "inspect_mirror_failed $((mfail1 - mfail0))"
 echo "pipeline_kpps $((scanned * 1000000 / ns))"
 awk -v s="$sent" -v r="$scanned" 'BEGIN { printf "pipeline_loss_pct %.3f\n", s ? (s - r) * 100 / s : 0 }'
 awk -v t="$task_ns" -v e="$eng" -v c="$cpu2" -v r="$scanned2" -v s="$sent2" 'BEGIN {

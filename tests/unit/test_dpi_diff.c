@@ -464,6 +464,60 @@ static void test_header(void **state)
 	}
 }
 
+/*
+ * A literal that is the whole of its only rule, one that two such rules share, one
+ * shared with a rule of two contents (the ways confirm() finds a literal's rules): both engines, flowless and in a flow
+ * whose second packet completes a split literal and repeats one the tail holds.
+ */
+static void test_shared_literals(void **state)
+{
+	struct dpi_engine *engines[2] = { W.hs, W.core };
+	struct dpi_match got[2][16];
+	uint32_t n[2];
+
+	for (int e = 0; e < 2; e++) {
+		const char *a = "xx evil yy root zz lone", *b = "ly evil lonely";
+		struct dpi_db *db;
+		struct dpi_scanner *s;
+		struct dpi_results res = { .m = got[e], .cap = 16 };
+		struct dpi_pkt p[3] = {
+			{ .data = (const uint8_t *)a, .len = (uint32_t)strlen(a) },
+			{ .data = (const uint8_t *)a, .len = (uint32_t)strlen(a), .flow_id = 5 },
+			{ .data = (const uint8_t *)b, .len = (uint32_t)strlen(b), .flow_id = 5 },
+		};
+
+		compile_text(engines[e],
+			     "alert tcp any any -> any any (content:\"evil\"; sid:1;)\n"
+			     "alert tcp any any -> any any (content:\"evil\"; content:\"root\"; sid:2;)\n"
+			     "alert tcp any any -> any any (content:\"lonely\"; sid:3;)\n"
+			     "alert tcp any any -> any any (content:\"root\"; sid:4;)\n"
+			     "alert tcp any any -> any any (content:\"lonely\"; sid:5;)\n", &db);
+		assert_int_equal(dpi_scanner_create(db, NULL, &s, NULL, 0), 0);
+		assert_int_equal(dpi_scan(s, p, 3, &res), 0);
+		n[e] = res.n;
+		qsort(got[e], res.n, sizeof(got[e][0]), cmp_match);
+		dpi_scanner_destroy(s);
+		dpi_db_free(db);
+	}
+	assert_int_equal(n[0], n[1]);
+	for (uint32_t i = 0; i < n[0]; i++) {
+		assert_int_equal(got[0][i].pkt, got[1][i].pkt);
+		assert_int_equal(got[0][i].sid, got[1][i].sid);
+		assert_int_equal(got[0][i].offset, got[1][i].offset);
+	}
+	/* packet 0 and 1: sids 1 (end 7), 2, 4 (end 14); packet 2: "lonely" across the
+	 * two (end 2 in it) for sids 3 and 5, which share it, "evil" again (sid 1 and 2
+	 * held in the tail already) */
+	assert_int_equal(n[0], 8);
+	assert_int_equal(got[0][0].sid, 1);
+	assert_int_equal(got[0][0].offset, 7);
+	for (int k = 6; k < 8; k++) {
+		assert_int_equal(got[0][k].pkt, 2);
+		assert_int_equal(got[0][k].sid, k == 6 ? 3 : 5);
+		assert_int_equal(got[0][k].offset, 2);
+	}
+}
+
 static void test_empty_and_oversized(void **state)
 {
 	struct dpi_engine *engines[3] = { W.hs, W.core, NULL };
@@ -604,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_diff_1500),
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_shared_literals),
 		cmocka_unit_test(test_empty_and_oversized),
 		cmocka_unit_test(test_flow_eviction),
 	};
