@@ -10,4 +10,4 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/vm/suite.sh
 
-vm_suite 420 "the MACsec suite" tests/vm/inside/macsec.sh
+vm_suite 480 "the MACsec suite" tests/vm/inside/macsec.sh
