@@ -156,7 +156,9 @@ fuzz: $(FUZZ_BINS)
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/fuzz-test.sh
 
 
-# Builds for the upgrade test (tests/netns/upgrade-test.sh), beside $(BUILD), never
+# Builds for the upgrade tests (tests/netns/upgrade-test.sh, the WireGuard and MACsec
+# ones: tests/netns/wireguard-go-restart-test.sh, tests/vm/wireguard-restart-test.sh,
+# tests/vm/macsec-test.sh; the VM sees them where they are), beside $(BUILD), never
 # installed: the same sources as another version, and one whose map values have one more
 # field (TEST_LAYOUT, bpf/ztos_common.h).
 UPGRADE_BUILD := $(BUILD)-upgrade

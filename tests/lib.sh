@@ -128,6 +128,34 @@ capture_stop() {
 	return 0
 }
 
+# ping_stream_start NS ADDR FILE: an echo request every 10 ms from namespace NS to ADDR,
+# each reply written to FILE as it comes, from now until stream_stop, however slow the
+# machine (stopped on conditions, not after a time). Losses are the replies missing
+# between the first and the last.
+ping_stream_start() {
+	STREAM_FILE=$3
+	ip netns exec "$1" stdbuf -oL ping -i 0.01 -c 1000000 -W 1 "$2" >"$STREAM_FILE" 2>&1 &
+	STREAM_PID=$!
+}
+# Only echo replies count: an error report (Destination Host Unreachable) has an icmp_seq too.
+stream_seqs() { sed -n 's/^[0-9]* bytes from .* icmp_seq=\([0-9]*\) .*/\1/p' "$STREAM_FILE"; }
+stream_replies() { stream_seqs | wc -l; }
+# more_replies N: N more replies arrive (traffic crosses now).
+more_replies() { wait_until 60 at_least $(($(stream_replies) + $1)) stream_replies; }
+
+# stream_stop: the stream ends; STREAM_GOT replies of STREAM_SENT requests, sequence
+# numbers STREAM_FIRST..STREAM_LAST, STREAM_LOST missing in between.
+stream_stop() {
+	local seqs
+	kill -INT "$STREAM_PID"
+	wait "$STREAM_PID"
+	seqs=$(stream_seqs | sort -n | uniq)
+	STREAM_FIRST=$(head -n 1 <<<"$seqs") STREAM_LAST=$(tail -n 1 <<<"$seqs")
+	STREAM_GOT=$(grep -c . <<<"$seqs")
+	STREAM_LOST=$((${STREAM_LAST:-0} - ${STREAM_FIRST:-0} + 1 - STREAM_GOT))
+	STREAM_SENT=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$STREAM_FILE")
+}
+
 # A scratch agent: its own config, token, socket, state and log, on a free loopback port.
 agent_setup() {
 	WORK=$(mktemp -d /tmp/ztos-test.XXXXXX)

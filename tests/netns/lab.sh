@@ -126,30 +126,9 @@ sendp(pkt, iface=iface, count=count)
 PY
 }
 
-# stream_start: an echo request every 10 ms from the workload to host B (across VNI 100),
-# from now until stream_stop, however slow the machine (stopped on conditions, not after
-# a time). Losses are the replies missing between the first and the last.
-stream_start() {
-	ip netns exec "$LAB_P-wa" stdbuf -oL ping -i 0.01 -c 1000000 -W 1 10.100.0.2 \
-		>"$WORK/ping.txt" 2>&1 &
-	STREAM_PID=$!
-}
-stream_replies() { grep -c 'icmp_seq=' "$WORK/ping.txt"; }
-# more_replies N: N more replies arrive (traffic crosses now).
-more_replies() { wait_until 60 at_least $(($(stream_replies) + $1)) stream_replies; }
-
-# stream_stop: the stream ends; STREAM_GOT replies of STREAM_SENT requests, sequence
-# numbers STREAM_FIRST..STREAM_LAST, STREAM_LOST missing in between.
-stream_stop() {
-	local seqs
-	kill -INT "$STREAM_PID"
-	wait "$STREAM_PID"
-	seqs=$(grep -o 'icmp_seq=[0-9]*' "$WORK/ping.txt" | cut -d= -f2 | sort -n | uniq)
-	STREAM_FIRST=$(head -n 1 <<<"$seqs") STREAM_LAST=$(tail -n 1 <<<"$seqs")
-	STREAM_GOT=$(grep -c . <<<"$seqs")
-	STREAM_LOST=$((${STREAM_LAST:-0} - ${STREAM_FIRST:-0} + 1 - STREAM_GOT))
-	STREAM_SENT=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$WORK/ping.txt")
-}
+# stream_start: the stream of tests/lib.sh (ping_stream_start) from the workload to host B,
+# across VNI 100.
+stream_start() { ping_stream_start "$LAB_P-wa" 10.100.0.2 "$WORK/ping.txt"; }
 
 # xdp_prog NS IFACE: the name of the XDP program attached there (BTF name), or nothing.
 xdp_prog() {

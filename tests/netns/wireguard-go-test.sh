@@ -10,13 +10,6 @@ set -u
 # shellcheck source=tests/netns/wireguard-lab.sh
 . "$(dirname "$0")/wireguard-lab.sh"
 
-for tool in wireguard-go wg tcpdump; do
-	if ! command -v "$tool" >/dev/null; then
-		not_ok "$tool is installed (run scripts/deps.sh)"
-		echo "1..$_tap_n"
-		exit 1
-	fi
-done
 # wireguard-go even where the kernel has WireGuard: this is the user-space suite.
-export ZTOS_WG_USERSPACE=1
+wgl_userspace
 wg_suite wireguard-go

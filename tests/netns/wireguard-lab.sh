@@ -10,14 +10,41 @@
 # ip here; the agents' underlay is the WireGuard device all the same (the datapath's XDP
 # sits on it). Interface names carry the PID: wireguard-go's UAPI socket names are global.
 
-WGL_HOSTS=(a b c)
-WGL_SW=zw-sw-$$
+# What is global on the host: the namespaces' and WireGuard devices' prefix, the pins'.
+WGL_P=${WGL_P:-zw}
+WGL_BPF=${WGL_BPF:-zw}
+WGL_HOSTS=(${WGL_HOSTS[@]:-a b c})
+WGL_SW=$WGL_P-sw-$$
 WGL_PORT=51820
 WGL_MARKER="ZTOS-PLAINTEXT-MARKER-$$"
 WGL_CAP_PIDS=()
 
-wgl_ns() { echo "zw-$1-$$"; }
-wgl_if() { echo "zwg$1$$"; }
+# wgl_userspace: wireguard-go, wg and tcpdump are installed (else a failing case, and the
+# script ends), and wireguard-go is used even where the kernel has WireGuard.
+wgl_userspace() {
+	local tool
+	for tool in wireguard-go wg tcpdump; do
+		if ! command -v "$tool" >/dev/null; then
+			not_ok "$tool is installed (run scripts/deps.sh)"
+			echo "1..$_tap_n"
+			exit 1
+		fi
+	done
+	export ZTOS_WG_USERSPACE=1
+}
+
+# wgl_kernel: the modules of in-kernel WireGuard under VXLAN are loaded (the VM), and the
+# kernel's WireGuard is used.
+wgl_kernel() {
+	local m
+	for m in wireguard veth vxlan bridge; do
+		modprobe "$m" || { not_ok "modprobe $m"; echo "1..$_tap_n"; exit 1; }
+	done
+	unset ZTOS_WG_USERSPACE
+}
+
+wgl_ns() { echo "$WGL_P-$1-$$"; }
+wgl_if() { echo "${WGL_P}g$1$$"; }
 wgl_idx() { case $1 in a) echo 1 ;; b) echo 2 ;; c) echo 3 ;; esac; }
 wgl_in() { local h=$1; shift; ip netns exec "$(wgl_ns "$h")" "$@"; }
 wgl_z() { local h=$1; shift; "$ZTOS" --socket "$WGL_WORK/$h/api.sock" "$@"; }
@@ -32,7 +59,7 @@ wgl_teardown() {
 			nsenter --net="/run/netns/$(wgl_ns "$h")" "$ZTOSD" --cleanup \
 				--config "$WGL_WORK/$h/ztos.yaml" >/dev/null 2>&1
 		ip netns del "$(wgl_ns "$h")" 2>/dev/null
-		rm -rf "/sys/fs/bpf/zw-$h-$$" 2>/dev/null
+		rm -rf "/sys/fs/bpf/$WGL_BPF-$h-$$" 2>/dev/null
 	done
 	[ -n "${WGL_PORT_PID:-}" ] && kill "$WGL_PORT_PID" 2>/dev/null
 	[ ${#WGL_CAP_PIDS[@]} -gt 0 ] && kill "${WGL_CAP_PIDS[@]}" 2>/dev/null
@@ -60,7 +87,7 @@ version: 1
 agent:
   api: {listen: "", socket: $WGL_WORK/$h/api.sock, token_file: $WGL_WORK/$h/token}
   state_dir: $WGL_WORK/$h/state
-  bpffs: /sys/fs/bpf/zw-$h-$$
+  bpffs: /sys/fs/bpf/$WGL_BPF-$h-$$
   log: {file: $WGL_WORK/$h/events.json, syslog: false}
 underlay: {interface: $(wgl_if "$h"), address: 10.255.0.$i}
 tenants:

@@ -9,8 +9,5 @@ set -u
 # shellcheck source=tests/netns/wireguard-lab.sh
 . "$(dirname "$0")/../../netns/wireguard-lab.sh"
 
-for m in wireguard veth vxlan bridge; do
-	modprobe "$m" || { not_ok "modprobe $m"; echo "1..$_tap_n"; exit 1; }
-done
-unset ZTOS_WG_USERSPACE
+wgl_kernel
 wg_suite kernel
