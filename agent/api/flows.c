@@ -10,6 +10,8 @@
  * renderer is a thread of its own, so no HTTP worker ever stops serving to read the table.
  * Every answer says how old its data is (X-Ztos-Cache-Age-Ms: since the table read began).
  * The text is shared by the connections sending it (one copy, whatever the clients).
+ * The root-only unix socket (the CLI, scripts that read right after a change) is answered
+ * from the table as it is, never from the cache: its clients are few and local.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -94,14 +96,18 @@ static struct flows_text *text_ref(struct flows_text *t)
 	return t;
 }
 
-/* The page of q as JSON text and a newline, or NULL when memory ran out. */
-static struct flows_text *render(struct agent *a, const struct flows_query *q)
+/* What q asks of the flow table; tenant: the name asked for (q keeps only short ones). */
+static struct flow_filter filter_of(const struct flows_query *q, const char *tenant)
 {
-	struct flow_filter f = { .tenant = q->has_tenant ? q->tenant : NULL, .vni = q->vni,
-				 .verdict = q->verdict, .limit = q->limit,
-				 .after = q->has_after ? &q->after : NULL };
+	return (struct flow_filter){ .tenant = tenant, .vni = q->vni, .verdict = q->verdict,
+				     .limit = q->limit, .after = q->has_after ? &q->after : NULL };
+}
+
+/* The page f asks for as JSON text and a newline, or NULL when memory ran out. */
+static struct flows_text *render(struct agent *a, const struct flow_filter *f)
+{
 	struct flows_text *t = calloc(1, sizeof(*t));
-	cJSON *o = t ? agent_flows(a, &f) : NULL;
+	cJSON *o = t ? agent_flows(a, f) : NULL;
 	char *s = o ? cJSON_PrintUnformatted(o) : NULL, *nl;
 
 	cJSON_Delete(o);
@@ -136,6 +142,7 @@ static void *renderer(void *arg)
 	while (!fc.quit) {
 		struct slot *s = wanted_slot();
 		struct flows_query q;
+		struct flow_filter f;
 		struct flows_text *t;
 		uint64_t at;
 
@@ -146,8 +153,9 @@ static void *renderer(void *arg)
 		s->rendering = true;
 		q = s->q;
 		pthread_mutex_unlock(&fc.lock);
+		f = filter_of(&q, q.has_tenant ? q.tenant : NULL);
 		at = now_ns();
-		t = render(fc.agent, &q);
+		t = render(fc.agent, &f);
 		pthread_mutex_lock(&fc.lock);
 		s->rendering = false;
 		s->wanted = false;
@@ -216,7 +224,9 @@ static struct flows_text *flows_page(struct agent *a, const struct flows_query *
 	}
 	pthread_mutex_unlock(&fc.lock);
 	if (!t) {
-		t = render(a, q);
+		struct flow_filter f = filter_of(q, q->has_tenant ? q->tenant : NULL);
+
+		t = render(a, &f);
 		*age_ms = 0;
 	}
 	return t;
@@ -268,18 +278,14 @@ void api_flows(struct api_request *req, struct api_response *resp)
 
 	if (parse_query(req, resp, &q, &cacheable))
 		return;
-	if (!cacheable) {
-		/* A tenant name longer than any: it matches nothing, render it as asked. */
-		struct flow_filter f = { .tenant = api_query(req, "tenant"), .vni = q.vni,
-					 .verdict = q.verdict, .limit = q.limit,
-					 .after = q.has_after ? &q.after : NULL };
+	if (cacheable && !req->local) {
+		t = flows_page(req->agent, &q, &age);
+	} else {
+		/* The unix socket, or a tenant name longer than any (it matches nothing). */
+		struct flow_filter f = filter_of(&q, api_query(req, "tenant"));
 
-		resp->json = agent_flows(req->agent, &f);
-		if (!resp->json)
-			api_error(resp, 500, "internal", "out of memory reading the flow table");
-		return;
+		t = render(req->agent, &f);
 	}
-	t = flows_page(req->agent, &q, &age);
 	if (t)
 		resp->raw = MHD_create_response_from_buffer_with_free_callback_cls(t->len, t->s,
 										     text_unref, t);

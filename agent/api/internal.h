@@ -20,6 +20,7 @@ struct api_request {
 	const char *path;
 	const char *body;
 	size_t body_len;
+	bool local;		/* on the root-only unix socket */
 };
 
 /* A handler fills exactly one of json, text or raw. */

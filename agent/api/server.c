@@ -419,6 +419,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		.path = url,
 		.body = st->body ? st->body : "",
 		.body_len = st->len,
+		.local = !tcp,
 	};
 	st->route->fn(&req, &resp);
 	atomic_fetch_add(&api->agent->metrics.requests[resp.status / 100 % 6], 1);

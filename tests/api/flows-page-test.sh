@@ -126,6 +126,13 @@ check "the added flow is in the kernel's table too" bpftool map lookup pinned "$
 r=$(sock GET "/api/v1/flows?limit=5&tenant=red")
 expect_eq "the unix socket serves the same pages" "200 5 true" \
 	"$(status_of "$r") $(body_of "$r" | jq -r '"\(.flows | length) \(.truncated)"')"
+# The unix socket (the CLI, scripts reading right after a change) reads the table each time.
+"$TOP/tests/flowfill.py" "$BPFFS" 2502 0 200 1 | tail -1 >"$WORK/add2.batch"
+sock GET "/api/v1/flows?limit=100000&vni=200" >/dev/null
+bpftool batch file "$WORK/add2.batch" >/dev/null
+expect_eq "unix socket: a flow just added is in the very next answer" "$((n_all + 1)) 0" \
+	"$(curl -s -D "$WORK/h" --unix-socket "$SOCK" "http://localhost/api/v1/flows?limit=100000&vni=200" |
+		jq -r .flow_table_entries) $(tr -d '\r' <"$WORK/h" | awk -F': ' 'tolower($1) == "x-ztos-cache-age-ms" {print $2}')"
 check "the agent is alive" kill -0 "$AGENT_PID"
 
 # ztos flows pages the same way: it names the next page, and --cursor goes on from there.
