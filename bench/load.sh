@@ -98,8 +98,9 @@ events_pid=$!
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$AGENT_PID/status"; }
 # One request first: the numbers are of a serving agent, not of one before its first.
-resp_bytes=$(ip netns exec "$LAB_P-c1" curl -sf -o /dev/null -w '%{size_download}' \
-	-H "Authorization: Bearer $TOKEN" "http://10.98.1.1:$PORT/api/v1/flows$query")
+# From host A's loopback: no client namespace's 32 connections lose one to it.
+resp_bytes=$("${IN_A[@]}" curl -sf -o /dev/null -w '%{size_download}' \
+	-H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/flows$query")
 rss0=$(rss_kb)
 
 echo "machine: $(nproc) cores, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
@@ -139,7 +140,9 @@ sse_max=$(printf '%s\n' "${got[@]}" | sort -n | tail -1)
 agent_alive=yes
 kill -0 "$AGENT_PID" 2>/dev/null || agent_alive=no
 
-grep -hE 'Socket errors|Non-2xx' "$WORK"/wrk-*.txt | sed 's/^ */wrk: /' || true
+for i in $(seq "$n_clients"); do
+	grep -E 'Socket errors|Non-2xx' "$WORK/wrk-$i.txt" | sed "s/^ */wrk $i: /" || true
+done
 echo "requests $requests ($(awk -v r="$requests" -v d="$dur" 'BEGIN { printf "%.0f", r / d }')/s)"
 echo "flows_before $flows_before flows_after $flows_after response_bytes $resp_bytes"
 echo "sse_followers $n_followers sse_events_min $sse_min sse_events_max $sse_max"
