@@ -143,6 +143,10 @@ kill -0 "$AGENT_PID" 2>/dev/null || agent_alive=no
 for i in $(seq "$n_clients"); do
 	grep -E 'Socket errors|Non-2xx' "$WORK/wrk-$i.txt" | sed "s/^ */wrk $i: /" || true
 done
+# What the HTTP server said (libmicrohttpd's messages, at debug level): why a connection
+# was closed, if one was.
+grep -E '\bapi: ' "$WORK/ztosd.log" | grep -vE 'listening on|generated a new token' |
+	sed -E 's/[0-9]+/N/g' | sort | uniq -c | sort -rn | head -5 | sed 's/^ */ztosd: /' || true
 echo "requests $requests ($(awk -v r="$requests" -v d="$dur" 'BEGIN { printf "%.0f", r / d }')/s)"
 echo "flows_before $flows_before flows_after $flows_after response_bytes $resp_bytes"
 echo "sse_followers $n_followers sse_events_min $sse_min sse_events_max $sse_max"
