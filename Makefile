@@ -77,6 +77,9 @@ $(DPI_TEST_BINS): TEST_LIBS += $(DPI_LIBS)
 # The datapath's translation is tested as the loader links it.
 $(BUILD)/tests/test_dpmap: $(BUILD)/agent/subsys/dpmap.o
 
+# A page of the flow table, tested on keys made here.
+$(BUILD)/tests/test_flowpage: $(BUILD)/agent/subsys/flowpage.o
+
 # The overlay's planner is tested on kernel views made by hand (vxlan.c keeps them).
 $(BUILD)/tests/test_overlay_plan: $(call objs,agent/subsys/overlay_plan.c agent/kernel/vxlan.c \
 	agent/kernel/nl.c agent/report/log.c agent/err.c)

@@ -124,7 +124,8 @@ struct flow_filter;
 struct alert_filter;
 /* The generation of the desired state in force. */
 uint64_t agent_generation(struct agent *a);
-/* The flow table, or {"datapath": its status line} while no datapath runs. */
+/* A page of the flow table, or {"datapath": its status line} while no datapath runs;
+ * NULL when memory ran out. */
 cJSON *agent_flows(struct agent *a, const struct flow_filter *f);
 /* Recent DPI alerts, or {"dpi": its status line} while DPI does not run. */
 cJSON *agent_alerts(struct agent *a, const struct alert_filter *f);

@@ -34,7 +34,7 @@ cJSON *agent_flows(struct agent *a, const struct flow_filter *f)
 	if (dp)
 		o = datapath_flows(dp, a->cfg, f);
 	pthread_rwlock_unlock(&a->lock);
-	if (!o) {
+	if (!dp) {
 		o = cJSON_CreateObject();
 		cJSON_AddItemToObject(o, "datapath", agent_subsystem(a, &datapath_subsys));
 	}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* ztos flows: GET /api/v1/flows?tenant=&vni=&verdict=&limit= */
+/* ztos flows: GET /api/v1/flows?tenant=&vni=&verdict=&limit=&cursor= */
 
 #include <getopt.h>
 #include <string.h>
@@ -7,25 +7,29 @@
 #include "ztos.h"
 
 static const char help[] =
-	"Usage: ztos flows [--tenant NAME] [--vni N] [--verdict VERDICT] [--limit N] [--json]\n"
+	"Usage: ztos flows [--tenant NAME] [--vni N] [--verdict VERDICT] [--limit N]\n"
+	"                  [--cursor CURSOR] [--json]\n"
 	"\n"
-	"Show the flow table of the datapath and its counters.\n"
+	"Show the flow table of the datapath and its counters, one page at a time in the\n"
+	"order of the flows' keys (100 flows unless --limit says otherwise).\n"
 	"\n"
 	"  --tenant NAME      only this tenant's flows\n"
 	"  --vni N            only flows of this VNI\n"
 	"  --verdict VERDICT  only flows with this verdict: allow, deny, inspect or block\n"
-	"  --limit N          at most N flows\n"
+	"  --limit N          at most N flows (1 to 100000)\n"
+	"  --cursor CURSOR    the page after the one that named CURSOR as its next page\n"
 	"  --json             print the agent's answer as JSON\n";
 
 static const char *const verdicts[] = { "allow", "deny", "inspect", "block", NULL };
 
-enum { OPT_TENANT = 256, OPT_VNI, OPT_VERDICT, OPT_LIMIT, OPT_JSON };
+enum { OPT_TENANT = 256, OPT_VNI, OPT_VERDICT, OPT_LIMIT, OPT_CURSOR, OPT_JSON };
 
 static const struct option opts[] = {
 	{ "tenant", required_argument, NULL, OPT_TENANT },
 	{ "vni", required_argument, NULL, OPT_VNI },
 	{ "verdict", required_argument, NULL, OPT_VERDICT },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "cursor", required_argument, NULL, OPT_CURSOR },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -66,13 +70,16 @@ static int render(const cJSON *root)
 	ret = ret ?: counters.err;
 	if (!ret && counters.len)
 		printf("\ncounters: %s\n", sb_str(&counters));
+	if (!ret && cJSON_IsString(json_get(root, "next_cursor")))
+		printf("\nmore flows: the next page is --cursor %s\n",
+		       json_get(root, "next_cursor")->valuestring);
 	table_free(&t);
 	sb_free(&counters);
 	return ret;
 }
 
 struct filter {
-	const char *tenant, *vni, *verdict, *limit;
+	const char *tenant, *vni, *verdict, *limit, *cursor;
 };
 
 static int check_verdict(const struct ztos_ctx *ctx, const char *v)
@@ -96,6 +103,7 @@ static int filter_opt(struct ztos_ctx *ctx, struct filter *f, int c, char **argv
 	case OPT_LIMIT:
 		f->limit = optarg;
 		return parse_u32(ctx, "--limit", optarg, 1, UINT32_MAX, &n);
+	case OPT_CURSOR: f->cursor = optarg; return 0;
 	case OPT_JSON: ctx->json = true; return 0;
 	}
 	return opt_error(ctx, c, argv);
@@ -124,6 +132,7 @@ int flows_main(struct ztos_ctx *ctx, int argc, char **argv)
 	query_add(&query, "vni", f.vni);
 	query_add(&query, "verdict", f.verdict);
 	query_add(&query, "limit", f.limit);
+	query_add(&query, "cursor", f.cursor);
 	ret = query.err ?: show(ctx, "/api/v1/flows", query.s, render);
 	sb_free(&query);
 	return ret;

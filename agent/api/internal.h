@@ -20,6 +20,7 @@ struct api_request {
 	const char *path;
 	const char *body;
 	size_t body_len;
+	bool local;		/* on the root-only unix socket */
 };
 
 /* A handler fills exactly one of json, text or raw. */
@@ -46,6 +47,9 @@ void api_error(struct api_response *resp, unsigned int status, const char *code,
 	       ...) __attribute__((format(printf, 4, 5)));
 /* A query parameter, or NULL. */
 const char *api_query(struct api_request *req, const char *key);
+/* key's value into *out when it is there: 0; -1 after a 400 when it is not a number in 1..max. */
+int api_query_uint(struct api_request *req, struct api_response *resp, const char *key,
+		   unsigned long max, unsigned long *out);
 
 /*
  * guard.c: what a refused or slow client may cost: denials counted always, logged in
@@ -63,6 +67,10 @@ void api_guard_headers_in(struct MHD_Connection *conn);
 /* The waker of suspended event-stream followers (monitoring.c). */
 int api_followers_start(unsigned int max);
 void api_followers_stop(void);
+
+/* The flows route's cache of rendered pages and the thread that renders them (flows.c). */
+int api_flows_start(struct agent *a);
+void api_flows_stop(void);
 
 void api_status(struct api_request *req, struct api_response *resp);
 void api_network(struct api_request *req, struct api_response *resp);

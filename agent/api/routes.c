@@ -90,53 +90,14 @@ void api_status(struct api_request *req, struct api_response *resp)
 	resp->json = o;
 }
 
-static int parse_uint(struct api_request *req, struct api_response *resp, const char *key,
-		      unsigned long max, unsigned long *out)
-{
-	const char *s = api_query(req, key);
-	char *end;
-
-	if (!s)
-		return 0;
-	*out = strtoul(s, &end, 10);
-	if (!*s || *end || *out == 0 || *out > max) {
-		api_error(resp, 400, "bad_request", "%s: '%.40s' is not a number in 1..%lu", key, s,
-			  max);
-		return -1;
-	}
-	return 0;
-}
-
-void api_flows(struct api_request *req, struct api_response *resp)
-{
-	struct agent *a = req->agent;
-	struct flow_filter f = { .tenant = api_query(req, "tenant"), .verdict = -1, .limit = 1000 };
-	const char *v = api_query(req, "verdict");
-	unsigned long vni = 0, limit = 1000;
-
-	if (parse_uint(req, resp, "vni", ZTOS_VNI_MAX, &vni) ||
-	    parse_uint(req, resp, "limit", 100000, &limit))
-		return;
-	if (v)
-		f.verdict = dpmap_verdict_parse(v);
-	if (v && f.verdict <= ZTOS_VERDICT_NONE) {
-		api_error(resp, 400, "bad_request",
-			  "verdict: '%.40s' is not one of allow, deny, inspect, block", v);
-		return;
-	}
-	f.vni = vni;
-	f.limit = limit;
-	resp->json = agent_flows(a, &f);
-}
-
 void api_alerts(struct api_request *req, struct api_response *resp)
 {
 	struct agent *a = req->agent;
 	struct alert_filter f = { .tenant = api_query(req, "tenant"), .limit = 100 };
 	unsigned long sid = 0, limit = 100;
 
-	if (parse_uint(req, resp, "sid", UINT32_MAX, &sid) ||
-	    parse_uint(req, resp, "limit", 1024, &limit))
+	if (api_query_uint(req, resp, "sid", UINT32_MAX, &sid) ||
+	    api_query_uint(req, resp, "limit", 1024, &limit))
 		return;
 	f.sid = (uint32_t)sid;
 	f.limit = (unsigned int)limit;

@@ -83,6 +83,23 @@ const char *api_query(struct api_request *req, const char *key)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+int api_query_uint(struct api_request *req, struct api_response *resp, const char *key,
+		   unsigned long max, unsigned long *out)
+{
+	const char *s = api_query(req, key);
+	char *end;
+
+	if (!s)
+		return 0;
+	*out = strtoul(s, &end, 10);
+	if (!*s || *end || *out == 0 || *out > max) {
+		api_error(resp, 400, "bad_request", "%s: '%.40s' is not a number in 1..%lu", key, s,
+			  max);
+		return -1;
+	}
+	return 0;
+}
+
 static enum MHD_Result queue(struct MHD_Connection *conn, struct api_response *resp,
 			     const struct api_route *allow_for)
 {
@@ -402,6 +419,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		.path = url,
 		.body = st->body ? st->body : "",
 		.body_len = st->len,
+		.local = !tcp,
 	};
 	st->route->fn(&req, &resp);
 	atomic_fetch_add(&api->agent->metrics.requests[resp.status / 100 % 6], 1);
@@ -709,6 +727,13 @@ int api_start(struct agent *a, struct api **out)
 		if (err)
 			api_followers_stop();
 	}
+	if (!err) {
+		err = api_flows_start(a);
+		if (err) {
+			api_guard_stop();
+			api_followers_stop();
+		}
+	}
 	if (err) {
 		free(api);
 		return err;
@@ -743,6 +768,7 @@ void api_stop(struct api *api)
 		MHD_stop_daemon(api->tcp);
 	if (api->unix_sock)
 		MHD_stop_daemon(api->unix_sock);
+	api_flows_stop();	/* no request left that could wait on it */
 	api_guard_stop();
 	if (api->socket_path)
 		unlink(api->socket_path);

@@ -39,6 +39,7 @@
 #include "subsys/datapath.h"
 #include "subsys/dpmap.h"
 #include "subsys/dpmigrate.h"
+#include "subsys/flowpage.h"
 #include "subsys/flowtab.h"
 
 #define TC_HANDLE 0x2705	/* ours: cleanup removes exactly this filter */
@@ -1459,33 +1460,51 @@ static bool flow_next(struct flow_iter *it, const struct ztos_flow_key **k,
 	return flow_next_in(it, k, f);
 }
 
+/*
+ * The page flt asks for (flt->limit rows above flt->after, in key order) of the whole
+ * table, read once: the count of entries and whether more match come from the same read.
+ * NULL when memory for the page ran out.
+ */
 cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 		      const struct flow_filter *flt)
 {
-	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "flows");
 	const struct ztos_flow_key *k;
 	const struct ztos_flow *f;
 	struct flow_iter it;
-	bool truncated = false;
-	unsigned int n = 0, total = 0;
+	struct flow_page pg;
+	unsigned int total = 0;
+	int err = 0;
 	const struct ztos_tenant *t = flt->tenant ? tenant_by_name(cfg, flt->tenant) : NULL;
 	/* An unknown tenant matches nothing: no VNI is 0xffffffff. */
 	uint32_t tenant_vni = !flt->tenant ? 0 : t ? t->vni : UINT32_MAX;
+	cJSON *o, *arr;
 
+	flow_page_init(&pg, flt->limit, flt->after);
 	flow_iter_init(&it, bpf_map__fd(dp->xdp->maps.flows4), bpf_map__fd(dp->xdp->maps.flows));
-	while (flow_next(&it, &k, &f)) {
+	while (!err && flow_next(&it, &k, &f)) {
 		total++;
-		if (!flow_matches(flt, tenant_vni, k, f))
-			continue;
-		if (n >= flt->limit) {
-			truncated = true;
-			continue;
-		}
-		cJSON_AddItemToArray(arr, flow_json(dp, cfg, k, f));
-		n++;
+		if (flow_matches(flt, tenant_vni, k, f))
+			err = flow_page_offer(&pg, k, f);
 	}
 	flow_iter_free(&it);
-	cJSON_AddBoolToObject(o, "truncated", truncated);
+	if (err) {
+		pr_warn("datapath: no memory for a page of %u flows", flt->limit);
+		flow_page_free(&pg);
+		return NULL;
+	}
+	flow_page_sort(&pg);
+	o = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(o, "flows");
+	for (unsigned int i = 0; i < pg.n; i++)
+		cJSON_AddItemToArray(arr, flow_json(dp, cfg, &pg.rows[i].k, &pg.rows[i].f));
+	cJSON_AddBoolToObject(o, "truncated", pg.more);
+	if (pg.more && pg.n) {
+		char cur[FLOW_CURSOR_LEN + 1];
+
+		flow_cursor_format(&pg.rows[pg.n - 1].k, cur);
+		cJSON_AddStringToObject(o, "next_cursor", cur);
+	}
+	flow_page_free(&pg);
 	cJSON_AddNumberToObject(o, "flow_table_entries", total);
 	cJSON_AddNumberToObject(o, "flow_table_size", bpf_map__max_entries(dp->xdp->maps.flows));
 	cJSON_AddItemToObject(o, "counters", counters_json(dp, cfg));

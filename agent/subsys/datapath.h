@@ -20,12 +20,14 @@
 #include "subsys.h"
 
 struct datapath;
+struct ztos_flow_key;
 
 struct flow_filter {
 	const char *tenant;	/* NULL: any */
 	uint32_t vni;		/* 0: any */
 	int verdict;		/* -1: any, else enum ztos_verdict */
 	unsigned int limit;
+	const struct ztos_flow_key *after;	/* a page's cursor; NULL: from the first */
 };
 
 /* A config that needs the datapath: an underlay or tenants. */
@@ -85,6 +87,7 @@ void datapath_poll(struct datapath *dp, const struct ztos_config *cfg);
  */
 void datapath_tick(struct datapath *dp, const struct ztos_config *cfg);
 
+/* One page of the flow table (subsys/flowpage.h), or NULL when memory ran out. */
 cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 		      const struct flow_filter *f);
 void datapath_metrics(struct datapath *dp, const struct ztos_config *cfg, cJSON *families);

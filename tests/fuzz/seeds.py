@@ -116,6 +116,8 @@ def http():
     reqs = {
         "status-tcp": b"\x00GET /api/v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer TOKEN\r\n\r\n",
         "flows-query": b"\x01GET /api/v1/flows?tenant=blue&vni=100&verdict=deny&limit=10 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "flows-cursor": b"\x00GET /api/v1/flows?cursor=0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a&limit=3 HTTP/1.1\r\nHost: x\r\n"
+                        b"Authorization: Bearer TOKEN\r\n\r\nGET /api/v1/flows?cursor=0g HTTP/1.1\r\nHost: x\r\n\r\n",
         "logs-since": b"\x01GET /api/v1/monitoring/logs?since=2026-11-25T10:00:00Z&limit=5&event_type=auth HTTP/1.1\r\nHost: x\r\n\r\n",
         "configure-dry": b"\x00POST /api/v1/network/configure?dry_run=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer TOKEN\r\n"
                          b"Content-Type: application/json\r\nContent-Length: 55\r\n\r\n"

@@ -232,6 +232,28 @@ test('flows: pause stops the live updates; export gives the rows shown as CSV an
 	await page.getByText(/Live, every 2 s/).waitFor(WAIT);
 });
 
+test('flows: a page at a time; Next page goes on after the page\'s last flow, Previous comes back', async () => {
+	await page.goto(URL0 + '/flows?limit=2');
+	// A flow as its protocol, source and destination (the times in a row change as it lives).
+	const flows = () => page.evaluate(() => [...document.querySelectorAll('table tbody tr')].map((r) =>
+		[2, 3, 4].map((i) => r.cells[i].innerText).join(' ')));
+	await page.getByText(/page 1, 2 flows a page in key order, more on the next/).waitFor(WAIT);
+	const first = await flows();
+	assert.equal(first.length, 2);
+	await page.getByRole('button', { name: 'Next page' }).click();
+	await page.getByText(/page 2, 2 flows a page/).waitFor(WAIT);
+	await page.waitForFunction((a) => {
+		const r = [...document.querySelectorAll('table tbody tr')];
+		return r.length > 0 && r.every((x) => !a.includes([2, 3, 4].map((i) => x.cells[i].innerText).join(' ')));
+	}, first, WAIT);
+	const second = await flows();
+	assert.ok(second.length >= 1 && second.every((r) => !first.includes(r)), 'page 2 shares no flow with page 1');
+	await page.getByRole('button', { name: 'Previous page' }).click();
+	await page.getByText(/page 1, 2 flows a page/).waitFor(WAIT);
+	assert.ok(await page.getByRole('button', { name: 'Previous page' }).isDisabled());
+	await page.goto(URL0 + '/flows');
+});
+
 test('live updates stop while the tab is hidden and start again when it is shown', async () => {
 	await page.goto(URL0 + '/flows');
 	await page.locator('table tbody tr').first().waitFor(WAIT);

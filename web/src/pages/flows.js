@@ -2,6 +2,8 @@
 // Flows: the datapath's flow table, refreshed every 2 s unless paused, with filters per
 // column kept in the URL (tenant and verdict asked of the agent; address/CIDR, port and
 // protocol applied here to what it returned), and the rows shown exported as JSON or CSV.
+// The agent gives the table a page at a time (`limit` flows, in key order, 1000 unless the
+// URL's limit says less); Next page follows the page's next_cursor.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { usePoll } from '../api.js';
@@ -71,13 +73,21 @@ function download(name, type, text) {
 }
 
 export function Flows() {
-	const [f, setF] = useQuery(['tenant', 'verdict', 'addr', 'port', 'proto']);
+	const [f, setF] = useQuery(['tenant', 'verdict', 'addr', 'port', 'proto', 'limit']);
 	const [paused, setPaused] = useState(false);
-	const qs = new URLSearchParams({ limit: '1000' });
+	const per = /^\d+$/.test(f.limit) && Number(f.limit) >= 1 && Number(f.limit) <= 1000 ? f.limit : '1000';
+	// The cursors of the pages walked to this one: another tenant, verdict or page size
+	// starts again from the first page.
+	const [walk, setWalk] = useState({ key: '', cursors: [] });
+	const wkey = `${f.tenant}|${f.verdict}|${per}`;
+	const cursors = walk.key === wkey ? walk.cursors : [];
+	const qs = new URLSearchParams({ limit: per });
 	if (f.tenant)
 		qs.set('tenant', f.tenant);
 	if (f.verdict)
 		qs.set('verdict', f.verdict);
+	if (cursors.length)
+		qs.set('cursor', cursors[cursors.length - 1]);
 	const res = usePoll('/api/v1/flows?' + qs, 2000, paused);
 	const net = usePoll('/api/v1/network', 30000);
 	const addr = addrFilter(f.addr), port = portFilter(f.port);
@@ -129,12 +139,14 @@ export function Flows() {
 		</${Card}>
 		<${ErrorNote} error=${res.error} retryAt=${res.retryAt} />
 		<${Card} id="ft-h" title="Flow table" actions=${html`<div class="buttons">
+				<button type="button" disabled=${!cursors.length} onClick=${() => setWalk({ key: wkey, cursors: cursors.slice(0, -1) })}>Previous page</button>
+				<button type="button" disabled=${!d?.next_cursor} onClick=${() => setWalk({ key: wkey, cursors: [...cursors, d.next_cursor] })}>Next page</button>
 				<button type="button" onClick=${() => setPaused(!paused)} aria-pressed=${paused ? 'true' : 'false'}>${paused ? 'Resume live updates' : 'Pause live updates'}</button>
 				<button type="button" disabled=${!rows.length} onClick=${() => download(stamp0 + '.json', 'application/json', JSON.stringify(rows, null, 2) + '\n')}>Export JSON</button>
 				<button type="button" disabled=${!rows.length} onClick=${() => download(stamp0 + '.csv', 'text/csv', csv(rows))}>Export CSV</button>
 			</div>`}>
 			<p role="status" class="dim" id="flows-count">${d && !d.datapath
-				? `${plural(rows.length, 'flow')} shown${filtered ? ` of ${all.length} returned` : ''}; the table holds ${d.flow_table_entries} of ${d.flow_table_size}${d.truncated ? ' (only the first 1000 were returned: narrow by tenant or verdict)' : ''}. ${paused ? `Paused: as of ${clock(res.at)}.` : `Live, every 2 s${res.at ? ` (last ${clock(res.at)})` : ''}.`}`
+				? `${plural(rows.length, 'flow')} shown${filtered ? ` of ${all.length} returned` : ''}; the table holds ${d.flow_table_entries} of ${d.flow_table_size}; page ${cursors.length + 1}, ${per} flows a page in key order${d.truncated ? ', more on the next' : ''}. ${paused ? `Paused: as of ${clock(res.at)}.` : `Live, every 2 s${res.at ? ` (last ${clock(res.at)})` : ''}.`}`
 				: ''}</p>
 			${rows.length ? html`<${Table} id="flows-caption" caption="Flows" head=${['Tenant', 'Verdict', 'Protocol', 'Source', 'Destination', 'Packets → / ←', 'Bytes → / ←', 'First seen', 'Last seen']} rows=${rowsHtml} />`
 				: d ? why() : !res.error && html`<p role="status">Reading the flow table…</p>`}
