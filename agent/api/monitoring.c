@@ -297,16 +297,14 @@ static bool follower_admit(struct api_response *resp)
 static void follow(struct api_request *req, struct api_response *resp, bool backlog,
 		   int64_t since_us, unsigned int limit, const char *type)
 {
-	struct follower *f;
+	struct follower *f = calloc(1, sizeof(*f));
 
-	if (!follower_admit(resp))
-		return;
-	f = calloc(1, sizeof(*f));
 	if (!f) {
-		pthread_mutex_lock(&followers.lock);
-		followers.active--;
-		pthread_mutex_unlock(&followers.lock);
 		api_error(resp, 500, "internal", "out of memory");
+		return;
+	}
+	if (!follower_admit(resp)) {
+		free(f);
 		return;
 	}
 	f->conn = req->conn;
