@@ -58,7 +58,8 @@ enum ztos_counter {
 	ZTOS_CNT_MIRROR_FAILED = 10,
 	ZTOS_CNT_EVENTS_LOST = 11,	/* ring buffer full */
 	ZTOS_CNT_INNER_OTHER = 12,	/* tenant traffic that is not IPv4/IPv6 (ARP...) */
-	ZTOS_CNT_MAX = 13,
+	ZTOS_CNT_PAST_DEPTH = 13,	/* inspect frames not copied: past dpi.inspect_depth */
+	ZTOS_CNT_MAX = 14,
 };
 
 static const char *const ztos_counter_names[ZTOS_CNT_MAX] __attribute__((unused)) = {
@@ -75,6 +76,7 @@ static const char *const ztos_counter_names[ZTOS_CNT_MAX] __attribute__((unused)
 	[ZTOS_CNT_MIRROR_FAILED] = "mirror_failed",
 	[ZTOS_CNT_EVENTS_LOST] = "events_lost",
 	[ZTOS_CNT_INNER_OTHER] = "inner_other",
+	[ZTOS_CNT_PAST_DEPTH] = "inspect_past_depth",
 };
 
 /* tenants: HASH, key __u32 vni */

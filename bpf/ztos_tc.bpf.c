@@ -97,8 +97,13 @@ static __always_inline int ztos_tc_port(struct __sk_buff *skb, bool egress)
 	act = ztos_classify(&c, &p, &t);
 	if (act == ZTOS_ACT_DROP)
 		return TC_ACT_SHOT;
-	if (act == ZTOS_ACT_INSPECT && !(egress && ztos_from_tenant_port(skb)))
-		ztos_mirror(skb, tenant_vni);
+	if ((act == ZTOS_ACT_INSPECT || act == ZTOS_ACT_PAST_DEPTH) &&
+	    !(egress && ztos_from_tenant_port(skb))) {
+		if (act == ZTOS_ACT_INSPECT)
+			ztos_mirror(skb, tenant_vni);
+		else
+			ztos_count(ZTOS_CNT_PAST_DEPTH);
+	}
 	return TC_ACT_OK;
 }
 

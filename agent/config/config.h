@@ -27,6 +27,7 @@
 #define ZTOS_DPI_BATCH_MAX 4096u		/* dpi.batch_size */
 #define ZTOS_DPI_BATCH_DEFAULT 256u
 #define ZTOS_DPI_BATCH_TIMEOUT_DEFAULT 200u	/* dpi.batch_timeout_us */
+#define ZTOS_DPI_DEPTH_MAX (1ull << 40)		/* dpi.inspect_depth: 1 TiB */
 /* agent.api.max_followers: at most the unix socket's connections (agent/api/server.c) */
 #define API_MAX_FOLLOWERS_DEFAULT 128u
 #define API_MAX_FOLLOWERS_LIMIT 256u
@@ -197,6 +198,7 @@ struct ztos_dpi_cfg {
 	enum ztos_on_alert on_alert;
 	uint32_t batch_size;		/* packets handed to the engine at most at once */
 	uint32_t batch_timeout_us;	/* a batch not full goes to the engine after this */
+	uint64_t inspect_depth;		/* bytes of a flow's direction copied; 0: all */
 };
 
 struct ztos_config {

@@ -655,6 +655,7 @@ static void diff_dpi(struct dctx *d, const struct ztos_config *x, const struct z
 	      b->on_alert == ZTOS_ON_ALERT_BLOCK ? "block" : "log");
 	d_u64(&s, "batch_size", a->batch_size, b->batch_size);
 	d_u64(&s, "batch_timeout_us", a->batch_timeout_us, b->batch_timeout_us);
+	d_u64(&s, "inspect_depth", a->inspect_depth, b->inspect_depth);
 	add_if_changed(d, &s, "dpi");
 }
 

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
@@ -168,27 +169,38 @@ static int l_syslog(struct bctx *c, const struct cfg_node *v, void *obj)
 
 #define LOG_SIZE_MIN 4096
 
-static int l_max_size(struct bctx *c, const struct cfg_node *v, void *obj)
+/* A size: a number of bytes, or a string with K, M or G ("64M"), in min..max. */
+static int get_size(struct bctx *c, const struct cfg_node *v, uint64_t min, uint64_t max,
+		    const char *what, uint64_t *out)
 {
-	struct ztos_config *cfg = obj;
 	char buf[80];
+	uint64_t x;
 	int err;
 
 	if (v->type == CFG_SCALAR && v->kind == CFG_NUMBER)
-		return get_uint(c, v, LOG_SIZE_MIN, UINT64_MAX, "max_size (bytes)", &cfg->log.max_bytes);
+		return get_uint(c, v, min, max, what, out);
 	if (v->type != CFG_SCALAR || v->kind != CFG_STRING)
 		return b_err(c, v, "expected a size such as 64M or a number of bytes, got %s",
 			     cfg_node_describe(v, buf, sizeof(buf)));
-	err = cfg_parse_size(v->text, &cfg->log.max_bytes);
-	if (err == -ERANGE)
-		return b_err(c, v, "'%.40s' is too large", v->text);
+	err = cfg_parse_size(v->text, &x);
+	if (err == -ERANGE || (!err && x > max))
+		return b_err(c, v, "'%.40s' is too large; %s is at most %" PRIu64 " bytes", v->text,
+			     what, max);
 	if (err)
 		return b_err(c, v, "'%.40s' is not a size; write bytes (1048576) or a number with K, M or G (64M)",
 			     v->text);
-	if (cfg->log.max_bytes < LOG_SIZE_MIN)
-		return b_err(c, v, "'%s' is too small; max_size is at least %d bytes", v->text,
-			     LOG_SIZE_MIN);
+	if (x < min)
+		return b_err(c, v, "'%s' is too small; %s is at least %" PRIu64 " bytes", v->text,
+			     what, min);
+	*out = x;
 	return 0;
+}
+
+static int l_max_size(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	struct ztos_config *cfg = obj;
+
+	return get_size(c, v, LOG_SIZE_MIN, UINT64_MAX, "max_size", &cfg->log.max_bytes);
 }
 
 static int l_keep(struct bctx *c, const struct cfg_node *v, void *obj)
@@ -746,6 +758,12 @@ static int d_batch_timeout(struct bctx *c, const struct cfg_node *v, void *obj)
 	return err;
 }
 
+static int d_inspect_depth(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	return get_size(c, v, 0, ZTOS_DPI_DEPTH_MAX, "inspect_depth (0: every byte)",
+			&((struct ztos_dpi_cfg *)obj)->inspect_depth);
+}
+
 static const struct field dpi_fields[] = {
 	{ "enabled", d_enabled, NULL },
 	{ "engine", d_engine, NULL },
@@ -754,6 +772,7 @@ static const struct field dpi_fields[] = {
 	{ "on_alert", d_on_alert, NULL },
 	{ "batch_size", d_batch_size, NULL },
 	{ "batch_timeout_us", d_batch_timeout, NULL },
+	{ "inspect_depth", d_inspect_depth, NULL },
 	{ 0 },
 };
 

@@ -834,6 +834,7 @@ static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, struct 
 	}
 	if (bpf_map_update_elem(fd, &zero, &ifindex, BPF_ANY))
 		return fail(e, -errno, "datapath: point the mirror at %s", DPI_LINK_TX);
+	dp->tc->bss->ztos_inspect_depth = dpi_wanted(cfg) ? cfg->dpi.inspect_depth : 0;
 	if (!dpi_wanted(cfg) && dp->dpi_link) {
 		xdp_detach(dp->bpffs, DPI_LINK_RX);
 		dpi_link_remove();
@@ -842,9 +843,13 @@ static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, struct 
 	return 0;
 }
 
-/* The control maps as they are, to go back to exactly (tenant ids, policy generations). */
+/*
+ * The control maps as they are, to go back to exactly (tenant ids, policy generations),
+ * and the mirror's depth.
+ */
 struct control_snap {
 	struct map_copy m[5];
+	__u64 inspect_depth;
 };
 
 static void control_snap_free(struct control_snap *cs)
@@ -868,6 +873,7 @@ static int control_snap_take(struct datapath *dp, struct control_snap *cs, struc
 		control_snap_free(cs);
 		return fail(e, -ENOMEM, "datapath: snapshot the maps");
 	}
+	cs->inspect_depth = dp->tc->bss->ztos_inspect_depth;
 	return 0;
 }
 
@@ -887,6 +893,7 @@ static void control_snap_restore(struct datapath *dp, struct control_snap *cs)
 	}
 	for (int i = 0; i < 5; i++)
 		restore(&cs->m[i]);
+	dp->tc->bss->ztos_inspect_depth = cs->inspect_depth;
 	/* Ports it let go get theirs back (the others are replaced by the same programs). */
 	for (size_t i = 0; i < cs->m[3].n; i++) {
 		memcpy(&ifindex, cs->m[3].keys + i * sizeof(ifindex), sizeof(ifindex));

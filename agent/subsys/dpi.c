@@ -74,6 +74,7 @@ struct dpi {
 	size_t n_names;
 	bool block_all;			/* on_alert: block */
 	unsigned int batch_size, batch_timeout_us;
+	uint64_t inspect_depth;		/* what the datapath's mirror copies, for status */
 	/* reader-only scratch */
 	struct dpi_pkt *dpkts;
 	struct dpi_tuple *tuples;
@@ -440,6 +441,7 @@ static struct dpi_prepared *swap_in(struct dpi *d, const struct ztos_config *cfg
 	d->block_all = cfg->dpi.on_alert == ZTOS_ON_ALERT_BLOCK;
 	d->batch_size = cfg->dpi.batch_size;
 	d->batch_timeout_us = cfg->dpi.batch_timeout_us;
+	d->inspect_depth = cfg->dpi.inspect_depth;
 	return old;
 }
 
@@ -606,6 +608,7 @@ static void running(struct dpi *d, struct subsys_status *st)
 	cJSON_AddItemToObject(o, "rules", rules_json(d->set));
 	cJSON_AddNumberToObject(o, "batch_size", d->batch_size);
 	cJSON_AddNumberToObject(o, "batch_timeout_us", d->batch_timeout_us);
+	cJSON_AddNumberToObject(o, "inspect_depth", (double)d->inspect_depth);
 	pthread_mutex_unlock(&d->scan_lock);
 	cJSON_AddStringToObject(o, "interface", DPI_LINK_RX);
 	cJSON_AddNumberToObject(o, "queues", c.rx.queues);

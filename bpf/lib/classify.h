@@ -21,6 +21,7 @@ enum ztos_action {
 	ZTOS_ACT_PASS = 0,
 	ZTOS_ACT_DROP,
 	ZTOS_ACT_INSPECT,	/* pass, and mirror where the hook can (tenant ports) */
+	ZTOS_ACT_PAST_DEPTH,	/* an inspect flow's frame past dpi.inspect_depth: pass */
 };
 
 /* A tenant frame of tenant t, at c->pos; p carries vni, hook, len and the outer source. */
@@ -58,7 +59,7 @@ static __always_inline int ztos_classify(struct ztos_cursor *c, struct ztos_pkt 
 			ztos_count(ZTOS_CNT_INSPECTED);
 			ztos_tenant_count(tenant_id, p->len, 0, 1);
 		}
-		return ZTOS_ACT_INSPECT;
+		return p->past_depth ? ZTOS_ACT_PAST_DEPTH : ZTOS_ACT_INSPECT;
 	case ZTOS_VERDICT_BLOCK:
 		ztos_drop(p, ZTOS_DROP_BLOCKED);
 		break;
@@ -197,7 +198,7 @@ static __always_inline int ztos_underlay(const struct ztos_hook *hook, void *dat
 	p.tcp_flags = 0;
 	p.reverse = 0;
 	p.enforce_only = 0;
-	p.pad[0] = 0;
+	p.past_depth = 0;
 	return ztos_classify(&c, &p, &t);
 }
 

@@ -24,10 +24,17 @@
 #define ztos_flow_block_reported(f) ((f)->pad[0])
 #define ztos_flow_seen_jiffies(f) (*(__u32 *)&(f)->pad[1])
 
-static __always_inline void ztos_flow_account(struct ztos_flow *f, const struct ztos_pkt *p)
+/* The direction of p in flow f: from the endpoint that opened it, or back. */
+static __always_inline __u32 ztos_flow_dir(const struct ztos_flow *f, const struct ztos_pkt *p)
 {
 	__u8 src_is_a = !p->reverse;
-	__u32 dir = src_is_a == f->opener_is_a ? ZTOS_DIR_FWD : ZTOS_DIR_REV;
+
+	return src_is_a == f->opener_is_a ? ZTOS_DIR_FWD : ZTOS_DIR_REV;
+}
+
+static __always_inline void ztos_flow_account(struct ztos_flow *f, const struct ztos_pkt *p)
+{
+	__u32 dir = ztos_flow_dir(f, p);
 	__u32 jiffies = p->jiffies;
 
 	/* Other CPUs add to the same flow: atomic adds (BPF_XADD), plain stores else. */
@@ -100,9 +107,24 @@ static __always_inline int ztos_flow_new(const struct ztos_pkt *p, const struct 
 	return verdict;
 }
 
-/* The verdict for this packet's flow, creating or updating its entry. */
-static __always_inline int ztos_flow_verdict(const struct ztos_pkt *p,
-					     const struct ztos_tenant_info *t)
+/*
+ * Whether p, of an "inspect" flow f, comes after the first ztos_inspect_depth bytes of
+ * its direction: the frame that reaches the depth is still copied, the next ones are
+ * not. f's counters already hold p (counted here, or where it entered this host).
+ */
+static __always_inline bool ztos_flow_past_depth(const struct ztos_flow *f,
+						 const struct ztos_pkt *p)
+{
+	__u64 depth = ztos_inspect_depth;
+
+	return depth && f->bytes[ztos_flow_dir(f, p) & 1] - p->len >= depth;
+}
+
+/*
+ * The verdict for this packet's flow, creating or updating its entry; p->past_depth
+ * says whether an inspect flow's copy is due.
+ */
+static __always_inline int ztos_flow_verdict(struct ztos_pkt *p, const struct ztos_tenant_info *t)
 {
 	struct ztos_flow4_key k4;
 	struct ztos_flow *f;
@@ -133,6 +155,8 @@ static __always_inline int ztos_flow_verdict(const struct ztos_pkt *p,
 		ztos_flow_block_reported(f) = 1;
 		ztos_emit(p, ZTOS_EV_FLOW_BLOCKED, ZTOS_DROP_BLOCKED, verdict, bpf_ktime_get_ns());
 	}
+	if (verdict == ZTOS_VERDICT_INSPECT)
+		p->past_depth = ztos_flow_past_depth(f, p);
 	return verdict;
 }
 

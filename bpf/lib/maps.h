@@ -147,5 +147,11 @@ __u64 ztos_drop_last_ns[ZTOS_DROP_MAX];		/* lib/events.h: the last drop event */
 __u64 ztos_drop_quiet_jiffies[ZTOS_DROP_MAX];	/* a jiffy too soon for another one */
 __u64 ztos_wakeup_jiffies;			/* the last ring buffer wakeup */
 __u64 ztos_events_unwoken;			/* records sent since then */
+/*
+ * dpi.inspect_depth: the bytes of each direction of an "inspect" flow that are copied to
+ * the DPI link (frames whole, as the flow's byte counters count them); 0: all of them.
+ * Set by the agent in the TC object, the one that mirrors; 0 in the XDP object.
+ */
+__u64 ztos_inspect_depth;
 
 #endif

@@ -152,7 +152,8 @@ struct ztos_pkt {
 	 * port), and TC egress towards a workload sees it a second time.
 	 */
 	__u8 enforce_only;
-	__u8 pad[1];
+	/* Set by the flow lookup: an "inspect" flow's direction is past ztos_inspect_depth. */
+	__u8 past_depth;
 };
 
 static __always_inline int ztos_parse_l4(struct ztos_cursor *c, struct ztos_pkt *p)

@@ -1153,6 +1153,64 @@ static void t_tc_inspect_mirror_failed(void)
 }
 
 /*
+ * dpi.inspect_depth: each direction's frames are copied until the frame that brings its
+ * bytes to the depth; the next ones are passed, counted inspect_past_depth, not copied.
+ * The other direction has its own count. Depth 2 frames here.
+ */
+static void t_tc_inspect_depth(void)
+{
+	struct ztos_rule r[] = { rule(ZTOS_VERDICT_INSPECT, IPPROTO_TCP, 80) };
+	struct pkt out = frame_tcp4(A4, 40000, B4, 80);
+	struct pkt back = frame_tcp4(B4, 80, A4, 40000);
+	struct ztos_flow_key k = key4(IPPROTO_TCP, A4, 40000, B4, 80);
+	__u32 zero = 0, target = (__u32)dpi_ifindex;
+
+	std_tenant();
+	add_port();
+	set_policy(TENANT, ZTOS_VERDICT_ALLOW, r, 1);
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.dpi_target), &zero, &target, BPF_ANY);
+	tc->bss->ztos_inspect_depth = 2 * out.len;
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &out, port_ifindex), TC_ACT_OK);
+	COUNTERS(ZTOS_CNT_INSPECTED, 4, ZTOS_CNT_NEW_FLOWS, 1, ZTOS_CNT_MIRRORED, 2,
+		 ZTOS_CNT_PAST_DEPTH, 2);
+	/* The reply, from the same port (a stand-in for the other workload): its own count. */
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &back, port_ifindex), TC_ACT_OK);
+	COUNTERS(ZTOS_CNT_INSPECTED, 5, ZTOS_CNT_NEW_FLOWS, 1, ZTOS_CNT_MIRRORED, 3,
+		 ZTOS_CNT_PAST_DEPTH, 2);
+	expect_flow(&k, ZTOS_VERDICT_INSPECT, 4, 1, 1);
+	/* Depth 0 again: every frame copied, whatever the flow carried before. */
+	tc->bss->ztos_inspect_depth = 0;
+	CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &out, port_ifindex), TC_ACT_OK);
+	CHECK_EQ(counter(ZTOS_CNT_MIRRORED), 4);
+	CHECK_EQ(counter(ZTOS_CNT_PAST_DEPTH), 2);
+}
+
+/*
+ * Frames from another host are counted by XDP on the underlay and copied by TC egress
+ * towards the workload: egress reads the depth off the counts XDP made.
+ */
+static void t_tc_inspect_depth_egress(void)
+{
+	struct ztos_rule r[] = { rule(ZTOS_VERDICT_INSPECT, IPPROTO_TCP, 80) };
+	struct pkt vx_in = vx_tcp4(B4, 40000, A4, 80, TCP_ACK);
+	struct pkt in = frame_tcp4(B4, 40000, A4, 80);
+	__u32 zero = 0, target = (__u32)dpi_ifindex;
+
+	std_tenant();
+	add_port();
+	set_policy(TENANT, ZTOS_VERDICT_ALLOW, r, 1);
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.dpi_target), &zero, &target, BPF_ANY);
+	tc->bss->ztos_inspect_depth = in.len;
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(run_xdp(&vx_in), XDP_PASS);
+		CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_egress, &in, port_ifindex), TC_ACT_OK);
+	}
+	COUNTERS(ZTOS_CNT_INSPECTED, 2, ZTOS_CNT_NEW_FLOWS, 1, ZTOS_CNT_MIRRORED, 1,
+		 ZTOS_CNT_PAST_DEPTH, 1);
+}
+
+/*
  * The copy on the DPI link carries the VNI in its destination MAC, the rest of the
  * frame as it was; the original (what TC hands on) keeps its own MAC. The copy is read
  * where it arrives: an AF_PACKET socket on the far end of the stand-in veth.
@@ -1488,6 +1546,8 @@ static const struct test_case cases[] = {
 	{ "tc: ingress deny on a tenant port", t_tc_ingress_deny },
 	{ "tc: ingress inspect, dpi_target 0", t_tc_inspect_no_target },
 	{ "tc: ingress inspect mirrored to dpi_target", t_tc_inspect_mirror },
+	{ "tc: dpi.inspect_depth: copies stop past the depth, per direction", t_tc_inspect_depth },
+	{ "tc: dpi.inspect_depth at egress, from XDP's counts", t_tc_inspect_depth_egress },
 	{ "tc: ingress inspect, mirror failure counted", t_tc_inspect_mirror_failed },
 	{ "tc: the mirrored copy carries the VNI in its MAC, the original does not",
 	  t_tc_mirror_stamp },

@@ -251,5 +251,71 @@ expect_eq "configure on_alert: block, batch_size 32: 200" 200 "$(status_of "$r")
 expect_eq "status: on_alert block, batch_size 32, rules kept" "block 32 3" \
 	"$("${Z[@]}" status --json | jq -r '.subsystems.dpi | "\(.on_alert) \(.batch_size) \(.rules.loaded)"')"
 
+# 5. dpi.inspect_depth: a connection's frames are copied until each direction carried
+# the depth, then no more; a signature past it goes unseen. Each connection sends 32
+# requests padded to 1 KB (one segment each, under the overlay's MTU), then "GET /new"
+# (sid 9000003): with depth 0 it alerts, with 4K it does not. A fresh connection's "GET /new" afterwards (within its depth) alerts,
+# so the pipeline was running while the deep one went unseen.
+deep_client() {
+	ip netns exec zdp-wa /usr/bin/python3 - <<'PY'
+import socket, sys, time
+END = b"hello from host B\n"
+s = socket.create_connection(("10.100.0.2", 80), timeout=10)
+def req(path, pad=""):
+    s.sendall(("GET %s HTTP/1.1\r\nHost: b\r\n%s\r\n" % (path, "X-Pad: " + pad + "\r\n" if pad else "")).encode())
+    got, deadline = b"", time.time() + 10
+    while not got.endswith(END) and time.time() < deadline:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+print(s.getsockname()[1], flush=True)
+for i in range(32):
+    try:
+        req("/", "a" * 1000)
+    except socket.timeout:
+        sys.exit("request %d: no answer" % i)
+req("/new")
+PY
+}
+# alert_on SID PORT: an alert of SID for the flow from the client's PORT.
+alert_on() {
+	jq -s -e --argjson s "$1" --argjson p "$2" \
+		'any(.[]; .event_type == "alert" and .alert.signature_id == $s and .src_port == $p)' \
+		"$EVENTS" >/dev/null
+}
+counter_of() {
+	"${Z[@]}" flows --json | jq ".counters.packets.$1"
+}
+port=$(deep_client)
+check "depth 0: the signature after 32 KB alerts (port $port)" wait_until 10 alert_on 9000003 "$port"
+echo "# flow: $("${Z[@]}" flows --json | jq -c --argjson p "${port:-0}" '[.flows[] | select(.src_port==$p) | {verdict, packets, bytes}]')"
+
+r=$(sock POST /api/v1/network/configure --data '{"dpi": {"inspect_depth": "4K"}}')
+expect_eq "configure inspect_depth 4K: 200" 200 "$(status_of "$r")"
+expect_eq "status: inspect_depth 4096" 4096 \
+	"$("${Z[@]}" status --json | jq -r '.subsystems.dpi.inspect_depth')"
+past0=$(counter_of inspect_past_depth)
+port=$(deep_client)
+wait_until 10 accounted
+r=$(client / "" /new)
+marker=$(jq -r .port <<<"$r")
+check "depth 4K: a new connection's signature alerts (port $marker)" \
+	wait_until 10 alert_on 9000003 "$marker"
+wait_until 10 accounted
+past=$(counter_of inspect_past_depth)
+echo "# inspect_past_depth $past0 -> $past"
+check "depth 4K: frames past the depth were not copied ($((past - past0)))" test "$past" -gt "$past0"
+check "depth 4K: the signature after 32 KB is not seen (port $port)" \
+	bash -c "! jq -s -e --argjson p $port 'any(.[]; .event_type == \"alert\" and .src_port == \$p)' '$EVENTS' >/dev/null"
+check "/metrics: ztos_datapath_packets_total{result=\"inspect_past_depth\"}" bash -c \
+	"curl -s --unix-socket '$SOCK' http://localhost/metrics | grep -qE '^ztos_datapath_packets_total\\{result=\"inspect_past_depth\"\\} [1-9]'"
+r=$(sock POST /api/v1/network/configure --data '{"dpi": {"inspect_depth": "2048G"}}')
+expect_eq "configure inspect_depth 2048G: 422" 422 "$(status_of "$r")"
+check "the error names dpi.inspect_depth and its bound" \
+	grep -q "inspect_depth.*at most 1099511627776" <<<"$(body_of "$r")"
+expect_eq "status: inspect_depth still 4096" 4096 \
+	"$("${Z[@]}" status --json | jq -r '.subsystems.dpi.inspect_depth')"
+
 agent_stop
 expect_eq "SIGTERM: exit 0" 0 "$AGENT_RC"

@@ -971,6 +971,24 @@ static void test_dpi(void **state)
 	yaml_fails(V1 "dpi: {batch_size: 0}\n", where_at(2, 19), "batch size");
 	yaml_fails(V1 "dpi: {batch_size: 4097}\n", "", "1..4096");
 	yaml_fails(V1 "dpi: {batch_timeout_us: 2000000}\n", "", "batch timeout");
+	cfg = yaml_ok(V1 "dpi: {}\n");
+	assert_int_equal(cfg->dpi.inspect_depth, 0);
+	cfg_free(cfg);
+	cfg = yaml_ok(V1 "dpi: {inspect_depth: 1M}\n");
+	assert_int_equal(cfg->dpi.inspect_depth, 1048576);
+	cfg_free(cfg);
+	cfg = yaml_ok(V1 "dpi: {inspect_depth: 1500}\n");
+	assert_int_equal(cfg->dpi.inspect_depth, 1500);
+	cfg_free(cfg);
+	cfg = yaml_ok(V1 "dpi: {inspect_depth: 1024G}\n");
+	assert_int_equal(cfg->dpi.inspect_depth, ZTOS_DPI_DEPTH_MAX);
+	cfg_free(cfg);
+	yaml_fails(V1 "dpi: {inspect_depth: 1025G}\n", where_at(2, 22),
+		   "'1025G' is too large; inspect_depth (0: every byte) is at most 1099511627776 bytes");
+	yaml_fails(V1 "dpi: {inspect_depth: 2000000000000}\n", "", "inspect_depth (0: every byte) is 0..1099511627776");
+	yaml_fails(V1 "dpi: {inspect_depth: -1}\n", "", "inspect_depth");
+	yaml_fails(V1 "dpi: {inspect_depth: 1X}\n", "", "'1X' is not a size");
+	yaml_fails(V1 "dpi: {inspect_depth: [1]}\n", "", "expected a size such as 64M");
 	yaml_fails(V1 "dpi: {rules: [missing.rules]}\n", where_at(2, 15), "missing.rules: No such file");
 	yaml_fails(V1 "dpi: {engine: gpu}\n", "", "'gpu' is not one of: auto, cpu, cuda, noop");
 	yaml_fails(V1 "dpi: {on_alert: drop}\n", "", "'drop' is not one of: log, block");
@@ -1173,6 +1191,16 @@ static void test_diff(void **state)
 	assert_int_equal(find_change(v, n, "dpi")->op, CFG_ADD);
 	assert_string_equal(cfg_change_op_str(CFG_REMOVE), "remove");
 	cfg_changes_free(v, n);
+	{
+		struct ztos_config *x = yaml_ok(V1 "dpi: {}\n");
+		struct ztos_config *y = yaml_ok(V1 "dpi: {inspect_depth: 1M}\n");
+
+		assert_int_equal(cfg_diff(x, y, &v, &n), 0);
+		assert_string_equal(find_change(v, n, "dpi")->detail, "inspect_depth 0 -> 1048576");
+		cfg_changes_free(v, n);
+		cfg_free(x);
+		cfg_free(y);
+	}
 	/* no change, no entries */
 	assert_int_equal(cfg_diff(a, a, &v, &n), 0);
 	assert_int_equal(n, 0);
