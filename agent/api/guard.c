@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "report/eventlog.h"
+#include "report/metrics.h"
 #include "internal.h"
 
 #define WINDOW_US (10 * 1000000LL)
@@ -30,7 +31,7 @@
 #define CLIENTS 64		/* clients followed at once; the oldest makes room */
 #define URL_LOGGED_MAX 256	/* bytes of a refused request's URL in its event */
 #define TICK_MS 250
-#define PENDING_MAX 256		/* of the 512 connections the API takes */
+#define PENDING_MAX 256		/* of the API_TCP_CONNECTIONS the API takes */
 
 /* A TCP connection from its accept until its first request's headers are in. */
 struct pending {
@@ -67,6 +68,7 @@ static struct {
 	unsigned int n_pending;
 	int64_t header_timeout_us;
 	unsigned int n_open, peak_open;	/* TCP connections, and the most since the last trim */
+	uint64_t n_full;		/* connections closed at once: API_TCP_CONNECTIONS open */
 } guard = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
 
 static int64_t mono_us(void)
@@ -223,6 +225,42 @@ static bool burst_over(void)
 		return false;
 	guard.peak_open = guard.n_open;
 	return true;
+}
+
+/*
+ * At most API_TCP_CONNECTIONS TCP connections in all. libmicrohttpd splits its own
+ * connection limit over its worker threads: with 512 over two, a worker that happened
+ * to be handed 256 closed the next one while the other had room. The workers may each
+ * hold them all, and this counts them together (workers admitting at the same moment
+ * may go over by one each).
+ */
+enum MHD_Result api_guard_admit(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	bool room;
+
+	pthread_mutex_lock(&guard.lock);
+	room = guard.n_open < API_TCP_CONNECTIONS;
+	if (!room)
+		guard.n_full++;
+	pthread_mutex_unlock(&guard.lock);
+	return room ? MHD_YES : MHD_NO;
+}
+
+void api_guard_metrics(cJSON *list)
+{
+	unsigned int open;
+	uint64_t full;
+	cJSON *f;
+
+	pthread_mutex_lock(&guard.lock);
+	open = guard.n_open;
+	full = guard.n_full;
+	pthread_mutex_unlock(&guard.lock);
+	f = metrics_family(list, "ztos_api_connections", "gauge", "TCP connections to the API open now.");
+	metrics_sample(f, open, NULL, NULL);
+	f = metrics_family(list, "ztos_api_connections_refused_total", "counter",
+			   "TCP connections closed at once: the API's 512 were open.");
+	metrics_sample(f, (double)full, NULL, NULL);
 }
 
 void api_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,

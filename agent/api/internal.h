@@ -60,6 +60,10 @@ int api_query_uint(struct api_request *req, struct api_response *resp, const cha
 int api_guard_start(unsigned int header_timeout_s);
 void api_guard_stop(void);
 void api_guard_denied(const char *client, const char *url, const char *why);
+#define API_TCP_CONNECTIONS 512	/* open TCP connections, all workers together */
+enum MHD_Result api_guard_admit(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+/* Into the /metrics families list: TCP connections open, and those closed for want of room. */
+void api_guard_metrics(cJSON *list);
 void api_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 		      enum MHD_ConnectionNotificationCode toe);
 void api_guard_headers_in(struct MHD_Connection *conn);

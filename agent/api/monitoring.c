@@ -372,6 +372,7 @@ static cJSON *api_metrics(struct agent *a)
 	f = metrics_family(list, "ztos_api_event_followers_refused_total", "counter",
 			   "Event streams refused: agent.api.max_followers were open.");
 	metrics_sample(f, (double)refused, NULL, NULL);
+	api_guard_metrics(list);
 	return list;
 }
 

@@ -618,13 +618,14 @@ static int start_tcp(struct api *api, const struct ztos_config *cfg)
 		}
 		flags |= MHD_USE_TLS;
 	}
-	api->tcp = MHD_start_daemon(flags, 0, NULL, NULL, handle, &api->tcp_l,
+	api->tcp = MHD_start_daemon(flags, 0, api_guard_admit, NULL, handle, &api->tcp_l,
 				    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				    MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
 				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 				    MHD_OPTION_NOTIFY_CONNECTION, api_guard_notify, NULL,
-				    MHD_OPTION_CONNECTION_LIMIT, 512,
+				    /* per worker: api_guard_admit keeps the total */
+				    MHD_OPTION_CONNECTION_LIMIT, API_TCP_CONNECTIONS * pool_size(),
 				    MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
 				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT,
 				    MHD_OPTION_CONNECTION_TIMEOUT, 120,
