@@ -12,7 +12,9 @@
  * same run as the real program's (proto_*).
  *
  * Usage: xdp_bench [-n REPEAT] [-k ROUNDS] [-f FLOW_TABLE_SIZE] [-u XDPFILT_DNY_UDP.o]
- *                  [-a XDPFILT_DNY_ALL.o] [-c]   (-c: the prototype's check only)
+ *                  [-a XDPFILT_DNY_ALL.o] [-c] [-P 0|1]
+ * -c: the prototype's check only; -P: its new flows only (1: the table's work alone),
+ * wrapper not subtracted, for perf.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -179,9 +181,10 @@ static struct ztos_xdp *ztos_instance(bool with_tenant, __u8 inspect)
 /*
  * The prototype (bench/xdp_flowtab.bpf.c) with tenant VNI 100, its table of slots flow
  * slots (a power of two, at least FT_WAYS), mmapped into *table. Its LRU hashes hold only
- * what is not IPv4 (nothing here): one entry each.
+ * what is not IPv4 (nothing here): one entry each. table_only: its new flows skip the
+ * policy, the clock and the event (the breakdown's figure).
  */
-static struct xdp_flowtab *proto_instance(__u32 slots, struct ft_table *table)
+static struct xdp_flowtab *proto_instance(__u32 slots, struct ft_table *table, bool table_only)
 {
 	struct xdp_flowtab *ft = xdp_flowtab__open();
 	__u32 buckets = slots / FT_WAYS;
@@ -191,6 +194,7 @@ static struct xdp_flowtab *proto_instance(__u32 slots, struct ft_table *table)
 		return NULL;
 	no_pinning(ft->obj);
 	ft->rodata->ft_mask = buckets - 1;
+	ft->rodata->ft_table_only = table_only;
 	if (bpf_map__set_max_entries(ft->maps.flowtab, buckets) ||
 	    bpf_map__set_max_entries(ft->maps.flows, 1) ||
 	    bpf_map__set_max_entries(ft->maps.flows4, 1) || xdp_flowtab__load(ft)) {
@@ -495,13 +499,15 @@ static int ztos_new_flow(const struct pkt *p, int pass_fd, __u32 pass_ns, __u32 
 }
 
 /* new_flow() of the prototype on an instance of its own, its table the same size. */
-static int proto_new_flow(const struct pkt *p, int pass_fd, __u32 pass_ns, __u32 *ns,
-			  __u32 *full_ns)
+static int proto_new_flow(const struct pkt *p, int pass_fd, __u32 pass_ns, bool table_only,
+			  __u32 *ns, __u32 *full_ns)
 {
-	struct flow_target t = { .name = "newflow_wrapper+proto",
-				 .full_name = "proto_newflow_full_table" };
+	struct flow_target t = {
+		.name = table_only ? "newflow_wrapper+proto_table_only" : "newflow_wrapper+proto",
+		.full_name = table_only ? "proto_table_only_full_table" : "proto_newflow_full_table",
+	};
 	struct ft_table table;
-	struct xdp_flowtab *ft = proto_instance(flows_max, &table);
+	struct xdp_flowtab *ft = proto_instance(flows_max, &table, table_only);
 	int err;
 
 	if (!ft)
@@ -523,8 +529,8 @@ static int proto_new_flow(const struct pkt *p, int pass_fd, __u32 pass_ns, __u32
 static int proto_check(const struct pkt *fwd)
 {
 	struct ft_target big = { 0 }, small = { 0 };
-	struct xdp_flowtab *b = proto_instance(65536, &big.table);
-	struct xdp_flowtab *sm = proto_instance(1024, &small.table);
+	struct xdp_flowtab *b = proto_instance(65536, &big.table, false);
+	struct xdp_flowtab *sm = proto_instance(1024, &small.table, false);
 	struct pkt rev = { 0 };
 	int err = -1;
 
@@ -682,16 +688,17 @@ int main(int argc, char **argv)
 	struct ztos_xdp *foreign, *known, *inspect;
 	struct xdp_flowtab *pknown;
 	struct ft_table pknown_table;
-	__u32 pfresh = 0, pfull = 0;
+	__u32 pfresh = 0, pfull = 0, bare = 0, bare_full = 0;
 	struct bpf_object *udp, *all;
 	struct xdp_pass *pass;
 	__u32 fresh = 0, full = 0, cold = 0;
 	struct pkt p = { 0 };
 	bool check_only = false;	/* -c: the prototype's check, nothing timed */
+	int proto_only = -1;	/* -P 0|1: the prototype's new flows alone (table only: 1), for perf */
 	int opt;
 
 	libbpf_set_print(libbpf_print);
-	while ((opt = getopt(argc, argv, "n:k:u:a:f:c")) != -1) {
+	while ((opt = getopt(argc, argv, "n:k:u:a:f:cP:")) != -1) {
 		switch (opt) {
 		case 'n':
 			repeat = (unsigned int)strtoul(optarg, NULL, 10);
@@ -711,10 +718,13 @@ int main(int argc, char **argv)
 		case 'c':
 			check_only = true;
 			break;
+		case 'P':
+			proto_only = (int)strtol(optarg, NULL, 10);
+			break;
 		default:
 			fprintf(stderr,
 				"usage: %s [-n REPEAT] [-k ROUNDS] [-f FLOW_TABLE_SIZE] [-u DNY_UDP.o] "
-				"[-a DNY_ALL.o] [-c]\n",
+				"[-a DNY_ALL.o] [-c] [-P 0|1]\n",
 				argv[0]);
 			return 2;
 		}
@@ -740,6 +750,15 @@ int main(int argc, char **argv)
 		return 1;
 	if (check_only)
 		return 0;
+	if (proto_only >= 0) {
+		pass = xdp_pass__open_and_load();
+		if (!pass || proto_new_flow(&p, bpf_program__fd(pass->progs.xdp_pass), 0,
+					    proto_only, &pfresh, &pfull))
+			return 1;
+		printf("proto_new_flow_ns %u\nproto_new_flow_full_table_ns %u\n", pfresh, pfull);
+		xdp_pass__destroy(pass);
+		return 0;
+	}
 
 	pass = xdp_pass__open_and_load();
 	foreign = ztos_instance(false, 0);
@@ -747,7 +766,7 @@ int main(int argc, char **argv)
 	inspect = ztos_instance(true, 1);
 	udp = peer(dny_udp, &s[FILTER_UDP].fd);
 	all = peer(dny_all, &s[FILTER_ALL].fd);
-	pknown = proto_instance(flows_max, &pknown_table);
+	pknown = proto_instance(flows_max, &pknown_table, false);
 	if (!pass || !foreign || !known || !inspect || !udp || !all || !pknown) {
 		fprintf(stderr, "xdp_bench: loading the programs failed\n");
 		return 1;
@@ -774,7 +793,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (ztos_new_flow(&p, s[PASS].fd, s[PASS].median, &fresh, &full) ||
-	    proto_new_flow(&p, s[PASS].fd, s[PASS].median, &pfresh, &pfull) ||
+	    proto_new_flow(&p, s[PASS].fd, s[PASS].median, false, &pfresh, &pfull) ||
+	    proto_new_flow(&p, s[PASS].fd, s[PASS].median, true, &bare, &bare_full) ||
 	    cold_access(&p, &cold))
 		return 1;
 	if (count_path("xdp_foreign_vni_drop", foreign->obj, foreign->progs.ztos_xdp_ingress, &p,
@@ -810,6 +830,9 @@ int main(int argc, char **argv)
 	printf("proto_new_flow_full_table_ns %u\n", pfull);
 	if (cold)
 		printf("proto_new_flow_in_cold_accesses %.1f\n", (double)pfresh / cold);
+	/* The table's share: without the policy, the clock and the event. */
+	printf("proto_new_flow_table_only_ns %u\n", bare);
+	printf("proto_new_flow_table_only_full_table_ns %u\n", bare_full);
 	printf("proto_vs_xdp_known_flow_ratio %.2f\n", round_ratio(&s[PROTO_KNOWN], &s[KNOWN]));
 	printf("xdpfilter_udp_ns %u\n", s[FILTER_UDP].median);
 	printf("xdpfilter_all_ns %u\n", s[FILTER_ALL].median);
