@@ -96,7 +96,7 @@ $(BUILD)/tests/test_frr: $(addprefix $(BUILD)/agent/subsys/frr/,render.o state.o
 $(call objs,$(BPF_TEST_SRCS) agent/subsys/datapath.c): $(BPF_SKELS)
 $(BUILD)/bench/xdp_bench.o: $(BPF_SKELS) $(BENCH_SKELS)
 $(BUILD)/bench/xdp_bench.o: CFLAGS += -I$(BUILD)/bench
-$(XDP_BENCH): $(BUILD)/bench/bpf_count.o
+$(XDP_BENCH): $(BUILD)/bench/bpf_count.o $(BUILD)/bench/flowtab_user.o
 bench-tools: $(XDP_BENCH) $(DPI_BENCH)
 DPI_BENCH := $(BUILD)/bench/dpi_bench
 $(DPI_BENCH): $(BUILD)/bench/dpi_bench.o $(LIBDPI)

@@ -22,6 +22,11 @@
 #   xdp_new_flow_ns N / xdp_new_flow_full_table_ns N / xdp_inspect_ns N / xdp_cold_access_ns N /
 #   new_flow_in_cold_accesses R / xdpfilter_udp_ns N / xdpfilter_all_ns N /
 #   new_flow_ns N / foreign_vni_vs_xdpfilter_udp_ratio R / known_flow_vs_xdpfilter_all_ratio R
+# and, before xdpfilter_udp_ns, issue 9's flow table prototype (bench/xdp_flowtab.bpf.c,
+# checked first: proto_check_ok 1 or the run stops) beside the real program:
+#   proto_known_flow_ns N / proto_new_flow_ns N / proto_new_flow_full_table_ns N /
+#   proto_new_flow_in_cold_accesses R / proto_new_flow_table_only_ns N /
+#   proto_new_flow_table_only_full_table_ns N / proto_vs_xdp_known_flow_ratio R
 # The ratios are the median over the rounds of each round's pair (run back to back).
 # Goals: foreign-VNI drop <= xdpfilter_udp_ns, known flow <= xdpfilter_all_ns (ratio <= 1),
 # new flow <= 250 ns.
