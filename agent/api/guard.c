@@ -69,6 +69,7 @@ static struct {
 	int64_t header_timeout_us;
 	unsigned int n_open, peak_open;	/* TCP connections, and the most since the last trim */
 	uint64_t n_full;		/* connections closed at once: API_TCP_CONNECTIONS open */
+	uint64_t n_cut_timeout, n_cut_pending;	/* cut off: header_timeout, PENDING_MAX */
 } guard = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
 
 static int64_t mono_us(void)
@@ -248,19 +249,25 @@ enum MHD_Result api_guard_admit(void *cls, const struct sockaddr *addr, socklen_
 
 void api_guard_metrics(cJSON *list)
 {
+	uint64_t full, cut_timeout, cut_pending;
 	unsigned int open;
-	uint64_t full;
 	cJSON *f;
 
 	pthread_mutex_lock(&guard.lock);
 	open = guard.n_open;
 	full = guard.n_full;
+	cut_timeout = guard.n_cut_timeout;
+	cut_pending = guard.n_cut_pending;
 	pthread_mutex_unlock(&guard.lock);
 	f = metrics_family(list, "ztos_api_connections", "gauge", "TCP connections to the API open now.");
 	metrics_sample(f, open, NULL, NULL);
 	f = metrics_family(list, "ztos_api_connections_refused_total", "counter",
 			   "TCP connections closed at once: the API's 512 were open.");
 	metrics_sample(f, (double)full, NULL, NULL);
+	f = metrics_family(list, "ztos_api_connections_cut_total", "counter",
+			   "TCP connections cut off before their first request's headers were in.");
+	metrics_sample(f, (double)cut_timeout, "reason", "header_timeout");
+	metrics_sample(f, (double)cut_pending, "reason", "pending_full");
 }
 
 void api_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -295,8 +302,10 @@ void api_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_cont
 	p->fd = ci->connect_fd;
 	p->since_us = mono_us();
 	pthread_mutex_lock(&guard.lock);
-	if (guard.n_pending >= PENDING_MAX)
+	if (guard.n_pending >= PENDING_MAX) {
 		cut_off(guard.head);
+		guard.n_cut_pending++;
+	}
 	p->prev = guard.tail;
 	if (guard.tail)
 		guard.tail->next = p;
@@ -325,8 +334,10 @@ static void reap(void)
 {
 	int64_t now = mono_us();
 
-	while (guard.head && now - guard.head->since_us >= guard.header_timeout_us)
+	while (guard.head && now - guard.head->since_us >= guard.header_timeout_us) {
 		cut_off(guard.head);
+		guard.n_cut_timeout++;
+	}
 }
 
 /* Windows that ended: their summaries out. */

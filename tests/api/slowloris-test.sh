@@ -132,10 +132,9 @@ expect_eq "beside them, 10 requests with the token: all 200" 10 \
 r=$(api GET /api/v1/status)
 expect_eq "the API answers after the slow clients are gone" 200 "$(status_of "$r")"
 
-# The API's 512 TCP connections are the whole API's (api_guard_admit), not libmicrohttpd's
-# limit, which is per worker thread: a worker at its share closed a connection the other
-# had room for (bench/load.sh saw one or two a minute). 512 kept open with the token are
-# all answered; the next ones are closed at once and counted.
+# The API's 512 TCP connections are counted across its worker threads (api_guard_admit;
+# libmicrohttpd's own limit is split among them). 512 kept open with the token are all
+# answered; the next ones are closed at once and counted.
 refused0=$(metric ztos_api_connections_refused_total)
 out=$(slow total)
 echo "$out" | sed 's/^/# /'
