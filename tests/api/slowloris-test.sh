@@ -118,6 +118,8 @@ expect_eq "20 connections sending their headers a byte at a time: all cut off" 2
 	"$(awk '$1 == "cut" {print $2}' <<<"$out")"
 check "none before the header timeout (2 s)" awk '$1 == "earliest" {exit !($2 >= 1.5)}' <<<"$out"
 check "all within 2 s of it" awk '$1 == "latest" {exit !($2 > 0 && $2 <= 4.5)}' <<<"$out"
+check "ztos_api_connections_cut_total{reason=\"header_timeout\"} counts them" \
+	at_least 20 metric 'ztos_api_connections_cut_total{reason="header_timeout"}'
 
 out=$(slow per-ip)
 echo "$out" | sed 's/^/# /'
@@ -129,6 +131,8 @@ expect_eq "512 slow connections from 16 addresses were opened" 512 \
 	"$(awk '$1 == "slow" {print $2}' <<<"$out")"
 expect_eq "beside them, 10 requests with the token: all 200" 10 \
 	"$(awk '$1 == "ok" {print $2}' <<<"$out")"
+check "the oldest slow ones made room: ztos_api_connections_cut_total{reason=\"pending_full\"}" \
+	at_least 256 metric 'ztos_api_connections_cut_total{reason="pending_full"}'
 r=$(api GET /api/v1/status)
 expect_eq "the API answers after the slow clients are gone" 200 "$(status_of "$r")"
 
