@@ -11,10 +11,11 @@
 #                          and to the inspected one, in turns in this run;
 #                          inspect_vs_allow_rate_ratio, mirror_extra_ns_per_frame from them
 #   inspect_loss_pct       copies lost in the best inspect run: (sent - scanned) / sent
-#   inspect_depth_bytes, inspect_depth_sender_kpps, inspect_depth_vs_allow_rate_ratio,
-#   inspect_depth_copied_pct, inspect_depth_loss_pct   one run with dpi.inspect_depth
-#                          (BENCH_INSPECT_DEPTH, 65536 by default) on flows new to it:
-#                          the rate, the share of frames copied, the copies lost
+#   inspect_depth_bytes, inspect_depth_allow_sender_kpps, inspect_depth_sender_kpps,
+#   inspect_depth_vs_allow_rate_ratio, inspect_depth_copied_pct, inspect_depth_loss_pct
+#                          the same in turns with dpi.inspect_depth (BENCH_INSPECT_DEPTH,
+#                          65536 by default) on flows new to each run: the best rates,
+#                          the share of frames copied and the copies lost in the best run
 #   inspect_mirror_failed  copies the mirror's veth did not take (its ring full), both runs
 #   pipeline_kpps          frames the engine was handed, per second of sending
 #   pipeline_loss_pct      (sent - scanned) / sent, every loss on the way counted
@@ -79,8 +80,8 @@ Z=("$ZTOS" --socket "$SOCK")
 
 # One frame, 256 flows (the low byte of the source port counts up), as trafgen config:
 # to port 80 (inspected) in frame-80.cfg, to port 81 (only allowed) in frame-81.cfg, and
-# 256 other flows to port 80 (new ones for the inspect_depth run) in frame-80d.cfg.
-for f in 80:80:0x9c00 81:81:0x9c00 80d:80:0x9d00; do
+# twice 256 other flows to port 80 (new ones for each inspect_depth run) in frame-80d*.cfg.
+for f in 80:80:0x9c00 81:81:0x9c00 80d1:80:0x9d00 80d2:80:0x9e00; do
 	IFS=: read -r name dport sport <<<"$f"
 	/usr/bin/python3 - "$dport" "$sport" >"$WORK/frame-$name.cfg" <<'PY'
 import sys
@@ -136,16 +137,25 @@ done
 mfail1=$(mfail)
 "${Z[@]}" status --json | jq -c '.subsystems.dpi | {engine, packets, batches, losses, engine_stats}' >&2
 
-# The same with dpi.inspect_depth: flows new to the datapath (frame-80d.cfg), each
-# copied until its DEPTH bytes, then passed uncopied. Prints what share was copied: the
-# rate is that of inspecting the first DEPTH bytes of every flow, not of all of them.
+# The same with dpi.inspect_depth, again in turns with the allowed port: flows new to the
+# datapath in each run (frame-80d1.cfg, frame-80d2.cfg), each copied until its DEPTH
+# bytes, then passed uncopied. Prints what share was copied: the rate is that of
+# inspecting the first DEPTH bytes of every flow, not of all of them.
 DEPTH=${BENCH_INSPECT_DEPTH:-65536}
 counter() { "${Z[@]}" flows --json | jq ".counters.packets.$1"; }
 r=$(sock POST /api/v1/network/configure --data "{\"dpi\": {\"inspect_depth\": $DEPTH}}")
 [ "$(status_of "$r")" = 200 ] || { echo "configure inspect_depth: $r" >&2; exit 1; }
-mir0=$(counter mirrored)
-read -r sent_d scanned_d ns_d _ < <(run 80d)
-copied_d=$(( $(counter mirrored) - mir0 ))
+best_d=0 best_al_d=0
+for i in 1 2; do
+	mir0=$(counter mirrored)
+	read -r sent_d scanned_d ns_d _ < <(run 80d$i)
+	if [ $((sent_d * 1000000 / ns_d)) -gt "$best_d" ]; then
+		best_d=$((sent_d * 1000000 / ns_d))
+		copied_d=$(( $(counter mirrored) - mir0 )) best_sent_d=$sent_d best_scanned_d=$scanned_d
+	fi
+	read -r sent_al _ ns_al _ < <(run 81)
+	[ $((sent_al * 1000000 / ns_al)) -gt "$best_al_d" ] && best_al_d=$((sent_al * 1000000 / ns_al))
+done
 r=$(sock POST /api/v1/network/configure --data '{"dpi": {"inspect_depth": 0}}')
 [ "$(status_of "$r")" = 200 ] || { echo "configure inspect_depth 0: $r" >&2; exit 1; }
 config noop
@@ -177,9 +187,10 @@ awk -v i="$best_in" -v a="$best_al" 'BEGIN {
 	printf "inspect_vs_allow_rate_ratio %.3f\n", a ? i / a : 0
 	printf "mirror_extra_ns_per_frame %.0f\n", (i && a) ? 1e6 / i - 1e6 / a : 0 }'
 echo "inspect_depth_bytes $DEPTH"
-echo "inspect_depth_sender_kpps $((sent_d * 1000000 / ns_d))"
-awk -v i="$((sent_d * 1000000 / ns_d))" -v a="$best_al" -v c="$copied_d" -v s="$sent_d" \
-	-v r="$scanned_d" 'BEGIN {
+echo "inspect_depth_allow_sender_kpps $best_al_d"
+echo "inspect_depth_sender_kpps $best_d"
+awk -v i="$best_d" -v a="$best_al_d" -v c="$copied_d" -v s="$best_sent_d" \
+	-v r="$best_scanned_d" 'BEGIN {
 	printf "inspect_depth_vs_allow_rate_ratio %.3f\n", a ? i / a : 0
 	printf "inspect_depth_copied_pct %.2f\n", s ? c * 100 / s : 0
 	printf "inspect_depth_loss_pct %.3f\n", c ? (c - r) * 100 / c : 0 }'
