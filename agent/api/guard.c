@@ -229,11 +229,10 @@ static bool burst_over(void)
 }
 
 /*
- * At most API_TCP_CONNECTIONS TCP connections in all. libmicrohttpd splits its own
- * connection limit over its worker threads: with 512 over two, a worker that happened
- * to be handed 256 closed the next one while the other had room. The workers may each
- * hold them all, and this counts them together (workers admitting at the same moment
- * may go over by one each).
+ * At most API_TCP_CONNECTIONS TCP connections in all, counted here across
+ * libmicrohttpd's worker threads (its own limit is split among them; each may now hold
+ * them all), and a refusal counted. Workers admitting at the same moment may go over by
+ * one each.
  */
 enum MHD_Result api_guard_admit(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {

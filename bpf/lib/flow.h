@@ -110,14 +110,16 @@ static __always_inline int ztos_flow_new(const struct ztos_pkt *p, const struct 
 /*
  * Whether p, of an "inspect" flow f, comes after the first ztos_inspect_depth bytes of
  * its direction: the frame that reaches the depth is still copied, the next ones are
- * not. f's counters already hold p (counted here, or where it entered this host).
+ * not. f's counters already hold p (counted here, or where it entered this host); a
+ * count short of p (never expected) means copy, not skip. The depth is at most 2^40: no
+ * overflow.
  */
 static __always_inline bool ztos_flow_past_depth(const struct ztos_flow *f,
 						 const struct ztos_pkt *p)
 {
 	__u64 depth = ztos_inspect_depth;
 
-	return depth && f->bytes[ztos_flow_dir(f, p) & 1] - p->len >= depth;
+	return depth && f->bytes[ztos_flow_dir(f, p) & 1] >= depth + p->len;
 }
 
 /*
