@@ -190,11 +190,14 @@ check "A: OutPktsEncrypted of the TX SC rose" \
 check "A: InPktsOK of B's RX SC and of its SA 0 rose" jqe '.macsec.kernel.rx_sc[0] |
 	.stats.InPktsOK >= 13 and (.sa[] | select(.an == 0) | .stats.InPktsOK) >= 13' "$s"
 check "no key material in the status (no key's hex in it)" bash -c '! grep -q c0ffee <<<"$1"' _ "$s"
+# /metrics PATTERN: the agent's /metrics has a line matching PATTERN (asked again until it
+# does: one answer can come late or cut short on the VM's emulated CPUs under load).
+metrics_has() { q a GET /metrics | sed '$d' | grep -qE "$1"; }
+check "/metrics: ztos_macsec_rx_sc_total InPktsOK of B > 0" wait_until 20 metrics_has \
+	'^ztos_macsec_rx_sc_total\{interface="ztmacsec0",sci="02000000000b0001",counter="InPktsOK"\} [1-9]'
+check "/metrics: OutPktsEncrypted of TX SA 0 > 0" wait_until 20 metrics_has \
+	'^ztos_macsec_sa_packets_total\{.*an="0",counter="OutPktsEncrypted"\} [1-9]'
 m=$(q a GET /metrics | sed '$d')
-check "/metrics: ztos_macsec_rx_sc_total InPktsOK of B > 0" bash -c \
-	"grep -E '^ztos_macsec_rx_sc_total\{interface=\"ztmacsec0\",sci=\"02000000000b0001\",counter=\"InPktsOK\"\} [1-9]' <<<'$m'"
-check "/metrics: OutPktsEncrypted of TX SA 0 > 0" bash -c \
-	"grep -E '^ztos_macsec_sa_packets_total\{.*an=\"0\",counter=\"OutPktsEncrypted\"\} [1-9]' <<<'$m'"
 check "config/grafana/ztos.json: every MACsec metric and label it queries is in /metrics" \
 	/usr/bin/python3 "$TOP/tests/web/grafana-check.py" --only ztos_macsec_ \
 	"$TOP/config/grafana/ztos.json" - <<<"$m"
