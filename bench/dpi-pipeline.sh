@@ -123,8 +123,8 @@ run() {
 # allowed), taking turns twice, best of each: the difference is what mirroring a frame
 # costs the sending CPU (TC's clone and the copy's way through ztos-dpi0 run there).
 best_in=0 best_al=0 best_in_loss=0
-mfail() { "${Z[@]}" flows --json | jq '.counters.packets.mirror_failed'; }
-mfail0=$(mfail)
+counter() { "${Z[@]}" flows --json | jq ".counters.packets.$1"; }
+mfail0=$(counter mirror_failed)
 for _ in 1 2; do
 	read -r sent scanned ns _ < <(run)
 	if [ $((sent * 1000000 / ns)) -gt "$best_in" ]; then
@@ -134,7 +134,7 @@ for _ in 1 2; do
 	read -r sent_al _ ns_al _ < <(run 81)
 	[ $((sent_al * 1000000 / ns_al)) -gt "$best_al" ] && best_al=$((sent_al * 1000000 / ns_al))
 done
-mfail1=$(mfail)
+mfail1=$(counter mirror_failed)
 "${Z[@]}" status --json | jq -c '.subsystems.dpi | {engine, packets, batches, losses, engine_stats}' >&2
 
 # The same with dpi.inspect_depth, again in turns with the allowed port: flows new to the
@@ -142,7 +142,6 @@ mfail1=$(mfail)
 # bytes, then passed uncopied. Prints what share was copied: the rate is that of
 # inspecting the first DEPTH bytes of every flow, not of all of them.
 DEPTH=${BENCH_INSPECT_DEPTH:-65536}
-counter() { "${Z[@]}" flows --json | jq ".counters.packets.$1"; }
 r=$(sock POST /api/v1/network/configure --data "{\"dpi\": {\"inspect_depth\": $DEPTH}}")
 [ "$(status_of "$r")" = 200 ] || { echo "configure inspect_depth: $r" >&2; exit 1; }
 best_d=0 best_al_d=0

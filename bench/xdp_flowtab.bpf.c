@@ -155,7 +155,7 @@ static __always_inline int ft_flow_verdict(struct ztos_pkt *p, const struct ztos
 	struct ft_bucket *b;
 	struct ztos_flow *f;
 	__u32 idx, tag, stamp;
-	int w, verdict;
+	int w;
 	__u64 h;
 
 	if (!ztos_flow_key_is4(&p->key))
@@ -179,20 +179,7 @@ static __always_inline int ft_flow_verdict(struct ztos_pkt *p, const struct ztos
 		if (b->head.stamp[w] != stamp)
 			b->head.stamp[w] = stamp;
 	}
-	/* From here as ztos_flow_verdict(). */
-	verdict = f->verdict;
-	if (verdict != ZTOS_VERDICT_BLOCK && f->policy_gen != t->policy_gen) {
-		verdict = ztos_policy_eval(&p->key, t->tenant_id, f->opener_is_a);
-		f->verdict = verdict;
-		f->policy_gen = t->policy_gen;
-	}
-	if (verdict == ZTOS_VERDICT_BLOCK && !ztos_flow_block_reported(f)) {
-		ztos_flow_block_reported(f) = 1;
-		ztos_emit(p, ZTOS_EV_FLOW_BLOCKED, ZTOS_DROP_BLOCKED, verdict, bpf_ktime_get_ns());
-	}
-	if (verdict == ZTOS_VERDICT_INSPECT)
-		p->past_depth = ztos_flow_past_depth(f, p);
-	return verdict;
+	return ztos_flow_known_verdict(f, p, t);
 }
 
 /* The datapath's own program, its IPv4 flows in the table above. */

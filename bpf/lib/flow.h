@@ -123,6 +123,31 @@ static __always_inline bool ztos_flow_past_depth(const struct ztos_flow *f,
 }
 
 /*
+ * The verdict of a flow in the table (its packet already counted): the policy again if
+ * it changed, the block reported once, p->past_depth for an inspect flow.
+ */
+static __always_inline int ztos_flow_known_verdict(struct ztos_flow *f, struct ztos_pkt *p,
+						   const struct ztos_tenant_info *t)
+{
+	int verdict = f->verdict;
+
+	/* A DPI block outlives policy changes; anything else follows the current policy. */
+	if (verdict != ZTOS_VERDICT_BLOCK && f->policy_gen != t->policy_gen) {
+		verdict = ztos_policy_eval(&p->key, t->tenant_id, f->opener_is_a);
+		f->verdict = verdict;
+		f->policy_gen = t->policy_gen;
+	}
+	if (verdict == ZTOS_VERDICT_BLOCK && !ztos_flow_block_reported(f)) {
+		/* Two CPUs may both get here for one flow: a rare duplicate event, no harm. */
+		ztos_flow_block_reported(f) = 1;
+		ztos_emit(p, ZTOS_EV_FLOW_BLOCKED, ZTOS_DROP_BLOCKED, verdict, bpf_ktime_get_ns());
+	}
+	if (verdict == ZTOS_VERDICT_INSPECT)
+		p->past_depth = ztos_flow_past_depth(f, p);
+	return verdict;
+}
+
+/*
  * The verdict for this packet's flow, creating or updating its entry; p->past_depth
  * says whether an inspect flow's copy is due.
  */
@@ -145,21 +170,7 @@ static __always_inline int ztos_flow_verdict(struct ztos_pkt *p, const struct zt
 	}
 	if (!p->enforce_only)
 		ztos_flow_account(f, p);
-	verdict = f->verdict;
-	/* A DPI block outlives policy changes; anything else follows the current policy. */
-	if (verdict != ZTOS_VERDICT_BLOCK && f->policy_gen != t->policy_gen) {
-		verdict = ztos_policy_eval(&p->key, t->tenant_id, f->opener_is_a);
-		f->verdict = verdict;
-		f->policy_gen = t->policy_gen;
-	}
-	if (verdict == ZTOS_VERDICT_BLOCK && !ztos_flow_block_reported(f)) {
-		/* Two CPUs may both get here for one flow: a rare duplicate event, no harm. */
-		ztos_flow_block_reported(f) = 1;
-		ztos_emit(p, ZTOS_EV_FLOW_BLOCKED, ZTOS_DROP_BLOCKED, verdict, bpf_ktime_get_ns());
-	}
-	if (verdict == ZTOS_VERDICT_INSPECT)
-		p->past_depth = ztos_flow_past_depth(f, p);
-	return verdict;
+	return ztos_flow_known_verdict(f, p, t);
 }
 
 #endif
