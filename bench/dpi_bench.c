@@ -7,7 +7,8 @@
  *       reported once per scan, HS_FLAG_SINGLEMATCH, as Suricata's pattern matcher
  *       asks: hs_singlematch_gbps; every end reported, as our cpu engine asks:
  *       hs_allmatch_gbps), the better of the two (hs_engine_gbps), and the literals
- *       through our engine interface (ztos_engine_gbps), one core, in turns in one run
+ *       through our engine interface (ztos_engine_gbps), one core, in turns in one run,
+ *       and the share of batches whose literals the automaton found (ztos_automaton_share)
  *   dpi_bench throughput -e ENGINE [-j THREADS] [-b BATCH] [-k ...] [-s ...] [-t ...]
  *       host memory -> matches through the interface: Gbps, Mpps, p50/p99 batch latency;
  *       for cuda also the matcher alone (GPU kernel time, transfers excluded)
@@ -170,6 +171,7 @@ static int cmd_engine(const struct opts *o)
 	uint8_t *mem;
 	struct dpi_pkt *p = packets(o, n, &mem, false);
 	double best[N_CONTENDERS] = { 0 }, best_hs;
+	struct dpi_scanner_stats st;
 	unsigned int rounds = 0;
 	uint64_t bytes = 0;
 	char err[256];
@@ -203,6 +205,10 @@ static int cmd_engine(const struct opts *o)
 	printf("hs_engine_gbps %.2f\n", best_hs);
 	printf("ztos_engine_gbps %.2f\n", best[ZTOS]);
 	printf("ztos_vs_hs %.3f\n", best[ZTOS] / best_hs);
+	dpi_scanner_stats(c.s, &st);
+	/* Which literal finder the cpu engine chose (gpu/engine_hs.c measures both). */
+	printf("ztos_automaton_share %.3f\n",
+	       st.batches ? (double)st.dfa_batches / (double)st.batches : 0.0);
 	fprintf(stderr, "dpi_bench: %u %s literals, %u B payloads: raw literal hits %llu "
 		"(single match) %llu (all), matches %llu\n", o->rules,
 		o->kind == CORPUS_HTTP ? "http" : "random", o->size,

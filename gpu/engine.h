@@ -99,9 +99,17 @@ void dpi_db_free(struct dpi_db *db);
 size_t dpi_db_rules(const struct dpi_db *db);
 const struct dpi_rule *dpi_db_rule(const struct dpi_db *db, uint32_t idx);
 
+/*
+ * How the cpu engine finds literals: Hyperscan, or the automaton walked several
+ * packets at once. AUTO measures both on the traffic and takes the cheaper per batch,
+ * trying the other now and then; the matches are the same either way.
+ */
+enum dpi_finder { DPI_FINDER_AUTO, DPI_FINDER_HYPERSCAN, DPI_FINDER_AUTOMATON };
+
 struct dpi_scanner_opts {
 	uint32_t max_flows;	/* flow directions with stream state; LRU beyond; 0 = 16384 */
 	uint32_t max_batch;	/* packets per dpi_scan() call; 0 = 1024 */
+	enum dpi_finder finder;	/* cpu engine only */
 };
 
 int dpi_scanner_create(struct dpi_db *db, const struct dpi_scanner_opts *opts,
@@ -126,6 +134,7 @@ struct dpi_scanner_stats {
 	uint64_t flows, flow_evictions;	/* flow directions held now; evicted by LRU */
 	uint64_t pcre_checks;		/* candidates confirmed on the CPU with Hyperscan */
 	uint64_t device_ns;		/* cuda: GPU time of the matching kernels */
+	uint64_t hs_batches, dfa_batches; /* cpu: batches each literal finder scanned */
 };
 
 void dpi_scanner_stats(const struct dpi_scanner *s, struct dpi_scanner_stats *st);

@@ -10,12 +10,21 @@
  * HS_FLAG_SINGLEMATCH: keeping a literal's first end per packet is on_lit()'s job, and
  * Hyperscan's bookkeeping for it costs more than the repeated reports on HTTP-like
  * traffic (2.84 against 2.21 Gbps at 1500 B in bench/results/dpi.md).
+ *
+ * Hyperscan's cost grows with its reports; where literals occur every few dozen bytes
+ * (HTTP-like traffic) the core automaton walked four packets at a time (lit_dfa.c) is
+ * cheaper, and on sparse traffic Hyperscan is several times faster. So each batch goes
+ * to the finder that has cost less per KiB so far, and the other is tried again now and
+ * then (the wider the gap, the rarer); both give on_lit() the same reports, in order of
+ * end, and the matches are the same (tests/unit/test_dpi_diff.c holds each to the core
+ * engine).
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -58,15 +67,23 @@ out:
 
 static int hs_db_init(struct dpi_db *db, char *err, size_t err_len)
 {
+	int r;
+
 	if (!db->core.db.n_lits)
 		return 0;
-	return compile_lits(db, &db->lit_block, err, err_len);
+	r = compile_lits(db, &db->lit_block, err, err_len);
+	if (!r && dpi_lit_dfa_build(&db->lit_dfa, &db->core.db)) {
+		snprintf(err, err_len, "out of memory for the cpu engine's automaton");
+		r = -ENOMEM;
+	}
+	return r;
 }
 
 static void hs_db_free(struct dpi_db *db)
 {
 	hs_free_database(db->lit_block);
 	db->lit_block = NULL;
+	dpi_lit_dfa_free(&db->lit_dfa);
 }
 
 /* A run of short flowless packets, scanned as one buffer (HS_GROUP_*). */
@@ -83,19 +100,51 @@ struct hs_group {
 	bool unusable;		/* too many reports, or not in order of end */
 };
 
+/* A packet of an automaton walk: its buffer is its lane's. */
+struct dfa_pkt {
+	struct dpi_flow *f;	/* NULL: flowless, the packet's own bytes */
+	uint32_t ctx;		/* tail bytes before the packet */
+};
+
+/* Which finder costs less (ns per KiB, averaged), and when to try the other again. */
+struct finder_cost {
+	uint64_t ns_per_kib[2];	/* FIND_HS, FIND_DFA; 0: not measured yet */
+	uint32_t since_try;	/* batches since the other one was tried */
+};
+
+enum { FIND_HS, FIND_DFA };
+
+struct hs_be {
+	struct hs_group group;
+	struct dpi_dfa_lane lane[DPI_DFA_LANES];
+	struct dfa_pkt lane_pkt[DPI_DFA_LANES];
+	uint8_t *lane_buf;	/* DPI_DFA_LANES * DPI_CORE_MAX_BUF */
+	uint32_t *lane_ev;	/* DPI_DFA_LANES * 2 * DPI_CORE_MAX_BUF */
+	struct finder_cost cost;
+};
+
 static int hs_scanner_init(struct dpi_scanner *s, char *err, size_t err_len)
 {
 	struct dpi_db *db = s->db;
+	struct hs_be *be;
 
 	if (db->lit_block && hs_alloc_scratch(db->lit_block, &s->bscratch) != HS_SUCCESS) {
 		snprintf(err, err_len, "cannot allocate Hyperscan scratch for the literals");
 		return -ENOMEM;
 	}
-	s->be = calloc(1, sizeof(struct hs_group));
-	if (!s->be) {
-		snprintf(err, err_len, "out of memory for the cpu engine's scan buffer");
+	be = calloc(1, sizeof(*be));
+	s->be = be;
+	if (be) {
+		be->lane_buf = malloc((size_t)DPI_DFA_LANES * DPI_CORE_MAX_BUF);
+		be->lane_ev = malloc((size_t)DPI_DFA_LANES * 2 * DPI_CORE_MAX_BUF *
+				     sizeof(*be->lane_ev));
+	}
+	if (!be || !be->lane_buf || !be->lane_ev) {
+		snprintf(err, err_len, "out of memory for the cpu engine's scan buffers");
 		return -ENOMEM;
 	}
+	for (int k = 0; k < DPI_DFA_LANES; k++)
+		be->lane[k].ev = be->lane_ev + (size_t)k * 2 * DPI_CORE_MAX_BUF;
 	return 0;
 }
 
@@ -104,6 +153,12 @@ _Static_assert(DPI_MAX_CONTENT_LEN <= DPI_STREAM_WINDOW, "a literal longer than 
 
 /* In lit_end: the literal also ends in the tail, so it lies in the tail whole. */
 #define LIT_IN_TAIL 0x80000000u
+
+/* Would a report of literal id ending at to change what on_lit() keeps? */
+static inline bool lit_news(const struct dpi_scanner *s, uint32_t id, uint64_t to)
+{
+	return s->lit_gen[id] != s->gen || (to > s->pkt_off && s->lit_end[id] == LIT_IN_TAIL);
+}
 
 static int on_lit(unsigned int id, unsigned long long from, unsigned long long to,
 		  unsigned int flags, void *ctx)
@@ -274,7 +329,7 @@ static void group_cands(struct dpi_scanner *s, struct hs_group *g, uint32_t k, u
 static int scan_group(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_t first,
 		      uint32_t n)
 {
-	struct hs_group *g = s->be;
+	struct hs_group *g = &((struct hs_be *)s->be)->group;
 	uint32_t off = 0, r = 0;
 
 	for (uint32_t k = 0; k < n; k++) {
@@ -307,12 +362,11 @@ static int scan_group(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_
 	return 0;
 }
 
-static int hs_scan_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_t n)
+/* Hyperscan finds the literals: runs of short flowless packets in one call. */
+static int hs_find_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_t n)
 {
 	uint32_t k;
 
-	if (!s->db->lit_block)
-		return 0;
 	for (uint32_t i = 0; i < n; i += k) {
 		k = group_len(pkts + i, n - i);
 		if (k >= 2) {
@@ -327,10 +381,175 @@ static int hs_scan_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint
 	return 0;
 }
 
+/*
+ * How many packets from pkts[0] walk together: up to DPI_DFA_LANES, stopping before a
+ * flow direction already among them (its second packet continues the first's tail).
+ * Holding several flows at once is safe only when the LRU keeps them all.
+ */
+static uint32_t lanes_len(const struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_t n)
+{
+	uint32_t k = 0;
+
+	if (s->flows.cap < DPI_DFA_LANES)
+		return 1;
+	for (; k < n && k < DPI_DFA_LANES; k++)
+		for (uint32_t j = 0; j < k && pkts[k].flow_id; j++)
+			if (pkts[j].flow_id == pkts[k].flow_id && pkts[j].dir == pkts[k].dir)
+				return k;
+	return k;
+}
+
+/* Lane k's buffer: the packet alone, or its flow direction's tail and the packet. */
+static void lane_fill(struct dpi_scanner *s, struct hs_be *be, uint32_t k,
+		      const struct dpi_pkt *p)
+{
+	struct dpi_dfa_lane *l = &be->lane[k];
+	struct dfa_pkt *lp = &be->lane_pkt[k];
+	uint32_t len = dpi_pkt_len(p);
+
+	lp->f = dpi_flow_get(s, p);
+	lp->ctx = 0;
+	l->b = p->data;
+	l->len = len;
+	if (lp->f && len) {
+		uint8_t *buf = be->lane_buf + (size_t)k * DPI_CORE_MAX_BUF;
+
+		l->len = dpi_flow_buf(lp->f, p->data, len, buf, &lp->ctx);
+		l->b = buf;
+	}
+}
+
+/* The walk's output states of lane l become candidates, as Hyperscan's reports do. */
+static void lane_cands(struct dpi_scanner *s, const struct dpi_dfa_lane *l)
+{
+	const struct dpi_core_db *db = &s->db->core.db;
+
+	for (uint32_t e = 0; e < l->n_ev; e += 2) {
+		uint32_t end = l->ev[e], st = l->ev[e + 1];
+
+		for (uint32_t o = db->out_start[st]; o < db->out_start[st + 1]; o++) {
+			uint32_t id = db->out_lits[o];
+			const struct dpi_core_lit *lit = &db->lits[id];
+
+			if (!lit_news(s, id, end))
+				continue;
+			/* The automaton reads folded bytes: case as written is checked. */
+			if (!lit->nocase && memcmp(l->b + end - lit->len, db->bytes + lit->bytes,
+						   lit->len))
+				continue;
+			on_lit(id, 0, end, 0, s);
+		}
+	}
+}
+
+/* The automaton finds the literals, DPI_DFA_LANES packets per walk. */
+static int dfa_find_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_t n)
+{
+	struct hs_be *be = s->be;
+	uint32_t k;
+
+	for (uint32_t i = 0; i < n; i += k) {
+		k = lanes_len(s, pkts + i, n - i);
+		for (uint32_t j = 0; j < k; j++)
+			lane_fill(s, be, j, &pkts[i + j]);
+		dpi_lit_dfa_walk(&s->db->lit_dfa, be->lane, k);
+		for (uint32_t j = 0; j < k; j++) {
+			const struct dpi_dfa_lane *l = &be->lane[j];
+			const struct dfa_pkt *lp = &be->lane_pkt[j];
+			uint64_t base = lp->f ? lp->f->stream_off - lp->ctx : 0;
+
+			dpi_next_gen(s);
+			s->n_cand = 0;
+			s->pkt_off = lp->ctx;
+			lane_cands(s, l);
+			if (s->n_cand)
+				confirm(s, &pkts[i + j], i + j, l->b, l->len, lp->ctx, base);
+			if (lp->f)
+				dpi_flow_advance(lp->f, pkts[i + j].data, dpi_pkt_len(&pkts[i + j]));
+		}
+	}
+	return 0;
+}
+
+#define TRY_EVERY 64	/* batches between tries of the other finder, times its cost ratio */
+#define TRY_MAX 4096
+
+/* The finder for this batch: the one asked for, else the cheaper, now and then the other. */
+static int finder_pick(struct dpi_scanner *s)
+{
+	struct finder_cost *c = &((struct hs_be *)s->be)->cost;
+	uint64_t hs = c->ns_per_kib[FIND_HS], dfa = c->ns_per_kib[FIND_DFA];
+	int best, other;
+	uint64_t every;
+
+	if (!s->db->lit_dfa.delta || s->opts.finder == DPI_FINDER_HYPERSCAN)
+		return FIND_HS;
+	if (s->opts.finder == DPI_FINDER_AUTOMATON)
+		return FIND_DFA;
+	if (!hs || !dfa)
+		return hs ? FIND_DFA : FIND_HS;
+	best = dfa < hs ? FIND_DFA : FIND_HS;
+	other = !best;
+	/* A try costs the gap: the wider it is, the rarer the tries. */
+	every = TRY_EVERY * (c->ns_per_kib[other] / c->ns_per_kib[best]);
+	if (++c->since_try < (every < TRY_MAX ? every : TRY_MAX))
+		return best;
+	c->since_try = 0;
+	return other;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A batch's cost per KiB, averaged with the finder's earlier ones. */
+static void finder_cost_add(struct finder_cost *c, int f, uint64_t ns, uint64_t bytes)
+{
+	uint64_t x, *avg = &c->ns_per_kib[f];
+
+	if (bytes < 1024)
+		return;
+	x = ns * 1024 / bytes + 1;
+	*avg = *avg ? (*avg * 3 + x) / 4 : x;
+}
+
+static int hs_scan_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_t n)
+{
+	struct hs_be *be = s->be;
+	uint64_t t0, bytes = 0;
+	int f, r;
+
+	if (!s->db->lit_block)
+		return 0;
+	f = finder_pick(s);
+	t0 = now_ns();
+	r = f == FIND_DFA ? dfa_find_batch(s, pkts, n) : hs_find_batch(s, pkts, n);
+	if (s->opts.finder == DPI_FINDER_AUTO) {
+		for (uint32_t i = 0; i < n; i++)
+			bytes += dpi_pkt_len(&pkts[i]);
+		finder_cost_add(&be->cost, f, now_ns() - t0, bytes);
+	}
+	if (f == FIND_DFA)
+		s->st.dfa_batches++;
+	else
+		s->st.hs_batches++;
+	return r;
+}
+
 static void hs_scanner_free(struct dpi_scanner *s)
 {
 	hs_free_scratch(s->bscratch);
 	s->bscratch = NULL;
+	if (s->be) {
+		struct hs_be *be = s->be;
+
+		free(be->lane_buf);
+		free(be->lane_ev);
+	}
 	free(s->be);
 	s->be = NULL;
 }

@@ -65,6 +65,31 @@ struct dpi_rule_hot {
 	uint8_t pad;
 };
 
+/*
+ * The cpu engine's automaton walk (lit_dfa.c): the core automaton with each state
+ * stored multiplied by n_classes. delta NULL: the automaton is too large, Hyperscan only.
+ */
+struct dpi_lit_dfa {
+	uint32_t *delta;		/* [n_states * n_classes]: next * n_classes | OUT */
+	const uint8_t *classmap;	/* the core db's */
+	uint32_t n_classes;
+};
+
+#define DPI_DFA_LANES 4		/* buffers walked in one loop */
+
+/* One buffer of a walk, and where the automaton was in an output state. */
+struct dpi_dfa_lane {
+	const uint8_t *b;
+	uint32_t len;
+	uint32_t n_ev;
+	uint32_t *ev;		/* [2 * DPI_CORE_MAX_BUF]: pairs (end, state) in order of end */
+};
+
+int dpi_lit_dfa_build(struct dpi_lit_dfa *d, const struct dpi_core_db *db);
+void dpi_lit_dfa_free(struct dpi_lit_dfa *d);
+/* Walk n lanes (n <= DPI_DFA_LANES) from the root; fills each lane's ev. */
+void dpi_lit_dfa_walk(const struct dpi_lit_dfa *d, struct dpi_dfa_lane *l, uint32_t n);
+
 struct dpi_db {
 	struct dpi_engine *e;
 	struct dpi_rule_hot *hot;	/* [n_rules] */
@@ -75,6 +100,7 @@ struct dpi_db {
 	uint32_t n_pcres;
 	hs_database_t *pcre_db;		/* block mode, all pcres, id = pcre index */
 	hs_database_t *lit_block;	/* cpu engine: the automaton's literals, block mode */
+	struct dpi_lit_dfa lit_dfa;	/* cpu engine: the same literals, walked by automaton */
 	void *cuda_db;
 };
 

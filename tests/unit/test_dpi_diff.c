@@ -38,6 +38,12 @@ struct world {
 
 static struct world W;
 
+/* An engine, and for the cpu engine the literal finder it is held to. */
+struct contender {
+	struct dpi_engine *e;
+	enum dpi_finder finder;
+};
+
 /* ---- running the engines ---- */
 
 static int cmp_match(const void *a, const void *b)
@@ -52,10 +58,11 @@ static int cmp_match(const void *a, const void *b)
 }
 
 /* All matches of the traffic, sorted; the batch index made global. */
-static struct dpi_match *run(struct dpi_db *db, const struct corpus_traffic *t, uint32_t *n_out,
+static struct dpi_match *run(struct dpi_db *db, enum dpi_finder finder,
+			     const struct corpus_traffic *t, uint32_t *n_out,
 			     struct dpi_scanner_stats *st)
 {
-	struct dpi_scanner_opts o = { .max_batch = BATCH, .max_flows = 4096 };
+	struct dpi_scanner_opts o = { .max_batch = BATCH, .max_flows = 4096, .finder = finder };
 	struct dpi_scanner *s;
 	struct dpi_results res = { .cap = 1u << 20 };
 	char err[256];
@@ -301,19 +308,34 @@ static void diff_case(enum corpus_kind kind, uint32_t len, double rate, uint32_t
 		      uint32_t n_ref)
 {
 	struct corpus_traffic t;
-	struct dpi_match *mh, *mc, *mr;
-	uint32_t nh, nc, nr, ref_in_hs = 0;
+	struct dpi_match *mh, *mc, *mr, *mf;
+	uint32_t nh, nc, nr, nf, ref_in_hs = 0;
+	struct dpi_scanner_stats st;
 	char what[96];
 
 	snprintf(what, sizeof(what), "%s %u B, rate %.2f",
 		 kind == CORPUS_HTTP ? "http" : "random", len, rate);
 	corpus_traffic_make(&t, &W.cr, N_LIT, kind, len, rate, n,
 			    len * 31 + (uint64_t)(rate * 100) + kind * 7);
-	mh = run(W.hs_db, &t, &nh, NULL);
-	mc = run(W.core_db, &t, &nc, NULL);
+	mh = run(W.hs_db, DPI_FINDER_AUTO, &t, &nh, &st);
+	mc = run(W.core_db, DPI_FINDER_AUTO, &t, &nc, NULL);
 	print_message("# %s: %u packets, %u matches, %u split signatures\n", what, n, nh,
 		      t.n_split);
 	expect_same(what, mh, nh, mc, nc);
+	/* auto measured both finders: the first batch Hyperscan, the second the automaton */
+	assert_true(st.hs_batches >= 1 && st.dfa_batches >= 1);
+	/* each finder alone, the cpu engine against the core engine */
+	for (int f = DPI_FINDER_HYPERSCAN; f <= DPI_FINDER_AUTOMATON; f++) {
+		char fwhat[128];
+
+		snprintf(fwhat, sizeof(fwhat), "%s, cpu with %s only", what,
+			 f == DPI_FINDER_HYPERSCAN ? "Hyperscan" : "the automaton");
+		mf = run(W.hs_db, f, &t, &nf, &st);
+		expect_same(fwhat, mf, nf, mc, nc);
+		assert_int_equal(f == DPI_FINDER_HYPERSCAN ? st.dfa_batches : st.hs_batches, 0);
+		assert_int_equal(st.hs_batches + st.dfa_batches, st.batches);
+		free(mf);
+	}
 
 	/* The reference, on the first n_ref packets. */
 	mr = reference(&t, n_ref, &nr);
@@ -383,10 +405,12 @@ static void compile_text(struct dpi_engine *e, const char *text, struct dpi_db *
 /* Every packet matches every rule: results are bounded, the rest is counted. */
 static void test_flood(void **state)
 {
-	struct dpi_engine *engines[2] = { W.hs, W.core };
+	const struct contender engines[3] = { { W.hs, DPI_FINDER_HYPERSCAN },
+					      { W.hs, DPI_FINDER_AUTOMATON },
+					      { W.core, DPI_FINDER_AUTO } };
 	char text[100 * 96] = "";
 	uint8_t pay[1500];
-	uint64_t matches[2];
+	uint64_t matches[3];
 
 	/* 100 rules: more than the matcher's per-call memory of confirmed rules */
 	for (int i = 0; i < 100; i++)
@@ -394,7 +418,7 @@ static void test_flood(void **state)
 			 "drop tcp any any -> any any (content:\"%.*s\"; %ssid:%d;)\n", 4 + i % 8,
 			 "aaaaaaaaaaaaaaaa", i % 3 ? "" : "nocase; ", i + 1);
 	memset(pay, 'a', sizeof(pay));
-	for (int e = 0; e < 2; e++) {
+	for (int e = 0; e < 3; e++) {
 		struct dpi_db *db;
 		struct dpi_scanner *s;
 		struct dpi_match m[100];
@@ -402,10 +426,11 @@ static void test_flood(void **state)
 		struct dpi_pkt p[64];
 		struct dpi_scanner_stats st;
 
-		compile_text(engines[e], text, &db);
+		compile_text(engines[e].e, text, &db);
 		assert_int_equal(dpi_scanner_create(db,
-						    &(struct dpi_scanner_opts){ .max_batch = 64 }, &s,
-						    NULL, 0), 0);
+						    &(struct dpi_scanner_opts){
+							.max_batch = 64, .finder = engines[e].finder },
+						    &s, NULL, 0), 0);
 		for (int i = 0; i < 64; i++)
 			p[i] = (struct dpi_pkt){ .data = pay, .len = sizeof(pay),
 						 .flow_id = (uint64_t)(i % 4) };
@@ -423,7 +448,8 @@ static void test_flood(void **state)
 		dpi_scanner_destroy(s);
 		dpi_db_free(db);
 	}
-	assert_int_equal(matches[0], matches[1]);
+	assert_int_equal(matches[0], matches[2]);
+	assert_int_equal(matches[1], matches[2]);
 }
 
 /* The rule header, when the packet gives its tuple; the flow direction. */
@@ -572,10 +598,12 @@ static void test_empty_and_oversized(void **state)
  * same way in both engines; a flow ended explicitly starts over. */
 static void test_flow_eviction(void **state)
 {
-	struct dpi_engine *engines[2] = { W.hs, W.core };
-	uint32_t found[2];
+	const struct contender engines[3] = { { W.hs, DPI_FINDER_HYPERSCAN },
+					      { W.hs, DPI_FINDER_AUTOMATON },
+					      { W.core, DPI_FINDER_AUTO } };
+	uint32_t found[3];
 
-	for (int e = 0; e < 2; e++) {
+	for (int e = 0; e < 3; e++) {
 		struct dpi_db *db;
 		struct dpi_scanner *s;
 		struct dpi_match m[64];
@@ -583,10 +611,11 @@ static void test_flow_eviction(void **state)
 		struct dpi_scanner_stats st;
 		struct dpi_pkt p[8];
 
-		compile_text(engines[e],
+		compile_text(engines[e].e,
 			     "alert tcp any any -> any any (content:\"split-me\"; sid:1;)\n", &db);
 		assert_int_equal(dpi_scanner_create(db, &(struct dpi_scanner_opts){
-							.max_batch = 4, .max_flows = 5 },
+							.max_batch = 4, .max_flows = 5,
+							.finder = engines[e].finder },
 						    &s, NULL, 0), 0);
 		/* 8 flows: first halves, then second halves (all evicted but 5) */
 		for (int round = 0; round < 2; round++) {
@@ -622,6 +651,7 @@ static void test_flow_eviction(void **state)
 	}
 	assert_int_equal(found[0], 4);
 	assert_int_equal(found[1], 4);
+	assert_int_equal(found[2], 4);
 }
 
 /* auto: Hyperscan where there is no GPU, and it says why. */
