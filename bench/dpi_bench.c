@@ -17,6 +17,7 @@
  *   dpi_bench probe
  *       can the CUDA engine run here? Prints why (exit 0: yes, 1: no)
  * -F: packets without flow ids (block mode, no stream state).
+ * -f: the cpu engine's literal finder (auto, the default: the cheaper of the two).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +36,7 @@ struct opts {
 	uint32_t size, rules, batch, threads;
 	double seconds;
 	enum dpi_engine_kind e1, e2;
+	enum dpi_finder finder;
 	bool no_flows;
 };
 
@@ -183,8 +185,9 @@ static int cmd_engine(const struct opts *o)
 	    hs_alloc_scratch(c.raw[RAW_ALL], &c.scratch) != HS_SUCCESS)
 		die("raw Hyperscan", "no scratch");
 	db = compile(DPI_ENGINE_CPU, &rs, &e);
-	if (dpi_scanner_create(db, &(struct dpi_scanner_opts){ .max_batch = 256 }, &c.s, err,
-			       sizeof(err)))
+	if (dpi_scanner_create(db, &(struct dpi_scanner_opts){ .max_batch = 256,
+							      .finder = o->finder },
+			       &c.s, err, sizeof(err)))
 		die("scanner", err);
 	for (uint32_t i = 0; i < n; i++)
 		bytes += p[i].len;
@@ -254,7 +257,8 @@ static void *work(void *arg)
 	uint32_t i = 0;
 
 	if (dpi_scanner_create(w->db, &(struct dpi_scanner_opts){ .max_batch = w->o->batch,
-								   .max_flows = 65536 },
+								   .max_flows = 65536,
+								   .finder = w->o->finder },
 			       &s, err, sizeof(err))) {
 		fprintf(stderr, "dpi_bench: scanner: %s\n", err);
 		w->err = 1;
@@ -459,7 +463,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: dpi_bench engine|throughput|compare|probe [-e ENGINE] [-E ENGINE] "
 		"[-k http|random] [-s SIZE] [-r RULES] [-b BATCH] [-j THREADS] [-t SECONDS] "
-		"[-F]\n");
+		"[-F] [-f auto|hyperscan|automaton]\n");
 	exit(2);
 }
 
@@ -475,8 +479,16 @@ int main(int argc, char **argv)
 		usage();
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "e:E:k:s:r:b:j:t:F")) != -1) {
+	while ((c = getopt(argc, argv, "e:E:k:s:r:b:j:t:Ff:")) != -1) {
 		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "hyperscan"))
+				o.finder = DPI_FINDER_HYPERSCAN;
+			else if (!strcmp(optarg, "automaton"))
+				o.finder = DPI_FINDER_AUTOMATON;
+			else if (strcmp(optarg, "auto"))
+				usage();
+			break;
 		case 'F':
 			o.no_flows = true;
 			break;

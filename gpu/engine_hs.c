@@ -106,10 +106,16 @@ struct dfa_pkt {
 	uint32_t ctx;		/* tail bytes before the packet */
 };
 
-/* Which finder costs less (ns per KiB, averaged), and when to try the other again. */
+/*
+ * Which finder costs less (ns per KiB, averaged), and when to try the other again. A
+ * try is TRY_LEN batches: the first after a change of finder finds the caches holding
+ * the other one's tables and is not counted, or a finder would never win a try.
+ */
 struct finder_cost {
 	uint64_t ns_per_kib[2];	/* FIND_HS, FIND_DFA; 0: not measured yet */
-	uint32_t since_try;	/* batches since the other one was tried */
+	uint32_t since_try;	/* batches since the last try */
+	uint32_t trial;		/* batches left in the try under way */
+	int trial_f, last;	/* the finder tried; the one of the last batch */
 };
 
 enum { FIND_HS, FIND_DFA };
@@ -471,31 +477,43 @@ static int dfa_find_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uin
 	return 0;
 }
 
-#define TRY_EVERY 64	/* batches between tries of the other finder, times its cost ratio */
-#define TRY_MAX 4096
+#define TRY_EVERY 256	/* batches between tries of the other finder, times its cost ratio */
+#define TRY_MAX 8192
+#define TRY_LEN 4
+
+static int finder_try(struct finder_cost *c, int f)
+{
+	c->since_try = 0;
+	c->trial_f = f;
+	c->trial = TRY_LEN - 1;
+	return f;
+}
 
 /* The finder for this batch: the one asked for, else the cheaper, now and then the other. */
 static int finder_pick(struct dpi_scanner *s)
 {
 	struct finder_cost *c = &((struct hs_be *)s->be)->cost;
-	uint64_t hs = c->ns_per_kib[FIND_HS], dfa = c->ns_per_kib[FIND_DFA];
-	int best, other;
-	uint64_t every;
+	uint64_t hs = c->ns_per_kib[FIND_HS], dfa = c->ns_per_kib[FIND_DFA], every;
+	int best;
 
 	if (!s->db->lit_dfa.delta || s->opts.finder == DPI_FINDER_HYPERSCAN)
 		return FIND_HS;
 	if (s->opts.finder == DPI_FINDER_AUTOMATON)
 		return FIND_DFA;
-	if (!hs || !dfa)
-		return hs ? FIND_DFA : FIND_HS;
+	if (c->trial) {
+		c->trial--;
+		return c->trial_f;
+	}
+	if (!hs)
+		return FIND_HS;
+	if (!dfa)
+		return finder_try(c, FIND_DFA);
 	best = dfa < hs ? FIND_DFA : FIND_HS;
-	other = !best;
 	/* A try costs the gap: the wider it is, the rarer the tries. */
-	every = TRY_EVERY * (c->ns_per_kib[other] / c->ns_per_kib[best]);
+	every = TRY_EVERY * c->ns_per_kib[!best] / c->ns_per_kib[best];
 	if (++c->since_try < (every < TRY_MAX ? every : TRY_MAX))
 		return best;
-	c->since_try = 0;
-	return other;
+	return finder_try(c, !best);
 }
 
 static uint64_t now_ns(void)
@@ -510,8 +528,10 @@ static uint64_t now_ns(void)
 static void finder_cost_add(struct finder_cost *c, int f, uint64_t ns, uint64_t bytes)
 {
 	uint64_t x, *avg = &c->ns_per_kib[f];
+	bool warm = f == c->last;
 
-	if (bytes < 1024)
+	c->last = f;
+	if (!warm || bytes < 1024)
 		return;
 	x = ns * 1024 / bytes + 1;
 	*avg = *avg ? (*avg * 3 + x) / 4 : x;

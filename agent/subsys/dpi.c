@@ -595,7 +595,7 @@ static uint64_t lost(const struct afxdp_stats *s)
 
 static void running(struct dpi *d, struct subsys_status *st)
 {
-	cJSON *o = cJSON_CreateObject(), *x;
+	cJSON *o = cJSON_CreateObject(), *x, *y;
 	struct dpi_counts c;
 
 	st->state = SUBSYS_RUNNING;
@@ -632,6 +632,10 @@ static void running(struct dpi *d, struct subsys_status *st)
 	cJSON_AddNumberToObject(x, "flows", (double)c.scan.flows);
 	cJSON_AddNumberToObject(x, "scan_errors", (double)atomic_load(&d->scan_errors));
 	cJSON_AddNumberToObject(x, "cpu_ns", (double)c.engine_ns);
+	/* The cpu engine: how many batches each literal finder scanned (gpu/engine_hs.c). */
+	y = cJSON_AddObjectToObject(x, "literal_finder");
+	cJSON_AddNumberToObject(y, "hyperscan_batches", (double)c.scan.hs_batches);
+	cJSON_AddNumberToObject(y, "automaton_batches", (double)c.scan.dfa_batches);
 	cJSON_AddNumberToObject(o, "reader_cpu_ns", (double)c.rx.thread_cpu_ns);
 	/* CPU time per packet of the reader outside the engine: receive, batch, verdict. */
 	cJSON_AddNumberToObject(o, "pipeline_ns_per_packet",

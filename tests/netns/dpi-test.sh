@@ -212,6 +212,9 @@ check "status reports the socket's loss counters" \
 	jq -e '.subsystems.dpi.losses | has("rx_dropped") and has("rx_ring_full")' <<<"$st"
 check "status reports batches and pipeline CPU per packet" \
 	jq -e '.subsystems.dpi | .batches > 0 and .pipeline_ns_per_packet > 0' <<<"$st"
+check "status: the cpu engine counts the batches each literal finder scanned" \
+	jq -e '.subsystems.dpi.engine_stats.literal_finder |
+		.hyperscan_batches + .automaton_batches > 0' <<<"$st"
 m=$(curl -s --unix-socket "$SOCK" http://localhost/metrics)
 check "/metrics: ztos_dpi_packets_total" grep -qE '^ztos_dpi_packets_total [1-9]' <<<"$m"
 check "/metrics: ztos_dpi_lost_total by reason" grep -qE '^ztos_dpi_lost_total\{reason="rx_ring_full"\} [0-9]' <<<"$m"
