@@ -59,7 +59,8 @@ enum ztos_counter {
 	ZTOS_CNT_EVENTS_LOST = 11,	/* ring buffer full */
 	ZTOS_CNT_INNER_OTHER = 12,	/* tenant traffic that is not IPv4/IPv6 (ARP...) */
 	ZTOS_CNT_PAST_DEPTH = 13,	/* inspect frames not copied: past dpi.inspect_depth */
-	ZTOS_CNT_MAX = 14,
+	ZTOS_CNT_NO_PAYLOAD = 14,	/* inspect frames not copied: TCP without data */
+	ZTOS_CNT_MAX = 15,
 };
 
 static const char *const ztos_counter_names[ZTOS_CNT_MAX] __attribute__((unused)) = {
@@ -77,6 +78,7 @@ static const char *const ztos_counter_names[ZTOS_CNT_MAX] __attribute__((unused)
 	[ZTOS_CNT_EVENTS_LOST] = "events_lost",
 	[ZTOS_CNT_INNER_OTHER] = "inner_other",
 	[ZTOS_CNT_PAST_DEPTH] = "inspect_past_depth",
+	[ZTOS_CNT_NO_PAYLOAD] = "inspect_no_payload",
 };
 
 /* tenants: HASH, key __u32 vni */

@@ -99,10 +99,13 @@ static __always_inline int ztos_tc_port(struct __sk_buff *skb, bool egress)
 		return TC_ACT_SHOT;
 	if ((act == ZTOS_ACT_INSPECT || act == ZTOS_ACT_PAST_DEPTH) &&
 	    !(egress && ztos_from_tenant_port(skb))) {
-		if (act == ZTOS_ACT_INSPECT)
-			ztos_mirror(skb, tenant_vni);
-		else
+		/* A segment without data has nothing for the engine: not worth a copy. */
+		if (act == ZTOS_ACT_PAST_DEPTH)
 			ztos_count(ZTOS_CNT_PAST_DEPTH);
+		else if (p.no_payload)
+			ztos_count(ZTOS_CNT_NO_PAYLOAD);
+		else
+			ztos_mirror(skb, tenant_vni);
 	}
 	return TC_ACT_OK;
 }

@@ -154,9 +154,14 @@ struct ztos_pkt {
 	__u8 enforce_only;
 	/* Set by the flow lookup: an "inspect" flow's direction is past ztos_inspect_depth. */
 	__u8 past_depth;
+	/* A TCP segment whose IP length leaves no data after the TCP header (an ACK, a
+	 * SYN): nothing in it for the DPI engine. 0 when the length is not known (BIG TCP). */
+	__u8 no_payload;
 };
 
-static __always_inline int ztos_parse_l4(struct ztos_cursor *c, struct ztos_pkt *p)
+/* l4_len: the bytes after the IP headers, as the IP length gives them; 0: not known. */
+static __always_inline int ztos_parse_l4(struct ztos_cursor *c, struct ztos_pkt *p,
+					 __u32 l4_len)
 {
 	struct ztos_ports *ports = c->pos;
 	struct ztos_tcp *tcp = c->pos;
@@ -166,6 +171,7 @@ static __always_inline int ztos_parse_l4(struct ztos_cursor *c, struct ztos_pkt 
 		if ((void *)(tcp + 1) > c->end)
 			return ZTOS_PARSE_TRUNC;
 		p->tcp_flags = tcp->flags;
+		p->no_payload = l4_len && l4_len <= (__u32)(tcp->doff >> 4) * 4;
 		break;
 	case IPPROTO_UDP:
 		if ((void *)((struct ztos_udp *)c->pos + 1) > c->end)
@@ -188,7 +194,7 @@ static __always_inline int ztos_parse_l4(struct ztos_cursor *c, struct ztos_pkt 
 static __always_inline int ztos_parse_ip4(struct ztos_cursor *c, struct ztos_pkt *p)
 {
 	struct ztos_ip4 *ip = c->pos;
-	__u32 hlen;
+	__u32 hlen, tot;
 
 	if ((void *)(ip + 1) > c->end)
 		return ZTOS_PARSE_TRUNC;
@@ -209,7 +215,9 @@ static __always_inline int ztos_parse_ip4(struct ztos_cursor *c, struct ztos_pkt
 	 */
 	if (ip->frag_off & bpf_htons(IP_OFFSET))
 		return ZTOS_PARSE_OK;
-	return ztos_parse_l4(c, p);
+	/* tot_len 0 (BIG TCP) or short of the header: the payload's length is not known. */
+	tot = bpf_ntohs(ip->tot_len);
+	return ztos_parse_l4(c, p, tot > hlen ? tot - hlen : 0);
 }
 
 struct ztos_ip6_ext {		/* hop-by-hop, routing, fragment, destination options, AH */
@@ -260,6 +268,7 @@ static __always_inline int ztos_skip_ip6_ext(struct ztos_cursor *c, __u8 *nexthd
 static __always_inline int ztos_parse_ip6(struct ztos_cursor *c, struct ztos_pkt *p)
 {
 	struct ztos_ip6 *ip6 = c->pos;
+	__u32 plen, ext;
 	bool later;
 	__u8 nexthdr;
 
@@ -276,7 +285,10 @@ static __always_inline int ztos_parse_ip6(struct ztos_cursor *c, struct ztos_pkt
 	/* A later fragment joins the flow of addresses and protocol, as IPv4's do. */
 	if (later)
 		return ZTOS_PARSE_OK;
-	return ztos_parse_l4(c, p);
+	/* payload_len counts the extension headers; 0 (a jumbogram, BIG TCP): not known. */
+	plen = bpf_ntohs(ip6->payload_len);
+	ext = (__u32)(c->pos - (void *)(ip6 + 1));
+	return ztos_parse_l4(c, p, plen > ext ? plen - ext : 0);
 }
 
 /* A tenant frame: Ethernet (VLAN tags allowed), then IPv4/IPv6 and the transport ports. */

@@ -1186,6 +1186,64 @@ static void t_tc_inspect_depth(void)
 	CHECK_EQ(counter(ZTOS_CNT_PAST_DEPTH), 2);
 }
 
+/* A tenant TCP frame with `data` bytes after the TCP header, then `pad` bytes the IP
+ * length does not count (Ethernet padding); IPv6 when v6. */
+static struct pkt frame_tcp_data(bool v6, __u8 flags, size_t data, size_t pad)
+{
+	struct pkt p = { 0 };
+
+	pkt_eth(&p, NULL, 0, v6 ? 0x86dd : 0x0800);
+	if (v6)
+		pkt_ip6(&p, A6, B6, IPPROTO_TCP);
+	else
+		pkt_ip4(&p, A4, B4, IPPROTO_TCP);
+	pkt_tcp(&p, 40000, 80, flags);
+	if (data)
+		pkt_bytes(&p, data);
+	pkt_fix_lengths(&p);
+	memset(p.b + p.len, 0, pad);
+	p.len += pad;
+	return p;
+}
+
+/*
+ * An inspect flow's segments without data (the handshake, pure ACKs, padded to 60 bytes
+ * or not) are counted inspect_no_payload and not copied: the engine has nothing to scan
+ * in them. A segment with one byte of data is copied; so is one whose IP length is 0
+ * (BIG TCP: the length is not known), IPv4 and IPv6 alike.
+ */
+static void t_tc_inspect_no_payload(void)
+{
+	struct ztos_rule r[] = { rule(ZTOS_VERDICT_INSPECT, IPPROTO_TCP, 80) };
+	__u32 zero = 0, target = (__u32)dpi_ifindex;
+
+	std_tenant();
+	add_port();
+	set_policy(TENANT, ZTOS_VERDICT_ALLOW, r, 1);
+	bpf_map_update_elem(bpf_map__fd(xdp->maps.dpi_target), &zero, &target, BPF_ANY);
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct pkt syn = frame_tcp_data(v6, TCP_SYN, 0, 0);
+		struct pkt ack = frame_tcp_data(v6, TCP_ACK, 0, v6 ? 0 : 6);
+		struct pkt one = frame_tcp_data(v6, TCP_ACK, 1, 0);
+		struct pkt big = frame_tcp_data(v6, TCP_ACK, 0, 0);
+		__u64 m0 = counter(ZTOS_CNT_MIRRORED), e0 = counter(ZTOS_CNT_NO_PAYLOAD);
+
+		/* IP length 0: IPv4 tot_len, IPv6 payload_len */
+		memset(big.b + big.l3_off + (v6 ? 4 : 2), 0, 2);
+		CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &syn, port_ifindex), TC_ACT_OK);
+		CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &ack, port_ifindex), TC_ACT_OK);
+		CHECK_EQ(counter(ZTOS_CNT_NO_PAYLOAD) - e0, 2);
+		CHECK_EQ(counter(ZTOS_CNT_MIRRORED) - m0, 0);
+		CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &one, port_ifindex), TC_ACT_OK);
+		CHECK_EQ(counter(ZTOS_CNT_MIRRORED) - m0, 1);
+		CHECK_EQ(run_tc_prog(tc->progs.ztos_tc_ingress, &big, port_ifindex), TC_ACT_OK);
+		CHECK_EQ(counter(ZTOS_CNT_MIRRORED) - m0, 2);
+		CHECK_EQ(counter(ZTOS_CNT_NO_PAYLOAD) - e0, 2);
+	}
+	/* every segment was counted inspected, copied or not */
+	CHECK_EQ(counter(ZTOS_CNT_INSPECTED), 8);
+}
+
 /*
  * Frames from another host are counted by XDP on the underlay and copied by TC egress
  * towards the workload: egress reads the depth off the counts XDP made.
@@ -1548,6 +1606,7 @@ static const struct test_case cases[] = {
 	{ "tc: ingress inspect mirrored to dpi_target", t_tc_inspect_mirror },
 	{ "tc: dpi.inspect_depth: copies stop past the depth, per direction", t_tc_inspect_depth },
 	{ "tc: dpi.inspect_depth at egress, from XDP's counts", t_tc_inspect_depth_egress },
+	{ "tc: an inspect flow's segments without data are not copied", t_tc_inspect_no_payload },
 	{ "tc: ingress inspect, mirror failure counted", t_tc_inspect_mirror_failed },
 	{ "tc: the mirrored copy carries the VNI in its MAC, the original does not",
 	  t_tc_mirror_stamp },

@@ -320,5 +320,13 @@ check "the error names dpi.inspect_depth and its bound" \
 expect_eq "status: inspect_depth still 4096" 4096 \
 	"$("${Z[@]}" status --json | jq -r '.subsystems.dpi.inspect_depth')"
 
+# The connections above were TCP: their handshakes and pure ACKs carry no data and were
+# passed uncopied, counted apart from the copies (the signatures still alerted).
+empty=$(counter_of inspect_no_payload)
+echo "# inspect_no_payload $empty, mirrored $(counter_of mirrored)"
+check "segments without data were not copied, and counted ($empty)" test "$empty" -gt 0
+check "/metrics: ztos_datapath_packets_total{result=\"inspect_no_payload\"}" bash -c \
+	"curl -s --unix-socket '$SOCK' http://localhost/metrics | grep -qE '^ztos_datapath_packets_total\\{result=\"inspect_no_payload\"\\} [1-9]'"
+
 agent_stop
 expect_eq "SIGTERM: exit 0" 0 "$AGENT_RC"
