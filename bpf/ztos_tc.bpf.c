@@ -5,6 +5,8 @@
  * mirror "inspect" flows to the DPI link. On an underlay where XDP cannot attach,
  * ztos_tc_underlay runs the XDP program's logic at TC ingress instead.
  */
+/* The mirror leaves TCP segments without data uncopied: the parse keeps their length. */
+#define ZTOS_PARSE_PAYLOAD
 #include "lib/ztos.h"
 #include "lib/classify.h"
 

@@ -514,6 +514,12 @@ int dpi_scanner_create(struct dpi_db *db, const struct dpi_scanner_opts *opts,
 		s->opts.max_batch = 1024;
 	if (!s->opts.max_flows)
 		s->opts.max_flows = 16384;
+	if ((unsigned int)s->opts.finder > DPI_FINDER_AUTOMATON) {
+		say(err, err_len, "unknown literal finder %u (0 auto, 1 Hyperscan, 2 automaton)",
+		    (unsigned int)s->opts.finder);
+		r = -EINVAL;
+		goto fail_said;
+	}
 	/* A batch's flows must never evict each other. */
 	if (s->opts.max_flows <= s->opts.max_batch)
 		s->opts.max_flows = s->opts.max_batch + 1;

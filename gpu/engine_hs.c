@@ -390,14 +390,13 @@ static int hs_find_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint
 /*
  * How many packets from pkts[0] walk together: up to DPI_DFA_LANES, stopping before a
  * flow direction already among them (its second packet continues the first's tail).
- * Holding several flows at once is safe only when the LRU keeps them all.
+ * Their flows are held at once: the LRU holds more than a batch (dpi_scanner_create()),
+ * so getting one never evicts another.
  */
-static uint32_t lanes_len(const struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_t n)
+static uint32_t lanes_len(const struct dpi_pkt *pkts, uint32_t n)
 {
 	uint32_t k = 0;
 
-	if (s->flows.cap < DPI_DFA_LANES)
-		return 1;
 	for (; k < n && k < DPI_DFA_LANES; k++)
 		for (uint32_t j = 0; j < k && pkts[k].flow_id; j++)
 			if (pkts[j].flow_id == pkts[k].flow_id && pkts[j].dir == pkts[k].dir)
@@ -455,7 +454,7 @@ static int dfa_find_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uin
 	uint32_t k;
 
 	for (uint32_t i = 0; i < n; i += k) {
-		k = lanes_len(s, pkts + i, n - i);
+		k = lanes_len(pkts + i, n - i);
 		for (uint32_t j = 0; j < k; j++)
 			lane_fill(s, be, j, &pkts[i + j]);
 		dpi_lit_dfa_walk(&s->db->lit_dfa, be->lane, k);

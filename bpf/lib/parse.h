@@ -159,6 +159,34 @@ struct ztos_pkt {
 	__u8 no_payload;
 };
 
+/*
+ * The bytes after the IP headers, as the IP length gives them (0: not known, as with BIG
+ * TCP's length 0). Only a program that mirrors (TC, which defines ZTOS_PARSE_PAYLOAD
+ * before its includes) needs them, for p->no_payload: XDP's parse does without.
+ */
+static __always_inline __u32 ztos_l4_len4(const struct ztos_ip4 *ip, __u32 hlen)
+{
+#ifdef ZTOS_PARSE_PAYLOAD
+	__u32 tot = bpf_ntohs(ip->tot_len);
+
+	return tot > hlen ? tot - hlen : 0;
+#else
+	return 0;
+#endif
+}
+
+/* The same for IPv6: payload_len counts the extension headers, l4 is past them. */
+static __always_inline __u32 ztos_l4_len6(const struct ztos_ip6 *ip6, const void *l4)
+{
+#ifdef ZTOS_PARSE_PAYLOAD
+	__u32 plen = bpf_ntohs(ip6->payload_len), ext = (__u32)(l4 - (const void *)(ip6 + 1));
+
+	return plen > ext ? plen - ext : 0;
+#else
+	return 0;
+#endif
+}
+
 /* l4_len: the bytes after the IP headers, as the IP length gives them; 0: not known. */
 static __always_inline int ztos_parse_l4(struct ztos_cursor *c, struct ztos_pkt *p,
 					 __u32 l4_len)
@@ -194,7 +222,7 @@ static __always_inline int ztos_parse_l4(struct ztos_cursor *c, struct ztos_pkt 
 static __always_inline int ztos_parse_ip4(struct ztos_cursor *c, struct ztos_pkt *p)
 {
 	struct ztos_ip4 *ip = c->pos;
-	__u32 hlen, tot;
+	__u32 hlen;
 
 	if ((void *)(ip + 1) > c->end)
 		return ZTOS_PARSE_TRUNC;
@@ -215,9 +243,7 @@ static __always_inline int ztos_parse_ip4(struct ztos_cursor *c, struct ztos_pkt
 	 */
 	if (ip->frag_off & bpf_htons(IP_OFFSET))
 		return ZTOS_PARSE_OK;
-	/* tot_len 0 (BIG TCP) or short of the header: the payload's length is not known. */
-	tot = bpf_ntohs(ip->tot_len);
-	return ztos_parse_l4(c, p, tot > hlen ? tot - hlen : 0);
+	return ztos_parse_l4(c, p, ztos_l4_len4(ip, hlen));
 }
 
 struct ztos_ip6_ext {		/* hop-by-hop, routing, fragment, destination options, AH */
@@ -268,7 +294,6 @@ static __always_inline int ztos_skip_ip6_ext(struct ztos_cursor *c, __u8 *nexthd
 static __always_inline int ztos_parse_ip6(struct ztos_cursor *c, struct ztos_pkt *p)
 {
 	struct ztos_ip6 *ip6 = c->pos;
-	__u32 plen, ext;
 	bool later;
 	__u8 nexthdr;
 
@@ -285,10 +310,7 @@ static __always_inline int ztos_parse_ip6(struct ztos_cursor *c, struct ztos_pkt
 	/* A later fragment joins the flow of addresses and protocol, as IPv4's do. */
 	if (later)
 		return ZTOS_PARSE_OK;
-	/* payload_len counts the extension headers; 0 (a jumbogram, BIG TCP): not known. */
-	plen = bpf_ntohs(ip6->payload_len);
-	ext = (__u32)(c->pos - (void *)(ip6 + 1));
-	return ztos_parse_l4(c, p, plen > ext ? plen - ext : 0);
+	return ztos_parse_l4(c, p, ztos_l4_len6(ip6, c->pos));
 }
 
 /* A tenant frame: Ethernet (VLAN tags allowed), then IPv4/IPv6 and the transport ports. */

@@ -654,6 +654,20 @@ static void test_flow_eviction(void **state)
 	assert_int_equal(found[2], 4);
 }
 
+/* A literal finder that does not exist: refused, and the message says which there are. */
+static void test_bad_finder(void **state)
+{
+	struct dpi_scanner *s = NULL;
+	char err[256] = "";
+
+	assert_int_equal(dpi_scanner_create(W.hs_db, &(struct dpi_scanner_opts){
+						    .finder = (enum dpi_finder)7 },
+					    &s, err, sizeof(err)), -EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(err, "unknown literal finder 7"));
+	assert_non_null(strstr(err, "automaton"));
+}
+
 /* auto: Hyperscan where there is no GPU, and it says why. */
 static void test_auto(void **state)
 {
@@ -691,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_shared_literals),
 		cmocka_unit_test(test_empty_and_oversized),
 		cmocka_unit_test(test_flow_eviction),
+		cmocka_unit_test(test_bad_finder),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
