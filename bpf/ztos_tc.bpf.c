@@ -5,8 +5,6 @@
  * mirror "inspect" flows to the DPI link. On an underlay where XDP cannot attach,
  * ztos_tc_underlay runs the XDP program's logic at TC ingress instead.
  */
-/* The mirror leaves TCP segments without data uncopied: the parse keeps their length. */
-#define ZTOS_PARSE_PAYLOAD
 #include "lib/ztos.h"
 #include "lib/classify.h"
 
@@ -56,6 +54,24 @@ static __always_inline void ztos_mirror(struct __sk_buff *skb, __u32 vni)
 	bpf_skb_store_bytes(skb, 0, dst, sizeof(dst), 0);
 }
 
+/*
+ * A TCP segment without data (the handshake, a pure ACK): nothing in it for the engine.
+ * The parse left c at the TCP header when it read the flags (a later fragment has none:
+ * copied). The frame's length is the skb's: Ethernet padding would count as data, and
+ * such a frame is copied, as before. Here and not in the parse: the underlay program
+ * parses two frames deep, near an older verifier's limit (Debian's 6.1 refused it).
+ */
+static __always_inline bool ztos_tcp_no_data(const struct __sk_buff *skb,
+					    const struct ztos_cursor *c, const void *start,
+					    const struct ztos_pkt *p)
+{
+	const struct ztos_tcp *tcp = c->pos;
+
+	if (p->key.proto != IPPROTO_TCP || !p->tcp_flags || (void *)(tcp + 1) > c->end)
+		return false;
+	return skb->len <= (__u32)(c->pos - start) + (__u32)(tcp->doff >> 4) * 4;
+}
+
 /* Came in on one of our tenant ports (local traffic between workloads). */
 static __always_inline bool ztos_from_tenant_port(struct __sk_buff *skb)
 {
@@ -71,6 +87,7 @@ static __always_inline int ztos_tc_port(struct __sk_buff *skb, bool egress)
 	struct ztos_pkt p;
 	__u32 *vni, ifindex = skb->ifindex, tenant_vni;
 	__u64 jiffies;
+	void *start;
 	int act;
 
 	vni = bpf_map_lookup_elem(&ports, &ifindex);
@@ -94,7 +111,7 @@ static __always_inline int ztos_tc_port(struct __sk_buff *skb, bool egress)
 	 */
 	p.enforce_only = egress;
 	ztos_tc_pull(skb);
-	c.pos = ztos_skb_data(skb);
+	c.pos = start = ztos_skb_data(skb);
 	c.end = ztos_skb_data_end(skb);
 	act = ztos_classify(&c, &p, &t);
 	if (act == ZTOS_ACT_DROP)
@@ -104,7 +121,7 @@ static __always_inline int ztos_tc_port(struct __sk_buff *skb, bool egress)
 		/* A segment without data has nothing for the engine: not worth a copy. */
 		if (act == ZTOS_ACT_PAST_DEPTH)
 			ztos_count(ZTOS_CNT_PAST_DEPTH);
-		else if (p.no_payload)
+		else if (ztos_tcp_no_data(skb, &c, start, &p))
 			ztos_count(ZTOS_CNT_NO_PAYLOAD);
 		else
 			ztos_mirror(skb, tenant_vni);

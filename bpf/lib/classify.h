@@ -199,7 +199,6 @@ static __always_inline int ztos_underlay(const struct ztos_hook *hook, void *dat
 	p.reverse = 0;
 	p.enforce_only = 0;
 	p.past_depth = 0;
-	p.no_payload = 0;
 	return ztos_classify(&c, &p, &t);
 }
 

@@ -154,42 +154,9 @@ struct ztos_pkt {
 	__u8 enforce_only;
 	/* Set by the flow lookup: an "inspect" flow's direction is past ztos_inspect_depth. */
 	__u8 past_depth;
-	/* A TCP segment whose IP length leaves no data after the TCP header (an ACK, a
-	 * SYN): nothing in it for the DPI engine. 0 when the length is not known (BIG TCP). */
-	__u8 no_payload;
 };
 
-/*
- * The bytes after the IP headers, as the IP length gives them (0: not known, as with BIG
- * TCP's length 0). Only a program that mirrors (TC, which defines ZTOS_PARSE_PAYLOAD
- * before its includes) needs them, for p->no_payload: XDP's parse does without.
- */
-static __always_inline __u32 ztos_l4_len4(const struct ztos_ip4 *ip, __u32 hlen)
-{
-#ifdef ZTOS_PARSE_PAYLOAD
-	__u32 tot = bpf_ntohs(ip->tot_len);
-
-	return tot > hlen ? tot - hlen : 0;
-#else
-	return 0;
-#endif
-}
-
-/* The same for IPv6: payload_len counts the extension headers, l4 is past them. */
-static __always_inline __u32 ztos_l4_len6(const struct ztos_ip6 *ip6, const void *l4)
-{
-#ifdef ZTOS_PARSE_PAYLOAD
-	__u32 plen = bpf_ntohs(ip6->payload_len), ext = (__u32)(l4 - (const void *)(ip6 + 1));
-
-	return plen > ext ? plen - ext : 0;
-#else
-	return 0;
-#endif
-}
-
-/* l4_len: the bytes after the IP headers, as the IP length gives them; 0: not known. */
-static __always_inline int ztos_parse_l4(struct ztos_cursor *c, struct ztos_pkt *p,
-					 __u32 l4_len)
+static __always_inline int ztos_parse_l4(struct ztos_cursor *c, struct ztos_pkt *p)
 {
 	struct ztos_ports *ports = c->pos;
 	struct ztos_tcp *tcp = c->pos;
@@ -199,7 +166,6 @@ static __always_inline int ztos_parse_l4(struct ztos_cursor *c, struct ztos_pkt 
 		if ((void *)(tcp + 1) > c->end)
 			return ZTOS_PARSE_TRUNC;
 		p->tcp_flags = tcp->flags;
-		p->no_payload = l4_len && l4_len <= (__u32)(tcp->doff >> 4) * 4;
 		break;
 	case IPPROTO_UDP:
 		if ((void *)((struct ztos_udp *)c->pos + 1) > c->end)
@@ -243,7 +209,7 @@ static __always_inline int ztos_parse_ip4(struct ztos_cursor *c, struct ztos_pkt
 	 */
 	if (ip->frag_off & bpf_htons(IP_OFFSET))
 		return ZTOS_PARSE_OK;
-	return ztos_parse_l4(c, p, ztos_l4_len4(ip, hlen));
+	return ztos_parse_l4(c, p);
 }
 
 struct ztos_ip6_ext {		/* hop-by-hop, routing, fragment, destination options, AH */
@@ -310,7 +276,7 @@ static __always_inline int ztos_parse_ip6(struct ztos_cursor *c, struct ztos_pkt
 	/* A later fragment joins the flow of addresses and protocol, as IPv4's do. */
 	if (later)
 		return ZTOS_PARSE_OK;
-	return ztos_parse_l4(c, p, ztos_l4_len6(ip6, c->pos));
+	return ztos_parse_l4(c, p);
 }
 
 /* A tenant frame: Ethernet (VLAN tags allowed), then IPv4/IPv6 and the transport ports. */
