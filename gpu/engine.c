@@ -662,11 +662,13 @@ int dpi_scan(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_t n,
 	s->res = res;
 	s->st.batches++;
 	s->st.packets += n;
+	s->batch_bytes = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		s->st.bytes += pkts[i].len;
+		s->batch_bytes += pkts[i].len;
 		if (pkts[i].len > DPI_MAX_PAYLOAD)
 			s->st.truncated++;
 	}
+	s->st.bytes += s->batch_bytes;
 	r = s->db->e->be->scan(s, pkts, n);
 	s->res = NULL;
 	return r;

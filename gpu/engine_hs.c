@@ -7,7 +7,7 @@
  * flow; reports that end in the tail were the earlier packet's. Short packets without a flow are
  * scanned several at a time, one buffer for a run of them: Hyperscan's cost per call
  * weighs more than the bytes at 64 B. Literals are compiled without
- * HS_FLAG_SINGLEMATCH: keeping a literal's first end per packet is on_lit()'s job, and
+ * HS_FLAG_SINGLEMATCH: keeping a literal's first end per packet is lit_record()'s job, and
  * Hyperscan's bookkeeping for it costs more than the repeated reports on HTTP-like
  * traffic (2.84 against 2.21 Gbps at 1500 B in bench/results/dpi.md).
  *
@@ -15,7 +15,7 @@
  * (HTTP-like traffic) the core automaton walked four packets at a time (lit_dfa.c) is
  * cheaper, and on sparse traffic Hyperscan is several times faster. So each batch goes
  * to the finder that has cost less per KiB so far, and the other is tried again now and
- * then (the wider the gap, the rarer); both give on_lit() the same reports, in order of
+ * then (the wider the gap, the rarer); both give lit_record() the same reports, in order of
  * end, and the matches are the same (tests/unit/test_dpi_diff.c holds each to the core
  * engine).
  */
@@ -160,10 +160,32 @@ _Static_assert(DPI_MAX_CONTENT_LEN <= DPI_STREAM_WINDOW, "a literal longer than 
 /* In lit_end: the literal also ends in the tail, so it lies in the tail whole. */
 #define LIT_IN_TAIL 0x80000000u
 
-/* Would a report of literal id ending at to change what on_lit() keeps? */
+/* Would a report of literal id ending at to change what lit_record() keeps? */
 static inline bool lit_news(const struct dpi_scanner *s, uint32_t id, uint64_t to)
 {
 	return s->lit_gen[id] != s->gen || (to > s->pkt_off && s->lit_end[id] == LIT_IN_TAIL);
+}
+
+/*
+ * A report that lit_news() let through. Reports come in order of end (Hyperscan's, and
+ * the automaton walk's): the first is the earliest end. s->pkt_off bytes of tail come
+ * first; an end there is remembered, not a candidate (the earlier packet's). s->lit_end
+ * is in packet bytes.
+ */
+static void lit_record(struct dpi_scanner *s, uint32_t id, uint64_t to)
+{
+	if (to <= s->pkt_off) {
+		s->lit_gen[id] = s->gen;
+		s->lit_end[id] = LIT_IN_TAIL;
+		return;
+	}
+	s->cand[s->n_cand++] = id;
+	if (s->lit_gen[id] != s->gen) {
+		s->lit_gen[id] = s->gen;
+		s->lit_end[id] = (uint32_t)(to - s->pkt_off);
+	} else {
+		s->lit_end[id] |= (uint32_t)(to - s->pkt_off);	/* was LIT_IN_TAIL */
+	}
 }
 
 static int on_lit(unsigned int id, unsigned long long from, unsigned long long to,
@@ -171,27 +193,17 @@ static int on_lit(unsigned int id, unsigned long long from, unsigned long long t
 {
 	struct dpi_scanner *s = ctx;
 
-	/*
-	 * Hyperscan reports in order of end: the first report is the earliest end.
-	 * s->pkt_off bytes of tail come first; an end there is remembered, not a
-	 * candidate (the earlier packet's). s->lit_end is in packet bytes.
-	 */
-	if (to <= s->pkt_off) {
-		if (s->lit_gen[id] != s->gen) {
-			s->lit_gen[id] = s->gen;
-			s->lit_end[id] = LIT_IN_TAIL;
-		}
-		return 0;
-	}
-	if (s->lit_gen[id] != s->gen) {
-		s->lit_gen[id] = s->gen;
-		s->cand[s->n_cand++] = id;
-		s->lit_end[id] = (uint32_t)(to - s->pkt_off);
-	} else if (s->lit_end[id] == LIT_IN_TAIL) {
-		s->cand[s->n_cand++] = id;
-		s->lit_end[id] |= (uint32_t)(to - s->pkt_off);
-	}
+	if (lit_news(s, id, to))
+		lit_record(s, id, to);
 	return 0;
+}
+
+/* A new packet's candidates: none yet; pkt_off bytes of tail come before it. */
+static void pkt_begin(struct dpi_scanner *s, uint64_t pkt_off)
+{
+	dpi_next_gen(s);
+	s->n_cand = 0;
+	s->pkt_off = pkt_off;
 }
 
 /*
@@ -246,9 +258,7 @@ static int scan_one(struct dpi_scanner *s, const struct dpi_pkt *p, uint32_t i)
 {
 	uint32_t len = dpi_pkt_len(p);
 
-	dpi_next_gen(s);
-	s->n_cand = 0;
-	s->pkt_off = 0;
+	pkt_begin(s, 0);
 	if (!len)
 		return 0;
 	if (hs_scan(s->db->lit_block, (const char *)p->data, len, 0, s->bscratch, on_lit, s) !=
@@ -270,8 +280,7 @@ static int scan_flow(struct dpi_scanner *s, const struct dpi_pkt *p, uint32_t i)
 	uint32_t len = dpi_pkt_len(p), blen, ctx;
 	struct dpi_flow *f;
 
-	dpi_next_gen(s);
-	s->n_cand = 0;
+	pkt_begin(s, 0);
 	f = dpi_flow_get(s, p);
 	if (!len)
 		return 0;
@@ -314,7 +323,7 @@ static uint32_t group_len(const struct dpi_pkt *pkts, uint32_t n)
 	return k;
 }
 
-/* The reports of packet k of the run become its candidates, as on_lit() makes them. */
+/* The reports of packet k of the run become its candidates, as lit_record() makes them. */
 static void group_cands(struct dpi_scanner *s, struct hs_group *g, uint32_t k, uint32_t *r)
 {
 	const struct dpi_core_lit *lits = s->db->core.db.lits;
@@ -359,8 +368,7 @@ static int scan_group(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_
 				return -EIO;
 			continue;
 		}
-		dpi_next_gen(s);
-		s->n_cand = 0;
+		pkt_begin(s, 0);
 		group_cands(s, g, k, &r);
 		if (s->n_cand)
 			confirm(s, &pkts[k], first + k, pkts[k].data, pkts[k].len, 0, 0);
@@ -442,7 +450,7 @@ static void lane_cands(struct dpi_scanner *s, const struct dpi_dfa_lane *l)
 			if (!lit->nocase && memcmp(l->b + end - lit->len, db->bytes + lit->bytes,
 						   lit->len))
 				continue;
-			on_lit(id, 0, end, 0, s);
+			lit_record(s, id, end);
 		}
 	}
 }
@@ -463,9 +471,7 @@ static int dfa_find_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uin
 			const struct dfa_pkt *lp = &be->lane_pkt[j];
 			uint64_t base = lp->f ? lp->f->stream_off - lp->ctx : 0;
 
-			dpi_next_gen(s);
-			s->n_cand = 0;
-			s->pkt_off = lp->ctx;
+			pkt_begin(s, lp->ctx);
 			lane_cands(s, l);
 			if (s->n_cand)
 				confirm(s, &pkts[i + j], i + j, l->b, l->len, lp->ctx, base);
@@ -539,7 +545,7 @@ static void finder_cost_add(struct finder_cost *c, int f, uint64_t ns, uint64_t 
 static int hs_scan_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint32_t n)
 {
 	struct hs_be *be = s->be;
-	uint64_t t0, bytes = 0;
+	uint64_t t0;
 	int f, r;
 
 	if (!s->db->lit_block)
@@ -547,11 +553,8 @@ static int hs_scan_batch(struct dpi_scanner *s, const struct dpi_pkt *pkts, uint
 	f = finder_pick(s);
 	t0 = now_ns();
 	r = f == FIND_DFA ? dfa_find_batch(s, pkts, n) : hs_find_batch(s, pkts, n);
-	if (s->opts.finder == DPI_FINDER_AUTO) {
-		for (uint32_t i = 0; i < n; i++)
-			bytes += dpi_pkt_len(&pkts[i]);
-		finder_cost_add(&be->cost, f, now_ns() - t0, bytes);
-	}
+	if (s->opts.finder == DPI_FINDER_AUTO)
+		finder_cost_add(&be->cost, f, now_ns() - t0, s->batch_bytes);
 	if (f == FIND_DFA)
 		s->st.dfa_batches++;
 	else

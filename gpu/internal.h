@@ -125,6 +125,7 @@ struct dpi_scanner {
 	uint64_t pkt_off;		/* stream offset of the packet being scanned */
 	uint32_t n_cand;
 	uint32_t gen;
+	uint64_t batch_bytes;		/* the batch being scanned: its payloads' bytes */
 	void *be;			/* the back end's own state */
 };
 
