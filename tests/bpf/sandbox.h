@@ -48,15 +48,17 @@ static inline int sandbox_enter(void)
 	return 0;
 }
 
+/* libbpf's messages as TAP comments, each line of a verifier log whole (it can be long). */
 static inline int sandbox_libbpf_print(enum libbpf_print_level level, const char *fmt,
 				       va_list ap)
 {
-	char line[1024];
+	char *msg = NULL, *line, *save = NULL;
 
-	if (level == LIBBPF_DEBUG)
+	if (level == LIBBPF_DEBUG || vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "# libbpf: %s", line);
+	for (line = strtok_r(msg, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		fprintf(stderr, "# libbpf: %s\n", line);
+	free(msg);
 	return 0;
 }
 
