@@ -86,7 +86,7 @@ $(BUILD)/tests/test_overlay_plan: $(call objs,agent/subsys/overlay_plan.c agent/
 $(BUILD)/tests/test_overlay_plan: TEST_LIBS += $(call lib,libnl-route-3.0 libnl-genl-3.0 libbpf)
 
 # The AF_XDP frame parser's test links the reader itself (libxdp, libbpf).
-$(BUILD)/tests/test_afxdp: $(BUILD)/agent/kernel/afxdp.o $(BUILD)/agent/err.o
+$(BUILD)/tests/test_afxdp: $(BUILD)/agent/kernel/afxdp.o $(BUILD)/agent/kernel/rxbatch.o $(BUILD)/agent/err.o
 $(BUILD)/tests/test_afxdp: TEST_LIBS += $(call lib,libxdp libbpf)
 
 # The FRR renderer and parsers' test links them (and what they call) without the agent.
@@ -103,6 +103,10 @@ $(DPI_BENCH): $(BUILD)/bench/dpi_bench.o $(LIBDPI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DPI_LIBS)
 # The datapath's BPF test makes its map entries with the loader's translation.
 $(BUILD)/tests/test_bpf_datapath: $(BUILD)/agent/subsys/dpmap.o $(BUILD)/agent/subsys/flowtab.o
+# and reads the mirror's ring with the agent's reader.
+$(BUILD)/tests/test_bpf_datapath: $(addprefix $(BUILD)/agent/kernel/,mirring.o rxbatch.o afxdp.o) \
+	$(BUILD)/agent/err.o
+$(BUILD)/tests/test_bpf_datapath: BPF_LIBS += $(call lib,libxdp) -lpthread
 # The property test reads the flow table as the agent does.
 $(BUILD)/tests/test_bpf_property: $(BUILD)/agent/subsys/flowtab.o
 # The AF_XDP test opens its socket with libxdp (xsk.h left libbpf for it).

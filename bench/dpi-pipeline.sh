@@ -2,21 +2,25 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The DPI pipeline at the sender's full rate: trafgen in a workload namespace sends
 # HTTP-like TCP frames into a tenant port whose policy inspects tcp/80; ztosd's TC
-# mirrors each to the DPI link, its AF_XDP reader batches them and the engine scans them
+# copies each into the mirror's ring buffer (dpi.transport: ring; or clones it to the
+# DPI link, afxdp), its reader batches them and the engine scans them
 # (verdicts included: the rules match nothing of this traffic, so nothing is blocked and
 # every frame keeps coming). Run twice: with the cpu engine (Hyperscan) for the rate and
 # the loss, and with the noop engine for the CPU time outside the engine. Prints:
 #   pipeline_sender_kpps   what trafgen put on the wire
 #   allow_sender_kpps, inspect_sender_kpps   the sender's best rate to an allowed port
-#                          and to the inspected one, in turns in this run;
+#                          and to the inspected one, in turns in this run, transport ring;
 #                          inspect_vs_allow_rate_ratio, mirror_extra_ns_per_frame from them
 #   inspect_loss_pct       copies lost in the best inspect run: (sent - scanned) / sent
+#   inspect_mirror_failed  copies TC could not hand on (the ring full), both runs
+#   afxdp_*                the six figures above with dpi.transport afxdp, in the same
+#                          run (first): the clone over the DPI link to AF_XDP
+#   everything below is with the ring:
 #   inspect_depth_bytes, inspect_depth_allow_sender_kpps, inspect_depth_sender_kpps,
 #   inspect_depth_vs_allow_rate_ratio, inspect_depth_copied_pct, inspect_depth_loss_pct
 #                          the same in turns with dpi.inspect_depth (BENCH_INSPECT_DEPTH,
 #                          65536 by default) on flows new to each run: the best rates,
 #                          the share of frames copied and the copies lost in the best run
-#   inspect_mirror_failed  copies the mirror's veth did not take (its ring full), both runs
 #   pipeline_kpps          frames the engine was handed, per second of sending
 #   pipeline_loss_pct      (sent - scanned) / sent, every loss on the way counted
 #   pipeline_overhead_ns   reader CPU time per frame outside the engine (noop engine),
@@ -53,7 +57,7 @@ tenants:
       default: allow
       rules:
         - {action: inspect, proto: tcp, dport: 80}
-dpi: {enabled: true, engine: $1, rules: [$WORK/bench.rules], on_alert: block}
+dpi: {enabled: true, engine: $1, transport: ${2:-afxdp}, rules: [$WORK/bench.rules], on_alert: block}
 YAML
 }
 
@@ -119,23 +123,53 @@ run() {
 	echo "$((tx1 - tx0)) $((pk1 - pk0)) $((t1 - t0)) $(dpi ".reader_cpu_ns - .engine_stats.cpu_ns - $cpu0")"
 }
 
+# transport T: dpi.transport set over the API, and the reader it names running
+transport() {
+	local r
+	r=$(sock POST /api/v1/network/configure --data "{\"dpi\": {\"transport\": \"$1\"}}")
+	[ "$(status_of "$r")" = 200 ] || { echo "configure transport $1: $r" >&2; exit 1; }
+	[ "$(dpi .transport)" = "\"$1\"" ] || { echo "transport $1 did not come in" >&2; exit 1; }
+}
+
 # The sender's rate with the mirror (port 80, inspected) and without it (port 81, only
 # allowed), taking turns twice, best of each: the difference is what mirroring a frame
-# costs the sending CPU (TC's clone and the copy's way through ztos-dpi0 run there).
-best_in=0 best_al=0 best_in_loss=0
+# costs the sending CPU (TC's copy runs there: into the ring, or a clone and its way
+# through ztos-dpi0). Sets best_in, best_al, best_in_loss, mfail (mirror_failed).
 counter() { "${Z[@]}" flows --json | jq ".counters.packets.$1"; }
-mfail0=$(counter mirror_failed)
-for _ in 1 2; do
-	read -r sent scanned ns _ < <(run)
-	if [ $((sent * 1000000 / ns)) -gt "$best_in" ]; then
-		best_in=$((sent * 1000000 / ns))
-		best_in_loss=$(awk -v s="$sent" -v r="$scanned" 'BEGIN { printf "%.3f", s ? (s - r) * 100 / s : 0 }')
-	fi
-	read -r sent_al _ ns_al _ < <(run 81)
-	[ $((sent_al * 1000000 / ns_al)) -gt "$best_al" ] && best_al=$((sent_al * 1000000 / ns_al))
-done
-mfail1=$(counter mirror_failed)
-"${Z[@]}" status --json | jq -c '.subsystems.dpi | {engine, packets, batches, losses, engine_stats}' >&2
+rates() {
+	local mfail0 sent_al ns_al
+	best_in=0 best_al=0 best_in_loss=0
+	mfail0=$(counter mirror_failed)
+	for _ in 1 2; do
+		read -r sent scanned ns _ < <(run)
+		if [ $((sent * 1000000 / ns)) -gt "$best_in" ]; then
+			best_in=$((sent * 1000000 / ns))
+			best_in_loss=$(awk -v s="$sent" -v r="$scanned" 'BEGIN { printf "%.3f", s ? (s - r) * 100 / s : 0 }')
+		fi
+		read -r sent_al _ ns_al _ < <(run 81)
+		[ $((sent_al * 1000000 / ns_al)) -gt "$best_al" ] && best_al=$((sent_al * 1000000 / ns_al))
+	done
+	mfail=$(( $(counter mirror_failed) - mfail0 ))
+	"${Z[@]}" status --json | jq -c '.subsystems.dpi | {engine, transport, packets, batches, losses, engine_stats}' >&2
+}
+# prefix P: the figures of the last rates() run, names prefixed with P
+print_rates() {
+	echo "${1}allow_sender_kpps $best_al"
+	echo "${1}inspect_sender_kpps $best_in"
+	awk -v i="$best_in" -v a="$best_al" -v p="$1" 'BEGIN {
+		printf "%sinspect_vs_allow_rate_ratio %.3f\n", p, a ? i / a : 0
+		printf "%smirror_extra_ns_per_frame %.0f\n", p, (i && a) ? 1e6 / i - 1e6 / a : 0 }'
+	# What the faster sender's copies cost: lost in the best inspect run (the ring or
+	# the mirror's veth full: TC's mirror_failed, or the AF_XDP rings), over both runs.
+	echo "${1}inspect_loss_pct $best_in_loss"
+	echo "${1}inspect_mirror_failed $mfail"
+}
+
+# The clone over the DPI link first (AF_XDP), then the ring, which the rest runs on.
+rates
+afxdp_figures=$(print_rates afxdp_)
+transport ring
+rates
 
 # The same with dpi.inspect_depth, again in turns with the allowed port: flows new to the
 # datapath in each run (frame-80d1.cfg, frame-80d2.cfg), each copied until its DEPTH
@@ -157,11 +191,11 @@ for i in 1 2; do
 done
 r=$(sock POST /api/v1/network/configure --data '{"dpi": {"inspect_depth": 0}}')
 [ "$(status_of "$r")" = 200 ] || { echo "configure inspect_depth 0: $r" >&2; exit 1; }
-config noop
+config noop ring
 kill -HUP "$AGENT_PID"
 sleep 1
 [ "$(dpi .engine)" = '"noop"' ] || { echo "the noop engine did not come in" >&2; exit 1; }
-tid=$(for t in /proc/$AGENT_PID/task/*; do [ "$(cat "$t/comm")" = ztos-afxdp ] && basename "$t"; done; true)
+tid=$(for t in /proc/$AGENT_PID/task/*; do [ "$(cat "$t/comm")" = ztos-dpiring ] && basename "$t"; done; true)
 perf_pid=
 if command -v perf >/dev/null && [ -n "$tid" ]; then
 	perf stat -x, -e task-clock -t "$tid" -o "$WORK/perf.csv" &
@@ -180,11 +214,9 @@ fi
 "${Z[@]}" status --json | jq -c '.subsystems.dpi | {engine, packets, batches, losses}' >&2
 
 echo "pipeline_sender_kpps $((sent * 1000000 / ns))"
-echo "allow_sender_kpps $best_al"
-echo "inspect_sender_kpps $best_in"
-awk -v i="$best_in" -v a="$best_al" 'BEGIN {
-	printf "inspect_vs_allow_rate_ratio %.3f\n", a ? i / a : 0
-	printf "mirror_extra_ns_per_frame %.0f\n", (i && a) ? 1e6 / i - 1e6 / a : 0 }'
+echo "transport ring"
+print_rates ""
+echo "$afxdp_figures"
 echo "inspect_depth_bytes $DEPTH"
 echo "inspect_depth_allow_sender_kpps $best_al_d"
 echo "inspect_depth_sender_kpps $best_d"
@@ -193,10 +225,6 @@ awk -v i="$best_d" -v a="$best_al_d" -v c="$copied_d" -v s="$best_sent_d" \
 	printf "inspect_depth_vs_allow_rate_ratio %.3f\n", a ? i / a : 0
 	printf "inspect_depth_copied_pct %.2f\n", s ? c * 100 / s : 0
 	printf "inspect_depth_loss_pct %.3f\n", c ? (c - r) * 100 / c : 0 }'
-# What the faster sender's copies cost: lost in the best inspect run (the mirror's veth
-# ring full: TC's mirror_failed, or the AF_XDP rings), over the two inspect runs.
-echo "inspect_loss_pct $best_in_loss"
-echo "inspect_mirror_failed $((mfail1 - mfail0))"
 echo "pipeline_kpps $((scanned * 1000000 / ns))"
 awk -v s="$sent" -v r="$scanned" 'BEGIN { printf "pipeline_loss_pct %.3f\n", s ? (s - r) * 100 / s : 0 }'
 awk -v t="$task_ns" -v e="$eng" -v c="$cpu2" -v r="$scanned2" -v s="$sent2" 'BEGIN {

@@ -16,11 +16,13 @@
 #   stream_vs_block_ratio: the interface with per-flow state (4096 flows) over block
 #                          mode, HTTP-like, 1500 B (goal >= 0.5)
 #   inspect_vs_allow_rate_ratio (PIPELINE part): the sender's rate to an inspected port
-#                          over its rate to an allowed one, in one run (goal >= 0.9)
+#                          over its rate to an allowed one, in one run (goal >= 0.9),
+#                          with dpi.transport ring; afxdp_inspect_vs_allow_rate_ratio the
+#                          same with the clone over the DPI link, in the same run
 #
-# Pipeline part (agent/kernel/afxdp.c: AF_XDP -> batches -> engine -> verdict), printed after
-# the engine part by the section marked PIPELINE below: pipeline_kpps, pipeline_loss_pct,
-# pipeline_overhead_ns (with the noop engine: dpi_engine_create(DPI_ENGINE_NOOP, ...)).
+# Pipeline part (bench/dpi-pipeline.sh: TC's copy -> the reader's batches -> engine ->
+# verdict), printed after the engine part by the section marked PIPELINE below:
+# pipeline_kpps, pipeline_loss_pct, pipeline_overhead_ns (with the noop engine).
 #
 # Usage: bench/dpi.sh [SECONDS per figure]   (default 4)
 set -eu
@@ -62,8 +64,7 @@ awk '$1 == "ztos_vs_hs_http" { printf "http_1500_ratio %s\n", $2 }' "$tmp/http"
 awk '$1 == "ztos_vs_hs_http_64" { printf "http_64_ratio %s\n", $2 }' "$tmp/http_64"
 awk -v s="$stream" -v b="$block" 'BEGIN { printf "stream_vs_block_ratio %.3f\n", b ? s / b : 0 }'
 
-# ---- PIPELINE (owned by the AF_XDP pipeline: agent/kernel/afxdp.c) ----
-# Print pipeline_kpps, pipeline_loss_pct and pipeline_overhead_ns here.
+# ---- PIPELINE (agent/kernel/mirring.c and afxdp.c, agent/subsys/dpi.c) ----
 if [ -x bench/dpi-pipeline.sh ]; then
 	bench/dpi-pipeline.sh
 fi

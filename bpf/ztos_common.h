@@ -209,7 +209,28 @@ struct ztos_tenant_stats {
 
 /* ports: HASH, key __u32 ifindex of a tenant-facing interface, value __u32 vni */
 
-/* dpi_target: ARRAY[1], value __u32 ifindex of ztos-dpi0 (0: no DPI link) */
+/*
+ * dpi_target: ARRAY[1], value __u32 ifindex of ztos-dpi0 (0: no DPI link), or
+ * ZTOS_DPI_TARGET_RING: copies go to the TC object's dpi_ring (dpi.transport: ring)
+ */
+#define ZTOS_DPI_TARGET_RING 0xffffffffu
+
+/*
+ * dpi_ring: RINGBUF of mirrored frames, each record a ztos_mirror_rec and the frame's
+ * first len bytes. Records come in three sizes (the reservation's size is a constant
+ * for the verifier); a frame longer than the largest (a GSO packet of more than 64 KiB)
+ * is cut there, and frame_len says so.
+ */
+#define ZTOS_DPI_RING_SIZE (16u << 20)
+struct ztos_mirror_rec {
+	__u32 vni;
+	__u32 len;		/* bytes of the frame that follow */
+	__u32 frame_len;	/* the frame's length (skb->len) */
+	__u32 pad;
+};
+#define ZTOS_MIRROR_REC_SMALL 256u
+#define ZTOS_MIRROR_REC_MTU 2048u
+#define ZTOS_MIRROR_REC_MAX (64u * 1024 + 512)
 
 /*
  * A copy mirrored to the DPI link carries its tenant in its destination MAC address,

@@ -28,6 +28,64 @@ static __always_inline void ztos_tc_pull(struct __sk_buff *skb)
 }
 
 /*
+ * dpi.transport ring: copies go into this ring, which the DPI reader maps. Pinned like
+ * the other maps, so a restarted agent finds what was in it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, ZTOS_DPI_RING_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dpi_ring SEC(".maps");
+
+/* The wakeups of dpi_ring, as lib/events.h paces those of the events ring. */
+__u64 ztos_mirror_wake_jiffies;
+__u64 ztos_mirror_unwoken;
+#define ZTOS_MIRROR_WAKE_EVERY (ZTOS_DPI_RING_SIZE / 2 / ZTOS_MIRROR_REC_MTU)
+
+/*
+ * One record of size (a constant, as the verifier wants it) with the frame's first len
+ * bytes (len <= size - header). bpf_skb_load_bytes reads past the linear part too: the
+ * copy is of the whole frame, never of a page that a clone would have to copy first.
+ */
+static __always_inline void ztos_ring_copy(struct __sk_buff *skb, __u32 vni, __u32 len,
+					   const __u32 size)
+{
+	struct ztos_mirror_rec *r = bpf_ringbuf_reserve(&dpi_ring, size, 0);
+
+	if (!r) {
+		ztos_count(ZTOS_CNT_MIRROR_FAILED);	/* the ring is full: the reader is behind */
+		return;
+	}
+	if (len > size - sizeof(*r))
+		len = size - sizeof(*r);
+	r->vni = vni;
+	r->len = len;
+	r->frame_len = skb->len;
+	r->pad = 0;
+	/* Not !len: an older verifier (Debian's 6.1) learns no lower bound from it. */
+	if (len < 14 || bpf_skb_load_bytes(skb, 0, r + 1, len)) {
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		ztos_count(ZTOS_CNT_MIRROR_FAILED);
+		return;
+	}
+	bpf_ringbuf_submit(r, ztos_ring_wake_flag(&ztos_mirror_wake_jiffies, &ztos_mirror_unwoken,
+						  ZTOS_MIRROR_WAKE_EVERY));
+	ztos_count(ZTOS_CNT_MIRRORED);
+}
+
+static __always_inline void ztos_mirror_ring(struct __sk_buff *skb, __u32 vni)
+{
+	__u32 len = skb->len, hdr = sizeof(struct ztos_mirror_rec);
+
+	if (len <= ZTOS_MIRROR_REC_SMALL - hdr)
+		ztos_ring_copy(skb, vni, len, ZTOS_MIRROR_REC_SMALL);
+	else if (len <= ZTOS_MIRROR_REC_MTU - hdr)
+		ztos_ring_copy(skb, vni, len, ZTOS_MIRROR_REC_MTU);
+	else
+		ztos_ring_copy(skb, vni, len, ZTOS_MIRROR_REC_MAX);
+}
+
+/*
  * A copy out of ztos-dpi0's egress with the VNI in its destination MAC (ztos_common.h);
  * the original goes on untouched: its MAC is written back after the clone. The clone
  * shares the data, so the write back makes the original's header its own copy first
@@ -42,6 +100,10 @@ static __always_inline void ztos_mirror(struct __sk_buff *skb, __u32 vni)
 
 	if (!ifindex || !*ifindex)
 		return;
+	if (*ifindex == ZTOS_DPI_TARGET_RING) {
+		ztos_mirror_ring(skb, vni);
+		return;
+	}
 	if (bpf_skb_load_bytes(skb, 0, dst, sizeof(dst)) ||
 	    bpf_skb_store_bytes(skb, 0, stamp, sizeof(stamp), 0)) {
 		ztos_count(ZTOS_CNT_MIRROR_FAILED);

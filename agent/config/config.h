@@ -54,6 +54,11 @@ enum ztos_action { ZTOS_ALLOW, ZTOS_DENY, ZTOS_INSPECT };
 enum ztos_xdp_mode { ZTOS_XDP_AUTO, ZTOS_XDP_NATIVE, ZTOS_XDP_GENERIC };
 /* noop scans nothing: it measures the pipeline around the engine (bench/dpi.sh). */
 enum ztos_dpi_engine { ZTOS_DPI_AUTO, ZTOS_DPI_CPU, ZTOS_DPI_CUDA, ZTOS_DPI_NOOP };
+/*
+ * How copies of "inspect" flows reach the engine: a clone over the DPI veth to an AF_XDP
+ * socket (afxdp), or a copy into a BPF ring buffer the reader maps (ring, the default).
+ */
+enum ztos_dpi_transport { ZTOS_DPI_AFXDP, ZTOS_DPI_RING };
 enum ztos_on_alert { ZTOS_ON_ALERT_LOG, ZTOS_ON_ALERT_BLOCK };
 enum ztos_macsec_cipher { ZTOS_GCM_AES_128, ZTOS_GCM_AES_256 };
 
@@ -192,6 +197,7 @@ enum ztos_frr_mode { ZTOS_FRR_AUTO, ZTOS_FRR_OWN, ZTOS_FRR_HOST };
 struct ztos_dpi_cfg {
 	bool enabled;
 	enum ztos_dpi_engine engine;
+	enum ztos_dpi_transport transport;
 	char **rules;		/* absolute paths (real paths for those given over the API) */
 	size_t n_rules;
 	char *rules_dir;	/* where rules files named over the API must be */
@@ -365,6 +371,7 @@ const char *ztos_action_str(enum ztos_action a);
 const char *ztos_proto_str(uint8_t proto);
 const char *ztos_xdp_mode_str(enum ztos_xdp_mode m);
 const char *ztos_dpi_engine_str(enum ztos_dpi_engine e);
+const char *ztos_dpi_transport_str(enum ztos_dpi_transport t);
 /* "10.0.0.1", "2001:db8::1"; buf at least INET6_ADDRSTRLEN */
 const char *ztos_addr_str(const struct ztos_addr *a, char *buf, size_t len);
 /* A WireGuard key in base64 (44 characters); buf at least 45 */

@@ -649,6 +649,8 @@ static void diff_dpi(struct dctx *d, const struct ztos_config *x, const struct z
 		return;
 	d_bool(&s, "enabled", a->enabled, b->enabled);
 	d_str(&s, "engine", ztos_dpi_engine_str(a->engine), ztos_dpi_engine_str(b->engine));
+	d_str(&s, "transport", ztos_dpi_transport_str(a->transport),
+	      ztos_dpi_transport_str(b->transport));
 	d_set(&s, "rules", &(struct set){ a->rules, a->n_rules, sizeof(*a->rules), path_fmt },
 	      &(struct set){ b->rules, b->n_rules, sizeof(*b->rules), path_fmt });
 	d_str(&s, "on_alert", a->on_alert == ZTOS_ON_ALERT_BLOCK ? "block" : "log",

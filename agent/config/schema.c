@@ -642,6 +642,16 @@ static int d_engine(struct bctx *c, const struct cfg_node *v, void *obj)
 	return err;
 }
 
+static int d_transport(struct bctx *c, const struct cfg_node *v, void *obj)
+{
+	static const char *const names[] = { "afxdp", "ring", NULL };
+	int i, err = get_enum(c, v, names, &i);
+
+	if (!err)
+		((struct ztos_dpi_cfg *)obj)->transport = (enum ztos_dpi_transport)i;
+	return err;
+}
+
 #define RULES_DIR_DEFAULT "/etc/ztos/rules"
 
 /* A path in dir (both without "." or ".."), lexically. */
@@ -767,6 +777,7 @@ static int d_inspect_depth(struct bctx *c, const struct cfg_node *v, void *obj)
 static const struct field dpi_fields[] = {
 	{ "enabled", d_enabled, NULL },
 	{ "engine", d_engine, NULL },
+	{ "transport", d_transport, NULL },
 	{ "rules", d_rules, NULL },
 	{ "rules_dir", d_rules_dir, NULL },
 	{ "on_alert", d_on_alert, NULL },
@@ -785,6 +796,7 @@ static int f_dpi(struct bctx *c, const struct cfg_node *v, void *obj)
 	cfg->dpi.enabled = true;
 	cfg->dpi.batch_size = ZTOS_DPI_BATCH_DEFAULT;
 	cfg->dpi.batch_timeout_us = ZTOS_DPI_BATCH_TIMEOUT_DEFAULT;
+	cfg->dpi.transport = ZTOS_DPI_RING;
 	if (v->type == CFG_MAP)
 		rules_dir_first(c, v, &cfg->dpi);
 	err = walk_map(c, v, dpi_fields, &cfg->dpi);

@@ -250,6 +250,11 @@ const char *ztos_xdp_mode_str(enum ztos_xdp_mode m)
 	return "?";
 }
 
+const char *ztos_dpi_transport_str(enum ztos_dpi_transport t)
+{
+	return t == ZTOS_DPI_RING ? "ring" : "afxdp";
+}
+
 const char *ztos_dpi_engine_str(enum ztos_dpi_engine e)
 {
 	switch (e) {

@@ -6,14 +6,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +25,7 @@
 
 #include "config/config.h"
 #include "kernel/afxdp.h"
+#include "kernel/rxbatch.h"
 
 #define MAX_QUEUES 16
 #define FRAME_SIZE 2048		/* the smallest UMEM chunk: an MTU-sized copy fits */
@@ -34,7 +33,6 @@
 /* Every frame in the fill ring and a full batch held by the engine at once. */
 #define NUM_FRAMES (RING_SIZE + ZTOS_DPI_BATCH_MAX)
 #define IDLE_POLL_MS 100	/* how often an idle reader looks at its stop flag */
-#define GATHER_MAX_US 1000	/* longest sleep while a batch fills: the ring holds more */
 
 struct queue {
 	struct xsk_socket *xsk;
@@ -58,10 +56,7 @@ struct afxdp {
 	int xsks_fd;
 	afxdp_batch_fn fn;
 	void *ctx;
-	atomic_uint batch_size, batch_timeout_us;
-	atomic_bool stop;
-	bool running;
-	pthread_t thread;
+	struct rxbatch batch;
 	struct afxdp_pkt *pkts;	/* the batch being collected */
 	struct slot *slots;	/* the frame of each of its packets */
 	atomic_uint_fast64_t packets, bytes, batches, not_parsed, no_vni;
@@ -304,16 +299,9 @@ static void queue_close(struct afxdp *x, struct queue *q)
 
 /* ---- the reader thread ---- */
 
-static uint64_t now_us(void)
+static void flush(void *arg, unsigned int n)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static void flush(struct afxdp *x, unsigned int n)
-{
+	struct afxdp *x = arg;
 	uint64_t bytes = 0;
 
 	x->fn(x->ctx, x->pkts, n);
@@ -381,8 +369,9 @@ static unsigned int take(struct afxdp *x, struct queue *q, unsigned int n, unsig
 }
 
 /* An idle reader sleeps until the first frame comes. */
-static void wait_rx(struct afxdp *x)
+static void wait_rx(void *arg)
 {
+	struct afxdp *x = arg;
 	struct pollfd pfd[MAX_QUEUES];
 
 	for (unsigned int i = 0; i < x->n_queues; i++)
@@ -390,52 +379,22 @@ static void wait_rx(struct afxdp *x)
 	poll(pfd, x->n_queues, IDLE_POLL_MS);
 }
 
-/*
- * A batch begun and not full: sleep out the rest of its time and take what came
- * meanwhile in one go. Waking for every frame (poll) would cost a wakeup per frame,
- * microseconds each in a VM, at rates that leave batches short.
- */
-static void gather(uint64_t us)
-{
-	struct timespec ts = { .tv_nsec = (long)(us < GATHER_MAX_US ? us : GATHER_MAX_US) * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static void *reader(void *arg)
+/* The queues in turn, up to max frames in all. */
+static unsigned int take_all(void *arg, unsigned int n, unsigned int max)
 {
 	struct afxdp *x = arg;
-	unsigned int n = 0;
-	uint64_t first = 0;
+	unsigned int got = 0;
 
-	/* Sleeps of a batch timeout (µs) are meant as given, not 50 µs later. */
-	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-	while (!atomic_load_explicit(&x->stop, memory_order_relaxed)) {
-		unsigned int size = atomic_load_explicit(&x->batch_size, memory_order_relaxed);
-		uint64_t timeout = atomic_load_explicit(&x->batch_timeout_us, memory_order_relaxed);
-		unsigned int before = n;
-		uint64_t now;
-
-		for (unsigned int i = 0; i < x->n_queues && n < size; i++)
-			n += take(x, &x->q[i], n, size - n);
-		if (!n) {
-			wait_rx(x);
-			continue;
-		}
-		now = now_us();
-		if (!before)
-			first = now;
-		if (n >= size || now - first >= timeout) {
-			flush(x, n);
-			n = 0;
-			continue;
-		}
-		gather(timeout - (now - first));
-	}
-	if (n)
-		flush(x, n);
-	return NULL;
+	for (unsigned int i = 0; i < x->n_queues && got < max; i++)
+		got += take(x, &x->q[i], n + got, max - got);
+	return got;
 }
+
+static const struct rxbatch_ops afxdp_ops = {
+	.take = take_all,
+	.wait = wait_rx,
+	.flush = flush,
+};
 
 /* ---- life cycle ---- */
 
@@ -467,13 +426,11 @@ int afxdp_start(const struct afxdp_opts *o, struct afxdp **out, struct ztos_err 
 			goto fail;
 		}
 	}
-	ret = -pthread_create(&x->thread, NULL, reader, x);
+	ret = rxbatch_start(&x->batch, &afxdp_ops, x, "ztos-afxdp");
 	if (ret) {
 		ztos_errmsg(e, -EIO, "AF_XDP: start the reader thread: %s", strerror(-ret));
 		goto fail;
 	}
-	pthread_setname_np(x->thread, "ztos-afxdp");
-	x->running = true;
 	*out = x;
 	return 0;
 fail:
@@ -483,19 +440,11 @@ fail:
 
 void afxdp_set_batch(struct afxdp *x, unsigned int batch_size, unsigned int batch_timeout_us)
 {
-	if (batch_size < 1)
-		batch_size = 1;
-	if (batch_size > ZTOS_DPI_BATCH_MAX)
-		batch_size = ZTOS_DPI_BATCH_MAX;
-	atomic_store(&x->batch_size, batch_size);
-	atomic_store(&x->batch_timeout_us, batch_timeout_us ? batch_timeout_us : 1);
+	rxbatch_set(&x->batch, batch_size, batch_timeout_us);
 }
 
 void afxdp_stats(struct afxdp *x, struct afxdp_stats *st)
 {
-	clockid_t cid;
-	struct timespec ts;
-
 	memset(st, 0, sizeof(*st));
 	st->queues = x->n_queues;
 	st->packets = atomic_load(&x->packets);
@@ -503,8 +452,7 @@ void afxdp_stats(struct afxdp *x, struct afxdp_stats *st)
 	st->batches = atomic_load(&x->batches);
 	st->not_parsed = atomic_load(&x->not_parsed);
 	st->no_vni = atomic_load(&x->no_vni);
-	if (x->running && !pthread_getcpuclockid(x->thread, &cid) && !clock_gettime(cid, &ts))
-		st->thread_cpu_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	st->thread_cpu_ns = rxbatch_cpu_ns(&x->batch);
 	for (unsigned int i = 0; i < x->n_queues; i++) {
 		struct xdp_statistics xs = { 0 };
 		socklen_t len = sizeof(xs);
@@ -522,10 +470,7 @@ void afxdp_stop(struct afxdp *x)
 {
 	if (!x)
 		return;
-	if (x->running) {
-		atomic_store(&x->stop, true);
-		pthread_join(x->thread, NULL);
-	}
+	rxbatch_stop(&x->batch);	/* first: no batch runs after this */
 	for (unsigned int i = 0; i < x->n_queues; i++)
 		queue_close(x, &x->q[i]);
 	free(x->pkts);

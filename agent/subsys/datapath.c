@@ -55,6 +55,8 @@ struct datapath {
 	struct ztos_tc *tc;
 	struct ztos_dpi *dpi;
 	bool dpi_link;			/* the DPI link is up and the mirror points at it */
+	bool dpi_ring;			/* the mirror points at dpi_ring */
+	bool dpi_link_checked;		/* a link of an earlier run was looked for */
 	struct ring_buffer *rb;
 	const struct ztos_config *cfg_for_events;	/* set only during datapath_poll */
 	char bpffs[PATH_MAX];
@@ -812,10 +814,16 @@ static bool dpi_wanted(const struct ztos_config *cfg)
 	return cfg->has_dpi && cfg->dpi.enabled;
 }
 
+/* The veth pair and its AF_XDP program: DPI on, copies over the link. */
+static bool dpi_link_wanted(const struct ztos_config *cfg)
+{
+	return dpi_wanted(cfg) && cfg->dpi.transport == ZTOS_DPI_AFXDP;
+}
+
 /*
- * With DPI on: the veth pair, ztos_dpi on its far end, and the mirror of "inspect"
- * flows pointed at its near end. With DPI off: the mirror points nowhere, and the
- * pair goes once the map says so.
+ * With DPI on over the link: the veth pair, ztos_dpi on its far end, and the mirror of
+ * "inspect" flows pointed at its near end; over the ring: the mirror pointed at dpi_ring.
+ * Otherwise the mirror points nowhere, and the pair goes once the map says so.
  */
 static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, struct ztos_err *e)
 {
@@ -823,7 +831,7 @@ static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, struct 
 	__u32 zero = 0, ifindex = 0;
 	bool generic;
 
-	if (dpi_wanted(cfg)) {
+	if (dpi_link_wanted(cfg)) {
 		ret = dpi_link_ensure(e);
 		if (!ret)
 			ret = attach_xdp(dp, bpf_program__fd(dp->dpi->progs.ztos_dpi_redirect),
@@ -831,15 +839,20 @@ static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, struct 
 		if (ret)
 			return ret;
 		ifindex = if_nametoindex(DPI_LINK_TX);
+	} else if (dpi_wanted(cfg)) {
+		ifindex = ZTOS_DPI_TARGET_RING;
 	}
 	if (bpf_map_update_elem(fd, &zero, &ifindex, BPF_ANY))
 		return fail(e, -errno, "datapath: point the mirror at %s", DPI_LINK_TX);
 	dp->tc->bss->ztos_inspect_depth = dpi_wanted(cfg) ? cfg->dpi.inspect_depth : 0;
-	if (!dpi_wanted(cfg) && dp->dpi_link) {
+	/* Also a link an earlier run left (with dpi.transport afxdp then), once. */
+	if (!dpi_link_wanted(cfg) && (dp->dpi_link || !dp->dpi_link_checked)) {
 		xdp_detach(dp->bpffs, DPI_LINK_RX);
 		dpi_link_remove();
 	}
-	dp->dpi_link = dpi_wanted(cfg);
+	dp->dpi_link_checked = true;
+	dp->dpi_link = dpi_link_wanted(cfg);
+	dp->dpi_ring = dpi_wanted(cfg) && !dp->dpi_link;
 	return 0;
 }
 
@@ -850,6 +863,7 @@ static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, struct 
 struct control_snap {
 	struct map_copy m[5];
 	__u64 inspect_depth;
+	bool dpi_ring;
 };
 
 static void control_snap_free(struct control_snap *cs)
@@ -874,6 +888,7 @@ static int control_snap_take(struct datapath *dp, struct control_snap *cs, struc
 		return fail(e, -ENOMEM, "datapath: snapshot the maps");
 	}
 	cs->inspect_depth = dp->tc->bss->ztos_inspect_depth;
+	cs->dpi_ring = dp->dpi_ring;
 	return 0;
 }
 
@@ -894,6 +909,7 @@ static void control_snap_restore(struct datapath *dp, struct control_snap *cs)
 	for (int i = 0; i < 5; i++)
 		restore(&cs->m[i]);
 	dp->tc->bss->ztos_inspect_depth = cs->inspect_depth;
+	dp->dpi_ring = cs->dpi_ring;
 	/* Ports it let go get theirs back (the others are replaced by the same programs). */
 	for (size_t i = 0; i < cs->m[3].n; i++) {
 		memcpy(&ifindex, cs->m[3].keys + i * sizeof(ifindex), sizeof(ifindex));
@@ -1121,6 +1137,11 @@ int datapath_xsks_fd(struct datapath *dp)
 	return dp && dp->dpi_link ? bpf_map__fd(dp->dpi->maps.xsks) : -1;
 }
 
+int datapath_dpi_ring_fd(struct datapath *dp)
+{
+	return dp && dp->dpi_ring ? bpf_map__fd(dp->tc->maps.dpi_ring) : -1;
+}
+
 /*
  * The BPF programs add to the entry's counters in place while this writes it whole: a
  * few packets counted in between are lost to the counters, never to the verdict. A
@@ -1302,6 +1323,13 @@ static __u64 stat_sum(int fd, __u32 key, int ncpu)
 	for (int i = 0; i < ncpu; i++)
 		sum += vals[i];
 	return sum;
+}
+
+uint64_t datapath_counter(struct datapath *dp, unsigned int id)
+{
+	return id < ZTOS_CNT_MAX ? stat_sum(bpf_map__fd(dp->xdp->maps.stats), id,
+					    libbpf_num_possible_cpus())
+				 : 0;
 }
 
 static bool tenant_stats(struct datapath *dp, uint32_t vni, struct ztos_tenant_stats *sum)

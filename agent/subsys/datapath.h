@@ -69,6 +69,10 @@ uint64_t datapath_flow_id(const struct ztos_flow_key *k);
 
 /* The AF_XDP socket map of the DPI link (-1 without one), for agent/kernel/afxdp.c. */
 int datapath_xsks_fd(struct datapath *dp);
+/* The ring the mirror copies into (-1 unless dpi.transport is ring), for kernel/mirring.c. */
+int datapath_dpi_ring_fd(struct datapath *dp);
+/* A datapath counter (ztos_common.h's ZTOS_CNT_*), summed over the CPUs. */
+uint64_t datapath_counter(struct datapath *dp, unsigned int id);
 
 /*
  * Active response: verdict BLOCK for the flow of k (a canonical key), so XDP and TC

@@ -19,6 +19,7 @@
 #include "gpu/rules.h"
 #include "kernel/afxdp.h"
 #include "kernel/dpilink.h"
+#include "kernel/mirring.h"
 #include "report/eve.h"
 #include "report/eventlog.h"
 #include "report/log.h"
@@ -65,7 +66,9 @@ struct tenant_name {
 
 struct dpi {
 	struct datapath *dp;
-	struct afxdp *rx;
+	struct afxdp *rx;		/* dpi.transport afxdp */
+	struct mirring *mring;		/* dpi.transport ring */
+	enum ztos_dpi_transport transport;
 	/* Held by the reader for a batch; by dpi_apply to swap the set, names, on_alert. */
 	pthread_mutex_t scan_lock;
 	struct dpi_prepared *set;
@@ -457,12 +460,77 @@ static void free_replaced(struct dpi_prepared *old)
 	dpi_prepared_free(old);
 }
 
+/* ---- the reader: the AF_XDP sockets of the DPI link, or the mirror's ring ---- */
+
+static const char *reader_name(const struct dpi *d)
+{
+	return d->transport == ZTOS_DPI_RING ? "the mirror's ring buffer" : DPI_LINK_RX;
+}
+
+static int reader_start(struct dpi *d, enum ztos_dpi_transport t, struct ztos_err *e)
+{
+	d->transport = t;
+	if (t == ZTOS_DPI_RING) {
+		struct mirring_opts o = { .ring_fd = datapath_dpi_ring_fd(d->dp), .fn = on_batch,
+					  .ctx = d, .batch_size = d->batch_size,
+					  .batch_timeout_us = d->batch_timeout_us };
+
+		if (o.ring_fd < 0)
+			return ztos_errmsg(e, -ENODEV, "dpi: the datapath's mirror has no ring");
+		return mirring_start(&o, &d->mring, e);
+	} else {
+		struct afxdp_opts o = { .ifname = DPI_LINK_RX, .fn = on_batch, .ctx = d,
+					.xsks_fd = datapath_xsks_fd(d->dp),
+					.batch_size = d->batch_size,
+					.batch_timeout_us = d->batch_timeout_us };
+
+		if (o.xsks_fd < 0)
+			return ztos_errmsg(e, -ENODEV, "dpi: the datapath has no DPI link (%s)",
+					   DPI_LINK_RX);
+		return afxdp_start(&o, &d->rx, e);
+	}
+}
+
+/* No batch runs after this. */
+static void reader_stop(struct dpi *d)
+{
+	afxdp_stop(d->rx);
+	mirring_stop(d->mring);
+	d->rx = NULL;
+	d->mring = NULL;
+}
+
+static void reader_set_batch(struct dpi *d)
+{
+	if (d->rx)
+		afxdp_set_batch(d->rx, d->batch_size, d->batch_timeout_us);
+	if (d->mring)
+		mirring_set_batch(d->mring, d->batch_size, d->batch_timeout_us);
+}
+
+/*
+ * dpi.transport changed (or its reader failed to start): the datapath points the mirror
+ * at the other way already (its commit runs first); the engine and rules stay, the
+ * reader is replaced.
+ */
+static int reader_switch(struct dpi *d, enum ztos_dpi_transport t, struct ztos_err *e)
+{
+	int ret;
+
+	if (t == d->transport && (d->rx || d->mring))
+		return 0;
+	reader_stop(d);
+	ret = reader_start(d, t, e);
+	if (!ret)
+		pr_info("dpi: transport %s, reading %s", ztos_dpi_transport_str(t), reader_name(d));
+	return ret;
+}
+
 static int dpi_start(struct dpi **out, struct datapath *dp, const struct ztos_config *cfg,
 		     struct dpi_prepared *p, struct ztos_err *e)
 {
 	struct dpi *d = calloc(1, sizeof(*d));
 	struct dpi_engine *unused;
-	struct afxdp_opts o = { .ifname = DPI_LINK_RX, .fn = on_batch };
 	int ret;
 
 	if (!d || !p) {
@@ -485,20 +553,11 @@ static int dpi_start(struct dpi **out, struct datapath *dp, const struct ztos_co
 		ret = -ENOMEM;
 		goto fail;
 	}
-	o.xsks_fd = datapath_xsks_fd(dp);
-	o.batch_size = d->batch_size;
-	o.batch_timeout_us = d->batch_timeout_us;
-	o.ctx = d;
-	if (o.xsks_fd < 0) {
-		ztos_errmsg(e, -EIO, "dpi: the datapath has no DPI link (%s)", DPI_LINK_RX);
-		ret = -ENODEV;
-		goto fail;
-	}
-	ret = afxdp_start(&o, &d->rx, e);
+	ret = reader_start(d, cfg->dpi.transport, e);
 	if (ret)
 		goto fail;
 	pr_info("dpi: %s; %zu rules loaded, %zu skipped; reading %s", d->set->why,
-		d->set->loaded, d->set->unsupported + d->set->duplicate, DPI_LINK_RX);
+		d->set->loaded, d->set->unsupported + d->set->duplicate, reader_name(d));
 	*out = d;
 	return 0;
 fail:
@@ -512,6 +571,7 @@ int dpi_apply(struct dpi **dref, struct datapath *dp, const struct ztos_config *
 	struct dpi *d = *dref;
 	struct dpi_prepared *old;
 	struct dpi_engine *old_engine;
+	int ret;
 
 	if (!dpi_wanted(cfg) || !dp) {
 		dpi_prepared_free(p);
@@ -524,7 +584,8 @@ int dpi_apply(struct dpi **dref, struct datapath *dp, const struct ztos_config *
 	pthread_mutex_lock(&d->scan_lock);
 	old = swap_in(d, cfg, p, &old_engine);
 	pthread_mutex_unlock(&d->scan_lock);
-	afxdp_set_batch(d->rx, d->batch_size, d->batch_timeout_us);
+	reader_set_batch(d);
+	ret = reader_switch(d, cfg->dpi.transport, e);
 	if (p) {
 		atomic_fetch_add(&d->reloads, 1);
 		pr_info("dpi: rules reloaded: %zu loaded, %zu skipped", p->loaded,
@@ -533,14 +594,14 @@ int dpi_apply(struct dpi **dref, struct datapath *dp, const struct ztos_config *
 	free_replaced(old);
 	if (old_engine)
 		dpi_engine_destroy(old_engine);
-	return 0;
+	return ret;
 }
 
 void dpi_stop(struct dpi *d)
 {
 	if (!d)
 		return;
-	afxdp_stop(d->rx);	/* first: no batch runs after this */
+	reader_stop(d);	/* first: no batch runs after this */
 	if (d->set)
 		d->set->engine = NULL;
 	dpi_prepared_free(d->set);
@@ -573,24 +634,76 @@ static cJSON *rules_json(const struct dpi_prepared *p)
 }
 
 struct dpi_counts {
-	struct afxdp_stats rx;
+	struct afxdp_stats rx;	/* with the ring: what mirring_stats has of it */
+	uint64_t ring_full;	/* copies TC could not put in the ring (mirror_failed) */
+	uint64_t cut;		/* copies cut at the ring's largest record */
 	struct dpi_scanner_stats scan;
 	uint64_t engine_ns;
 };
 
+static void ring_counts(struct dpi *d, struct dpi_counts *c)
+{
+	struct mirring_stats st;
+
+	mirring_stats(d->mring, &st);
+	c->rx.queues = 1;
+	c->rx.packets = st.packets;
+	c->rx.bytes = st.bytes;
+	c->rx.batches = st.batches;
+	c->rx.not_parsed = st.not_parsed;
+	c->rx.thread_cpu_ns = st.thread_cpu_ns;
+	c->cut = st.cut;
+	c->ring_full = datapath_counter(d->dp, ZTOS_CNT_MIRROR_FAILED);
+}
+
 static void counts(struct dpi *d, struct dpi_counts *c)
 {
-	afxdp_stats(d->rx, &c->rx);
+	memset(c, 0, sizeof(*c));
+	if (d->rx)
+		afxdp_stats(d->rx, &c->rx);
+	else if (d->mring)
+		ring_counts(d, c);
 	c->engine_ns = atomic_load(&d->engine_ns);
 	pthread_mutex_lock(&d->scan_lock);
 	dpi_scanner_stats(d->set->scanner, &c->scan);
 	pthread_mutex_unlock(&d->scan_lock);
 }
 
-/* Lost copies: the RX ring was full, or no frame was in the fill ring. */
-static uint64_t lost(const struct afxdp_stats *s)
+/*
+ * Lost copies: the RX ring was full, or no frame was in the fill ring (afxdp); the ring
+ * buffer was full (ring).
+ */
+static uint64_t lost(const struct dpi_counts *c)
 {
-	return s->rx_dropped + s->rx_ring_full;
+	return c->rx.rx_dropped + c->rx.rx_ring_full + c->ring_full;
+}
+
+static void losses_json(const struct dpi *d, const struct dpi_counts *c, cJSON *o)
+{
+	cJSON *x = cJSON_AddObjectToObject(o, "losses");
+
+	cJSON_AddNumberToObject(x, "total", (double)lost(c));
+	if (d->transport == ZTOS_DPI_RING) {
+		cJSON_AddNumberToObject(x, "ring_full", (double)c->ring_full);
+		return;
+	}
+	cJSON_AddNumberToObject(x, "rx_dropped", (double)c->rx.rx_dropped);
+	cJSON_AddNumberToObject(x, "rx_ring_full", (double)c->rx.rx_ring_full);
+	cJSON_AddNumberToObject(x, "fill_ring_empty", (double)c->rx.fill_ring_empty);
+	cJSON_AddNumberToObject(x, "rx_invalid", (double)c->rx.rx_invalid);
+}
+
+/* Where the copies come from: the DPI link's sockets, or the ring buffer. */
+static void reader_json(const struct dpi *d, const struct dpi_counts *c, cJSON *o)
+{
+	cJSON_AddStringToObject(o, "transport", ztos_dpi_transport_str(d->transport));
+	if (d->transport == ZTOS_DPI_RING) {
+		cJSON_AddNumberToObject(o, "ring_bytes", ZTOS_DPI_RING_SIZE);
+		cJSON_AddNumberToObject(o, "cut", (double)c->cut);
+	} else {
+		cJSON_AddStringToObject(o, "interface", DPI_LINK_RX);
+		cJSON_AddNumberToObject(o, "queues", c->rx.queues);
+	}
 }
 
 static void running(struct dpi *d, struct subsys_status *st)
@@ -610,19 +723,13 @@ static void running(struct dpi *d, struct subsys_status *st)
 	cJSON_AddNumberToObject(o, "batch_timeout_us", d->batch_timeout_us);
 	cJSON_AddNumberToObject(o, "inspect_depth", (double)d->inspect_depth);
 	pthread_mutex_unlock(&d->scan_lock);
-	cJSON_AddStringToObject(o, "interface", DPI_LINK_RX);
-	cJSON_AddNumberToObject(o, "queues", c.rx.queues);
+	reader_json(d, &c, o);
 	cJSON_AddNumberToObject(o, "packets", (double)c.rx.packets);
 	cJSON_AddNumberToObject(o, "bytes", (double)c.rx.bytes);
 	cJSON_AddNumberToObject(o, "batches", (double)c.rx.batches);
 	cJSON_AddNumberToObject(o, "not_parsed", (double)c.rx.not_parsed);
 	cJSON_AddNumberToObject(o, "no_vni", (double)c.rx.no_vni);
-	x = cJSON_AddObjectToObject(o, "losses");
-	cJSON_AddNumberToObject(x, "total", (double)lost(&c.rx));
-	cJSON_AddNumberToObject(x, "rx_dropped", (double)c.rx.rx_dropped);
-	cJSON_AddNumberToObject(x, "rx_ring_full", (double)c.rx.rx_ring_full);
-	cJSON_AddNumberToObject(x, "fill_ring_empty", (double)c.rx.fill_ring_empty);
-	cJSON_AddNumberToObject(x, "rx_invalid", (double)c.rx.rx_invalid);
+	losses_json(d, &c, o);
 	x = cJSON_AddObjectToObject(o, "engine_stats");
 	cJSON_AddNumberToObject(x, "packets", (double)c.scan.packets);
 	cJSON_AddNumberToObject(x, "bytes", (double)c.scan.bytes);
@@ -663,9 +770,13 @@ void dpi_metrics(struct dpi *d, cJSON *families)
 			   "Batches handed to the engine.");
 	metrics_sample(f, (double)c.rx.batches, NULL, NULL);
 	f = metrics_family(families, "ztos_dpi_lost_total", "counter",
-			   "Copies the AF_XDP socket dropped (engine behind), by reason.");
-	metrics_sample(f, (double)c.rx.rx_dropped, "reason", "rx_dropped");
-	metrics_sample(f, (double)c.rx.rx_ring_full, "reason", "rx_ring_full");
+			   "Copies lost on the way to the engine (engine behind), by reason.");
+	if (d->transport == ZTOS_DPI_RING) {
+		metrics_sample(f, (double)c.ring_full, "reason", "ring_full");
+	} else {
+		metrics_sample(f, (double)c.rx.rx_dropped, "reason", "rx_dropped");
+		metrics_sample(f, (double)c.rx.rx_ring_full, "reason", "rx_ring_full");
+	}
 	f = metrics_family(families, "ztos_dpi_alerts_total", "counter", "DPI alerts.");
 	metrics_sample(f, (double)atomic_load(&d->alerts), NULL, NULL);
 	f = metrics_family(families, "ztos_dpi_flows_blocked_total", "counter",
@@ -675,7 +786,7 @@ void dpi_metrics(struct dpi *d, cJSON *families)
 			   "CPU time spent in the engine.");
 	metrics_sample(f, (double)c.engine_ns / 1e9, NULL, NULL);
 	f = metrics_family(families, "ztos_dpi_reader_cpu_seconds_total", "counter",
-			   "CPU time of the AF_XDP reader thread, engine included.");
+			   "CPU time of the DPI reader thread, engine included.");
 	metrics_sample(f, (double)c.rx.thread_cpu_ns / 1e9, NULL, NULL);
 	pthread_mutex_lock(&d->scan_lock);
 	f = metrics_family(families, "ztos_dpi_rules", "gauge", "DPI rules, by state.");

@@ -43,16 +43,23 @@ static __always_inline void ztos_tenant_count(__u32 tenant_id, __u32 len, __u64 
  */
 #define ZTOS_EVENTS_WAKE_EVERY (ZTOS_EVENTS_SIZE / 2 / (sizeof(struct ztos_event) + 8))
 
-static __always_inline __u64 ztos_wakeup_flag(void)
+/* The policy above for a ring whose clock and count are last and unwoken. */
+static __always_inline __u64 ztos_ring_wake_flag(__u64 *last, __u64 *unwoken, __u64 every)
 {
 	__u64 jiffies = bpf_jiffies64();
 
-	if (ztos_wakeup_jiffies != jiffies || ++ztos_events_unwoken >= ZTOS_EVENTS_WAKE_EVERY) {
-		ztos_wakeup_jiffies = jiffies;
-		ztos_events_unwoken = 0;
+	if (*last != jiffies || ++*unwoken >= every) {
+		*last = jiffies;
+		*unwoken = 0;
 		return BPF_RB_FORCE_WAKEUP;
 	}
 	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline __u64 ztos_wakeup_flag(void)
+{
+	return ztos_ring_wake_flag(&ztos_wakeup_jiffies, &ztos_events_unwoken,
+				   ZTOS_EVENTS_WAKE_EVERY);
 }
 
 /*

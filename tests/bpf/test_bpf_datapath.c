@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -32,6 +33,7 @@
 #include "bpf/ztos_common.h"
 #include "subsys/dpmap.h"
 #include "subsys/flowtab.h"
+#include "kernel/mirring.h"
 #include "bpf/ztos_xdp.skel.h"
 #include "bpf/ztos_tc.skel.h"
 #include "bpf/ztos_dpi.skel.h"
@@ -375,11 +377,13 @@ static int run_xdp(const struct pkt *p)
 	return run_xdp_prog(xdp->progs.ztos_xdp_ingress, p->b, p->len, 1);
 }
 
-static int run_tc_prog(struct bpf_program *prog, const struct pkt *p, int ifindex)
+/* repeat: the program runs that many times on the frame (each run as a packet). */
+static int run_tc_times(struct bpf_program *prog, const void *data, size_t len, int ifindex,
+			int repeat)
 {
 	struct __sk_buff ctx = { .ifindex = (__u32)ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b, .data_size_in = (__u32)p->len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = (__u32)len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = repeat);
 	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o);
 
 	if (err) {
@@ -388,6 +392,16 @@ static int run_tc_prog(struct bpf_program *prog, const struct pkt *p, int ifinde
 		return -1;
 	}
 	return (int)o.retval;
+}
+
+static int run_tc_buf(struct bpf_program *prog, const void *data, size_t len, int ifindex)
+{
+	return run_tc_times(prog, data, len, ifindex, 1);
+}
+
+static int run_tc_prog(struct bpf_program *prog, const struct pkt *p, int ifindex)
+{
+	return run_tc_buf(prog, p->b, p->len, ifindex);
 }
 
 #define TC_ACT_OK 0
@@ -1152,6 +1166,175 @@ static void t_tc_inspect_mirror_failed(void)
 	tc_inspect(999999, 0, 1);	/* no such interface */
 }
 
+/* The records of dpi_ring, as the reader sees them. */
+struct ring_seen {
+	int n;
+	size_t size;			/* of the last record */
+	struct ztos_mirror_rec rec;	/* its header */
+	__u8 data[4096];		/* and its frame */
+};
+
+static int ring_record(void *ctx, void *data, size_t size)
+{
+	struct ring_seen *s = ctx;
+
+	s->n++;
+	s->size = size;
+	if (size >= sizeof(s->rec)) {
+		memcpy(&s->rec, data, sizeof(s->rec));
+		memcpy(s->data, (__u8 *)data + sizeof(s->rec),
+		       s->rec.len < sizeof(s->data) ? s->rec.len : sizeof(s->data));
+	}
+	return 0;
+}
+
+static struct ring_seen ring_drain(void)
+{
+	struct ring_seen s = { 0 };
+	struct ring_buffer *ring = ring_buffer__new(bpf_map__fd(tc->maps.dpi_ring), ring_record,
+						    &s, NULL);
+
+	if (!ring) {
+		note("ring_buffer__new: %s\n", strerror(errno));
+		case_failed = true;
+		return s;
+	}
+	ring_buffer__consume(ring);
+	ring_buffer__free(ring);
+	return s;
+}
+
+/*
+ * dpi.transport ring: the copy is a record in dpi_ring with the tenant's VNI and the whole
+ * frame, in the smallest record it fits (the frame's own bytes, no stamp in its MAC); a
+ * frame over an MTU goes whole into the largest record.
+ */
+static void t_tc_inspect_ring(void)
+{
+	struct pkt p = frame_tcp4(A4, 40000, B4, 80);
+	static __u8 big[3000];
+	struct ring_seen s;
+
+	ring_drain();
+	tc_inspect(ZTOS_DPI_TARGET_RING, 1, 0);
+	s = ring_drain();
+	CHECK_EQ(s.n, 1);
+	CHECK_EQ(s.size, ZTOS_MIRROR_REC_SMALL);
+	CHECK_EQ(s.rec.vni, VNI);
+	CHECK_EQ(s.rec.len, p.len);
+	CHECK_EQ(s.rec.frame_len, p.len);
+	CHECK(!memcmp(s.data, p.b, p.len), "the record holds the frame as it was sent");
+
+	memcpy(big, p.b, p.len);
+	for (size_t i = p.len; i < sizeof(big); i++)
+		big[i] = (__u8)i;
+	CHECK_EQ(run_tc_buf(tc->progs.ztos_tc_ingress, big, sizeof(big), port_ifindex), TC_ACT_OK);
+	s = ring_drain();
+	CHECK_EQ(s.n, 1);
+	CHECK_EQ(s.size, ZTOS_MIRROR_REC_MAX);
+	CHECK_EQ(s.rec.len, sizeof(big));
+	CHECK_EQ(s.rec.frame_len, sizeof(big));
+	CHECK(!memcmp(s.data, big, sizeof(big)), "the record holds the large frame whole");
+	CHECK_EQ(counter(ZTOS_CNT_MIRRORED), 2);
+}
+
+/* What the ring reader handed on: packets, and those whose key or payload was not the frame's. */
+struct ring_read {
+	struct ztos_flow_key want;
+	const __u8 *payload;
+	uint32_t payload_len;
+	atomic_uint n, wrong;
+};
+
+static void ring_batch(void *ctx, const struct afxdp_pkt *pkts, unsigned int n)
+{
+	struct ring_read *rr = ctx;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (memcmp(&pkts[i].key, &rr->want, sizeof(rr->want)) || !pkts[i].has_vni ||
+		    pkts[i].payload_len != rr->payload_len ||
+		    memcmp(pkts[i].payload, rr->payload, rr->payload_len))
+			atomic_fetch_add(&rr->wrong, 1);
+	atomic_fetch_add(&rr->n, n);
+}
+
+static bool ring_read_all(struct ring_read *rr, unsigned int total)
+{
+	for (int i = 0; i < 20000 && atomic_load(&rr->n) < total; i++)
+		usleep(1000);
+	return atomic_load(&rr->n) == total;
+}
+
+/*
+ * A frame of len bytes (len <= sizeof(buf)) of the flow of p, its IPv4 length the whole
+ * frame, its payload a pattern of seed: what the reader hands on is compared with it.
+ */
+static void ring_frame(const struct pkt *p, __u8 *buf, size_t len, int seed, struct ring_read *rr)
+{
+	struct afxdp_pkt parsed;
+
+	memcpy(buf, p->b, p->len);
+	for (size_t i = p->len; i < len; i++)
+		buf[i] = (__u8)(i * 7 + seed);
+	buf[16] = (__u8)((len - 14) >> 8);
+	buf[17] = (__u8)((len - 14) & 0xff);
+	CHECK_EQ(afxdp_parse(buf, (uint32_t)len, &parsed), 0);
+	CHECK(parsed.payload_len + 100 > len, "the payload is the frame's tail (%u of %zu bytes)",
+	      parsed.payload_len, len);
+	rr->payload = parsed.payload;
+	rr->payload_len = parsed.payload_len;
+}
+
+/* rounds of per frames of len bytes through TC, each round read before the next. */
+static void ring_rounds(struct ring_read *rr, const __u8 *frame, size_t len, int rounds, int per,
+			unsigned int *total)
+{
+	for (int round = 0; round < rounds && !case_failed; round++) {
+		CHECK_EQ(run_tc_times(tc->progs.ztos_tc_ingress, frame, len, port_ifindex, per),
+			 TC_ACT_OK);
+		*total += (unsigned int)per;
+		CHECK(ring_read_all(rr, *total), "%zu B, round %d: %u of %u copies read", len,
+		      round, atomic_load(&rr->n), *total);
+	}
+}
+
+/*
+ * The reader of dpi_ring (agent/kernel/mirring.c) on TC's records: every copy handed on
+ * once, parsed to the flow's key with its VNI, its payload byte for byte. 1,200 frames of
+ * 3,000 bytes in the largest records (66 KB: 254 fill the 16 MiB ring), then 28,000 of
+ * 1,500 bytes in MTU records (2 KB), in rounds each read before the next: the ring wraps
+ * about eight times, and records straddle its end (read through its second mapping).
+ */
+static void t_tc_ring_reader(void)
+{
+	struct pkt p = frame_tcp4(A4, 40000, B4, 80);
+	struct ring_read rr = { .want = key4(IPPROTO_TCP, A4, 40000, B4, 80) };
+	struct mirring_opts o = { .ring_fd = bpf_map__fd(tc->maps.dpi_ring), .batch_size = 64,
+				  .batch_timeout_us = 100, .fn = ring_batch, .ctx = &rr };
+	static __u8 big[3000], mtu[1500];
+	struct ztos_err e = { 0 };
+	struct mirring *r = NULL;
+	unsigned int total = 0;
+
+	ring_drain();
+	tc_inspect(ZTOS_DPI_TARGET_RING, 1, 0);
+	ring_drain();
+	if (mirring_start(&o, &r, &e)) {
+		note("mirring_start: %s\n", e.msg);
+		case_failed = true;
+		return;
+	}
+	ring_frame(&p, big, sizeof(big), 0, &rr);
+	ring_rounds(&rr, big, sizeof(big), 6, 200, &total);
+	ring_frame(&p, mtu, sizeof(mtu), 1, &rr);
+	ring_rounds(&rr, mtu, sizeof(mtu), 7, 4000, &total);
+	mirring_stop(r);
+	CHECK_EQ(atomic_load(&rr.wrong), 0);
+	CHECK_EQ(counter(ZTOS_CNT_MIRROR_FAILED), 0);
+	CHECK_EQ(counter(ZTOS_CNT_MIRRORED), 1 + total);
+	CHECK_EQ(ring_drain().n, 0);
+}
+
 /*
  * dpi.inspect_depth: each direction's frames are copied until the frame that brings its
  * bytes to the depth; the next ones are passed, counted inspect_past_depth, not copied.
@@ -1607,6 +1790,8 @@ static const struct test_case cases[] = {
 	{ "tc: dpi.inspect_depth at egress, from XDP's counts", t_tc_inspect_depth_egress },
 	{ "tc: an inspect flow's segments without data are not copied", t_tc_inspect_no_payload },
 	{ "tc: ingress inspect, mirror failure counted", t_tc_inspect_mirror_failed },
+	{ "tc: ingress inspect, transport ring: the frame in dpi_ring", t_tc_inspect_ring },
+	{ "tc: transport ring: the reader reads every copy, across the ring's end", t_tc_ring_reader },
 	{ "tc: the mirrored copy carries the VNI in its MAC, the original does not",
 	  t_tc_mirror_stamp },
 	{ "tc: a DPI block drops at TC ingress, TC egress and XDP", t_tc_block },

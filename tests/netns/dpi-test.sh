@@ -7,6 +7,7 @@
 # 1 s (event log, /api/v1/alerts, `ztos alerts --json`, the SSE stream), and the rest of
 # that connection is dropped in TC/XDP; other flows go on. Every copy is read or
 # counted lost. A rule file with errors is refused on SIGHUP and the rules in use stay.
+# Then the same over dpi.transport ring (a BPF ring buffer instead of the link), and back.
 #
 #   zdp-wa (client 10.100.0.10) -- veth-blue0 (TC) -- zdp-a: ztbr100 [ztvx100] ul-a (XDP)
 #        ==== ul-b zdp-b: vxlan100 10.100.0.2 (HTTP server on :80)
@@ -42,7 +43,7 @@ tenants:
       default: allow
       rules:
         - {action: inspect, proto: tcp, dport: 80}
-dpi: {enabled: true, engine: cpu, rules: [$WORK/local.rules], rules_dir: $WORK, on_alert: log, batch_size: 64, batch_timeout_us: 100}
+dpi: {enabled: true, engine: cpu, transport: afxdp, rules: [$WORK/local.rules], rules_dir: $WORK, on_alert: log, batch_size: 64, batch_timeout_us: 100}
 YAML
 	sed -i "s|bpffs: .*|bpffs: $BPFFS|" "$CONFIG"
 	check "lab: two hosts with VXLAN (zdp-a, zdp-b) and a workload (zdp-wa)" lab_up
@@ -327,6 +328,78 @@ echo "# inspect_no_payload $empty, mirrored $(counter_of mirrored)"
 check "segments without data were not copied, and counted ($empty)" test "$empty" -gt 0
 check "/metrics: ztos_datapath_packets_total{result=\"inspect_no_payload\"}" bash -c \
 	"curl -s --unix-socket '$SOCK' http://localhost/metrics | grep -qE '^ztos_datapath_packets_total\\{result=\"inspect_no_payload\"\\} [1-9]'"
+
+# 6. dpi.transport ring, the default: TC copies into a ring buffer that the reader maps,
+# and there is no DPI link. The agent restarted with it (the earlier run's link goes),
+# then switched over the API to afxdp and back, with the engine and rules kept.
+wait_until 10 accounted
+r=$(sock POST /api/v1/network/configure --data '{"dpi": {"transport": "pcap"}}')
+expect_eq "configure transport pcap: 422" 422 "$(status_of "$r")"
+check "the error names dpi.transport and what it can be" \
+	grep -q "dpi.transport.*afxdp.*ring" <<<"$(body_of "$r")"
+agent_stop
+sed -i 's/transport: afxdp, //' "$CONFIG"
+start_agent_case "ztosd starts again with the default transport" "${IN_A[@]}"
+st=$("${Z[@]}" status --json)
+expect_eq "status: transport ring, a 16 MiB ring, no DPI link" "ring 16777216 null" \
+	"$(jq -r '.subsystems.dpi | "\(.transport) \(.ring_bytes) \(.interface)"' <<<"$st")"
+check "the DPI link of the earlier run is gone" bash -c "! ip -n zdp-a link show ztos-dpi0 >/dev/null 2>&1"
+expect_eq "dpi_target points the mirror at the ring" '["0xff","0xff","0xff","0xff"]' \
+	"$(bpftool -j map dump pinned "$BPFFS/dpi_target" | jq -c '.[0].value')"
+expect_eq "dpi_ring is a pinned ring buffer" ringbuf \
+	"$(bpftool -j map show pinned "$BPFFS/dpi_ring" | jq -r .type)"
+mirrored0=$(counter_of mirrored)
+rm -f "$WORK/go"
+client / "X-Evil: yes" /index.html "$WORK/go" >"$WORK/client6.json" &
+cpid=$!
+wait_until 20 test -s "$WORK/client.port"
+check "ring: the signature blocks the flow" wait_until 20 blocked "$(cat "$WORK/client.port")"
+touch "$WORK/go"
+wait $cpid
+r=$(cat "$WORK/client6.json")
+echo "# client: $r"
+expect_eq "ring: the request after the signature gets no answer" timeout "$(jq -r .third <<<"$r")"
+# One request of 8 KB in one send, the signature in its last bytes: the workload's veth
+# may hand TC segments of up to 64 KB (TSO), copied whole into the larger records.
+big_client() {
+	ip netns exec zdp-wa /usr/bin/python3 - <<'PY'
+import socket
+s = socket.create_connection(("10.100.0.2", 80), timeout=5)
+print(s.getsockname()[1], flush=True)
+s.sendall(("GET / HTTP/1.1\r\nHost: b\r\nX-Pad: %s\r\nGET /new\r\n\r\n" % ("p" * 8192)).encode())
+try:
+    s.recv(4096)
+except OSError:
+    pass
+PY
+}
+port=$(big_client)
+check "ring: a signature 8 KB into one send alerts (port $port)" wait_until 10 alert_on 9000003 "$port"
+ring_accounted() {
+	local m p n
+	m=$(counter_of mirrored)
+	read -r p n <<<"$("${Z[@]}" status --json | jq -r '.subsystems.dpi | "\(.packets) \(.not_parsed)"')"
+	[ $((m - mirrored0)) = $((p + n)) ]
+}
+check "ring: every copy TC put in the ring was read" wait_until 10 ring_accounted
+st=$("${Z[@]}" status --json)
+echo "# dpi: $(jq -c '.subsystems.dpi | {transport, packets, not_parsed, cut, losses}' <<<"$st")"
+check "ring: copies were read" jq -e '.subsystems.dpi.packets > 0' <<<"$st"
+expect_eq "ring: no copy lost or cut" "0 0" "$(jq -r '.subsystems.dpi | "\(.losses.ring_full) \(.cut)"' <<<"$st")"
+check "/metrics: ztos_dpi_lost_total{reason=\"ring_full\"}" bash -c \
+	"curl -s --unix-socket '$SOCK' http://localhost/metrics | grep -qE '^ztos_dpi_lost_total\\{reason=\"ring_full\"\\} 0'"
+r=$(sock POST /api/v1/network/configure --data '{"dpi": {"transport": "afxdp"}}')
+expect_eq "configure transport afxdp: 200" 200 "$(status_of "$r")"
+expect_eq "status: AF_XDP on ztos-dpi1" "afxdp ztos-dpi1" \
+	"$("${Z[@]}" status --json | jq -r '.subsystems.dpi | "\(.transport) \(.interface)"')"
+check "the DPI link is there" ip -n zdp-a link show ztos-dpi0
+port=$(big_client)
+check "afxdp: the signature alerts (port $port)" wait_until 10 alert_on 9000003 "$port"
+r=$(sock POST /api/v1/network/configure --data '{"dpi": {"transport": "ring"}}')
+expect_eq "configure transport ring again: 200" 200 "$(status_of "$r")"
+check "the DPI link is gone again" bash -c "! ip -n zdp-a link show ztos-dpi0 >/dev/null 2>&1"
+port=$(big_client)
+check "ring again: the signature alerts (port $port)" wait_until 10 alert_on 9000003 "$port"
 
 agent_stop
 expect_eq "SIGTERM: exit 0" 0 "$AGENT_RC"

@@ -45,14 +45,15 @@ lab_up() {
 }
 
 # lab_config FILE BPFFS: ztosd's config for host A. A test may set LAB_RULES (tenant
-# blue's policy rules, as YAML list lines) and LAB_DPI (the dpi: section) first.
+# blue's policy rules, as YAML list lines) and LAB_DPI (the dpi: section) first. The
+# default dpi: section copies over the DPI link (afxdp), which these tests look at.
 lab_config() {
 	local rules=${LAB_RULES:-}
 	local dpi=${LAB_DPI:-}
 
 	[ -n "$rules" ] || rules="        - {action: deny, proto: tcp, dport: 9999}
         - {action: inspect, proto: tcp, dport: 5201}"
-	[ -n "$dpi" ] || dpi="{enabled: true, engine: cpu}"
+	[ -n "$dpi" ] || dpi="{enabled: true, engine: cpu, transport: afxdp}"
 	cat >>"$1" <<YAML
 underlay: {interface: ul-a, address: 192.0.2.1, xdp_mode: native, flow_table_size: 65536}
 tenants:
