@@ -217,9 +217,11 @@ struct ztos_tenant_stats {
 
 /*
  * dpi_ring: RINGBUF of mirrored frames, each record a ztos_mirror_rec and the frame's
- * first len bytes. Records come in three sizes (the reservation's size is a constant
- * for the verifier); a frame longer than the largest (a GSO packet of more than 64 KiB)
- * is cut there, and frame_len says so.
+ * first len bytes. Records come in six sizes, each frame in the smallest it fits (the
+ * reservation's size is a constant for the verifier; a record at most twice its frame
+ * but for the smallest, so TSO segments and jumbo frames do not fill the ring with
+ * empty space); a frame longer than the largest (a GSO packet of more than 64 KiB) is
+ * cut there, and frame_len says so.
  */
 #define ZTOS_DPI_RING_SIZE (16u << 20)
 struct ztos_mirror_rec {
@@ -230,6 +232,9 @@ struct ztos_mirror_rec {
 };
 #define ZTOS_MIRROR_REC_SMALL 256u
 #define ZTOS_MIRROR_REC_MTU 2048u
+#define ZTOS_MIRROR_REC_JUMBO 8192u
+#define ZTOS_MIRROR_REC_16K 16384u
+#define ZTOS_MIRROR_REC_32K 32768u
 #define ZTOS_MIRROR_REC_MAX (64u * 1024 + 512)
 
 /*

@@ -81,6 +81,12 @@ static __always_inline void ztos_mirror_ring(struct __sk_buff *skb, __u32 vni)
 		ztos_ring_copy(skb, vni, len, ZTOS_MIRROR_REC_SMALL);
 	else if (len <= ZTOS_MIRROR_REC_MTU - hdr)
 		ztos_ring_copy(skb, vni, len, ZTOS_MIRROR_REC_MTU);
+	else if (len <= ZTOS_MIRROR_REC_JUMBO - hdr)
+		ztos_ring_copy(skb, vni, len, ZTOS_MIRROR_REC_JUMBO);
+	else if (len <= ZTOS_MIRROR_REC_16K - hdr)
+		ztos_ring_copy(skb, vni, len, ZTOS_MIRROR_REC_16K);
+	else if (len <= ZTOS_MIRROR_REC_32K - hdr)
+		ztos_ring_copy(skb, vni, len, ZTOS_MIRROR_REC_32K);
 	else
 		ztos_ring_copy(skb, vni, len, ZTOS_MIRROR_REC_MAX);
 }

@@ -1207,7 +1207,7 @@ static struct ring_seen ring_drain(void)
 /*
  * dpi.transport ring: the copy is a record in dpi_ring with the tenant's VNI and the whole
  * frame, in the smallest record it fits (the frame's own bytes, no stamp in its MAC); a
- * frame over an MTU goes whole into the largest record.
+ * frame over an MTU goes whole into the next size (8 KiB).
  */
 static void t_tc_inspect_ring(void)
 {
@@ -1231,7 +1231,7 @@ static void t_tc_inspect_ring(void)
 	CHECK_EQ(run_tc_buf(tc->progs.ztos_tc_ingress, big, sizeof(big), port_ifindex), TC_ACT_OK);
 	s = ring_drain();
 	CHECK_EQ(s.n, 1);
-	CHECK_EQ(s.size, ZTOS_MIRROR_REC_MAX);
+	CHECK_EQ(s.size, ZTOS_MIRROR_REC_JUMBO);
 	CHECK_EQ(s.rec.len, sizeof(big));
 	CHECK_EQ(s.rec.frame_len, sizeof(big));
 	CHECK(!memcmp(s.data, big, sizeof(big)), "the record holds the large frame whole");
@@ -1300,10 +1300,10 @@ static void ring_rounds(struct ring_read *rr, const __u8 *frame, size_t len, int
 
 /*
  * The reader of dpi_ring (agent/kernel/mirring.c) on TC's records: every copy handed on
- * once, parsed to the flow's key with its VNI, its payload byte for byte. 1,200 frames of
- * 3,000 bytes in the largest records (66 KB: 254 fill the 16 MiB ring), then 28,000 of
- * 1,500 bytes in MTU records (2 KB), in rounds each read before the next: the ring wraps
- * about eight times, and records straddle its end (read through its second mapping).
+ * once, parsed to the flow's key with its VNI, its payload byte for byte. 6,000 frames of
+ * 3,000 bytes in 8 KiB records (2,048 fill the 16 MiB ring), then 28,000 of 1,500 bytes
+ * in MTU records (2 KiB), in rounds each read before the next: the ring wraps about six
+ * times, and records straddle its end (read through its second mapping).
  */
 static void t_tc_ring_reader(void)
 {
@@ -1325,7 +1325,7 @@ static void t_tc_ring_reader(void)
 		return;
 	}
 	ring_frame(&p, big, sizeof(big), 0, &rr);
-	ring_rounds(&rr, big, sizeof(big), 6, 200, &total);
+	ring_rounds(&rr, big, sizeof(big), 6, 1000, &total);
 	ring_frame(&p, mtu, sizeof(mtu), 1, &rr);
 	ring_rounds(&rr, mtu, sizeof(mtu), 7, 4000, &total);
 	mirring_stop(r);
