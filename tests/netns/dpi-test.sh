@@ -124,15 +124,23 @@ blocked() {
 		jq -e --argjson p "$1" 'any(.flows[]; .dest_port == 80 and .src_port == $p)'
 }
 
-# 1. A request carrying the drop rule's signature; the third request goes once the
-# flow is blocked (or after 20 s: then it is answered, and the case fails).
-rm -f "$WORK/go"
-client / "X-Evil: yes" /index.html "$WORK/go" >"$WORK/client1.json" &
-cpid=$!
-wait_until 20 test -s "$WORK/client.port"
-check "the signature blocks the flow" wait_until 20 blocked "$(cat "$WORK/client.port")"
-touch "$WORK/go"
-wait $cpid
+# evil_request OUT NAME: one connection whose second request carries the drop rule's
+# signature; the third goes once the flow is blocked (or after 20 s: then it is
+# answered). Case NAME: the flow was blocked. OUT gets the client's JSON. The port file
+# goes first: one left by an earlier client must not be taken for this one's.
+evil_request() {
+	local cpid
+	rm -f "$WORK/go" "$WORK/client.port"
+	client / "X-Evil: yes" /index.html "$WORK/go" >"$1" &
+	cpid=$!
+	wait_until 20 test -s "$WORK/client.port"
+	check "$2" wait_until 20 blocked "$(cat "$WORK/client.port" 2>/dev/null || echo 0)"
+	touch "$WORK/go"
+	wait $cpid
+}
+
+# 1. A request carrying the drop rule's signature; the rest of its connection dropped.
+evil_request "$WORK/client1.json" "the signature blocks the flow"
 r=$(cat "$WORK/client1.json")
 echo "# client: $r"
 port=$(jq -r .port <<<"$r")
@@ -349,13 +357,7 @@ expect_eq "dpi_target points the mirror at the ring" '["0xff","0xff","0xff","0xf
 expect_eq "dpi_ring is a pinned ring buffer" ringbuf \
 	"$(bpftool -j map show pinned "$BPFFS/dpi_ring" | jq -r .type)"
 mirrored0=$(counter_of mirrored)
-rm -f "$WORK/go"
-client / "X-Evil: yes" /index.html "$WORK/go" >"$WORK/client6.json" &
-cpid=$!
-wait_until 20 test -s "$WORK/client.port"
-check "ring: the signature blocks the flow" wait_until 20 blocked "$(cat "$WORK/client.port")"
-touch "$WORK/go"
-wait $cpid
+evil_request "$WORK/client6.json" "ring: the signature blocks the flow"
 r=$(cat "$WORK/client6.json")
 echo "# client: $r"
 expect_eq "ring: the request after the signature gets no answer" timeout "$(jq -r .third <<<"$r")"

@@ -338,6 +338,8 @@ test('keyboard: the pages are reached with Tab and Enter, and focus moves to the
 		await page.keyboard.press('Tab');
 	await page.keyboard.press('Enter');
 	await page.getByRole('heading', { name: 'Flows', level: 1 }).waitFor(WAIT);
+	// The focus moves in an effect, after the page is painted: wait for it, then say where it is.
+	await page.waitForFunction(() => document.activeElement?.id === 'main', null, WAIT).catch(() => {});
 	assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
 });
 
