@@ -32,7 +32,6 @@
 #define RING_SIZE 8192		/* RX and fill rings: 5 ms of a 1.5 Mpps sender */
 /* Every frame in the fill ring and a full batch held by the engine at once. */
 #define NUM_FRAMES (RING_SIZE + ZTOS_DPI_BATCH_MAX)
-#define IDLE_POLL_MS 100	/* how often an idle reader looks at its stop flag */
 
 struct queue {
 	struct xsk_socket *xsk;
@@ -376,7 +375,7 @@ static void wait_rx(void *arg)
 
 	for (unsigned int i = 0; i < x->n_queues; i++)
 		pfd[i] = (struct pollfd){ .fd = xsk_socket__fd(x->q[i].xsk), .events = POLLIN };
-	poll(pfd, x->n_queues, IDLE_POLL_MS);
+	poll(pfd, x->n_queues, RXBATCH_IDLE_POLL_MS);
 }
 
 /* The queues in turn, up to max frames in all. */

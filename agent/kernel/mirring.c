@@ -25,7 +25,6 @@
 #include "kernel/mirring.h"
 #include "kernel/rxbatch.h"
 
-#define IDLE_POLL_MS 100	/* how often an idle reader looks at its stop flag */
 /* A reader that saw copies lately looks every 2 ms for a second (see wait_rx). */
 #define RECENT_POLL_MS 2
 #define RECENT_POLLS 500
@@ -171,7 +170,7 @@ static void wait_rx(void *arg)
 	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
 
 	release(r);	/* records that held nothing to scan */
-	poll(&pfd, 1, r->idle_polls++ < RECENT_POLLS ? RECENT_POLL_MS : IDLE_POLL_MS);
+	poll(&pfd, 1, r->idle_polls++ < RECENT_POLLS ? RECENT_POLL_MS : RXBATCH_IDLE_POLL_MS);
 }
 
 static const struct rxbatch_ops ring_ops = {

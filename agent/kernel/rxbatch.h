@@ -13,6 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* How often an idle reader's wait looks at the stop flag, at the latest. */
+#define RXBATCH_IDLE_POLL_MS 100
+
 struct rxbatch_ops {
 	/* Take up to max packets into the batch at n; returns how many it took. */
 	unsigned int (*take)(void *reader, unsigned int n, unsigned int max);

@@ -55,7 +55,6 @@ struct datapath {
 	struct ztos_tc *tc;
 	struct ztos_dpi *dpi;
 	bool dpi_link;			/* the DPI link is up and the mirror points at it */
-	bool dpi_ring;			/* the mirror points at dpi_ring */
 	bool dpi_link_checked;		/* a link of an earlier run was looked for */
 	struct ring_buffer *rb;
 	const struct ztos_config *cfg_for_events;	/* set only during datapath_poll */
@@ -852,7 +851,6 @@ static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, struct 
 	}
 	dp->dpi_link_checked = true;
 	dp->dpi_link = dpi_link_wanted(cfg);
-	dp->dpi_ring = dpi_wanted(cfg) && !dp->dpi_link;
 	return 0;
 }
 
@@ -863,7 +861,6 @@ static int dpi_apply(struct datapath *dp, const struct ztos_config *cfg, struct 
 struct control_snap {
 	struct map_copy m[5];
 	__u64 inspect_depth;
-	bool dpi_ring;
 };
 
 static void control_snap_free(struct control_snap *cs)
@@ -888,7 +885,6 @@ static int control_snap_take(struct datapath *dp, struct control_snap *cs, struc
 		return fail(e, -ENOMEM, "datapath: snapshot the maps");
 	}
 	cs->inspect_depth = dp->tc->bss->ztos_inspect_depth;
-	cs->dpi_ring = dp->dpi_ring;
 	return 0;
 }
 
@@ -909,7 +905,6 @@ static void control_snap_restore(struct datapath *dp, struct control_snap *cs)
 	for (int i = 0; i < 5; i++)
 		restore(&cs->m[i]);
 	dp->tc->bss->ztos_inspect_depth = cs->inspect_depth;
-	dp->dpi_ring = cs->dpi_ring;
 	/* Ports it let go get theirs back (the others are replaced by the same programs). */
 	for (size_t i = 0; i < cs->m[3].n; i++) {
 		memcpy(&ifindex, cs->m[3].keys + i * sizeof(ifindex), sizeof(ifindex));
@@ -1137,9 +1132,14 @@ int datapath_xsks_fd(struct datapath *dp)
 	return dp && dp->dpi_link ? bpf_map__fd(dp->dpi->maps.xsks) : -1;
 }
 
+/* dpi_target says where the mirror points (dpi_apply wrote it). */
 int datapath_dpi_ring_fd(struct datapath *dp)
 {
-	return dp && dp->dpi_ring ? bpf_map__fd(dp->tc->maps.dpi_ring) : -1;
+	__u32 zero = 0, target = 0;
+
+	if (!dp || bpf_map_lookup_elem(bpf_map__fd(dp->xdp->maps.dpi_target), &zero, &target))
+		return -1;
+	return target == ZTOS_DPI_TARGET_RING ? bpf_map__fd(dp->tc->maps.dpi_ring) : -1;
 }
 
 /*

@@ -646,7 +646,6 @@ static void ring_counts(struct dpi *d, struct dpi_counts *c)
 	struct mirring_stats st;
 
 	mirring_stats(d->mring, &st);
-	c->rx.queues = 1;
 	c->rx.packets = st.packets;
 	c->rx.bytes = st.bytes;
 	c->rx.batches = st.batches;
