@@ -36,6 +36,7 @@ BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
 BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPF_TEST_SRCS))
 BENCH_SKELS := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(BENCH_BPF_SRCS))
 XDP_BENCH := $(BUILD)/bench/xdp_bench
+FLOWFILL := $(BUILD)/tests/flowfill
 
 all: $(BUILD)/ztosd $(BUILD)/ztos $(BPF_SKELS) examples $(LIBDPI) $(DPI_CUDA)
 .PHONY: all test run-tests demo install clean examples bench-tools web fuzz
@@ -96,8 +97,8 @@ $(BUILD)/tests/test_frr: $(addprefix $(BUILD)/agent/subsys/frr/,render.o state.o
 $(call objs,$(BPF_TEST_SRCS) agent/subsys/datapath.c): $(BPF_SKELS)
 $(BUILD)/bench/xdp_bench.o: $(BPF_SKELS) $(BENCH_SKELS)
 $(BUILD)/bench/xdp_bench.o: CFLAGS += -I$(BUILD)/bench
-$(XDP_BENCH): $(BUILD)/bench/bpf_count.o $(BUILD)/bench/flowtab_user.o
-bench-tools: $(XDP_BENCH) $(DPI_BENCH)
+$(XDP_BENCH): $(BUILD)/bench/bpf_count.o $(BUILD)/agent/subsys/flowtab.o
+bench-tools: $(XDP_BENCH) $(DPI_BENCH) $(FLOWFILL)
 DPI_BENCH := $(BUILD)/bench/dpi_bench
 $(DPI_BENCH): $(BUILD)/bench/dpi_bench.o $(LIBDPI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DPI_LIBS)
@@ -109,6 +110,10 @@ $(BUILD)/tests/test_bpf_datapath: $(addprefix $(BUILD)/agent/kernel/,mirring.o r
 $(BUILD)/tests/test_bpf_datapath: BPF_LIBS += $(call lib,libxdp) -lpthread
 # The property test reads the flow table as the agent does.
 $(BUILD)/tests/test_bpf_property: $(BUILD)/agent/subsys/flowtab.o
+# Flows written into a running agent's pinned table with the agent's code (the API tests,
+# bench/load.sh).
+$(FLOWFILL): $(BUILD)/tests/bpf/flowfill.o $(BUILD)/agent/subsys/flowtab.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(call lib,libbpf) -lelf -lz
 # The AF_XDP test opens its socket with libxdp (xsk.h left libbpf for it).
 $(BUILD)/tests/test_bpf_afxdp: BPF_LIBS += $(call lib,libxdp)
 
@@ -186,10 +191,10 @@ ifeq ($(SAN),1)
 # make test SAN=1: ztosd, ztos and the unit tests built with ASan and UBSan (in build-san,
 # common.mk), and the layers that run them; a sanitizer report fails the test it came in.
 SAN_LAYERS := unit config api cli netns
-run-tests: $(BUILD)/ztosd $(BUILD)/ztos examples $(UNIT_BINS) test-builds
+run-tests: $(BUILD)/ztosd $(BUILD)/ztos examples $(UNIT_BINS) $(FLOWFILL) test-builds
 	SAN=1 LAYERS="$(SAN_LAYERS)" BUILD=$(BUILD) tests/run.sh $(if $(filter 1,$(BUSY)),--busy)
 else
-run-tests: all $(UNIT_BINS) $(BPF_TEST_BINS) $(FUZZ_BINS) test-builds
+run-tests: all $(UNIT_BINS) $(BPF_TEST_BINS) $(FUZZ_BINS) $(FLOWFILL) test-builds
 	BUILD=$(BUILD) tests/run.sh $(if $(filter 1,$(BUSY)),--busy)
 endif
 

@@ -13,8 +13,8 @@
 # by libmicrohttpd's per-address count ("Server reached connection limit": 1-2 a minute;
 # none with the cap at 40): the cap, not the load. The followers
 # use the root-only unix socket, as `ztos monitoring logs --follow` does. The flows are
-# written into the pinned flow table (bpftool batch), last seen 2 minutes ahead so none
-# ages out during the run. GET /api/v1/flows is the default page (100 flows, about 38 kB);
+# written into the pinned flow table (build/tests/flowfill), last seen 2 minutes ahead so
+# none ages out during the run. GET /api/v1/flows is the default page (100 flows, about 38 kB);
 # the agent keeps a page rendered for 250 ms for every client asking the same
 # (agent/api/flows.c), so what is measured is that cache and the HTTP server under load.
 # QUERY=limit=1000 asks for another page (the dashboard's). The lab is tests/netns/lab.sh's,
@@ -30,6 +30,7 @@ n_followers=100
 query=${QUERY:+?$QUERY}
 
 [ -x "${BUILD:-build}/ztosd" ] || make -s
+[ -x "${BUILD:-build}/tests/flowfill" ] || make -s bench-tools
 command -v wrk >/dev/null || scripts/deps.sh bench
 
 . tests/lib.sh
@@ -68,10 +69,9 @@ agent_start "${IN_A[@]}" || { echo "ztosd did not start:"; tail -20 "$WORK/ztosd
 Z=("$ZTOS" --socket "$SOCK")
 wait_until 30 test -e "$BPFFS/flows"
 
-# 100,000 IPv4 flows of tenant blue (VNI 100) in flows4, keyed as the datapath keys them
-# (tests/flowfill.py).
-tests/flowfill.py "$BPFFS" "$n_flows" 0 100 1 >"$WORK/flows.batch"
-bpftool batch file "$WORK/flows.batch" >/dev/null
+# 100,000 IPv4 flows of tenant blue (VNI 100) in flowtab4, written by the agent's table
+# code (build/tests/flowfill).
+"${BUILD:-build}/tests/flowfill" "$BPFFS" "$n_flows" 0 100 1
 entries() { "${Z[@]}" flows --json | jq .flow_table_entries; }
 flows_before=$(entries)
 [ "$flows_before" -ge "$n_flows" ] || { echo "the flow table holds $flows_before flows, not $n_flows"; exit 1; }

@@ -9,24 +9,20 @@
 # it, then tail-calls ztos_xdp_ingress) with the ring buffer drained as the agent does,
 # less the wrapper's own cost, in two states of a table of the agent's default size:
 # in use (half full; each round's new flows expire, untimed, as idle flows do) and full
-# (every new flow evicts another: xdp_new_flow_full_table_ns). Beside the ns, figures no
-# machine changes (bench/bpf_count.c runs each program on copies of its maps):
+# (every new flow evicts another: xdp_new_flow_full_table_ns); the flows are IPv4, so in
+# flowtab4. Beside the ns, figures no machine changes (bench/bpf_count.c runs each
+# program on copies of its maps):
 # <path>_insns, BPF instructions executed per packet, and <path>_map_ops, map operations
 # per packet (a comment line splits them into hash lookups, inlined array lookups,
 # atomics, helper calls). And the machine's floor under a new flow (bench/xdp_cold.bpf.c):
 # xdp_cold_access_ns, one access to a random place in a table of the flow table's size
-# less a warm one, and the new flow in those units (new_flow_in_cold_accesses: the
-# bucket, its chain, the entry from the free list and the LRU lists each cost about one).
+# less a warm one, and the new flow in those units (new_flow_in_cold_accesses: flowtab4's
+# bucket head and the slot written each cost about one).
 # Last lines:
 #   xdp_pass_floor_ns N / xdp_foreign_vni_drop_ns N / xdp_known_flow_ns N /
 #   xdp_new_flow_ns N / xdp_new_flow_full_table_ns N / xdp_inspect_ns N / xdp_cold_access_ns N /
 #   new_flow_in_cold_accesses R / xdpfilter_udp_ns N / xdpfilter_all_ns N /
 #   new_flow_ns N / foreign_vni_vs_xdpfilter_udp_ratio R / known_flow_vs_xdpfilter_all_ratio R
-# and, before xdpfilter_udp_ns, issue 9's flow table prototype (bench/xdp_flowtab.bpf.c,
-# checked first: proto_check_ok 1 or the run stops) beside the real program:
-#   proto_known_flow_ns N / proto_new_flow_ns N / proto_new_flow_full_table_ns N /
-#   proto_new_flow_in_cold_accesses R / proto_new_flow_table_only_ns N /
-#   proto_new_flow_table_only_full_table_ns N / proto_vs_xdp_known_flow_ratio R
 # The ratios are the median over the rounds of each round's pair (run back to back).
 # Goals: foreign-VNI drop <= xdpfilter_udp_ns, known flow <= xdpfilter_all_ns (ratio <= 1),
 # new flow <= 250 ns.

@@ -7,14 +7,9 @@
  * rounds is printed: on a shared machine every program sees the same interference.
  * Used by bench/xdp.sh.
  *
- * Beside them, the flow table prototype of issue 9 (bench/xdp_flowtab.bpf.c): checked
- * first (proto_check_ok 1, or the run stops), then its known and new flows timed in the
- * same run as the real program's (proto_*).
- *
  * Usage: xdp_bench [-n REPEAT] [-k ROUNDS] [-f FLOW_TABLE_SIZE] [-u XDPFILT_DNY_UDP.o]
- *                  [-a XDPFILT_DNY_ALL.o] [-c] [-P 0|1]
- * -c: the prototype's check only; -P: its new flows only (1: the table's work alone),
- * wrapper not subtracted, for perf.
+ *                  [-a XDPFILT_DNY_ALL.o] [-N]
+ * -N: the new flows only, wrapper not subtracted, for perf.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,14 +28,14 @@
 #include "xdp_pass.skel.h"
 #include "xdp_newflow.skel.h"
 #include "xdp_cold.skel.h"
-#include "xdp_flowtab.skel.h"
-#include "bench/flowtab_user.h"
+#include "agent/subsys/flowtab.h"
 #include "bench/bpf_count.h"
 #include "tests/bpf/pkt.h"
 
 #define VNI 100
 #define VTEP "192.0.2.2"
 #define MAX_ROUNDS 64
+#define FLOW_SEED 0x2545f4914f6cdd1dULL	/* flowtab4's hash seed, as the loader makes one */
 
 static unsigned int repeat = 1000000, rounds = 7, flows_max = ZTOS_FLOWS_DEFAULT;
 
@@ -155,9 +150,13 @@ static void tenant_setup(struct bpf_object *obj, __u8 inspect)
 	}
 }
 
-/* A ztos_xdp instance of its own: with tenant VNI 100 (VTEP 192.0.2.2) or with none. */
+/*
+ * A ztos_xdp instance of its own: with tenant VNI 100 (VTEP 192.0.2.2) or with none,
+ * its flow table sized and seeded as the agent does it (agent/subsys/datapath.c).
+ */
 static struct ztos_xdp *ztos_instance(bool with_tenant, __u8 inspect)
 {
+	__u32 buckets = flowtab_buckets(flows_max);
 	struct ztos_xdp *z;
 
 	z = ztos_xdp__open();
@@ -166,50 +165,16 @@ static struct ztos_xdp *ztos_instance(bool with_tenant, __u8 inspect)
 	no_pinning(z->obj);
 	/* The size the agent loads by default: the new-flow rounds fill it. */
 	bpf_map__set_max_entries(z->maps.flows, flows_max);
-	if (bpf_object__find_map_by_name(z->obj, "flows4"))
-		bpf_map__set_max_entries(bpf_object__find_map_by_name(z->obj, "flows4"),
-					 flows_max);
-	if (ztos_xdp__load(z)) {
+	bpf_map__set_max_entries(z->maps.flowtab4, buckets);
+	z->rodata->ztos_ft_mask = buckets - 1;
+	z->rodata->ztos_ft_seed = FLOW_SEED;
+	if (ztos_xdp__load(z) || flowtab_seed_store(bpf_map__fd(z->maps.flow_seed), FLOW_SEED)) {
 		ztos_xdp__destroy(z);
 		return NULL;
 	}
 	if (with_tenant)
 		tenant_setup(z->obj, inspect);
 	return z;
-}
-
-/*
- * The prototype (bench/xdp_flowtab.bpf.c) with tenant VNI 100, its table of slots flow
- * slots (a power of two, at least FT_WAYS), mmapped into *table. Its LRU hashes hold only
- * what is not IPv4 (nothing here): one entry each. table_only: its new flows skip the
- * policy, the clock and the event (the breakdown's figure).
- */
-static struct xdp_flowtab *proto_instance(__u32 slots, struct ft_table *table, bool table_only)
-{
-	struct xdp_flowtab *ft = xdp_flowtab__open();
-	__u32 buckets = slots / FT_WAYS;
-	int err;
-
-	if (!ft)
-		return NULL;
-	no_pinning(ft->obj);
-	ft->rodata->ft_mask = buckets - 1;
-	ft->rodata->ft_table_only = table_only;
-	if (bpf_map__set_max_entries(ft->maps.flowtab, buckets) ||
-	    bpf_map__set_max_entries(ft->maps.flows, 1) ||
-	    bpf_map__set_max_entries(ft->maps.flows4, 1) || xdp_flowtab__load(ft)) {
-		fprintf(stderr, "xdp_bench: loading the prototype: %s\n", strerror(errno));
-		xdp_flowtab__destroy(ft);
-		return NULL;
-	}
-	tenant_setup(ft->obj, 0);
-	err = ft_open(table, bpf_map__fd(ft->maps.flowtab), buckets);
-	if (err) {
-		fprintf(stderr, "xdp_bench: mmap of the prototype's table: %s\n", strerror(-err));
-		xdp_flowtab__destroy(ft);
-		return NULL;
-	}
-	return ft;
 }
 
 /* The peer: an xdp-filter program, its maps empty, so every lookup misses. */
@@ -253,96 +218,31 @@ static void *drain(void *rb)
 	return NULL;
 }
 
-/* The flow tables of z: flows, and flows4 where the build has one (bench/xdp.sh runs
- * this file against older commits too). */
-static int flow_maps(struct bpf_object *obj, int fd[2])
-{
-	struct bpf_map *m4 = bpf_object__find_map_by_name(obj, "flows4");
-
-	fd[0] = bpf_map__fd(bpf_object__find_map_by_name(obj, "flows"));
-	fd[1] = m4 ? bpf_map__fd(m4) : -1;
-	return m4 ? 2 : 1;
-}
-
-/*
- * Where endpoint b's address sits in a key of either table. The new-flow packets' bumped
- * source (11.0.0.1 and up) is above their destination 10.100.0.2: endpoint b.
- */
-static size_t addr_b_off(__u32 key_size)
-{
-	return key_size == sizeof(struct ztos_flow_key)
-		       ? __builtin_offsetof(struct ztos_flow_key, addr_b) : 8;
-}
-
 /*
  * What the agent's idle expiry does, untimed: deletes the flows whose endpoint b has
- * first octet octet. Returns how many, or -1.
+ * first octet octet (the new-flow packets' bumped source, 11.0.0.1 and up, is above
+ * their destination 10.100.0.2: endpoint b). Returns how many.
  */
-static long expire(struct bpf_object *obj, __u8 octet)
+static long expire(const struct flowtab *t, __u8 octet)
 {
-	int fd[2], n = flow_maps(obj, fd);
+	struct flowtab_walk w = { 0 };
+	struct ztos_flow_key k;
+	struct ztos_flow f;
 	long deleted = 0;
 
-	for (int i = 0; i < n; i++) {
-		struct bpf_map_info info = { 0 };
-		__u32 len = sizeof(info), count;
-		__u8 *keys, *prev = NULL, next[64];
-		size_t nk = 0;
-
-		if (bpf_obj_get_info_by_fd(fd[i], &info, &len) || info.key_size > sizeof(next))
-			return -1;
-		keys = malloc(((size_t)info.max_entries + 1) * info.key_size);
-		if (!keys)
-			return -1;
-		/* Each key goes to slot nk; a match keeps it there, any other is overwritten. */
-		while (!bpf_map_get_next_key(fd[i], prev, next) && nk < info.max_entries) {
-			prev = memcpy(keys + nk * info.key_size, next, info.key_size);
-			if (next[addr_b_off(info.key_size)] == octet)
-				nk++;
-		}
-		count = (__u32)nk;
-		if (nk && bpf_map_delete_batch(fd[i], keys, &count, NULL) && errno != ENOENT) {
-			free(keys);
-			return -1;
-		}
-		deleted += count;
-		free(keys);
-	}
+	while (flowtab_next4(t, &w, &k, &f))
+		if (((const __u8 *)k.addr_b)[0] == octet && !flowtab_delete(t, &k))
+			deleted++;
 	return deleted;
 }
 
-static __u64 n_flows(struct bpf_object *obj)
-{
-	int fd[2], n = flow_maps(obj, fd);
-	__u8 key[64], next[64];
-	__u64 total = 0;
-
-	for (int i = 0; i < n; i++)
-		for (int err = bpf_map_get_next_key(fd[i], NULL, next); !err;
-		     err = bpf_map_get_next_key(fd[i], key, next)) {
-			memcpy(key, next, sizeof(key));
-			total++;
-		}
-	return total;
-}
-
-/* A program whose new flows new_flow() times: ztos_xdp_ingress, or the prototype. */
+/* A program whose new flows new_flow() times: ztos_xdp_ingress. */
 struct flow_target {
 	const char *name, *full_name;	/* its two figures' subjects */
 	struct bpf_object *obj;
 	int prog_fd;
-	struct ft_table *ft;		/* the prototype's table; NULL: the LRU hashes */
+	struct flowtab ft;		/* its flow table, mapped */
 };
-
-static long target_expire(const struct flow_target *t, __u8 octet)
-{
-	return t->ft ? ft_expire(t->ft, octet) : expire(t->obj, octet);
-}
-
-static __u64 target_flows(const struct flow_target *t)
-{
-	return t->ft ? ft_count(t->ft) : n_flows(t->obj);
-}
 
 struct newflow {
 	struct xdp_newflow *wpass, *wtarget;
@@ -367,9 +267,8 @@ static int newflow_run(struct newflow *nf, struct subject *s, __u8 octet, unsign
 
 /*
  * The rounds in use: each makes a quarter of the table's size in new flows, then they
- * go (untimed). The LRU hashes must end as they began, half full. The prototype's
- * buckets overflow before the table is full (they evict then: its older flows go, and
- * a round's flows may push out earlier ones): it says how many stayed.
+ * go (untimed). The buckets overflow before the table is full (they evict then: older
+ * flows go, and a round's flows may push out earlier ones): it says how many stayed.
  */
 static int newflow_rounds(struct newflow *nf, const struct flow_target *t, __u32 size)
 {
@@ -381,21 +280,13 @@ static int newflow_rounds(struct newflow *nf, const struct flow_target *t, __u32
 		if (newflow_run(nf, &nf->pass, (__u8)(11 + r), quarter, r) ||
 		    newflow_run(nf, &nf->target, (__u8)(11 + r), quarter, r))
 			return -1;
-		expired = target_expire(t, (__u8)(11 + r));
-		if (expired < 0 || (!t->ft && expired != quarter))
-			return -1;
+		expired = expire(&t->ft, (__u8)(11 + r));
 		gone += expired;
 	}
-	made = target_flows(t);
-	if (t->ft) {
-		printf("# %s in use: %llu flows after the rounds (of %u made first), "
-		       "%ld of the rounds' %u expired, the rest evicted\n",
-		       t->name, (unsigned long long)made, size / 2, gone, rounds * quarter);
-	} else if (made != size / 2) {
-		fprintf(stderr, "xdp_bench: %llu flows after the rounds, not %u\n",
-			(unsigned long long)made, size / 2);
-		return -1;
-	}
+	made = flowtab_count4(&t->ft);
+	printf("# %s in use: %llu flows after the rounds (of %u made first), "
+	       "%ld of the rounds' %u expired, the rest evicted\n",
+	       t->name, (unsigned long long)made, size / 2, gone, rounds * quarter);
 	return 0;
 }
 
@@ -408,9 +299,9 @@ static int newflow_rounds(struct newflow *nf, const struct flow_target *t, __u32
  *    quarter of the table's size in new flows, and then (untimed) they go, as the
  *    agent's idle expiry takes flows that ended;
  *  - full (*full_ns): every entry taken by flows that have not ended (a flood, or more
- *    flows than the table holds); each round's new flows meet a full table. The
- *    prototype's table is filled with as many flows as it has slots on top of the
- *    half: a bucket fills only once as many flows hashed to it as it has ways.
+ *    flows than the table holds); each round's new flows meet a full table. It is
+ *    filled with as many flows as it has slots on top of the half: a bucket fills
+ *    only once as many flows hashed to it as it has ways.
  */
 static int new_flow(const struct pkt *p0, int pass_fd, __u32 pass_ns, const struct flow_target *t,
 		    __u32 *ns, __u32 *full_ns)
@@ -451,10 +342,10 @@ static int new_flow(const struct pkt *p0, int pass_fd, __u32 pass_ns, const stru
 	err = newflow_run(&nf, &nf.target, 200, size / 2, 0) || newflow_rounds(&nf, t, size);
 	/* Full: flows from 100.0.0.1 on take the rest, then each round meets it full. */
 	if (!err)
-		err = newflow_run(&nf, &nf.target, 100, t->ft ? size : size - size / 2, 0);
-	if (!err && t->ft)
+		err = newflow_run(&nf, &nf.target, 100, size, 0);
+	if (!err)
 		printf("# %s full: %llu of %u slots taken\n", t->name,
-		       (unsigned long long)target_flows(t), size);
+		       (unsigned long long)flowtab_count4(&t->ft), size);
 	for (unsigned int r = 0; r < rounds && !err; r++)
 		err = newflow_run(&nf, &full, (__u8)(101 + r), quarter, r);
 	atomic_store(&draining, false);
@@ -464,8 +355,11 @@ static int new_flow(const struct pkt *p0, int pass_fd, __u32 pass_ns, const stru
 	summarize(&nf.pass);
 	summarize(&nf.target);
 	summarize(&full);
-	printf("# %s new flows: %llu made, %llu events read, %llu lost (ring buffer full)\n",
+	printf("# %s new flows: %llu made, %llu evicted a flow, %llu unrecorded, %llu events "
+	       "read, %llu lost (ring buffer full)\n",
 	       t->name, (unsigned long long)counter(t->obj, ZTOS_CNT_NEW_FLOWS),
+	       (unsigned long long)counter(t->obj, ZTOS_CNT_FLOWS_EVICTED),
+	       (unsigned long long)counter(t->obj, ZTOS_CNT_FLOWS_UNRECORDED),
 	       (unsigned long long)events,
 	       (unsigned long long)counter(t->obj, ZTOS_CNT_EVENTS_LOST));
 	extra = nf.pass.median > pass_ns ? nf.pass.median - pass_ns : 0;
@@ -493,68 +387,14 @@ static int ztos_new_flow(const struct pkt *p, int pass_fd, __u32 pass_ns, __u32 
 		return -1;
 	t.obj = z->obj;
 	t.prog_fd = bpf_program__fd(z->progs.ztos_xdp_ingress);
-	err = new_flow(p, pass_fd, pass_ns, &t, ns, full_ns);
+	err = flowtab_open(&t.ft, bpf_map__fd(z->maps.flows), bpf_map__fd(z->maps.flowtab4),
+			   bpf_map__fd(z->maps.flow_seed));
+	if (err)
+		fprintf(stderr, "xdp_bench: map the flow table: %s\n", strerror(-err));
+	else
+		err = new_flow(p, pass_fd, pass_ns, &t, ns, full_ns);
+	flowtab_close(&t.ft);
 	ztos_xdp__destroy(z);
-	return err;
-}
-
-/* new_flow() of the prototype on an instance of its own, its table the same size. */
-static int proto_new_flow(const struct pkt *p, int pass_fd, __u32 pass_ns, bool table_only,
-			  __u32 *ns, __u32 *full_ns)
-{
-	struct flow_target t = {
-		.name = table_only ? "newflow_wrapper+proto_table_only" : "newflow_wrapper+proto",
-		.full_name = table_only ? "proto_table_only_full_table" : "proto_newflow_full_table",
-	};
-	struct ft_table table;
-	struct xdp_flowtab *ft = proto_instance(flows_max, &table, table_only);
-	int err;
-
-	if (!ft)
-		return -1;
-	t.obj = ft->obj;
-	t.prog_fd = bpf_program__fd(ft->progs.ztos_xdp_ingress);
-	t.ft = &table;
-	err = new_flow(p, pass_fd, pass_ns, &t, ns, full_ns);
-	ft_close(&table);
-	xdp_flowtab__destroy(ft);
-	return err;
-}
-
-/*
- * The prototype's correctness check (bench/flowtab_user.c), on two instances of its
- * own: fwd the timed packet, and its reply once the check made fwd's flow from
- * 11.0.0.1.
- */
-static int proto_check(const struct pkt *fwd)
-{
-	struct ft_target big = { 0 }, small = { 0 };
-	struct xdp_flowtab *b = proto_instance(65536, &big.table, false);
-	struct xdp_flowtab *sm = proto_instance(1024, &small.table, false);
-	struct pkt rev = { 0 };
-	int err = -1;
-
-	if (!b || !sm)
-		goto out;
-	big.prog_fd = bpf_program__fd(b->progs.ztos_xdp_ingress);
-	big.stats_fd = bpf_map__fd(b->maps.stats);
-	big.evicted = &b->bss->ft_evicted;
-	big.unrecorded = &b->bss->ft_unrecorded;
-	small.prog_fd = bpf_program__fd(sm->progs.ztos_xdp_ingress);
-	small.stats_fd = bpf_map__fd(sm->maps.stats);
-	small.evicted = &sm->bss->ft_evicted;
-	small.unrecorded = &sm->bss->ft_unrecorded;
-	pkt_vxlan4_outer(&rev, VTEP, ZTOS_VXLAN_PORT, VNI);
-	pkt_inner_udp4(&rev, "10.100.0.2", 53, "11.0.0.1", 40000);
-	pkt_fix_lengths(&rev);
-	err = ft_check(&big, &small, fwd, &rev, VNI);
-out:
-	if (b)
-		ft_close(&big.table);
-	if (sm)
-		ft_close(&small.table);
-	xdp_flowtab__destroy(b);
-	xdp_flowtab__destroy(sm);
 	return err;
 }
 
@@ -668,8 +508,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 /* Each peer runs right after the path it is the goal of: round_ratio() pairs them. */
-/* The prototype's known flow runs right after the real one's pair. */
-enum { PASS, FOREIGN, FILTER_UDP, KNOWN, FILTER_ALL, PROTO_KNOWN, INSPECT, N_SUBJECTS };
+enum { PASS, FOREIGN, FILTER_UDP, KNOWN, FILTER_ALL, INSPECT, N_SUBJECTS };
 
 int main(int argc, char **argv)
 {
@@ -680,25 +519,20 @@ int main(int argc, char **argv)
 		[FOREIGN] = { "xdp_foreign_vni_drop", -1, XDP_DROP, { 0 }, 0 },
 		[KNOWN] = { "xdp_known_flow", -1, XDP_PASS, { 0 }, 0 },
 		[INSPECT] = { "xdp_inspect", -1, XDP_PASS, { 0 }, 0 },
-		[PROTO_KNOWN] = { "proto_known_flow", -1, XDP_PASS, { 0 }, 0 },
 		/* xdp-filter in deny mode: a packet matching nothing allowed is dropped. */
 		[FILTER_UDP] = { "xdpfilter_udp", -1, XDP_DROP, { 0 }, 0 },
 		[FILTER_ALL] = { "xdpfilter_all", -1, XDP_DROP, { 0 }, 0 },
 	};
 	struct ztos_xdp *foreign, *known, *inspect;
-	struct xdp_flowtab *pknown;
-	struct ft_table pknown_table;
-	__u32 pfresh = 0, pfull = 0, bare = 0, bare_full = 0;
 	struct bpf_object *udp, *all;
 	struct xdp_pass *pass;
 	__u32 fresh = 0, full = 0, cold = 0;
 	struct pkt p = { 0 };
-	bool check_only = false;	/* -c: the prototype's check, nothing timed */
-	int proto_only = -1;	/* -P 0|1: the prototype's new flows alone (table only: 1), for perf */
+	bool newflow_only = false;	/* -N: the new flows alone, for perf */
 	int opt;
 
 	libbpf_set_print(libbpf_print);
-	while ((opt = getopt(argc, argv, "n:k:u:a:f:cP:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:k:u:a:f:N")) != -1) {
 		switch (opt) {
 		case 'n':
 			repeat = (unsigned int)strtoul(optarg, NULL, 10);
@@ -715,16 +549,13 @@ int main(int argc, char **argv)
 		case 'f':
 			flows_max = (unsigned int)strtoul(optarg, NULL, 10);
 			break;
-		case 'c':
-			check_only = true;
-			break;
-		case 'P':
-			proto_only = (int)strtol(optarg, NULL, 10);
+		case 'N':
+			newflow_only = true;
 			break;
 		default:
 			fprintf(stderr,
 				"usage: %s [-n REPEAT] [-k ROUNDS] [-f FLOW_TABLE_SIZE] [-u DNY_UDP.o] "
-				"[-a DNY_ALL.o] [-c] [-P 0|1]\n",
+				"[-a DNY_ALL.o] [-N]\n",
 				argv[0]);
 			return 2;
 		}
@@ -733,10 +564,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xdp_bench: REPEAT must be > 0 and ROUNDS 1..%d\n", MAX_ROUNDS);
 		return 2;
 	}
-	/* The prototype's buckets: flows_max / FT_WAYS of them, a power of two. */
-	if (flows_max < FT_WAYS || (flows_max & (flows_max - 1))) {
+	/* flowtab4's slots are as many as the flows, in buckets of ZTOS_FT_WAYS. */
+	if (flows_max < ZTOS_FT_WAYS || (flows_max & (flows_max - 1))) {
 		fprintf(stderr, "xdp_bench: -f %u: the flow table's size must be a power of two "
-			"of at least %d\n", flows_max, FT_WAYS);
+			"of at least %d\n", flows_max, ZTOS_FT_WAYS);
 		return 2;
 	}
 
@@ -745,17 +576,12 @@ int main(int argc, char **argv)
 	pkt_inner_udp4(&p, "10.100.0.1", 40000, "10.100.0.2", 53);
 	pkt_fix_lengths(&p);
 	printf("# packet: %zu bytes, VXLAN over IPv4, inner UDP\n", p.len);
-	/* The prototype is timed only once it was found to work. */
-	if (proto_check(&p))
-		return 1;
-	if (check_only)
-		return 0;
-	if (proto_only >= 0) {
+	if (newflow_only) {
 		pass = xdp_pass__open_and_load();
-		if (!pass || proto_new_flow(&p, bpf_program__fd(pass->progs.xdp_pass), 0,
-					    proto_only, &pfresh, &pfull))
+		if (!pass || ztos_new_flow(&p, bpf_program__fd(pass->progs.xdp_pass), 0, &fresh,
+					   &full))
 			return 1;
-		printf("proto_new_flow_ns %u\nproto_new_flow_full_table_ns %u\n", pfresh, pfull);
+		printf("xdp_new_flow_ns %u\nxdp_new_flow_full_table_ns %u\n", fresh, full);
 		xdp_pass__destroy(pass);
 		return 0;
 	}
@@ -766,8 +592,7 @@ int main(int argc, char **argv)
 	inspect = ztos_instance(true, 1);
 	udp = peer(dny_udp, &s[FILTER_UDP].fd);
 	all = peer(dny_all, &s[FILTER_ALL].fd);
-	pknown = proto_instance(flows_max, &pknown_table, false);
-	if (!pass || !foreign || !known || !inspect || !udp || !all || !pknown) {
+	if (!pass || !foreign || !known || !inspect || !udp || !all) {
 		fprintf(stderr, "xdp_bench: loading the programs failed\n");
 		return 1;
 	}
@@ -775,7 +600,6 @@ int main(int argc, char **argv)
 	s[FOREIGN].fd = bpf_program__fd(foreign->progs.ztos_xdp_ingress);
 	s[KNOWN].fd = bpf_program__fd(known->progs.ztos_xdp_ingress);
 	s[INSPECT].fd = bpf_program__fd(inspect->progs.ztos_xdp_ingress);
-	s[PROTO_KNOWN].fd = bpf_program__fd(pknown->progs.ztos_xdp_ingress);
 
 	for (unsigned int r = 0; r < rounds; r++)
 		for (int i = 0; i < N_SUBJECTS; i++)
@@ -785,27 +609,19 @@ int main(int argc, char **argv)
 		summarize(&s[i]);
 	/* The flows must have been made once and then found: known and inspect paths. */
 	if (counter(known->obj, ZTOS_CNT_NEW_FLOWS) != 1 ||
-	    counter(pknown->obj, ZTOS_CNT_NEW_FLOWS) != 1 || ft_count(&pknown_table) != 1 ||
 	    counter(inspect->obj, ZTOS_CNT_NEW_FLOWS) != 1 ||
 	    counter(inspect->obj, ZTOS_CNT_INSPECTED) != (__u64)rounds * repeat ||
 	    counter(foreign->obj, ZTOS_DROP_UNKNOWN_VNI) != (__u64)rounds * repeat) {
 		fprintf(stderr, "xdp_bench: the counters say another path was measured\n");
 		return 1;
 	}
-	if (ztos_new_flow(&p, s[PASS].fd, s[PASS].median, &fresh, &full) ||
-	    proto_new_flow(&p, s[PASS].fd, s[PASS].median, false, &pfresh, &pfull) ||
-	    proto_new_flow(&p, s[PASS].fd, s[PASS].median, true, &bare, &bare_full) ||
-	    cold_access(&p, &cold))
+	if (ztos_new_flow(&p, s[PASS].fd, s[PASS].median, &fresh, &full) || cold_access(&p, &cold))
 		return 1;
 	if (count_path("xdp_foreign_vni_drop", foreign->obj, foreign->progs.ztos_xdp_ingress, &p,
 		       0, XDP_DROP) ||
 	    count_path("xdp_known_flow", known->obj, known->progs.ztos_xdp_ingress, &p, 0,
 		       XDP_PASS) ||
 	    count_path("xdp_new_flow", known->obj, known->progs.ztos_xdp_ingress, &p,
-		       (__u32)(p.l3_off + 12), XDP_PASS) ||
-	    count_path("proto_known_flow", pknown->obj, pknown->progs.ztos_xdp_ingress, &p, 0,
-		       XDP_PASS) ||
-	    count_path("proto_new_flow", pknown->obj, pknown->progs.ztos_xdp_ingress, &p,
 		       (__u32)(p.l3_off + 12), XDP_PASS) ||
 	    count_path("xdp_inspect", inspect->obj, inspect->progs.ztos_xdp_ingress, &p, 0,
 		       XDP_PASS) ||
@@ -824,16 +640,6 @@ int main(int argc, char **argv)
 	printf("xdp_cold_access_ns %u\n", cold);
 	if (cold)
 		printf("new_flow_in_cold_accesses %.1f\n", (double)fresh / cold);
-	/* The prototype beside the real program, same run. */
-	printf("proto_known_flow_ns %u\n", s[PROTO_KNOWN].median);
-	printf("proto_new_flow_ns %u\n", pfresh);
-	printf("proto_new_flow_full_table_ns %u\n", pfull);
-	if (cold)
-		printf("proto_new_flow_in_cold_accesses %.1f\n", (double)pfresh / cold);
-	/* The table's share: without the policy, the clock and the event. */
-	printf("proto_new_flow_table_only_ns %u\n", bare);
-	printf("proto_new_flow_table_only_full_table_ns %u\n", bare_full);
-	printf("proto_vs_xdp_known_flow_ratio %.2f\n", round_ratio(&s[PROTO_KNOWN], &s[KNOWN]));
 	printf("xdpfilter_udp_ns %u\n", s[FILTER_UDP].median);
 	printf("xdpfilter_all_ns %u\n", s[FILTER_ALL].median);
 	/* The goals: known flow at or below xdp-filter all, in ns of the same run. */
@@ -842,8 +648,6 @@ int main(int argc, char **argv)
 	       round_ratio(&s[FOREIGN], &s[FILTER_UDP]));
 	printf("known_flow_vs_xdpfilter_all_ratio %.2f\n", round_ratio(&s[KNOWN], &s[FILTER_ALL]));
 
-	ft_close(&pknown_table);
-	xdp_flowtab__destroy(pknown);
 	bpf_object__close(all);
 	bpf_object__close(udp);
 	ztos_xdp__destroy(inspect);

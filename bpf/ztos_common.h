@@ -60,7 +60,9 @@ enum ztos_counter {
 	ZTOS_CNT_INNER_OTHER = 12,	/* tenant traffic that is not IPv4/IPv6 (ARP...) */
 	ZTOS_CNT_PAST_DEPTH = 13,	/* inspect frames not copied: past dpi.inspect_depth */
 	ZTOS_CNT_NO_PAYLOAD = 14,	/* inspect frames not copied: TCP without data */
-	ZTOS_CNT_MAX = 15,
+	ZTOS_CNT_FLOWS_EVICTED = 15,	/* IPv4 flows that took the way of a live flow */
+	ZTOS_CNT_FLOWS_UNRECORDED = 16,	/* flows not recorded: every way busy, or no memory */
+	ZTOS_CNT_MAX = 17,
 };
 
 static const char *const ztos_counter_names[ZTOS_CNT_MAX] __attribute__((unused)) = {
@@ -79,6 +81,8 @@ static const char *const ztos_counter_names[ZTOS_CNT_MAX] __attribute__((unused)
 	[ZTOS_CNT_INNER_OTHER] = "inner_other",
 	[ZTOS_CNT_PAST_DEPTH] = "inspect_past_depth",
 	[ZTOS_CNT_NO_PAYLOAD] = "inspect_no_payload",
+	[ZTOS_CNT_FLOWS_EVICTED] = "flows_evicted",
+	[ZTOS_CNT_FLOWS_UNRECORDED] = "flows_unrecorded",
 };
 
 /* tenants: HASH, key __u32 vni */
@@ -122,7 +126,7 @@ struct ztos_policy {
 };
 
 /*
- * flows (IPv6) and flows4 (IPv4): LRU_HASH, struct ztos_flow values. The key is
+ * flows (IPv6): LRU_HASH, struct ztos_flow values; flowtab4 (IPv4, below). The key is
  * canonical: the lower (address, port) endpoint is "a", so both directions of a
  * connection share one entry. Ports are host order; 0 for ICMP. The programs parse
  * every packet into a struct ztos_flow_key (events carry it too); IPv4 flows are
@@ -140,10 +144,9 @@ struct ztos_flow_key {
 };
 
 /*
- * flows4: the IPv4 flows, keyed by 16 bytes instead of 44: the kernel hashes the whole
- * key on every lookup, and a known flow's lookup was a third of its cost. The same
- * canonical flow as struct ztos_flow_key (a is the lower endpoint), packed; flows keeps
- * the IPv6 (and any other family's) flows.
+ * flowtab4's key of an IPv4 flow: 16 bytes instead of 44 (a key hashed and compared on
+ * every packet). The same canonical flow as struct ztos_flow_key (a is the lower
+ * endpoint), packed; flows keeps the IPv6 (and any other family's) flows.
  */
 struct ztos_flow4_key {
 	__u32 vni_proto;	/* vni << 8 | proto (a VNI has 24 bits) */
@@ -153,10 +156,10 @@ struct ztos_flow4_key {
 	__u16 port_b;
 };
 
-/* Which table holds the flow of key k: ZTOS_AF4 keys go to flows4. */
+/* Which table holds the flow of key k: ZTOS_AF4 keys go to flowtab4. */
 #define ztos_flow_key_is4(k) ((k)->family == ZTOS_AF4)
 
-/* flows4's key of an IPv4 flow's struct ztos_flow_key. */
+/* flowtab4's key of an IPv4 flow's struct ztos_flow_key. */
 static inline void ztos_flow4_key_of(const struct ztos_flow_key *k, struct ztos_flow4_key *k4)
 {
 	k4->vni_proto = k->vni << 8 | k->proto;
@@ -197,6 +200,98 @@ struct ztos_flow {
 	__u8 pad[5];
 	__u64 test_field[ZTOS_TEST_LAYOUT];	/* none but in a TEST_LAYOUT build */
 };
+
+/*
+ * flowtab4: the IPv4 flows, in a table of our own (lib/flow.h keeps it for BPF,
+ * agent/subsys/flowtab.c for user space). A BPF_MAP_TYPE_ARRAY (BPF_F_MMAPABLE: user
+ * space reads it in place) of buckets, each one array value; a flow's key hashes to
+ * one bucket of ZTOS_FT_WAYS ways. A bucket is a 128-byte head (per way: a state word,
+ * a tag, an age stamp), then its ways' slots, 128 bytes each (the key, then the flow).
+ * An array lookup is inlined by the verifier, and the hash is a few multiplies: a known
+ * flow costs less than in an LRU hash (a helper call, jhash over the key, a bucket
+ * walk and the LRU's reference bit). A new flow takes an empty way of its bucket, else
+ * the way seen longest ago, whether or not the table is full (ztos_ft_evictable()).
+ *
+ * A way's state word: ZTOS_FT_BUSY while one writer (BPF making a flow, user space
+ * writing or deleting one) owns it, ZTOS_FT_VALID once published; the bits above count
+ * claims, so a reader that reads the same word before and after the key and flow knows
+ * the slot was not rewritten meanwhile. Claim: compare-and-swap from a word without
+ * ZTOS_FT_BUSY to ztos_ft_claimed(word); publish: add 1 (BUSY becomes VALID); delete:
+ * compare-and-swap from a VALID word to ztos_ft_claimed(word) - ZTOS_FT_BUSY (empty,
+ * the count moved on).
+ */
+#define ZTOS_FT_WAYS 8
+#define ZTOS_FT_BUSY 1ULL
+#define ZTOS_FT_VALID 2ULL
+#define ZTOS_FT_STATE_MASK 3ULL
+#define ztos_ft_claimed(s) ((((s) & ~ZTOS_FT_STATE_MASK) + 4) | ZTOS_FT_BUSY)
+#define ZTOS_FT_STAMP_SHIFT 10
+#define ZTOS_FT_AGE_MASK 0x7fffffffu	/* a stamp's time: last_seen_ns >> 10 (wraps in 36 min) */
+#define ZTOS_FT_KEEP 0x80000000u	/* a stamp's flag: a BLOCK flow, evicted last */
+
+struct ztos_ft_head {
+	__u64 state[ZTOS_FT_WAYS];
+	__u32 tag[ZTOS_FT_WAYS];	/* the hash's high 32 bits: most misses compare no key */
+	__u32 stamp[ZTOS_FT_WAYS];	/* ztos_ft_stamp() */
+} __attribute__((aligned(128)));
+
+/*
+ * The key first: a flow that grows by a field (ZTOS_TEST_LAYOUT, or a later version)
+ * keeps every offset, up to 112 bytes of struct ztos_flow.
+ */
+struct ztos_ft_slot {
+	struct ztos_flow4_key key;
+	struct ztos_flow flow;
+} __attribute__((aligned(128)));
+
+struct ztos_ft_bucket {
+	struct ztos_ft_head head;
+	struct ztos_ft_slot slot[ZTOS_FT_WAYS];
+};
+
+/* The stamp of a way whose flow was last seen at ns (and, with ZTOS_FT_KEEP, is blocked). */
+static inline __u32 ztos_ft_stamp(__u64 ns, __u8 verdict)
+{
+	return ((__u32)(ns >> ZTOS_FT_STAMP_SHIFT) & ZTOS_FT_AGE_MASK) |
+	       (verdict == ZTOS_VERDICT_BLOCK ? ZTOS_FT_KEEP : 0);
+}
+
+/*
+ * How fit a way of that stamp is to give to a new flow, now_stamp being the time's
+ * (ztos_ft_stamp(now, 0)): the higher, the fitter. Ways of flows not blocked come before
+ * blocked ones (a flood of new flows must not free a flow the DPI engine blocked while
+ * others are there to take), and among them the one seen longest ago.
+ */
+static inline __u32 ztos_ft_evictable(__u32 now_stamp, __u32 stamp)
+{
+	return ((now_stamp - stamp) & ZTOS_FT_AGE_MASK) | (~stamp & ZTOS_FT_KEEP);
+}
+_Static_assert(sizeof(struct ztos_ft_slot) == 128,
+	       "a flow that no longer fits a 128-byte slot changes the bucket's layout: "
+	       "the pinned flowtab4 then needs a migration of its own");
+
+/*
+ * The bucket (low bits) and tag (high 32) of k: multiply-xor of the key's two 64-bit
+ * words, keyed by the table's seed (flow_seed: made once, when the table is), then
+ * MurmurHash3's 64-bit finalizer, under which every input bit moves every output bit.
+ * Keyed so that a sender cannot aim ever-new flows at one bucket to evict a known flow;
+ * it is not a cryptographic hash. The words as they lie in memory: the table is never
+ * read on a machine of another byte order.
+ */
+static inline __u64 ztos_ft_hash(const struct ztos_flow4_key *k, __u64 seed)
+{
+	__u64 w[2], h;
+
+	__builtin_memcpy(w, k, sizeof(w));
+	h = (w[0] ^ seed) * 0x9e3779b97f4a7c15ULL;
+	h ^= w[1];
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
+}
+
 
 /* tenant_stats: PERCPU_ARRAY indexed by tenant_id */
 struct ztos_tenant_stats {

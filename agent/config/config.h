@@ -240,7 +240,7 @@ struct ztos_config {
 		struct ztos_addr address;
 		enum ztos_xdp_mode xdp_mode;
 		uint16_t vxlan_port;
-		uint32_t flow_table_size;	/* entries of the LRU flow table */
+		uint32_t flow_table_size;	/* flows in each flow table (flowtab4, flows) */
 	} underlay;
 
 	struct ztos_tenant *tenants;

@@ -57,6 +57,8 @@ struct datapath {
 	bool dpi_link;			/* the DPI link is up and the mirror points at it */
 	bool dpi_link_checked;		/* a link of an earlier run was looked for */
 	struct ring_buffer *rb;
+	struct flowtab ft;		/* the flow table, flowtab4 mapped */
+	__u64 ft_seed;			/* its hash seed (flow_seed) */
 	const struct ztos_config *cfg_for_events;	/* set only during datapath_poll */
 	char bpffs[PATH_MAX];
 	char underlay[IF_NAMESIZE];	/* where our XDP link is, "" when none */
@@ -232,16 +234,27 @@ static bool is_l3_device(const char *ifname)
 /* What holds nothing of its own: of another layout, it is dropped and made again. */
 static const char *const disposable_maps[] = { "tenant_cache", "vtep_cache", NULL };
 
+/* flowtab4 of another size: each flow into its bucket of the new table (same seed). */
+static int rehash_flows4(int old_fd, int new_fd, void *ctx)
+{
+	struct datapath *dp = ctx;
+	int seed_fd = bpf_map__fd(dp->xdp->maps.flow_seed);
+	int ret = flowtab_seed_store(seed_fd, dp->ft_seed);
+
+	return ret ? ret : flowtab_rehash4(old_fd, new_fd, seed_fd);
+}
+
 /*
  * Each object in turn: pinned maps of another layout moved aside (dpmigrate.h), the load
  * (the first object creates and pins the maps, the next ones reuse them), the old entries
  * copied in. what names the object in the error.
  */
 static int load_one(struct dp_migration **mig, struct bpf_object *obj,
-		    int (*load_skel)(void *skel), void *skel, const char *what, const char *bpffs,
+		    int (*load_skel)(void *skel), void *skel, const char *what, struct datapath *dp,
 		    struct ztos_err *e)
 {
-	int ret = dpmig_prepare(mig, obj, bpffs, disposable_maps, e);
+	const struct dpmig_rehash rehash[] = { { "flowtab4", rehash_flows4, dp }, { NULL } };
+	int ret = dpmig_prepare(mig, obj, dp->bpffs, disposable_maps, rehash, e);
 
 	if (ret)
 		return ret;
@@ -267,15 +280,52 @@ static int load_dpi(void *skel)
 	return ztos_dpi__load(skel);
 }
 
-/* IPv4 flows an older ztos left in flows: the programs look them up in flows4 only. */
-static void drop_stale4(struct datapath *dp)
+/* The LRU hash flows4 of a ztos before flowtab4: its flows move into flowtab4, it goes. */
+static void adopt_old_flows4(struct datapath *dp)
 {
-	struct flowtab t = { bpf_map__fd(dp->xdp->maps.flows), bpf_map__fd(dp->xdp->maps.flows4) };
-	int n = flowtab_drop_stale4(&t);
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	char old[PATH_MAX];
+	int fd, n;
 
+	if (snprintf(old, sizeof(old), "%s/flows4", dp->bpffs) >= (int)sizeof(old))
+		return;
+	fd = bpf_obj_get(old);
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_MAP_TYPE_LRU_HASH &&
+	    info.key_size == sizeof(struct ztos_flow4_key)) {
+		n = flowtab_adopt_lru4(&dp->ft, fd, info.value_size);
+		if (n >= 0 && !unlink(old))
+			pr_info("datapath: %d IPv4 flows of an older ztos moved from %s into "
+				"flowtab4", n, old);
+		else
+			pr_warn("datapath: move the flows of an older ztos from %s: %s", old,
+				strerror(n < 0 ? -n : errno));
+	}
+	close(fd);
+}
+
+/*
+ * The flow table mapped, and what older ztos versions left: IPv4 flows in flows (the
+ * programs look them up in flowtab4 only), the LRU hash flows4.
+ */
+static int open_flows(struct datapath *dp, struct ztos_err *e)
+{
+	int seed_fd = bpf_map__fd(dp->xdp->maps.flow_seed);
+	int n = flowtab_seed_store(seed_fd, dp->ft_seed);
+
+	if (!n)
+		n = flowtab_open(&dp->ft, bpf_map__fd(dp->xdp->maps.flows),
+				 bpf_map__fd(dp->xdp->maps.flowtab4), seed_fd);
+	if (n)
+		return fail(e, n, "datapath: map the flow table %s/flowtab4", dp->bpffs);
+	n = flowtab_drop_stale4(&dp->ft);
 	if (n > 0)
 		pr_info("datapath: %d IPv4 flows of an older ztos dropped from %s/flows "
-			"(IPv4 flows are in flows4 now)", n, dp->bpffs);
+			"(IPv4 flows are in flowtab4 now)", n, dp->bpffs);
+	adopt_old_flows4(dp);
+	return 0;
 }
 
 static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_err *e)
@@ -297,16 +347,21 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_
 	if (!dp->xdp || !dp->tc || !dp->dpi)
 		return fail(e, -errno, "datapath: open the BPF objects");
 	if (cfg->has_underlay) {
-		__u32 flows = cfg->underlay.flow_table_size;
+		__u32 flows = cfg->underlay.flow_table_size, buckets = flowtab_buckets(flows);
 
 		dp->xdp->rodata->vxlan_port = cfg->underlay.vxlan_port;
 		dp->xdp->rodata->l3_device = is_l3_device(cfg->underlay.interface);
+		dp->xdp->rodata->ztos_ft_mask = dp->tc->rodata->ztos_ft_mask = buckets - 1;
 		if (bpf_map__set_max_entries(dp->xdp->maps.flows, flows) ||
-		    bpf_map__set_max_entries(dp->xdp->maps.flows4, flows) ||
+		    bpf_map__set_max_entries(dp->xdp->maps.flowtab4, buckets) ||
 		    bpf_map__set_max_entries(dp->tc->maps.flows, flows) ||
-		    bpf_map__set_max_entries(dp->tc->maps.flows4, flows))
+		    bpf_map__set_max_entries(dp->tc->maps.flowtab4, buckets))
 			return fail(e, -EINVAL, "datapath: flow table of %u entries", flows);
 	}
+	ret = flowtab_seed_for(dp->bpffs, &dp->ft_seed);
+	if (ret)
+		return fail(e, ret, "datapath: the flow table's hash seed");
+	dp->xdp->rodata->ztos_ft_seed = dp->tc->rodata->ztos_ft_seed = dp->ft_seed;
 	dp->tc->rodata->vxlan_port = dp->xdp->rodata->vxlan_port;
 	dp->tc->rodata->l3_device = dp->xdp->rodata->l3_device;
 	/*
@@ -315,18 +370,16 @@ static int load(struct datapath *dp, const struct ztos_config *cfg, struct ztos_
 	 * layout (a new field, a flow table of another size) are migrated before and after
 	 * the load; until the old pins go, nothing of this build is attached.
 	 */
-	ret = load_one(&mig, dp->xdp->obj, load_xdp, dp->xdp, "ztos_xdp", dp->bpffs, e);
+	ret = load_one(&mig, dp->xdp->obj, load_xdp, dp->xdp, "ztos_xdp", dp, e);
 	if (!ret)
-		ret = load_one(&mig, dp->tc->obj, load_tc, dp->tc, "ztos_tc", dp->bpffs, e);
+		ret = load_one(&mig, dp->tc->obj, load_tc, dp->tc, "ztos_tc", dp, e);
 	if (!ret)
-		ret = load_one(&mig, dp->dpi->obj, load_dpi, dp->dpi, "ztos_dpi", dp->bpffs, e);
+		ret = load_one(&mig, dp->dpi->obj, load_dpi, dp->dpi, "ztos_dpi", dp, e);
 	if (ret)
 		dpmig_abort(mig);
 	else
 		dpmig_finish(mig);
-	if (!ret)
-		drop_stale4(dp);
-	return ret;
+	return ret ? ret : open_flows(dp, e);
 }
 
 /* ---- XDP on the underlay ---- */
@@ -1147,25 +1200,19 @@ int datapath_dpi_ring_fd(struct datapath *dp)
  * few packets counted in between are lost to the counters, never to the verdict. A
  * flow evicted meanwhile comes back as a blocked entry of its own.
  */
-static struct flowtab flowtab_of(const struct datapath *dp)
-{
-	return (struct flowtab){ bpf_map__fd(dp->xdp->maps.flows),
-				 bpf_map__fd(dp->xdp->maps.flows4) };
-}
-
 int datapath_block_flow(struct datapath *dp, const struct ztos_flow_key *k)
 {
-	struct flowtab t = flowtab_of(dp);
+	const struct flowtab *t = &dp->ft;
 	struct ztos_flow f;
 	struct timespec now;
 	int ret;
 
-	if (!flowtab_lookup(&t, k, &f)) {
+	if (!flowtab_lookup(t, k, &f)) {
 		if (f.verdict == ZTOS_VERDICT_BLOCK)
 			return 1;
 		f.verdict = ZTOS_VERDICT_BLOCK;
 		f.pad[0] = 0;	/* the programs report the block on the next packet */
-		ret = flowtab_update(&t, k, &f, BPF_EXIST);
+		ret = flowtab_update(t, k, &f, BPF_EXIST);
 		if (ret != -ENOENT)
 			return ret;
 	}
@@ -1174,7 +1221,7 @@ int datapath_block_flow(struct datapath *dp, const struct ztos_flow_key *k)
 	f.first_seen_ns = f.last_seen_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
 	f.verdict = ZTOS_VERDICT_BLOCK;
 	f.opener_is_a = 1;
-	return flowtab_update(&t, k, &f, BPF_ANY);
+	return flowtab_update(t, k, &f, BPF_ANY);
 }
 
 int datapath_events_fd(struct datapath *dp)
@@ -1245,7 +1292,7 @@ void datapath_tick(struct datapath *dp, const struct ztos_config *cfg)
 
 static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
 {
-	struct flowtab t = flowtab_of(dp);
+	const struct flowtab *t = &dp->ft;
 	struct flowtab_walk w = { 0 };
 	struct ztos_flow_key k, prev;
 	struct ztos_flow f;
@@ -1255,11 +1302,11 @@ static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	now_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
-	while (!flowtab_next(&t, &w, have_prev ? &prev : NULL, &k)) {
+	while (!flowtab_next(t, &w, have_prev ? &prev : NULL, &k)) {
 		bool closed;
 		__u64 idle;
 
-		if (flowtab_lookup(&t, &k, &f)) {
+		if (flowtab_lookup(t, &k, &f)) {
 			prev = k;
 			have_prev = true;
 			continue;
@@ -1271,7 +1318,7 @@ static void age_flows(struct datapath *dp, const struct ztos_config *cfg)
 			have_prev = true;
 			continue;
 		}
-		if (!flowtab_delete(&t, &k)) {
+		if (!flowtab_delete(t, &k)) {
 			emit_flow_end(dp, cfg, &k, &f, closed ? "closed" : "timeout");
 			dp->aged++;
 		}
@@ -1378,53 +1425,33 @@ static cJSON *counters_json(struct datapath *dp, const struct ztos_config *cfg)
 }
 
 /*
- * The flow table read FLOW_BATCH entries per syscall (BPF_MAP_LOOKUP_BATCH): a walk by
- * key costs two syscalls an entry, about 100 ms for 100,000 flows, on every GET
- * /api/v1/flows. Where the kernel has no batch lookup, the walk by key.
+ * flowtab4 is read where it is mapped. flows is read FLOW_BATCH entries per syscall
+ * (BPF_MAP_LOOKUP_BATCH): a walk by key costs two syscalls an entry, about 100 ms for
+ * 100,000 flows, on every GET /api/v1/flows. Where the kernel has no batch lookup, the
+ * walk by key.
  */
 #define FLOW_BATCH 4096
 
-/* flows4 first (keys of struct ztos_flow4_key, handed out as struct ztos_flow_key), then flows. */
+/* flowtab4 first (read in place), then flows (by batch). */
 struct flow_iter {
-	int fds[2], phase, fd;
-	__u8 *keys;		/* FLOW_BATCH keys of the phase's map */
-	struct ztos_flow_key k;
+	const struct flowtab *ft;
+	struct flowtab_walk w;
+	int fd;
+	bool in_flows;
+	struct ztos_flow_key *keys;	/* FLOW_BATCH keys of flows */
+	struct ztos_flow_key k, prev, next;
 	struct ztos_flow *vals, f;
-	__u8 prev[sizeof(struct ztos_flow_key)], next[sizeof(struct ztos_flow_key)];
 	__u32 token;		/* the hash table's bucket to go on from */
 	__u32 n, i;
 	bool started, last, by_key, have_prev;
 };
 
-static void flow_iter_phase(struct flow_iter *it, int phase)
+static void flow_iter_init(struct flow_iter *it, const struct flowtab *ft)
 {
-	it->phase = phase;
-	it->fd = it->fds[phase];
-	it->n = it->i = 0;
-	it->started = it->last = it->have_prev = false;
-}
-
-static void flow_iter_init(struct flow_iter *it, int fd4, int fd)
-{
-	*it = (struct flow_iter){ .fds = { fd4, fd } };
-	flow_iter_phase(it, 0);
-	it->keys = calloc(FLOW_BATCH, sizeof(struct ztos_flow_key));
+	*it = (struct flow_iter){ .ft = ft, .fd = ft->fd };
+	it->keys = calloc(FLOW_BATCH, sizeof(*it->keys));
 	it->vals = calloc(FLOW_BATCH, sizeof(*it->vals));
 	it->by_key = !it->keys || !it->vals;
-}
-
-/* The key at raw as struct ztos_flow_key: flows4's converted into it->k. */
-static const struct ztos_flow_key *flow_iter_key(struct flow_iter *it, const __u8 *raw)
-{
-	struct ztos_flow4_key k4;
-
-	if (it->phase) {
-		memcpy(&it->k, raw, sizeof(it->k));
-	} else {
-		memcpy(&k4, raw, sizeof(k4));
-		ztos_flow_key_of4(&k4, &it->k);
-	}
-	return &it->k;
 }
 
 static void flow_iter_free(struct flow_iter *it)
@@ -1436,21 +1463,21 @@ static void flow_iter_free(struct flow_iter *it)
 static bool flow_next_by_key(struct flow_iter *it, const struct ztos_flow_key **k,
 			     const struct ztos_flow **f)
 {
-	while (!bpf_map_get_next_key(it->fd, it->have_prev ? it->prev : NULL, it->next)) {
-		memcpy(it->prev, it->next, sizeof(it->prev));
+	while (!bpf_map_get_next_key(it->fd, it->have_prev ? &it->prev : NULL, &it->next)) {
+		it->prev = it->next;
 		it->have_prev = true;
-		if (bpf_map_lookup_elem(it->fd, it->next, &it->f))
+		if (bpf_map_lookup_elem(it->fd, &it->next, &it->f))
 			continue;	/* gone in between */
-		*k = flow_iter_key(it, it->next);
+		*k = &it->next;
 		*f = &it->f;
 		return true;
 	}
 	return false;
 }
 
-/* The next entry of the phase's map into *k, *f (valid until the next call); false at its end. */
-static bool flow_next_in(struct flow_iter *it, const struct ztos_flow_key **k,
-			 const struct ztos_flow **f)
+/* The next entry of flows into *k, *f (valid until the next call); false at its end. */
+static bool flow_next6(struct flow_iter *it, const struct ztos_flow_key **k,
+		       const struct ztos_flow **f)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
@@ -1476,23 +1503,24 @@ static bool flow_next_in(struct flow_iter *it, const struct ztos_flow_key **k,
 		}
 		it->started = true;
 	}
-	*k = flow_iter_key(it, it->keys + (size_t)it->i *
-				       (it->phase ? sizeof(struct ztos_flow_key)
-						  : sizeof(struct ztos_flow4_key)));
+	*k = &it->keys[it->i];
 	*f = &it->vals[it->i++];
 	return true;
 }
 
-/* The next entry of flows4, then of flows; false at the end. */
+/* The next entry of flowtab4, then of flows; false at the end. */
 static bool flow_next(struct flow_iter *it, const struct ztos_flow_key **k,
 		      const struct ztos_flow **f)
 {
-	if (flow_next_in(it, k, f))
-		return true;
-	if (it->phase)
-		return false;
-	flow_iter_phase(it, 1);
-	return flow_next_in(it, k, f);
+	if (!it->in_flows) {
+		if (flowtab_next4(it->ft, &it->w, &it->k, &it->f)) {
+			*k = &it->k;
+			*f = &it->f;
+			return true;
+		}
+		it->in_flows = true;
+	}
+	return flow_next6(it, k, f);
 }
 
 /*
@@ -1515,7 +1543,7 @@ cJSON *datapath_flows(struct datapath *dp, const struct ztos_config *cfg,
 	cJSON *o, *arr;
 
 	flow_page_init(&pg, flt->limit, flt->after);
-	flow_iter_init(&it, bpf_map__fd(dp->xdp->maps.flows4), bpf_map__fd(dp->xdp->maps.flows));
+	flow_iter_init(&it, &dp->ft);
 	while (!err && flow_next(&it, &k, &f)) {
 		total++;
 		if (flow_matches(flt, tenant_vni, k, f))
@@ -1628,6 +1656,7 @@ void datapath_stop(struct datapath *dp)
 	if (!dp)
 		return;
 	ring_buffer__free(dp->rb);
+	flowtab_close(&dp->ft);
 	ztos_dpi__destroy(dp->dpi);
 	ztos_tc__destroy(dp->tc);
 	ztos_xdp__destroy(dp->xdp);

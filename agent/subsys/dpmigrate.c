@@ -33,7 +33,16 @@ struct moved {
 struct dp_migration {
 	struct moved *v;
 	size_t n;
+	const struct dpmig_rehash *rehash;
 };
+
+static const struct dpmig_rehash *rehash_of(const struct dp_migration *m, const char *name)
+{
+	for (const struct dpmig_rehash *r = m->rehash; r && r->name; r++)
+		if (!strcmp(r->name, name))
+			return r;
+	return NULL;
+}
 
 #define fail(e, ret, ...) ztos_errf(e, ret, "datapath", __VA_ARGS__)
 
@@ -72,8 +81,9 @@ static bool same_layout(const struct bpf_map_info *i, const struct bpf_map *m)
 	       i->max_entries == bpf_map__max_entries(m) && i->map_flags == bpf_map__map_flags(m);
 }
 
-/* Why the pinned map cannot become m, or NULL when it can. */
-static const char *unmigratable(const struct bpf_map_info *i, const struct bpf_map *m)
+/* Why the pinned map cannot become m, or NULL when it can (rehashed: copied by its own function). */
+static const char *unmigratable(const struct bpf_map_info *i, const struct bpf_map *m,
+				bool rehashed)
 {
 	if (i->type != bpf_map__type(m))
 		return "another map type";
@@ -82,7 +92,9 @@ static const char *unmigratable(const struct bpf_map_info *i, const struct bpf_m
 	if (i->value_size > bpf_map__value_size(m))
 		return "values larger than this build's (a newer ztosd's map: this build would "
 		       "cut them)";
-	if (is_array(i->type) && i->max_entries > bpf_map__max_entries(m))
+	if (rehashed && i->value_size != bpf_map__value_size(m))
+		return "another value size of a table kept in an array (its layout changed)";
+	if (!rehashed && is_array(i->type) && i->max_entries > bpf_map__max_entries(m))
 		return "more array entries than this build's (a newer ztosd's map: this build "
 		       "would lose the last ones)";
 	return NULL;
@@ -154,7 +166,7 @@ static int prepare_map(struct dp_migration *m, const struct bpf_map *map,
 			info.value_size, bpf_map__value_size(map));
 		return 0;
 	}
-	why = unmigratable(&info, map);
+	why = unmigratable(&info, map, rehash_of(m, bpf_map__name(map)) != NULL);
 	if (why) {
 		close(fd);
 		return fail(e, 0, "datapath: the pinned map %s (value %u bytes, %u entries) "
@@ -170,13 +182,15 @@ static int prepare_map(struct dp_migration *m, const struct bpf_map *map,
 }
 
 int dpmig_prepare(struct dp_migration **m, struct bpf_object *obj, const char *bpffs,
-		  const char *const *disposable, struct ztos_err *e)
+		  const char *const *disposable, const struct dpmig_rehash *rehash,
+		  struct ztos_err *e)
 {
 	struct bpf_map *map;
 	int ret;
 
 	if (!*m && !(*m = calloc(1, sizeof(**m))))
 		return fail(e, -ENOMEM, "datapath: migrate the maps in %s", bpffs);
+	(*m)->rehash = rehash;
 	bpf_object__for_each_map(map, obj) {
 		if (!bpf_map__pin_path(map))
 			continue;
@@ -226,13 +240,31 @@ static int copy_one(struct moved *mv, int new_fd, __u32 new_size, int ncpu,
 	return 0;
 }
 
-static int copy_map(struct moved *mv, const struct bpf_map *map, struct ztos_err *e)
+/* A table in an array, into one of another size: by its own function. */
+static int copy_rehashed(struct moved *mv, const struct dpmig_rehash *r, const struct bpf_map *map,
+			 struct ztos_err *e)
+{
+	int n = r->copy(mv->old_fd, bpf_map__fd(map), r->ctx);
+
+	if (n < 0)
+		return fail(e, n, "datapath: migrate %s: copy its entries into the new table",
+			    mv->name);
+	mv->entries = (size_t)n;
+	mv->copied = true;
+	return 0;
+}
+
+static int copy_map(struct dp_migration *m, struct moved *mv, const struct bpf_map *map,
+		    struct ztos_err *e)
 {
 	int ncpu = libbpf_num_possible_cpus(), new_fd = bpf_map__fd(map), ret = 0;
 	__u32 nsize = bpf_map__value_size(map), ksz = mv->old.key_size;
+	const struct dpmig_rehash *r = rehash_of(m, mv->name);
 	struct bufs b = { 0 };
 	bool have_prev = false;
 
+	if (r)
+		return copy_rehashed(mv, r, map, e);
 	if (ncpu < 1)
 		return fail(e, ncpu ? ncpu : -EINVAL, "datapath: migrate %s: count the CPUs", mv->name);
 	b.key = calloc(1, ksz);
@@ -277,7 +309,7 @@ int dpmig_copy(struct dp_migration *m, struct bpf_object *obj, struct ztos_err *
 		map = bpf_object__find_map_by_name(obj, mv->name);
 		if (!map)
 			continue;	/* another object's map */
-		ret = copy_map(mv, map, e);
+		ret = copy_map(m, mv, map, e);
 		if (ret)
 			return ret;
 		pr_info("datapath: map %s migrated from another layout (value %u -> %u bytes, "

@@ -9,7 +9,7 @@
  *
  * Refused with an error that says what to do: another map type or key size, values that
  * would shrink (a newer ztosd's maps: this build would cut them) and arrays that would
- * lose entries. Maps that hold nothing of their own (caches, ring buffers, socket maps)
+ * lose entries (but for a hash table in an array, which is copied by its own function). Maps that hold nothing of their own (caches, ring buffers, socket maps)
  * are dropped and made again instead.
  *
  * The programs a previous agent left attached keep running on the old maps until the
@@ -26,13 +26,26 @@
 struct dp_migration;
 
 /*
+ * A map whose entries sit where their content hashes to (a hash table of our own in an
+ * array): of another size, copy() copies its entries, not index by index. copy returns
+ * how many it kept, or -errno.
+ */
+struct dpmig_rehash {
+	const char *name;	/* NULL ends a list */
+	int (*copy)(int old_fd, int new_fd, void *ctx);
+	void *ctx;
+};
+
+/*
  * Before bpf_object__load(obj): move aside the pins of obj's maps that this build cannot
- * reuse as they are. disposable: names of maps whose content may be dropped (NULL-ended).
+ * reuse as they are. disposable: names of maps whose content may be dropped (NULL-ended);
+ * rehash: the maps copied by their own function (ended by a NULL name; kept in *m).
  * *m is allocated on first use and collects every object's maps (NULL is fine until then).
  * A migration cut short (a crash between the steps) is taken up again.
  */
 int dpmig_prepare(struct dp_migration **m, struct bpf_object *obj, const char *bpffs,
-		  const char *const *disposable, struct ztos_err *e);
+		  const char *const *disposable, const struct dpmig_rehash *rehash,
+		  struct ztos_err *e);
 
 /* After bpf_object__load(obj): copy the old entries into obj's new maps. */
 int dpmig_copy(struct dp_migration *m, struct bpf_object *obj, struct ztos_err *e);

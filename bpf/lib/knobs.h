@@ -18,4 +18,11 @@ const volatile __u8 l3_device = 0;
 /* At most one ZTOS_EV_DROP event per drop reason per CPU in this interval. */
 const volatile __u64 drop_event_interval_ns = 10000000;
 
+/*
+ * flowtab4 (lib/maps.h): its buckets - 1 (a power of two; an index past the map's end
+ * finds no bucket, and the packet is dropped), and its hash seed (flow_seed's value).
+ */
+const volatile __u32 ztos_ft_mask = ZTOS_FLOWS_DEFAULT / ZTOS_FT_WAYS - 1;
+const volatile __u64 ztos_ft_seed = 0;
+
 #endif

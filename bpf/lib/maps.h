@@ -36,8 +36,9 @@ struct {
 } policy SEC(".maps");
 
 /*
- * The flow table, in two: flows4 for IPv4 flows, flows for the others (see flow.h).
- * The loader sizes both alike with bpf_map__set_max_entries() before load.
+ * The flow table, in two: flowtab4 for IPv4 flows (our own table, ztos_common.h), flows
+ * for the others (see flow.h). The loader sizes flows with bpf_map__set_max_entries()
+ * and flowtab4 to as many buckets, ztos_ft_mask + 1, of ZTOS_FT_WAYS flows each.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -48,12 +49,26 @@ struct {
 } flows SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ZTOS_FLOWS_DEFAULT);
-	__type(key, struct ztos_flow4_key);
-	__type(value, struct ztos_flow);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, ZTOS_FLOWS_DEFAULT / ZTOS_FT_WAYS);
+	__type(key, __u32);
+	__type(value, struct ztos_ft_bucket);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} flows4 SEC(".maps");
+} flowtab4 SEC(".maps");
+
+/*
+ * flowtab4's hash seed, made with the table and kept with it: ARRAY[1] of __u64. The
+ * programs do not read it (the loader hands it in as ztos_ft_seed); it is pinned so
+ * that the next agent hashes as the last one did.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} flow_seed SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# GET /api/v1/flows over a real flow table (3000 flows written into the pinned flows4 and
-# flows maps): pages in key order joined by next_cursor make the whole table, no flow twice
-# and none missing, with and without filters; bad cursors and limits are a 400 naming the
-# parameter; the cache of rendered pages (agent/api/flows.c) says how old each answer is
-# and never keeps a change of the table from the answers for long.
+# GET /api/v1/flows over a real flow table (3000 flows written into the pinned flowtab4
+# and flows maps by the agent's own table code, build/tests/flowfill): pages in key order
+# joined by next_cursor make the whole table, no flow twice and none missing, with and
+# without filters; bad cursors and limits are a 400 naming the parameter; the cache of
+# rendered pages (agent/api/flows.c) says how old each answer is and never keeps a change
+# of the table from the answers for long.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -16,11 +17,11 @@ CONFIG_EXTRA="tenants:
 BPFFS_PREFIX=ztos-load
 agent_setup
 start_agent_case "agent starts"
-wait_until 30 test -e "$BPFFS/flows4"
+wait_until 30 test -e "$BPFFS/flowtab4"
+FILL=$BUILD_DIR/tests/flowfill
 
-# 2500 IPv4 flows (flows4) and 500 IPv6 (flows), VNIs 200 (red) and 300, mixed verdicts.
-"$TOP/tests/flowfill.py" "$BPFFS" 2500 500 200,300 1,2,3 >"$WORK/fill.batch"
-check "3000 flows written into the pinned tables" bpftool batch file "$WORK/fill.batch"
+# 2500 IPv4 flows (flowtab4) and 500 IPv6 (flows), VNIs 200 (red) and 300, mixed verdicts.
+check "3000 flows written into the pinned tables" "$FILL" "$BPFFS" 2500 500 200,300 1,2,3
 n_all=3000
 
 tuples() { jq -r '.flows[] | "\(.vni) \(.proto) \(.src_ip) \(.src_port) \(.dest_ip) \(.dest_port)"'; }
@@ -107,9 +108,6 @@ expect_eq "a cursor past the last key: an empty last page" "200 0 false" \
 
 # The cache is short: a flow deleted and one added show within a bounded wait (the cache
 # keeps a page at most a second; 10 s is only the test's bound on a loaded machine).
-gone=$(head -1 "$WORK/fill.batch" | sed -e 's/^map update/map delete/' -e 's/ value hex.*//')
-"$TOP/tests/flowfill.py" "$BPFFS" 2501 0 200 1 | tail -1 >"$WORK/add.batch"
-added=$(sed -n 's/.*key hex \([0-9a-f ]*\) value.*/\1/p' "$WORK/add.batch")
 seen_change() {
 	api GET "/api/v1/flows?limit=100000&vni=200" | sed '$d' | jq -e --argjson n "$n_all" '
 		.flow_table_entries == $n and
@@ -118,18 +116,20 @@ seen_change() {
 }
 old_table() { ! seen_change; }
 check "before the change, that page shows the old table (and is now cached)" old_table
-check "one flow deleted from flows4, one added" bpftool batch file <(echo "$gone"; cat "$WORK/add.batch")
+# Flow 0 (VNI 200: 10.200.1.1:40000) goes, flow 2500 (10.200.10.1:42500) comes.
+check "one flow deleted from flowtab4" "$FILL" --delete "$BPFFS" 1 0 200,300
+check "one flow added" "$FILL" "$BPFFS" 2501 0 200 1 120 2500
 check "the answers show the change within a bounded wait (never an old table for long)" \
 	wait_until 10 seen_change
-check "the added flow is in the kernel's table too" bpftool map lookup pinned "$BPFFS/flows4" key hex $added
+check "the added flow is in the kernel's table too" "$FILL" --lookup "$BPFFS" 2501 0 200 1 120 2500
+check "the deleted one is not" bash -c "! '$FILL' --lookup '$BPFFS' 1 0 200,300 2>/dev/null"
 
 r=$(sock GET "/api/v1/flows?limit=5&tenant=red")
 expect_eq "the unix socket serves the same pages" "200 5 true" \
 	"$(status_of "$r") $(body_of "$r" | jq -r '"\(.flows | length) \(.truncated)"')"
 # The unix socket (the CLI, scripts reading right after a change) reads the table each time.
-"$TOP/tests/flowfill.py" "$BPFFS" 2502 0 200 1 | tail -1 >"$WORK/add2.batch"
 sock GET "/api/v1/flows?limit=100000&vni=200" >/dev/null
-bpftool batch file "$WORK/add2.batch" >/dev/null
+"$FILL" "$BPFFS" 2502 0 200 1 120 2501
 expect_eq "unix socket: a flow just added is in the very next answer" "$((n_all + 1)) 0" \
 	"$(curl -s -D "$WORK/h" --unix-socket "$SOCK" "http://localhost/api/v1/flows?limit=100000&vni=200" |
 		jq -r .flow_table_entries) $(tr -d '\r' <"$WORK/h" | awk -F': ' 'tolower($1) == "x-ztos-cache-age-ms" {print $2}')"

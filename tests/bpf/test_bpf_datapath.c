@@ -43,6 +43,7 @@
 
 #define PIN_ROOT "/sys/fs/bpf/ztos-test"
 #define FLOWS_MAX 4096		/* what the loader's bpf_map__set_max_entries() would do */
+#define FLOW_SEED 0x5eed0fd1ce5eed01ULL	/* flowtab4's hash seed, as the loader makes one */
 /* Long enough that a busy machine's scheduling hiccup does not open a second window. */
 #define DROP_EVENT_INTERVAL_NS 200000000ULL
 #define PORT "ztos-t0"		/* a tenant port for the TC programs (veth) */
@@ -64,6 +65,7 @@
 static struct ztos_xdp *xdp;
 static struct ztos_xdp *xdp_l3;	/* the same program loaded with l3_device = 1 */
 static struct ztos_tc *tc;
+static struct flowtab ft;	/* the flow table as the agent maps it */
 static struct ztos_dpi *dpi;
 static struct ring_buffer *rb;
 static int ncpus;
@@ -144,7 +146,7 @@ static void reset(void)
 	clear_hash(xdp->maps.vteps);
 	clear_hash(xdp->maps.policy);
 	clear_hash(xdp->maps.flows);
-	clear_hash(xdp->maps.flows4);
+	memset(ft.b4, 0, (size_t)(ft.mask4 + 1) * sizeof(*ft.b4));
 	clear_hash(xdp->maps.ports);
 	clear_percpu_array(xdp->maps.stats);
 	clear_percpu_array(xdp->maps.tenant_stats);
@@ -307,10 +309,10 @@ static struct ztos_flow_key key6(__u8 proto, const char *a, __u16 pa, const char
 	return k;
 }
 
-/* The flow table as the agent reads it (flows4 for IPv4 flows, flows for IPv6). */
+/* The flow table as the agent reads it (flowtab4 for IPv4 flows, flows for IPv6). */
 static struct flowtab flowtab(void)
 {
-	return (struct flowtab){ bpf_map__fd(xdp->maps.flows), bpf_map__fd(xdp->maps.flows4) };
+	return ft;
 }
 
 static bool get_flow(const struct ztos_flow_key *k, struct ztos_flow *f)
@@ -327,7 +329,7 @@ static void put_flow(const struct ztos_flow_key *k, const struct ztos_flow *f)
 	CHECK_EQ(flowtab_update(&t, k, f, BPF_EXIST), 0);
 }
 
-/* How many entries map holds (flows or flows4 apart). */
+/* How many entries the hash map holds (flows apart from flowtab4). */
 static int n_entries(struct bpf_map *map)
 {
 	__u8 k[sizeof(struct ztos_flow_key)], next[sizeof(k)];
@@ -504,12 +506,16 @@ static void t_maps_shared(void)
 	CHECK(access(PIN_ROOT "/flows", F_OK) == 0, "%s/flows not pinned", PIN_ROOT);
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
-	bpf_obj_get_info_by_fd(bpf_map__fd(xdp->maps.flows4), &a, &la);
-	bpf_obj_get_info_by_fd(bpf_map__fd(tc->maps.flows4), &b, &lb);
-	CHECK(a.id && a.id == b.id, "xdp flows4 id %u, tc flows4 id %u", a.id, b.id);
-	CHECK_EQ(a.max_entries, FLOWS_MAX);
-	CHECK_EQ(a.key_size, sizeof(struct ztos_flow4_key));
-	CHECK(access(PIN_ROOT "/flows4", F_OK) == 0, "%s/flows4 not pinned", PIN_ROOT);
+	bpf_obj_get_info_by_fd(bpf_map__fd(xdp->maps.flowtab4), &a, &la);
+	bpf_obj_get_info_by_fd(bpf_map__fd(tc->maps.flowtab4), &b, &lb);
+	CHECK(a.id && a.id == b.id, "xdp flowtab4 id %u, tc flowtab4 id %u", a.id, b.id);
+	CHECK_EQ(a.type, BPF_MAP_TYPE_ARRAY);
+	CHECK_EQ(a.map_flags, BPF_F_MMAPABLE);
+	CHECK_EQ(a.max_entries * ZTOS_FT_WAYS, FLOWS_MAX);
+	CHECK_EQ(a.value_size, sizeof(struct ztos_ft_bucket));
+	CHECK(access(PIN_ROOT "/flowtab4", F_OK) == 0, "%s/flowtab4 not pinned", PIN_ROOT);
+	CHECK(access(PIN_ROOT "/flow_seed", F_OK) == 0, "%s/flow_seed not pinned", PIN_ROOT);
+	CHECK_EQ(ft.seed, FLOW_SEED);
 }
 
 static void t_foreign_vni(void)
@@ -536,22 +542,29 @@ static void t_spoofed_vtep(void)
 }
 
 /*
- * An IPv4 flow sits in flows4 alone, under the short key as bpftool shows it (built
- * here by hand, not with ztos_flow4_key_of()), and the walk gives back k byte for byte.
+ * An IPv4 flow sits in flowtab4 alone: in the bucket and under the tag its seeded hash
+ * names, under the short key as bpftool shows it (built here by hand, not with
+ * ztos_flow4_key_of()), and the walk gives back k byte for byte.
  */
-static void expect_in_flows4(const struct ztos_flow_key *k)
+static void expect_in_flowtab4(const struct ztos_flow_key *k)
 {
 	struct flowtab t = flowtab();
 	struct flowtab_walk w = { 0 };
 	struct ztos_flow4_key k4 = { .vni_proto = VNI << 8 | k->proto, .addr_a = k->addr_a[0],
 				     .addr_b = k->addr_b[0], .port_a = k->port_a,
 				     .port_b = k->port_b };
+	__u64 h = ztos_ft_hash(&k4, FLOW_SEED);
+	const struct ztos_ft_bucket *b = &ft.b4[(__u32)h & ft.mask4];
 	struct ztos_flow_key back;
-	struct ztos_flow f;
+	int ways = 0;
 
 	CHECK_EQ(n_entries(xdp->maps.flows), 0);
-	CHECK_EQ(n_entries(xdp->maps.flows4), 1);
-	CHECK(!bpf_map_lookup_elem(bpf_map__fd(xdp->maps.flows4), &k4, &f), "not in flows4");
+	CHECK_EQ(flowtab_count4(&t), 1);
+	for (int i = 0; i < ZTOS_FT_WAYS; i++)
+		ways += (b->head.state[i] & ZTOS_FT_STATE_MASK) == ZTOS_FT_VALID &&
+			b->head.tag[i] == (__u32)(h >> 32) &&
+			!memcmp(&b->slot[i].key, &k4, sizeof(k4));
+	CHECK(ways == 1, "the flow is in %d ways of its bucket, not 1", ways);
 	CHECK_EQ(flowtab_next(&t, &w, NULL, &back), 0);
 	CHECK(!memcmp(&back, k, sizeof(back)), "the walk's key differs from the parsed one");
 }
@@ -566,12 +579,264 @@ static void t_stale_ipv4_in_flows(void)
 
 	CHECK_EQ(bpf_map_update_elem(t.fd, &k4, &f, BPF_NOEXIST), 0);
 	CHECK_EQ(bpf_map_update_elem(t.fd, &k6, &f, BPF_NOEXIST), 0);
-	CHECK_EQ(flowtab_update(&t, &k4, &f, BPF_NOEXIST), 0);	/* the same flow in flows4 */
+	CHECK_EQ(flowtab_update(&t, &k4, &f, BPF_NOEXIST), 0);	/* the same flow in flowtab4 */
 	CHECK_EQ(n_flows(), 3);	/* the walk goes through the stale entry and ends */
 	CHECK_EQ(flowtab_drop_stale4(&t), 1);
 	CHECK_EQ(n_entries(xdp->maps.flows), 1);
 	CHECK(!bpf_map_lookup_elem(t.fd, &k6, &f), "the IPv6 flow went too");
 	CHECK_EQ(n_flows(), 2);
+}
+
+/* ---- flowtab4, the IPv4 table ---- */
+
+/* The bucket of the UDP flow A4:port -> B4:53 of VNI. */
+static __u32 bucket_of_port(__u16 port)
+{
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, port, B4, 53);
+	struct ztos_flow4_key k4;
+
+	ztos_flow4_key_of(&k, &k4);
+	return (__u32)ztos_ft_hash(&k4, FLOW_SEED) & ft.mask4;
+}
+
+/* n source ports (from 1000 up) whose flows to B4:53 share one bucket. */
+static void ports_in_one_bucket(__u16 *ports, int n)
+{
+	__u32 want = bucket_of_port(1000);
+	int got = 0;
+
+	for (__u32 port = 1000; got < n && port < 65536; port++)
+		if (bucket_of_port((__u16)port) == want)
+			ports[got++] = (__u16)port;
+	CHECK_EQ(got, n);
+}
+
+/* Waits until CLOCK_MONOTONIC (bpf_ktime_get_ns()) is in a new age stamp: a condition. */
+static void next_stamp(void)
+{
+	struct timespec ts;
+	__u64 first, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	first = ((__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec) >> ZTOS_FT_STAMP_SHIFT;
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = ((__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec) >> ZTOS_FT_STAMP_SHIFT;
+	} while (now == first);
+}
+
+/*
+ * Nine flows into one bucket of eight ways, each in a stamp of its own: the ninth takes
+ * the way of the first (the oldest), which is gone; the other eight are all there, each
+ * once. The first one's next packet is a new flow again and takes the second's way.
+ */
+static void t_flowtab4_eviction(void)
+{
+	__u16 ports[ZTOS_FT_WAYS + 1];
+	struct ztos_flow f;
+
+	std_tenant();
+	ports_in_one_bucket(ports, ZTOS_FT_WAYS + 1);
+	for (int i = 0; i <= ZTOS_FT_WAYS; i++) {
+		struct pkt p = vx_udp4(VTEP4, VNI, A4, ports[i], B4, 53);
+
+		next_stamp();
+		CHECK_EQ(run_xdp(&p), XDP_PASS);
+	}
+	COUNTERS(ZTOS_CNT_ALLOWED, ZTOS_FT_WAYS + 1, ZTOS_CNT_NEW_FLOWS, ZTOS_FT_WAYS + 1,
+		 ZTOS_CNT_FLOWS_EVICTED, 1);
+	CHECK_EQ(flowtab_count4(&ft), ZTOS_FT_WAYS);
+	for (int i = 0; i <= ZTOS_FT_WAYS; i++) {
+		struct ztos_flow_key k = key4(IPPROTO_UDP, A4, ports[i], B4, 53);
+
+		CHECK(get_flow(&k, &f) == (i > 0), "flow %d (port %u): %s", i, ports[i],
+		      i ? "evicted, not the oldest" : "still there, the oldest");
+	}
+	{
+		struct pkt p = vx_udp4(VTEP4, VNI, A4, ports[0], B4, 53);
+		struct ztos_flow_key k0 = key4(IPPROTO_UDP, A4, ports[0], B4, 53);
+		struct ztos_flow_key k1 = key4(IPPROTO_UDP, A4, ports[1], B4, 53);
+
+		next_stamp();
+		CHECK_EQ(run_xdp(&p), XDP_PASS);
+		CHECK(get_flow(&k0, &f) && f.packets[ZTOS_DIR_FWD] == 1, "flow 0 not made again");
+		CHECK(!get_flow(&k1, &f), "flow 1, now the oldest, was not the one evicted");
+		CHECK_EQ(counter(ZTOS_CNT_FLOWS_EVICTED), 2);
+	}
+}
+
+/* A flow blocked as the agent blocks one (datapath_block_flow()). */
+static void block4(__u16 port)
+{
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, port, B4, 53);
+	struct ztos_flow f;
+
+	CHECK(get_flow(&k, &f), "flow of port %u not there to block", port);
+	f.verdict = ZTOS_VERDICT_BLOCK;
+	CHECK_EQ(flowtab_update(&ft, &k, &f, BPF_EXIST), 0);
+}
+
+static bool has4(__u16 port)
+{
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, port, B4, 53);
+	struct ztos_flow f;
+
+	return get_flow(&k, &f);
+}
+
+/*
+ * A flood of new flows does not free a blocked flow while other ways are there to take:
+ * the oldest of eight is blocked, and the ninth flow takes the second oldest's way.
+ * When all eight are blocked, the oldest of them goes.
+ */
+static void t_flowtab4_blocked_kept(void)
+{
+	__u16 ports[ZTOS_FT_WAYS + 2];
+
+	std_tenant();
+	ports_in_one_bucket(ports, ZTOS_FT_WAYS + 2);
+	for (int i = 0; i < ZTOS_FT_WAYS; i++) {
+		struct pkt p = vx_udp4(VTEP4, VNI, A4, ports[i], B4, 53);
+
+		next_stamp();
+		CHECK_EQ(run_xdp(&p), XDP_PASS);
+	}
+	block4(ports[0]);
+	{
+		struct pkt p = vx_udp4(VTEP4, VNI, A4, ports[ZTOS_FT_WAYS], B4, 53);
+
+		next_stamp();
+		CHECK_EQ(run_xdp(&p), XDP_PASS);
+	}
+	CHECK(has4(ports[0]), "the blocked flow, the oldest, was evicted");
+	CHECK(!has4(ports[1]), "the second oldest, not blocked, is still there");
+	for (int i = 2; i <= ZTOS_FT_WAYS; i++)
+		block4(ports[i]);
+	{
+		struct pkt p = vx_udp4(VTEP4, VNI, A4, ports[ZTOS_FT_WAYS + 1], B4, 53);
+
+		next_stamp();
+		CHECK_EQ(run_xdp(&p), XDP_PASS);
+	}
+	CHECK(!has4(ports[0]), "all blocked: the oldest blocked flow still there");
+	for (int i = 2; i <= ZTOS_FT_WAYS + 1; i++)
+		CHECK(has4(ports[i]), "flow %d gone, not the oldest", i);
+	CHECK_EQ(counter(ZTOS_CNT_FLOWS_EVICTED), 2);
+}
+
+/*
+ * User space and the programs share the table: a flow written from user space is the
+ * programs' known flow (no new flow), counted in place; deleted, its next packet makes
+ * it again; written again whole, it keeps its way.
+ */
+static void t_flowtab4_user_space(void)
+{
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, 1000, B4, 53);
+	struct pkt p = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
+	struct ztos_flow f = { .verdict = ZTOS_VERDICT_ALLOW, .opener_is_a = 1, .policy_gen = 1,
+			       .tenant_id = TENANT };
+
+	std_tenant();
+	CHECK_EQ(flowtab_update(&ft, &k, &f, BPF_EXIST), -ENOENT);
+	CHECK_EQ(flowtab_update(&ft, &k, &f, BPF_NOEXIST), 0);
+	CHECK_EQ(flowtab_update(&ft, &k, &f, BPF_NOEXIST), -EEXIST);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	CHECK_EQ(counter(ZTOS_CNT_NEW_FLOWS), 0);
+	CHECK(get_flow(&k, &f) && f.packets[ZTOS_DIR_FWD] == 1, "the packet not counted");
+	f.verdict = ZTOS_VERDICT_DENY;
+	CHECK_EQ(flowtab_update(&ft, &k, &f, BPF_EXIST), 0);
+	CHECK_EQ(flowtab_count4(&ft), 1);
+	CHECK_EQ(run_xdp(&p), XDP_DROP);
+	CHECK_EQ(flowtab_delete(&ft, &k), 0);
+	CHECK_EQ(flowtab_delete(&ft, &k), -ENOENT);
+	CHECK_EQ(flowtab_count4(&ft), 0);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	COUNTERS(ZTOS_CNT_ALLOWED, 2, ZTOS_DROP_POLICY, 1, ZTOS_CNT_NEW_FLOWS, 1);
+	CHECK(get_flow(&k, &f) && f.packets[ZTOS_DIR_FWD] == 1 &&
+	      f.verdict == ZTOS_VERDICT_ALLOW, "not made again by its next packet");
+}
+
+/* A table of another size (flow_table_size changed): each flow into its new bucket. */
+static void t_flowtab4_rehash(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
+	int big = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ft_big", sizeof(__u32),
+				 sizeof(struct ztos_ft_bucket), 4 * (ft.mask4 + 1), &o);
+	struct flowtab t2 = { 0 };
+	struct ztos_flow f;
+	int found = 0;
+
+	std_tenant();
+	for (__u16 i = 0; i < 1000; i++) {
+		struct pkt p = vx_udp4(VTEP4, VNI, A4, 2000 + i, B4, 53);
+
+		CHECK_EQ(run_xdp(&p), XDP_PASS);
+	}
+	CHECK(big >= 0, "create a table of 4x the buckets: %s", strerror(errno));
+	if (big < 0)
+		return;
+	CHECK_EQ(flowtab_rehash4(bpf_map__fd(xdp->maps.flowtab4), big,
+				 bpf_map__fd(xdp->maps.flow_seed)), (int)flowtab_count4(&ft));
+	CHECK_EQ(flowtab_open(&t2, -1, big, bpf_map__fd(xdp->maps.flow_seed)), 0);
+	if (t2.b4) {
+		for (__u16 i = 0; i < 1000; i++) {
+			struct ztos_flow_key k = key4(IPPROTO_UDP, A4, 2000 + i, B4, 53);
+
+			found += !flowtab_lookup(&t2, &k, &f) && f.packets[ZTOS_DIR_FWD] == 1;
+		}
+		CHECK_EQ((size_t)found, flowtab_count4(&ft));
+		CHECK_EQ(flowtab_count4(&t2), flowtab_count4(&ft));
+	}
+	/* 1000 flows in 4096 slots: one bucket of eight overflowing is most unlikely. */
+	CHECK(found >= 990, "only %d of 1000 flows in the table", found);
+	flowtab_close(&t2);
+	close(big);
+}
+
+/* The LRU hash flows4 of an older ztos: its flows move into flowtab4, where BPF finds them. */
+static void t_flowtab4_adopt_lru(void)
+{
+	int old = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "flows4", sizeof(struct ztos_flow4_key),
+				 sizeof(struct ztos_flow), 1024, NULL);
+	struct ztos_flow f = { .verdict = ZTOS_VERDICT_ALLOW, .opener_is_a = 1, .policy_gen = 1,
+			       .tenant_id = TENANT, .packets = { 5, 3 } };
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, 1000, B4, 53);
+	struct pkt p = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
+	struct ztos_flow4_key k4;
+
+	std_tenant();
+	CHECK(old >= 0, "create an LRU flows4: %s", strerror(errno));
+	if (old < 0)
+		return;
+	for (__u16 i = 0; i < 3; i++) {
+		struct ztos_flow_key ki = key4(IPPROTO_UDP, A4, 1000 + i, B4, 53);
+
+		ztos_flow4_key_of(&ki, &k4);
+		CHECK_EQ(bpf_map_update_elem(old, &k4, &f, BPF_NOEXIST), 0);
+	}
+	CHECK_EQ(flowtab_adopt_lru4(&ft, old, sizeof(struct ztos_flow)), 3);
+	CHECK_EQ(flowtab_count4(&ft), 3);
+	CHECK_EQ(run_xdp(&p), XDP_PASS);
+	CHECK_EQ(counter(ZTOS_CNT_NEW_FLOWS), 0);
+	CHECK(get_flow(&k, &f) && f.packets[ZTOS_DIR_FWD] == 6 && f.packets[ZTOS_DIR_REV] == 3,
+	      "the adopted flow's counts did not go on");
+	close(old);
+}
+
+/* The hash is keyed: another seed puts most flows in other buckets. */
+static void t_flowtab4_seeded(void)
+{
+	int moved = 0;
+
+	for (__u16 i = 0; i < 1000; i++) {
+		struct ztos_flow_key k = key4(IPPROTO_UDP, A4, 3000 + i, B4, 53);
+		struct ztos_flow4_key k4;
+
+		ztos_flow4_key_of(&k, &k4);
+		moved += ((__u32)ztos_ft_hash(&k4, FLOW_SEED) & ft.mask4) !=
+			 ((__u32)ztos_ft_hash(&k4, FLOW_SEED ^ 1) & ft.mask4);
+	}
+	CHECK(moved > 950, "only %d of 1000 flows in another bucket under another seed", moved);
 }
 
 static void t_allowed_ipv4_outer(void)
@@ -590,7 +855,7 @@ static void t_allowed_ipv4_outer(void)
 		CHECK_EQ(f.policy_gen, 1);
 		CHECK_EQ(f.tcp_flags, 0);
 	}
-	expect_in_flows4(&k);
+	expect_in_flowtab4(&k);
 	ts = tenant_stats(TENANT);
 	CHECK_EQ(ts.packets, 1);
 	CHECK_EQ(ts.bytes, inner_len(&p));
@@ -612,7 +877,7 @@ static void t_allowed_ipv6_outer(void)
 		CHECK_EQ(f.tcp_flags, TCP_SYN);
 	/* IPv6 flows keep the whole key, in flows. */
 	CHECK_EQ(n_entries(xdp->maps.flows), 1);
-	CHECK_EQ(n_entries(xdp->maps.flows4), 0);
+	CHECK_EQ(flowtab_count4(&ft), 0);
 	CHECK(!bpf_map_lookup_elem(bpf_map__fd(xdp->maps.flows), &k, &f), "not in flows");
 	/* With an IPv4 flow beside it, the walk user space makes crosses both tables. */
 	p4 = vx_udp4(VTEP4, VNI, A4, 1000, B4, 53);
@@ -1777,6 +2042,12 @@ static const struct test_case cases[] = {
 	{ "policy: inspect", t_policy_inspect },
 	{ "policy: rule order, first match wins", t_policy_rule_order },
 	{ "flows: IPv4 flows an older ztos left in flows are dropped", t_stale_ipv4_in_flows },
+	{ "flowtab4: a full bucket gives its oldest way to a new flow", t_flowtab4_eviction },
+	{ "flowtab4: a blocked flow is evicted last", t_flowtab4_blocked_kept },
+	{ "flowtab4: user space writes and deletes flows the programs count", t_flowtab4_user_space },
+	{ "flowtab4: a table of another size gets each flow in its bucket", t_flowtab4_rehash },
+	{ "flowtab4: an older ztos's LRU flows4 moves into it", t_flowtab4_adopt_lru },
+	{ "flowtab4: the hash is keyed by the table's seed", t_flowtab4_seeded },
 	{ "flows: BLOCK from user space drops the rest, one FLOW_BLOCKED event", t_dpi_block },
 	{ "flows: reply direction counted in packets[1] of the same entry", t_reply_direction },
 	{ "flows: counters grow over repeated runs", t_counters_grow },
@@ -1832,7 +2103,9 @@ static int load(void)
 		return -errno;
 	xdp->rodata->drop_event_interval_ns = DROP_EVENT_INTERVAL_NS;
 	bpf_map__set_max_entries(xdp->maps.flows, FLOWS_MAX);
-	bpf_map__set_max_entries(xdp->maps.flows4, FLOWS_MAX);
+	bpf_map__set_max_entries(xdp->maps.flowtab4, FLOWS_MAX / ZTOS_FT_WAYS);
+	xdp->rodata->ztos_ft_mask = FLOWS_MAX / ZTOS_FT_WAYS - 1;
+	xdp->rodata->ztos_ft_seed = FLOW_SEED;
 	err = ztos_xdp__load(xdp);
 	if (err)
 		return err;
@@ -1843,7 +2116,9 @@ static int load(void)
 	xdp_l3->rodata->l3_device = 1;
 	xdp_l3->rodata->drop_event_interval_ns = DROP_EVENT_INTERVAL_NS;
 	bpf_map__set_max_entries(xdp_l3->maps.flows, FLOWS_MAX);
-	bpf_map__set_max_entries(xdp_l3->maps.flows4, FLOWS_MAX);
+	bpf_map__set_max_entries(xdp_l3->maps.flowtab4, FLOWS_MAX / ZTOS_FT_WAYS);
+	xdp_l3->rodata->ztos_ft_mask = FLOWS_MAX / ZTOS_FT_WAYS - 1;
+	xdp_l3->rodata->ztos_ft_seed = FLOW_SEED;
 	err = ztos_xdp__load(xdp_l3);
 	if (err)
 		return err;
@@ -1853,7 +2128,9 @@ static int load(void)
 		return -errno;
 	tc->rodata->drop_event_interval_ns = DROP_EVENT_INTERVAL_NS;
 	bpf_map__set_max_entries(tc->maps.flows, FLOWS_MAX);
-	bpf_map__set_max_entries(tc->maps.flows4, FLOWS_MAX);
+	bpf_map__set_max_entries(tc->maps.flowtab4, FLOWS_MAX / ZTOS_FT_WAYS);
+	tc->rodata->ztos_ft_mask = FLOWS_MAX / ZTOS_FT_WAYS - 1;
+	tc->rodata->ztos_ft_seed = FLOW_SEED;
 	err = ztos_tc__load(tc);
 	if (err)
 		return err;
@@ -1868,7 +2145,11 @@ static int load(void)
 	rb = ring_buffer__new(bpf_map__fd(xdp->maps.events), on_event, NULL, NULL);
 	if (!rb)
 		return -errno;
-	return 0;
+	/* As the agent: the seed the programs hash with, kept for user space. */
+	err = flowtab_seed_store(bpf_map__fd(xdp->maps.flow_seed), FLOW_SEED);
+	return err ? err : flowtab_open(&ft, bpf_map__fd(xdp->maps.flows),
+					 bpf_map__fd(xdp->maps.flowtab4),
+					 bpf_map__fd(xdp->maps.flow_seed));
 }
 
 int main(void)

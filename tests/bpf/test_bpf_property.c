@@ -44,7 +44,9 @@
 #define PIN_ROOT "/sys/fs/bpf/ztos-property"
 #define PORT "ztos-p0"
 #define FLOWS_MAX 65536
-#define BATCH 8192		/* packets between resets of the flow table (no LRU eviction) */
+#define FT_BUCKETS (4 * FLOWS_MAX / ZTOS_FT_WAYS)
+#define FT_SEED 0x9e3779b97f4a7c15ULL
+#define BATCH 8192		/* packets between resets of the flow table (no eviction, see load()) */
 #define N_XDP 600000
 #define N_TC_UNDERLAY 200000
 #define N_TC_PORT 300000
@@ -82,6 +84,7 @@ static const struct tuple blocked[] = {
 
 static struct ztos_xdp *xdp;
 static struct ztos_tc *tc;
+static struct flowtab ft;	/* the flow table as the agent maps it */
 static int port_ifindex;
 static uint64_t rng_state;
 
@@ -521,9 +524,7 @@ static bool is_blocked(const struct ztos_flow_key *k)
 {
 	struct ztos_flow f;
 
-	struct flowtab t = { bpf_map__fd(xdp->maps.flows), bpf_map__fd(xdp->maps.flows4) };
-
-	return !flowtab_lookup(&t, k, &f) && f.verdict == ZTOS_VERDICT_BLOCK;
+	return !flowtab_lookup(&ft, k, &f) && f.verdict == ZTOS_VERDICT_BLOCK;
 }
 
 /* ---- the maps ---- */
@@ -564,19 +565,17 @@ static struct ztos_flow_key key_of(const struct tuple *t)
 /* The flow table emptied, the blocked flows put back (each batch: never an eviction). */
 static void reset_flows(void)
 {
-	struct flowtab t = { bpf_map__fd(xdp->maps.flows), bpf_map__fd(xdp->maps.flows4) };
 	struct ztos_flow f = { .verdict = ZTOS_VERDICT_BLOCK, .opener_is_a = 1, .policy_gen = 1 };
 	struct ztos_flow_key k;
 	__u8 raw[sizeof(k)];
 
-	/* Both tables: flows4 (IPv4) and flows (IPv6). */
-	while (!bpf_map_get_next_key(t.fd4, NULL, raw))
-		bpf_map_delete_elem(t.fd4, raw);
-	while (!bpf_map_get_next_key(t.fd, NULL, raw))
-		bpf_map_delete_elem(t.fd, raw);
+	/* Both tables: flowtab4 (IPv4, in place) and flows (IPv6). */
+	memset(ft.b4, 0, (size_t)(ft.mask4 + 1) * sizeof(*ft.b4));
+	while (!bpf_map_get_next_key(ft.fd, NULL, raw))
+		bpf_map_delete_elem(ft.fd, raw);
 	for (size_t i = 0; i < N_BLOCKED; i++) {
 		k = key_of(&blocked[i]);
-		flowtab_update(&t, &k, &f, BPF_ANY);
+		flowtab_update(&ft, &k, &f, BPF_ANY);
 	}
 }
 
@@ -729,11 +728,23 @@ static int load(void)
 	if (!xdp || !tc)
 		return -errno;
 	bpf_map__set_max_entries(xdp->maps.flows, FLOWS_MAX);
-	bpf_map__set_max_entries(xdp->maps.flows4, FLOWS_MAX);
 	bpf_map__set_max_entries(tc->maps.flows, FLOWS_MAX);
-	bpf_map__set_max_entries(tc->maps.flows4, FLOWS_MAX);
+	/*
+	 * flowtab4 four times as large as a batch needs: a bucket of 8 ways then overflows
+	 * (an eviction, which could take a blocked flow) about once in 10^6 batches.
+	 */
+	bpf_map__set_max_entries(xdp->maps.flowtab4, FT_BUCKETS);
+	bpf_map__set_max_entries(tc->maps.flowtab4, FT_BUCKETS);
+	xdp->rodata->ztos_ft_mask = tc->rodata->ztos_ft_mask = FT_BUCKETS - 1;
+	xdp->rodata->ztos_ft_seed = tc->rodata->ztos_ft_seed = FT_SEED;
 	err = ztos_xdp__load(xdp);
-	return err ? err : ztos_tc__load(tc);
+	if (!err)
+		err = ztos_tc__load(tc);
+	if (!err)
+		err = flowtab_seed_store(bpf_map__fd(xdp->maps.flow_seed), FT_SEED);
+	return err ? err : flowtab_open(&ft, bpf_map__fd(xdp->maps.flows),
+					 bpf_map__fd(xdp->maps.flowtab4),
+					 bpf_map__fd(xdp->maps.flow_seed));
 }
 
 int main(void)

@@ -8,7 +8,10 @@
 #      zero) and adopts the rest unchanged; flows and counters go on;
 #   3. the older build started over the newer maps: the datapath refuses them with an
 #      error that says why and what to do, and changes nothing (the newer programs keep
-#      the traffic going); the newer build started again adopts them.
+#      the traffic going); the newer build started again adopts them;
+#   4. a start with another flow_table_size, over the LRU hash flows4 a ztos before
+#      flowtab4 kept its IPv4 flows in: flowtab4 rehashed into a table of the new size,
+#      flows4's flows moved into it and its pin gone; the flows go on.
 # ztosd --cleanup removes whatever layout it finds (the lab's teardown).
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -46,7 +49,7 @@ ifindexes() {
 link_id() { bpftool -j link show pinned "$BPFFS/link_xdp_ul-a" | jq .id; }
 map_ids() {
 	local m
-	for m in tenants vteps policy ports stats dpi_target flows tenant_stats; do
+	for m in tenants vteps policy ports stats dpi_target flows flowtab4 flow_seed tenant_stats; do
 		printf '%s=%s ' "$m" "$(map_info "$m" .id)"
 	done
 }
@@ -144,9 +147,43 @@ check "the newer build again: nothing to migrate" bash -c "! grep -q migrated '$
 expect_eq "the newer build again: the same maps" "$ids" "$(map_ids)"
 check "the newer build again: traffic crosses" more_replies 100
 
+# 4. Twice the flow table, and the IPv4 flows of a ztos before flowtab4 (an LRU hash
+# flows4, made here as it made it, with one flow: 10.100.0.1:80 <-> 10.100.0.9:5555).
+nf=$(n_flows) before=$(flow_pkts) lid=$(link_id)
+agent_stop
+sed -i 's/flow_table_size: 65536/flow_table_size: 131072/' "$CONFIG"
+check "bigger table: an older ztos's flows4 made" bpftool map create "$BPFFS/flows4" \
+	type lru_hash key 16 value 64 entries 1024 name flows4
+old_flow=$(python3 -c '
+import struct, time
+t = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+k = struct.pack("<I", 100 << 8 | 6) + bytes([10, 100, 0, 1, 10, 100, 0, 9]) + struct.pack("<HH", 80, 5555)
+v = struct.pack("<QQQQQQIIBBB5x", 7, 0, 700, 0, t, t + 600 * 10**9, 0, 0, 1, 1, 0x02)
+print("key hex", k.hex(" "), "value hex", v.hex(" "))')
+# shellcheck disable=SC2086
+check "bigger table: one flow in it" bpftool map update pinned "$BPFFS/flows4" $old_flow
+stop_then "bigger table" "$LAYOUT"
+check "bigger table: flowtab4 migrated into twice the buckets, its flows kept" grep -qE \
+	"map flowtab4 migrated from another layout \(value [0-9]+ -> [0-9]+ bytes, 8192 -> 16384 entries\): [1-9][0-9]* entries kept" \
+	"$WORK/ztosd.log"
+expect_eq "bigger table: flowtab4 and flows have the new size" "16384 131072" \
+	"$(map_info flowtab4 .max_entries) $(map_info flows .max_entries)"
+check "bigger table: the older ztos's flow moved into flowtab4" \
+	grep -qF "1 IPv4 flows of an older ztos moved from $BPFFS/flows4 into flowtab4" "$WORK/ztosd.log"
+check "bigger table: flows4's pin is gone" test ! -e "$BPFFS/flows4"
+expect_eq "bigger table: ztos flows shows it, its counts as they were" "7 700" \
+	"$("${Z[@]}" flows --json --tenant blue | jq -r '.flows[] | select(.proto == "TCP" and ([.src_port, .dest_port] | sort) == [80, 5555]) | "\(.pkts_toserver + .pkts_toclient) \(.bytes_toserver + .bytes_toclient)"')"
+check "bigger table: every flow kept ($nf before, and the moved one)" test "$(n_flows)" -ge $((nf + 1))
+after=$(flow_pkts)
+check "bigger table: the flow's counters went on in the new table ($before -> $after)" \
+	test "$after" -gt "$before"
+expect_eq "bigger table: the same XDP link" "$lid" "$(link_id)"
+check "bigger table: no old pin left behind" bash -c "! ls '$BPFFS' | grep -q migrating"
+check "bigger table: traffic crosses" more_replies 100
+
 stream_stop
-check "the stream surrounded the four starts ($STREAM_GOT replies)" test "$STREAM_GOT" -ge 1000
+check "the stream surrounded the five starts ($STREAM_GOT replies)" test "$STREAM_GOT" -ge 1000
 echo "# upgrade_lost_packets=$STREAM_LOST"
-expect_eq "no ping lost across the upgrades and the refused downgrade (seq $STREAM_FIRST..$STREAM_LAST)" \
+expect_eq "no ping lost across the upgrades, the refused downgrade and the bigger table (seq $STREAM_FIRST..$STREAM_LAST)" \
 	0 "$STREAM_LOST"
 echo "1..$_tap_n"

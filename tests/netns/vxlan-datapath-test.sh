@@ -76,11 +76,13 @@ check "policy deny is counted ($before -> $after)" test "$after" -gt "$before"
 expect_eq "the denied flow has verdict deny" deny \
 	"$("${Z[@]}" flows --json --verdict deny | jq -r '[.flows[] | select(.dest_port==9999)][0].verdict')"
 
-expect_eq "the flow tables have the configured size (underlay.flow_table_size)" "65536 65536 65536" \
-	"$("${Z[@]}" flows --json | jq -r .flow_table_size) $(bpftool -j map show pinned "$BPFFS/flows" | jq -r .max_entries) $(bpftool -j map show pinned "$BPFFS/flows4" | jq -r .max_entries)"
-# The lab's traffic is IPv4: its flows are in flows4, under the short key (VNI << 8 | proto).
-check "bpftool map dump pinned $BPFFS/flows4 pretty-prints VNI 100's flows" bash -c \
-	"bpftool -j map dump pinned '$BPFFS/flows4' | jq -e '[.[] | select((.formatted.key.vni_proto / 256 | floor) == 100 and .formatted.value.packets[0] > 0)] | length > 0' >/dev/null"
+expect_eq "the flow tables have the configured size (underlay.flow_table_size; flowtab4: 8192 buckets of 8 flows, 1152 bytes each)" \
+	"65536 65536 8192 1152" \
+	"$("${Z[@]}" flows --json | jq -r .flow_table_size) $(bpftool -j map show pinned "$BPFFS/flows" | jq -r .max_entries) $(bpftool -j map show pinned "$BPFFS/flowtab4" | jq -r '"\(.max_entries) \(.bytes_value)"')"
+# The lab's traffic is IPv4: its flows are in flowtab4, in the published ways (state & 3 is
+# 2) of their buckets, under the short key (VNI << 8 | proto).
+check "bpftool map dump pinned $BPFFS/flowtab4 pretty-prints VNI 100's flows" bash -c \
+	"bpftool -j map dump pinned '$BPFFS/flowtab4' | jq -e '[.[].formatted.value | . as \$b | range(8) | select(\$b.head.state[.] % 4 == 2 and (\$b.slot[.].key.vni_proto / 256 | floor) == 100 and \$b.slot[.].flow.packets[0] > 0)] | length > 0' >/dev/null"
 check "bpftool map dump pinned $BPFFS/tenants shows VNI 100" bash -c \
 	"bpftool -j map dump pinned '$BPFFS/tenants' | jq -e '.[] | select(.formatted.key == 100)' >/dev/null"
 m=$(curl -s -H "Authorization: Bearer $TOKEN" --unix-socket "$SOCK" http://localhost/metrics)
