@@ -612,17 +612,20 @@ static void ports_in_one_bucket(__u16 *ports, int n)
 }
 
 /* Waits until CLOCK_MONOTONIC (bpf_ktime_get_ns()) is in a new age stamp: a condition. */
-static void next_stamp(void)
+static __u32 stamp_now(void)
 {
 	struct timespec ts;
-	__u64 first, now;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	first = ((__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec) >> ZTOS_FT_STAMP_SHIFT;
-	do {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = ((__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec) >> ZTOS_FT_STAMP_SHIFT;
-	} while (now == first);
+	return ztos_ft_stamp((__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec, 0);
+}
+
+static void next_stamp(void)
+{
+	__u32 first = stamp_now();
+
+	while (stamp_now() == first)
+		;
 }
 
 /*
