@@ -218,13 +218,19 @@ struct ztos_flow {
  * the slot was not rewritten meanwhile. Claim: compare-and-swap from a word without
  * ZTOS_FT_BUSY to ztos_ft_claimed(word); publish: add 1 (BUSY becomes VALID); delete:
  * compare-and-swap from a VALID word to ztos_ft_claimed(word) - ZTOS_FT_BUSY (empty,
- * the count moved on).
+ * the count moved on). A flow rewritten in place (user space: a DPI block) stays
+ * findable while it is written, or its packets would make it again in another way:
+ * compare-and-swap from a VALID word to word | ZTOS_FT_BUSY, write, subtract
+ * ZTOS_FT_BUSY. Readers take a way whose word has ZTOS_FT_VALID, and compare its two
+ * readings without ZTOS_FT_BUSY; claims and deletes skip a word with ZTOS_FT_BUSY, so
+ * no new flow takes the way of a flow being written.
  */
 #define ZTOS_FT_WAYS 8
 #define ZTOS_FT_BUSY 1ULL
 #define ZTOS_FT_VALID 2ULL
 #define ZTOS_FT_STATE_MASK 3ULL
 #define ztos_ft_claimed(s) ((((s) & ~ZTOS_FT_STATE_MASK) + 4) | ZTOS_FT_BUSY)
+#define ztos_ft_same_flow(s1, s2) (((s1) | ZTOS_FT_BUSY) == ((s2) | ZTOS_FT_BUSY))
 #define ZTOS_FT_STAMP_SHIFT 10
 #define ZTOS_FT_AGE_MASK 0x7fffffffu	/* a stamp's time: last_seen_ns >> 10 (wraps in 36 min) */
 #define ZTOS_FT_KEEP 0x80000000u	/* a stamp's flag: a BLOCK flow, evicted last */

@@ -1195,33 +1195,44 @@ int datapath_dpi_ring_fd(struct datapath *dp)
 	return target == ZTOS_DPI_TARGET_RING ? bpf_map__fd(dp->tc->maps.dpi_ring) : -1;
 }
 
+/* A blocked entry of its own for the flow of k, which is not in the table. */
+static int block_new_flow(const struct flowtab *t, const struct ztos_flow_key *k)
+{
+	struct ztos_flow f = { .verdict = ZTOS_VERDICT_BLOCK, .opener_is_a = 1 };
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	f.first_seen_ns = f.last_seen_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
+	return flowtab_update(t, k, &f, BPF_ANY);
+}
+
 /*
  * The BPF programs add to the entry's counters in place while this writes it whole: a
  * few packets counted in between are lost to the counters, never to the verdict. A
- * flow evicted meanwhile comes back as a blocked entry of its own.
+ * flow evicted meanwhile comes back as a blocked entry of its own. A packet that met a
+ * new policy generation in the middle of the write may put its verdict back over the
+ * block: the entry is read again until it holds the block.
  */
 int datapath_block_flow(struct datapath *dp, const struct ztos_flow_key *k)
 {
 	const struct flowtab *t = &dp->ft;
 	struct ztos_flow f;
-	struct timespec now;
 	int ret;
 
-	if (!flowtab_lookup(t, k, &f)) {
+	for (int tries = 0; tries < 4; tries++) {
+		if (flowtab_lookup(t, k, &f))
+			return block_new_flow(t, k);
 		if (f.verdict == ZTOS_VERDICT_BLOCK)
-			return 1;
+			return tries ? 0 : 1;
 		f.verdict = ZTOS_VERDICT_BLOCK;
 		f.pad[0] = 0;	/* the programs report the block on the next packet */
 		ret = flowtab_update(t, k, &f, BPF_EXIST);
-		if (ret != -ENOENT)
+		if (ret == -ENOENT)
+			return block_new_flow(t, k);
+		if (ret)
 			return ret;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	memset(&f, 0, sizeof(f));
-	f.first_seen_ns = f.last_seen_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec;
-	f.verdict = ZTOS_VERDICT_BLOCK;
-	f.opener_is_a = 1;
-	return flowtab_update(t, k, &f, BPF_ANY);
+	return -EAGAIN;
 }
 
 int datapath_events_fd(struct datapath *dp)

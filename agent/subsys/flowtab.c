@@ -100,9 +100,10 @@ static __u64 state_of(const struct ztos_ft_bucket *b, __u32 w)
 	return __atomic_load_n(&b->head.state[w], __ATOMIC_ACQUIRE);
 }
 
+/* A flow is there: published, or being rewritten in place (ztos_common.h). */
 static bool valid(__u64 s)
 {
-	return (s & ZTOS_FT_STATE_MASK) == ZTOS_FT_VALID;
+	return s & ZTOS_FT_VALID;
 }
 
 static __u32 now_stamp(void)
@@ -129,7 +130,7 @@ static int find4(const struct ztos_ft_bucket *b, const struct ztos_flow4_key *k,
 	for (__u32 w = 0; w < ZTOS_FT_WAYS; w++) {
 		*s = state_of(b, w);
 		if (valid(*s) && b->head.tag[w] == tag && !memcmp(&b->slot[w].key, k, sizeof(*k)) &&
-		    state_of(b, w) == *s)
+		    ztos_ft_same_flow(state_of(b, w), *s))
 			return (int)w;
 	}
 	return -1;
@@ -140,7 +141,7 @@ static bool read_way(const struct ztos_ft_bucket *b, __u32 w, __u64 s, struct zt
 {
 	memcpy(f, &b->slot[w].flow, sizeof(*f));
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return state_of(b, w) == s;
+	return ztos_ft_same_flow(state_of(b, w), s);
 }
 
 /*
@@ -172,10 +173,32 @@ static bool read_act(struct ztos_ft_bucket *b, __u32 w, __u64 s, void *f)
 	return read_way(b, w, s, f);
 }
 
-/* Empty, the claim count moved on: a reader of the old word sees the change. */
+/*
+ * Empty, the claim count moved on: a reader of the old word sees the change. Not while
+ * another writer rewrites the flow (false: tried again).
+ */
 static bool delete_act(struct ztos_ft_bucket *b, __u32 w, __u64 s, void *unused)
 {
-	return __sync_bool_compare_and_swap(&b->head.state[w], s, ztos_ft_claimed(s) - ZTOS_FT_BUSY);
+	return !(s & ZTOS_FT_BUSY) &&
+	       __sync_bool_compare_and_swap(&b->head.state[w], s, ztos_ft_claimed(s) - ZTOS_FT_BUSY);
+}
+
+/*
+ * The flow of way w written whole, in place: the way held with ZTOS_FT_BUSY beside
+ * ZTOS_FT_VALID meanwhile, so the programs still find the flow (a way claimed anew would
+ * send its packets to a new way) and no new flow takes the way under the write.
+ */
+static bool write_act(struct ztos_ft_bucket *b, __u32 w, __u64 s, void *f)
+{
+	const struct ztos_flow *flow = f;
+
+	if ((s & ZTOS_FT_BUSY) ||
+	    !__sync_bool_compare_and_swap(&b->head.state[w], s, s | ZTOS_FT_BUSY))
+		return false;
+	memcpy(&b->slot[w].flow, flow, sizeof(*flow));
+	b->head.stamp[w] = ztos_ft_stamp(flow->last_seen_ns, flow->verdict);
+	__atomic_fetch_sub(&b->head.state[w], ZTOS_FT_BUSY, __ATOMIC_RELEASE);
+	return true;
 }
 
 static int lookup4(const struct flowtab *t, const struct ztos_flow4_key *k, struct ztos_flow *f)
@@ -238,19 +261,17 @@ static int update4(const struct flowtab *t, const struct ztos_flow4_key *k,
 	__u32 tag;
 	struct ztos_ft_bucket *b = bucket_of(t->b4, t->mask4, t->seed, k, &tag);
 	__u64 s;
-	int w = find4(b, k, tag, &s);
+	int ret;
 
-	if (w >= 0) {
-		if (flags == BPF_NOEXIST)
-			return -EEXIST;
-		/* In place: a way claimed now would send the flow's packets to a new way. */
-		memcpy(&b->slot[w].flow, f, sizeof(*f));
-		b->head.stamp[w] = ztos_ft_stamp(f->last_seen_ns, f->verdict);
-		return 0;
-	}
-	if (flags == BPF_EXIST)
-		return -ENOENT;
-	return insert4(b, tag, k, f);
+	if (find4(b, k, tag, &s) < 0)
+		return flags == BPF_EXIST ? -ENOENT : insert4(b, tag, k, f);
+	if (flags == BPF_NOEXIST)
+		return -EEXIST;
+	ret = on_way(t, k, write_act, (void *)f, -EBUSY);
+	/* Evicted or deleted between the two looks: made anew, where that is asked for. */
+	if (ret == -ENOENT && flags != BPF_EXIST)
+		ret = insert4(b, tag, k, f);
+	return ret;
 }
 
 static int delete4(const struct flowtab *t, const struct ztos_flow4_key *k)

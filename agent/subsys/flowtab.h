@@ -44,9 +44,10 @@ void flowtab_close(struct flowtab *t);
 
 /*
  * 0, or -errno (-ENOENT: no such flow). flags as bpf_map_update_elem()'s. An IPv4 flow
- * that is there is written in place (the programs' counts in between may be lost to
- * it); a new one takes a way as the programs do (-EBUSY: all its bucket's ways were
- * being written).
+ * that is there is written in place, its way held meanwhile so that the programs still
+ * find it and no new flow takes it (the programs' counts in between may be lost to the
+ * write; -EBUSY: another writer held it each time); a new one takes a way as the
+ * programs do (-EBUSY: all its bucket's ways were being written).
  */
 int flowtab_lookup(const struct flowtab *t, const struct ztos_flow_key *k, struct ztos_flow *f);
 int flowtab_update(const struct flowtab *t, const struct ztos_flow_key *k,

@@ -115,8 +115,9 @@ static __always_inline bool ztos_ft_key_eq(const struct ztos_flow4_key *a,
 }
 
 /*
- * The way of b holding key k (tag: its hash's high half), or -1. The state word is read
- * again after the key: a writer that claimed the way meanwhile changed it.
+ * The way of b holding key k (tag: its hash's high half), or -1; a published way, or
+ * one that user space is rewriting in place. The state word is read again after the
+ * key: a writer that claimed the way meanwhile changed it.
  */
 static __always_inline int ztos_ft_find(struct ztos_ft_bucket *b, const struct ztos_flow4_key *k,
 					__u32 tag)
@@ -125,9 +126,10 @@ static __always_inline int ztos_ft_find(struct ztos_ft_bucket *b, const struct z
 	for (int i = 0; i < ZTOS_FT_WAYS; i++) {
 		__u64 s = ZTOS_FT_READ(b->head.state[i]);
 
-		if ((s & ZTOS_FT_STATE_MASK) != ZTOS_FT_VALID || b->head.tag[i] != tag)
+		if (!(s & ZTOS_FT_VALID) || b->head.tag[i] != tag)
 			continue;
-		if (ztos_ft_key_eq(&b->slot[i].key, k) && ZTOS_FT_READ(b->head.state[i]) == s)
+		if (ztos_ft_key_eq(&b->slot[i].key, k) &&
+		    ztos_ft_same_flow(ZTOS_FT_READ(b->head.state[i]), s))
 			return i;
 	}
 	return -1;
@@ -135,7 +137,8 @@ static __always_inline int ztos_ft_find(struct ztos_ft_bucket *b, const struct z
 
 /*
  * The way a new flow takes: the first empty one, else the fittest to evict (ways
- * another CPU is writing are skipped); -1 when all are busy. *state: its state word.
+ * another CPU or user space is writing are skipped); -1 when all are busy. *state: its
+ * state word.
  */
 static __always_inline int ztos_ft_victim(struct ztos_ft_bucket *b, __u32 stamp, __u64 *state)
 {

@@ -759,6 +759,83 @@ static void t_flowtab4_user_space(void)
 	      f.verdict == ZTOS_VERDICT_ALLOW, "not made again by its next packet");
 }
 
+/* The way of bucket_of_port(port) holding the UDP flow A4:port -> B4:53, or -1. */
+static int way_of_port(__u16 port)
+{
+	struct ztos_flow_key k = key4(IPPROTO_UDP, A4, port, B4, 53);
+	const struct ztos_ft_bucket *b = &ft.b4[bucket_of_port(port)];
+	struct ztos_flow4_key k4;
+
+	ztos_flow4_key_of(&k, &k4);
+	for (int i = 0; i < ZTOS_FT_WAYS; i++)
+		if ((b->head.state[i] & ZTOS_FT_VALID) && !memcmp(&b->slot[i].key, &k4, sizeof(k4)))
+			return i;
+	return -1;
+}
+
+/*
+ * A flow that user space rewrites in place (a DPI block) keeps its way meanwhile: the
+ * update holds it with ZTOS_FT_BUSY beside ZTOS_FT_VALID and gives the word back as it
+ * was. Held so (as if the agent were in the middle of the write), the oldest of a full
+ * bucket is not the way a new flow takes, nor freed by a delete or taken by a second
+ * writer, and its packets are still its own: counted, no new flow made.
+ */
+static void t_flowtab4_update_in_place(void)
+{
+	__u16 ports[ZTOS_FT_WAYS + 1];
+	struct ztos_flow_key k0;
+	struct ztos_ft_bucket *b;
+	struct ztos_flow f;
+	__u64 s;
+	int w;
+
+	std_tenant();
+	ports_in_one_bucket(ports, ZTOS_FT_WAYS + 1);
+	k0 = key4(IPPROTO_UDP, A4, ports[0], B4, 53);
+	for (int i = 0; i < ZTOS_FT_WAYS; i++) {
+		struct pkt p = vx_udp4(VTEP4, VNI, A4, ports[i], B4, 53);
+
+		next_stamp();
+		CHECK_EQ(run_xdp(&p), XDP_PASS);
+	}
+	w = way_of_port(ports[0]);
+	CHECK(w >= 0, "flow 0 not in its bucket");
+	if (w < 0)
+		return;
+	b = &ft.b4[bucket_of_port(ports[0])];
+	s = b->head.state[w];
+	CHECK(get_flow(&k0, &f), "flow 0 not found");
+	f.tcp_flags = 0x10;
+	CHECK_EQ(flowtab_update(&ft, &k0, &f, BPF_EXIST), 0);
+	CHECK(b->head.state[w] == s, "the update left the word %#llx, not %#llx",
+	      (unsigned long long)b->head.state[w], (unsigned long long)s);
+	CHECK(get_flow(&k0, &f) && f.tcp_flags == 0x10, "the update was not written in place");
+
+	b->head.state[w] = s | ZTOS_FT_BUSY;	/* a writer in the middle of its write */
+	{
+		struct pkt p = vx_udp4(VTEP4, VNI, A4, ports[ZTOS_FT_WAYS], B4, 53);
+
+		next_stamp();
+		CHECK_EQ(run_xdp(&p), XDP_PASS);
+	}
+	CHECK(way_of_port(ports[0]) == w, "a new flow took the way of flow 0 under its write");
+	CHECK(!has4(ports[1]), "flow 1, the oldest not being written, is still there");
+	CHECK_EQ(flowtab_delete(&ft, &k0), -EBUSY);
+	CHECK_EQ(flowtab_update(&ft, &k0, &f, BPF_EXIST), -EBUSY);
+	{
+		struct pkt p = vx_udp4(VTEP4, VNI, A4, ports[0], B4, 53);
+
+		CHECK_EQ(run_xdp(&p), XDP_PASS);
+	}
+	COUNTERS(ZTOS_CNT_ALLOWED, ZTOS_FT_WAYS + 2, ZTOS_CNT_NEW_FLOWS, ZTOS_FT_WAYS + 1,
+		 ZTOS_CNT_FLOWS_EVICTED, 1);
+	CHECK(b->slot[w].flow.packets[ZTOS_DIR_FWD] == 2, "flow 0's packet counted %llu, not 2",
+	      (unsigned long long)b->slot[w].flow.packets[ZTOS_DIR_FWD]);
+	b->head.state[w] = s;	/* the write done */
+	CHECK_EQ(flowtab_delete(&ft, &k0), 0);
+	CHECK_EQ(flowtab_count4(&ft), ZTOS_FT_WAYS - 1);
+}
+
 /* A table of another size (flow_table_size changed): each flow into its new bucket. */
 static void t_flowtab4_rehash(void)
 {
@@ -2048,6 +2125,7 @@ static const struct test_case cases[] = {
 	{ "flowtab4: a full bucket gives its oldest way to a new flow", t_flowtab4_eviction },
 	{ "flowtab4: a blocked flow is evicted last", t_flowtab4_blocked_kept },
 	{ "flowtab4: user space writes and deletes flows the programs count", t_flowtab4_user_space },
+	{ "flowtab4: a flow written in place keeps its way", t_flowtab4_update_in_place },
 	{ "flowtab4: a table of another size gets each flow in its bucket", t_flowtab4_rehash },
 	{ "flowtab4: an older ztos's LRU flows4 moves into it", t_flowtab4_adopt_lru },
 	{ "flowtab4: the hash is keyed by the table's seed", t_flowtab4_seeded },
