@@ -263,12 +263,9 @@ static int update4(const struct flowtab *t, const struct ztos_flow4_key *k,
 	__u64 s;
 	int ret;
 
-	if (find4(b, k, tag, &s) < 0)
-		return flags == BPF_EXIST ? -ENOENT : insert4(b, tag, k, f);
 	if (flags == BPF_NOEXIST)
-		return -EEXIST;
+		return find4(b, k, tag, &s) >= 0 ? -EEXIST : insert4(b, tag, k, f);
 	ret = on_way(t, k, write_act, (void *)f, -EBUSY);
-	/* Evicted or deleted between the two looks: made anew, where that is asked for. */
 	if (ret == -ENOENT && flags != BPF_EXIST)
 		ret = insert4(b, tag, k, f);
 	return ret;

@@ -611,7 +611,7 @@ static void ports_in_one_bucket(__u16 *ports, int n)
 	CHECK_EQ(got, n);
 }
 
-/* Waits until CLOCK_MONOTONIC (bpf_ktime_get_ns()) is in a new age stamp: a condition. */
+/* The age stamp of CLOCK_MONOTONIC (bpf_ktime_get_ns()) now. */
 static __u32 stamp_now(void)
 {
 	struct timespec ts;
@@ -620,6 +620,7 @@ static __u32 stamp_now(void)
 	return ztos_ft_stamp((__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec, 0);
 }
 
+/* Waits until the clock is in a new age stamp: a condition, not a sleep. */
 static void next_stamp(void)
 {
 	__u32 first = stamp_now();
